@@ -1,0 +1,103 @@
+//! What a transform reports about one site.
+
+use crate::Edit;
+use std::ops::Range;
+
+/// How far a fix can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Keeps the program's behaviour for every input; applied by default.
+    Safe,
+    /// Right for ordinary code, but a corner case can change behaviour;
+    /// applied only with `--unsafe`.
+    Unsafe,
+}
+
+impl Applicability {
+    /// "safe" or "unsafe".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// A set of edits that together make one rewrite, plus the imports it needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Fix {
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+    /// Modules the new code refers to (`anyio`, `functools` …), added once per file.
+    pub imports: Vec<String>,
+}
+
+impl Fix {
+    /// A fix from edits.
+    pub fn new(edits: Vec<Edit>, applicability: Applicability) -> Fix {
+        Fix {
+            edits,
+            applicability,
+            imports: Vec::new(),
+        }
+    }
+
+    /// The same fix, needing these module imports.
+    pub fn with_imports<I: IntoIterator<Item = S>, S: Into<String>>(mut self, imports: I) -> Fix {
+        self.imports.extend(imports.into_iter().map(Into::into));
+        self
+    }
+
+    /// The smallest byte range that covers every edit.
+    pub fn span(&self) -> Range<usize> {
+        let start = self.edits.iter().map(|e| e.start).min().unwrap_or(0);
+        let end = self.edits.iter().map(|e| e.end).max().unwrap_or(0);
+        start..end
+    }
+
+    /// Whether any edit of `self` overlaps any edit of `other`.
+    pub fn conflicts_with(&self, other: &Fix) -> bool {
+        self.edits
+            .iter()
+            .any(|a| other.edits.iter().any(|b| crate::overlaps(a, b)))
+    }
+}
+
+/// One finding: a code, a message, where it is, and optionally a fix. A
+/// diagnostic without a fix is an item for a person to review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub message: String,
+    /// Byte range in the text the transform saw.
+    pub range: Range<usize>,
+    pub fix: Option<Fix>,
+    /// What to do instead, for items left to a person.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with no fix.
+    pub fn new(code: &'static str, message: impl Into<String>, range: Range<usize>) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            range,
+            fix: None,
+            hint: None,
+        }
+    }
+
+    /// The same diagnostic carrying a fix.
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// The same diagnostic with a hint for the reader.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}

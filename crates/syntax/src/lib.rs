@@ -1,0 +1,118 @@
+//! Python source files as tree-sitter trees: decoding, parse checks, node
+//! helpers, line/column lookup and the file's layout style.
+
+mod locate;
+mod nodes;
+mod source;
+
+pub use locate::{LineIndex, Position};
+pub use nodes::{
+    children, enclosing, is_inside_string, named_children, statement_anchor, string_ranges, text,
+};
+pub use source::{decode, DecodeError, Newline, SourceText, Style};
+pub use tree_sitter::{Node, Point, Tree};
+
+use std::cell::RefCell;
+
+/// A tree-sitter syntax error: where the first ERROR or MISSING node is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset of the first error.
+    pub offset: usize,
+    /// Human-readable detail ("unexpected `)`", "missing `:`").
+    pub detail: String,
+}
+
+thread_local! {
+    // One parser per thread: creating a parser is cheap, but not free, and
+    // sharing one would need a lock on the hot path.
+    static PARSER: RefCell<tree_sitter::Parser> = RefCell::new(new_parser());
+}
+
+fn new_parser() -> tree_sitter::Parser {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .expect("the bundled tree-sitter-python grammar matches the tree-sitter version");
+    parser
+}
+
+/// Parses Python source; the tree may contain ERROR nodes (see [`check`]).
+pub fn parse(text: &str) -> Tree {
+    PARSER.with(|p| {
+        p.borrow_mut()
+            .parse(text, None)
+            .expect("tree-sitter returns a tree when no timeout or cancellation is set")
+    })
+}
+
+/// Parses and rejects any tree with ERROR or MISSING nodes.
+pub fn parse_clean(text: &str) -> Result<Tree, ParseError> {
+    let tree = parse(text);
+    check(&tree, text)?;
+    Ok(tree)
+}
+
+/// The first syntax error in a tree, if any.
+pub fn check(tree: &Tree, text: &str) -> Result<(), ParseError> {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return Ok(());
+    }
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            let detail = if node.is_missing() {
+                format!("missing `{}`", node.kind())
+            } else {
+                let t = nodes::text(node, text);
+                let first = t.lines().next().unwrap_or("").trim();
+                let shown: String = first.chars().take(30).collect();
+                format!("unexpected `{shown}`")
+            };
+            return Err(ParseError {
+                offset: node.start_byte(),
+                detail,
+            });
+        }
+        // Descend only into subtrees that contain the error.
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return Err(ParseError {
+                    offset: 0,
+                    detail: "syntax error".into(),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_source_parses() {
+        assert!(parse_clean("import asyncio\nasync def f():\n    await g()\n").is_ok());
+    }
+
+    #[test]
+    fn error_is_located() {
+        let src = "x = 1\ndef f(:\n    pass\n";
+        let err = parse_clean(src).unwrap_err();
+        let idx = LineIndex::new(src);
+        assert_eq!(idx.position(err.offset).line, 2);
+    }
+
+    #[test]
+    fn missing_node_is_an_error() {
+        assert!(parse_clean("x = (1,\n").is_err());
+    }
+}

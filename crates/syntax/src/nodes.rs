@@ -1,0 +1,126 @@
+//! Small helpers over tree-sitter nodes.
+
+use tree_sitter::{Node, Tree};
+
+/// The source text of a node.
+pub fn text<'s>(node: Node, src: &'s str) -> &'s str {
+    &src[node.byte_range()]
+}
+
+/// All children of a node, named or not.
+pub fn children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+/// The named children of a node, comments included.
+pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// The nearest ancestor (not the node itself) whose kind is one of `kinds`.
+pub fn enclosing<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if kinds.contains(&n.kind()) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The statement an expression stands for when it is "statement-level": the
+/// whole expression of an expression statement, the right side of a plain
+/// assignment statement, or the value of a `return`.
+pub fn statement_anchor(expr: Node<'_>) -> Option<Node<'_>> {
+    let parent = expr.parent()?;
+    match parent.kind() {
+        "expression_statement" if parent.named_child_count() == 1 => Some(parent),
+        "return_statement" => Some(parent),
+        "assignment" if parent.child_by_field_name("right") == Some(expr) => {
+            let stmt = parent.parent()?;
+            (stmt.kind() == "expression_statement" && stmt.named_child_count() == 1)
+                .then_some(stmt)
+        }
+        _ => None,
+    }
+}
+
+/// Byte ranges of every string literal, sorted by start (f-strings included).
+pub fn string_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    let mut descend = true;
+    loop {
+        let node = cursor.node();
+        if descend && node.kind() == "string" {
+            out.push(node.byte_range());
+            descend = false; // a string's parts are inside its range already
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        descend = true;
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
+    }
+}
+
+/// Whether `offset` lies strictly inside one of the sorted `ranges`.
+pub fn is_inside_string(ranges: &[std::ops::Range<usize>], offset: usize) -> bool {
+    let i = ranges.partition_point(|r| r.start < offset);
+    i > 0 && ranges[i - 1].end > offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_await(tree: &Tree) -> Node<'_> {
+        let mut cursor = tree.walk();
+        loop {
+            let n = cursor.node();
+            if n.kind() == "await" {
+                return n;
+            }
+            if !cursor.goto_first_child() {
+                while !cursor.goto_next_sibling() {
+                    assert!(cursor.goto_parent());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn statement_level_forms() {
+        for (src, level) in [
+            ("await f()\n", true),
+            ("x = await f()\n", true),
+            ("x: int = await f()\n", true),
+            ("return await f()\n", true),
+            ("x = 1 + await f()\n", false),
+            ("g(await f())\n", false),
+        ] {
+            let tree = crate::parse(src);
+            assert_eq!(statement_anchor(first_await(&tree)).is_some(), level, "{src}");
+        }
+    }
+
+    #[test]
+    fn string_ranges_cover_triple_quoted() {
+        let src = "x = '''a\nb'''\ny = f\"{x}\"\n";
+        let tree = crate::parse(src);
+        let ranges = string_ranges(&tree);
+        assert_eq!(ranges.len(), 2);
+        assert!(is_inside_string(&ranges, src.find('b').unwrap()));
+        assert!(!is_inside_string(&ranges, src.find('y').unwrap()));
+    }
+}
