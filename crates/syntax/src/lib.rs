@@ -4,6 +4,7 @@
 mod locate;
 mod nodes;
 mod source;
+mod walk;
 
 pub use locate::{LineIndex, Position};
 pub use nodes::{
@@ -11,6 +12,7 @@ pub use nodes::{
 };
 pub use source::{decode, DecodeError, Newline, SourceText, Style};
 pub use tree_sitter::{Node, Point, Tree};
+pub use walk::{preorder, Preorder};
 
 use std::cell::RefCell;
 

@@ -1,0 +1,262 @@
+//! Adding the imports new code needs and removing the ones it no longer uses.
+
+use crate::{ImportBinding, SemanticModel};
+use edit::Edit;
+use std::collections::BTreeSet;
+use syntax::{named_children, text, Node, Style, Tree};
+
+/// Edits that add `import M` for each module in `modules` that the file
+/// does not already import at module level, placed in the leading import
+/// block (alphabetically among plain imports), after the docstring and
+/// `from __future__` imports. Empty when nothing is missing.
+pub fn add_imports(
+    tree: &Tree,
+    src: &str,
+    style: &Style,
+    model: &SemanticModel,
+    modules: &BTreeSet<String>,
+) -> Vec<Edit> {
+    let missing: Vec<&String> = modules
+        .iter()
+        .filter(|m| {
+            !model
+                .imports
+                .iter()
+                .any(|i| i.module_level && i.local == **m && i.qualified == **m)
+        })
+        .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let nl = style.newline.as_str();
+    let root = tree.root_node();
+    let stmts: Vec<Node> = named_children(root)
+        .into_iter()
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    // Skip the docstring and `from __future__` imports.
+    let mut i = 0;
+    if stmts.first().is_some_and(|s| is_docstring(*s)) {
+        i = 1;
+    }
+    while stmts.get(i).is_some_and(|s| s.kind() == "future_import_statement") {
+        i += 1;
+    }
+    let block: Vec<Node> = stmts[i..]
+        .iter()
+        .take_while(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+        .copied()
+        .filter(|s| s.start_position().column == 0)
+        .collect();
+
+    let mut edits_at: Vec<(usize, String)> = Vec::new();
+    for m in missing {
+        let line = format!("import {m}{nl}");
+        let plain: Vec<&Node> = block
+            .iter()
+            .filter(|s| s.kind() == "import_statement")
+            .collect();
+        let offset = if let Some(after) = plain.iter().find(|s| first_module(***s, src) > m.as_str()) {
+            after.start_byte()
+        } else if let Some(last) = plain.last() {
+            line_end(src, last.end_byte())
+        } else if let Some(first) = block.first() {
+            first.start_byte()
+        } else {
+            // No import block: after the docstring / future imports, or at the top.
+            let prev = i.checked_sub(1).map(|j| stmts[j]);
+            match prev {
+                Some(p) => {
+                    let at = line_end(src, p.end_byte());
+                    edits_at.push((at, format!("{nl}{line}")));
+                    continue;
+                }
+                None => {
+                    let at = after_leading_comments(src);
+                    let next_is_code = src[at..].trim_start_matches([' ', '\t']).chars().next();
+                    let sep = if matches!(next_is_code, Some('\n' | '\r') | None) { "" } else { nl };
+                    edits_at.push((at, format!("{line}{sep}")));
+                    continue;
+                }
+            }
+        };
+        edits_at.push((offset, line));
+    }
+    // Several modules at one place become one insertion, in module order.
+    edits_at.sort();
+    let mut edits: Vec<Edit> = Vec::new();
+    for (offset, content) in edits_at {
+        match edits.last_mut() {
+            Some(last) if last.start == offset => last.content.push_str(&content),
+            _ => edits.push(Edit::insert(offset, content)),
+        }
+    }
+    edits
+}
+
+fn is_docstring(stmt: Node) -> bool {
+    stmt.kind() == "expression_statement"
+        && stmt.named_child_count() == 1
+        && stmt.named_child(0).is_some_and(|c| c.kind() == "string")
+}
+
+fn first_module<'s>(stmt: Node, src: &'s str) -> &'s str {
+    stmt.child_by_field_name("name")
+        .map(|n| {
+            let n = if n.kind() == "aliased_import" {
+                n.child_by_field_name("name").unwrap_or(n)
+            } else {
+                n
+            };
+            text(n, src)
+        })
+        .unwrap_or("")
+}
+
+/// The offset just past the newline that ends the line holding `offset`.
+fn line_end(src: &str, offset: usize) -> usize {
+    match src[offset..].find('\n') {
+        Some(i) => offset + i + 1,
+        None => src.len(),
+    }
+}
+
+/// The offset after a shebang, encoding cookie and the comments that open a file.
+fn after_leading_comments(src: &str) -> usize {
+    let mut at = 0;
+    while at < src.len() && src[at..].starts_with('#') {
+        at = line_end(src, at);
+    }
+    at
+}
+
+/// Edits that remove the import bindings `remove` selects (by index into
+/// `model.imports`): an item from its statement, or the whole statement
+/// (with its line) when every item goes.
+pub fn remove_unused(
+    tree: &Tree,
+    src: &str,
+    model: &SemanticModel,
+    remove: &BTreeSet<usize>,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut by_statement: Vec<(std::ops::Range<usize>, Vec<usize>)> = Vec::new();
+    for (i, imp) in model.imports.iter().enumerate() {
+        match by_statement.iter_mut().find(|(r, _)| *r == imp.statement) {
+            Some((_, v)) => v.push(i),
+            None => by_statement.push((imp.statement.clone(), vec![i])),
+        }
+    }
+    for (range, items) in by_statement {
+        let gone: Vec<&ImportBinding> = items
+            .iter()
+            .filter(|i| remove.contains(i))
+            .map(|i| &model.imports[*i])
+            .collect();
+        if gone.is_empty() {
+            continue;
+        }
+        if gone.len() == items.len() {
+            let Some(stmt) = tree.root_node().descendant_for_byte_range(range.start, range.end) else {
+                continue;
+            };
+            edits.push(delete_statement(stmt, src));
+        } else {
+            for imp in gone {
+                edits.push(delete_item(src, imp));
+            }
+        }
+    }
+    edits
+}
+
+/// Deletes a statement and its line; a lone statement in a block becomes `pass`.
+fn delete_statement(stmt: Node, src: &str) -> Edit {
+    let line_start = src[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+    let before = &src[line_start..stmt.start_byte()];
+    let rest_end = line_end(src, stmt.end_byte());
+    let after = src[stmt.end_byte()..rest_end].trim_end_matches(['\n', '\r']).trim();
+    let alone_on_line = before.trim().is_empty() && (after.is_empty() || after.starts_with('#'));
+    let only_in_block = stmt
+        .parent()
+        .is_some_and(|p| p.kind() == "block" && named_children(p).iter().filter(|c| c.kind() != "comment").count() == 1);
+    if only_in_block || !alone_on_line {
+        return Edit::replace(stmt.byte_range(), "pass");
+    }
+    Edit::delete(line_start..rest_end)
+}
+
+/// Deletes one `name` item and the comma that joins it to its neighbour.
+fn delete_item(src: &str, imp: &ImportBinding) -> Edit {
+    let after = &src[imp.item.end..];
+    let trimmed = after.trim_start_matches([' ', '\t']);
+    if let Some(rest) = trimmed.strip_prefix(',') {
+        let ws = rest.len() - rest.trim_start().len();
+        let end = imp.item.end + (after.len() - rest.len()) + ws;
+        return Edit::delete(imp.item.start..end);
+    }
+    // Last item: remove the comma before it instead.
+    let before = &src[..imp.item.start];
+    let comma = before.trim_end().rfind(',').unwrap_or(imp.item.start);
+    Edit::delete(comma..imp.item.end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(src: &str, modules: &[&str]) -> String {
+        let tree = syntax::parse(src);
+        let model = SemanticModel::build(&tree, src);
+        let mods = modules.iter().map(|s| s.to_string()).collect();
+        edit::apply_edits(src, &add_imports(&tree, src, &Style::detect(src), &model, &mods))
+    }
+
+    #[test]
+    fn added_alphabetically_among_plain_imports() {
+        assert_eq!(add("import asyncio\nimport time\n\nx = 1\n", &["anyio"]), "import anyio\nimport asyncio\nimport time\n\nx = 1\n");
+        assert_eq!(add("import asyncio\n\nx = 1\n", &["functools"]), "import asyncio\nimport functools\n\nx = 1\n");
+    }
+
+    #[test]
+    fn added_after_docstring_and_future() {
+        assert_eq!(
+            add("\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nx = 1\n", &["anyio"]),
+            "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport anyio\n\nx = 1\n"
+        );
+        assert_eq!(add("#!/usr/bin/env python\nx = 1\n", &["anyio"]), "#!/usr/bin/env python\nimport anyio\n\nx = 1\n");
+    }
+
+    #[test]
+    fn not_added_twice() {
+        let src = "import anyio\nx = 1\n";
+        assert_eq!(add(src, &["anyio"]), src);
+    }
+
+    #[test]
+    fn crlf_is_kept() {
+        assert_eq!(add("import asyncio\r\nx = 1\r\n", &["anyio"]), "import anyio\r\nimport asyncio\r\nx = 1\r\n");
+    }
+
+    fn remove(src: &str, locals: &[&str]) -> String {
+        let tree = syntax::parse(src);
+        let model = SemanticModel::build(&tree, src);
+        let set = model
+            .imports
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| locals.contains(&i.local.as_str()))
+            .map(|(k, _)| k)
+            .collect();
+        edit::apply_edits(src, &remove_unused(&tree, src, &model, &set))
+    }
+
+    #[test]
+    fn removes_statement_or_item() {
+        assert_eq!(remove("import anyio\nimport asyncio\nx = 1\n", &["asyncio"]), "import anyio\nx = 1\n");
+        assert_eq!(remove("import asyncio, os\n", &["asyncio"]), "import os\n");
+        assert_eq!(remove("from asyncio import sleep, Lock\n", &["Lock"]), "from asyncio import sleep\n");
+        assert_eq!(remove("from asyncio import (\n    sleep,\n    Lock,\n)\n", &["sleep"]), "from asyncio import (\n    Lock,\n)\n");
+        assert_eq!(remove("try:\n    import asyncio\nexcept ImportError:\n    pass\n", &["asyncio"]), "try:\n    pass\nexcept ImportError:\n    pass\n");
+    }
+}

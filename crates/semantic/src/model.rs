@@ -1,0 +1,333 @@
+//! Scopes, bindings and the resolution of names to qualified names.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use syntax::{preorder, text, Node, Tree};
+
+/// One name bound by an import statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportBinding {
+    /// The local name (`aio` in `import asyncio as aio`).
+    pub local: String,
+    /// What it means (`asyncio`, `asyncio.sleep`), normalized.
+    pub qualified: String,
+    /// The whole import statement.
+    pub statement: Range<usize>,
+    /// The imported item (`asyncio`, `sleep as s`) inside the statement.
+    pub item: Range<usize>,
+    /// Whether the statement is directly in the module (not in a function or class).
+    pub module_level: bool,
+}
+
+/// What a name is bound to in one scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// An import: index into [`SemanticModel::imports`].
+    Import(usize),
+    /// Anything else: an assignment, parameter, `def`, loop variable …
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScopeKind {
+    Module,
+    Function,
+    Class,
+}
+
+#[derive(Debug)]
+struct Scope {
+    kind: ScopeKind,
+    bindings: HashMap<String, Vec<Binding>>,
+}
+
+/// The names one file binds, by scope, and its imports.
+#[derive(Debug)]
+pub struct SemanticModel {
+    scopes: HashMap<usize, Scope>,
+    root: usize,
+    /// Every import binding, in source order.
+    pub imports: Vec<ImportBinding>,
+    /// `from M import *` statements: the module and the statement's range.
+    pub star_imports: Vec<(String, Range<usize>)>,
+}
+
+/// The kind of node that opens a scope, if `kind` opens one.
+fn scope_kind(kind: &str) -> Option<ScopeKind> {
+    match kind {
+        "function_definition" | "lambda" | "list_comprehension" | "set_comprehension"
+        | "dictionary_comprehension" | "generator_expression" => Some(ScopeKind::Function),
+        "class_definition" => Some(ScopeKind::Class),
+        _ => None,
+    }
+}
+
+impl SemanticModel {
+    /// Collects the bindings of every scope in `tree`.
+    pub fn build(tree: &Tree, src: &str) -> SemanticModel {
+        let root = tree.root_node();
+        let mut model = SemanticModel {
+            scopes: HashMap::new(),
+            root: root.id(),
+            imports: Vec::new(),
+            star_imports: Vec::new(),
+        };
+        model.scopes.insert(
+            root.id(),
+            Scope {
+                kind: ScopeKind::Module,
+                bindings: HashMap::new(),
+            },
+        );
+        // (scope node id, depth at which it was opened)
+        let mut stack: Vec<(usize, usize)> = vec![(root.id(), 0)];
+        for (node, depth) in preorder(root) {
+            while stack.len() > 1 && stack.last().unwrap().1 >= depth {
+                stack.pop();
+            }
+            let current = stack.last().unwrap().0;
+            let kind = node.kind();
+            match kind {
+                "function_definition" | "class_definition" => {
+                    if let Some(name) = node.child_by_field_name("name") {
+                        model.bind(current, text(name, src), Binding::Other);
+                    }
+                }
+                "import_statement" | "import_from_statement" => {
+                    model.collect_import(node, src, current);
+                }
+                "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+                    if let Some(left) = node.child_by_field_name("left") {
+                        model.bind_targets(left, src, current);
+                    }
+                }
+                "as_pattern" => {
+                    if let Some(alias) = node.child_by_field_name("alias") {
+                        model.bind_targets(alias, src, current);
+                    }
+                }
+                "named_expression" => {
+                    if let Some(name) = node.child_by_field_name("name") {
+                        model.bind(current, text(name, src), Binding::Other);
+                    }
+                }
+                _ => {}
+            }
+            if let Some(sk) = scope_kind(kind) {
+                model.scopes.insert(
+                    node.id(),
+                    Scope {
+                        kind: sk,
+                        bindings: HashMap::new(),
+                    },
+                );
+                stack.push((node.id(), depth));
+                if let Some(params) = node.child_by_field_name("parameters") {
+                    model.bind_parameters(params, src, node.id());
+                }
+            }
+        }
+        model
+    }
+
+    fn bind(&mut self, scope: usize, name: &str, binding: Binding) {
+        if let Some(s) = self.scopes.get_mut(&scope) {
+            s.bindings.entry(name.to_string()).or_default().push(binding);
+        }
+    }
+
+    /// Binds every plain name in an assignment target (tuples, lists, stars).
+    fn bind_targets(&mut self, target: Node, src: &str, scope: usize) {
+        match target.kind() {
+            "identifier" => self.bind(scope, text(target, src), Binding::Other),
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
+            | "list_splat_pattern" | "as_pattern_target" | "parenthesized_expression"
+            | "expression_list" => {
+                for child in syntax::named_children(target) {
+                    self.bind_targets(child, src, scope);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn bind_parameters(&mut self, params: Node, src: &str, scope: usize) {
+        for p in syntax::named_children(params) {
+            let name = match p.kind() {
+                "identifier" => Some(p),
+                "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+                "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+                    syntax::named_children(p)
+                        .into_iter()
+                        .find(|c| c.kind() == "identifier")
+                }
+                _ => None,
+            };
+            if let Some(n) = name {
+                self.bind(scope, text(n, src), Binding::Other);
+            }
+        }
+    }
+
+    fn collect_import(&mut self, stmt: Node, src: &str, scope: usize) {
+        let module_level = scope == self.root;
+        let from_module = stmt
+            .child_by_field_name("module_name")
+            .map(|m| text(m, src).to_string());
+        if stmt.kind() == "import_from_statement" {
+            let has_star = syntax::named_children(stmt)
+                .iter()
+                .any(|c| c.kind() == "wildcard_import");
+            if has_star {
+                self.star_imports
+                    .push((from_module.clone().unwrap_or_default(), stmt.byte_range()));
+                return;
+            }
+        }
+        let mut cursor = stmt.walk();
+        let names: Vec<Node> = stmt.children_by_field_name("name", &mut cursor).collect();
+        for item in names {
+            let (dotted, alias) = if item.kind() == "aliased_import" {
+                (
+                    item.child_by_field_name("name").map(|n| text(n, src)),
+                    item.child_by_field_name("alias").map(|n| text(n, src)),
+                )
+            } else {
+                (Some(text(item, src)), None)
+            };
+            let Some(dotted) = dotted else { continue };
+            let (local, qualified) = match (&from_module, alias) {
+                (Some(m), alias) => (alias.unwrap_or(dotted).to_string(), format!("{m}.{dotted}")),
+                // `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
+                (None, Some(alias)) => (alias.to_string(), dotted.to_string()),
+                (None, None) => {
+                    let top = dotted.split('.').next().unwrap_or(dotted);
+                    (top.to_string(), top.to_string())
+                }
+            };
+            let idx = self.imports.len();
+            self.imports.push(ImportBinding {
+                local: local.clone(),
+                qualified: crate::normalize(&qualified),
+                statement: stmt.byte_range(),
+                item: item.byte_range(),
+                module_level,
+            });
+            self.bind(scope, &local, Binding::Import(idx));
+        }
+    }
+
+    /// The binding a name refers to at `at`: `Some(Import(i))`, `Some(Other)`,
+    /// or `None` when nothing in the file binds it (a builtin or an undefined global).
+    /// A name bound more than one way in the deciding scope counts as `Other`.
+    pub fn lookup(&self, name: &str, at: Node) -> Option<Binding> {
+        let mut crossed_function = false;
+        let mut cur = Some(at);
+        let mut first = true;
+        while let Some(n) = cur {
+            // A `def`'s own name and parameters' defaults live outside its scope;
+            // the node itself never opens the scope it is looked up from.
+            if !first || scope_kind(n.kind()).is_none() {
+                if let Some(scope) = self.scopes.get(&n.id()) {
+                    let visible = !(scope.kind == ScopeKind::Class && crossed_function);
+                    if visible {
+                        if let Some(b) = scope.bindings.get(name) {
+                            return Some(self.decide(b));
+                        }
+                    }
+                    if scope.kind == ScopeKind::Function {
+                        crossed_function = true;
+                    }
+                }
+            }
+            first = false;
+            cur = n.parent();
+        }
+        None
+    }
+
+    /// The qualified name an identifier or dotted attribute refers to, if it
+    /// can be known: `aio.sleep` → `asyncio.sleep`, `TimeoutError` →
+    /// `TimeoutError`; `None` for anything bound locally.
+    pub fn resolve(&self, node: Node, src: &str) -> Option<String> {
+        match node.kind() {
+            "identifier" => {
+                let name = text(node, src);
+                match self.lookup(name, node) {
+                    None => Some(name.to_string()),
+                    Some(Binding::Import(i)) => Some(self.imports[i].qualified.clone()),
+                    Some(Binding::Other) => None,
+                }
+            }
+            "attribute" => {
+                let object = node.child_by_field_name("object")?;
+                let attr = node.child_by_field_name("attribute")?;
+                let base = self.resolve(object, src)?;
+                Some(crate::normalize(&format!("{base}.{}", text(attr, src))))
+            }
+            _ => None,
+        }
+    }
+
+    /// One binding out of several in a scope: imports of the same thing agree;
+    /// anything else is ambiguous and counts as `Other`.
+    fn decide(&self, bindings: &[Binding]) -> Binding {
+        let first = bindings[0];
+        let agree = bindings.iter().all(|b| match (b, first) {
+            (Binding::Import(i), Binding::Import(j)) => {
+                self.imports[*i].qualified == self.imports[j].qualified
+            }
+            _ => false,
+        });
+        if bindings.len() == 1 || agree {
+            first
+        } else {
+            Binding::Other
+        }
+    }
+
+    /// How many references each import binding has in `tree` (same order as
+    /// [`Self::imports`]).
+    pub fn reference_counts(&self, tree: &Tree, src: &str) -> Vec<usize> {
+        let mut counts = vec![0; self.imports.len()];
+        for (node, _) in preorder(tree.root_node()) {
+            if node.kind() != "identifier" || !is_reference(node) {
+                continue;
+            }
+            if let Some(Binding::Import(i)) = self.lookup(text(node, src), node) {
+                counts[i] += 1;
+            }
+        }
+        // Names re-exported through `__all__` count as used.
+        for (i, imp) in self.imports.iter().enumerate() {
+            if counts[i] == 0 && mentions_in_all(tree, src, &imp.local) {
+                counts[i] = 1;
+            }
+        }
+        counts
+    }
+}
+
+/// Whether an identifier is a use of a name (not an attribute name, keyword,
+/// or part of an import statement).
+fn is_reference(node: Node) -> bool {
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "attribute" => parent.child_by_field_name("attribute") != Some(node),
+        "keyword_argument" => parent.child_by_field_name("name") != Some(node),
+        "dotted_name" | "aliased_import" | "import_statement" | "import_from_statement" => false,
+        "function_definition" | "class_definition" => parent.child_by_field_name("name") != Some(node),
+        _ => true,
+    }
+}
+
+fn mentions_in_all(tree: &Tree, src: &str, name: &str) -> bool {
+    let root = tree.root_node();
+    syntax::named_children(root).into_iter().any(|stmt| {
+        let t = text(stmt, src);
+        t.starts_with("__all__")
+            && (t.contains(&format!("\"{name}\"")) || t.contains(&format!("'{name}'")))
+    })
+}

@@ -1,0 +1,65 @@
+use crate::SemanticModel;
+use syntax::{preorder, text};
+
+/// Resolves every call's function in `src`, in order.
+fn resolved_calls(src: &str) -> Vec<Option<String>> {
+    let tree = syntax::parse(src);
+    let model = SemanticModel::build(&tree, src);
+    preorder(tree.root_node())
+        .filter(|(n, _)| n.kind() == "call")
+        .map(|(n, _)| model.resolve(n.child_by_field_name("function").unwrap(), src))
+        .collect()
+}
+
+#[test]
+fn import_forms_resolve() {
+    let src = "import asyncio\nimport asyncio as aio\nfrom asyncio import sleep as s\nfrom asyncio.tasks import gather\nimport asyncio.subprocess\n\
+               asyncio.sleep(1)\naio.sleep(1)\ns(1)\ngather()\nasyncio.tasks.sleep(1)\n";
+    let got = resolved_calls(src);
+    assert_eq!(got, vec![Some("asyncio.sleep".to_string()); 2].into_iter().chain([Some("asyncio.sleep".into()), Some("asyncio.gather".into()), Some("asyncio.sleep".into())]).collect::<Vec<_>>());
+}
+
+#[test]
+fn shadowing_hides_imports() {
+    let src = "from asyncio import sleep\nimport asyncio\n\
+               def f(sleep):\n    sleep(1)\n\
+               def g():\n    asyncio = object()\n    asyncio.sleep(1)\n\
+               def h():\n    sleep(2)\n\
+               class C:\n    sleep = 3\n    def m(self):\n        sleep(4)\n\
+               [sleep(5) for sleep in []]\n";
+    let got = resolved_calls(src);
+    assert_eq!(
+        got,
+        vec![None, Some("object".into()), None, Some("asyncio.sleep".into()), Some("asyncio.sleep".into()), None]
+    );
+}
+
+#[test]
+fn module_level_rebinding_is_ambiguous() {
+    let got = resolved_calls("from asyncio import sleep\nsleep = print\nsleep(1)\n");
+    assert_eq!(got, vec![None]);
+}
+
+#[test]
+fn builtins_resolve_to_themselves() {
+    let got = resolved_calls("TimeoutError()\nlen([])\n");
+    assert_eq!(got, vec![Some("TimeoutError".into()), Some("len".into())]);
+}
+
+#[test]
+fn reference_counts_ignore_attribute_names_and_imports() {
+    let src = "import asyncio\nimport os\nx.asyncio = 1\nos.getcwd()\n";
+    let tree = syntax::parse(src);
+    let model = SemanticModel::build(&tree, src);
+    assert_eq!(model.reference_counts(&tree, src), vec![0, 1]);
+    assert!(text(tree.root_node(), src).contains("os"));
+}
+
+#[test]
+fn star_imports_are_recorded() {
+    let src = "from asyncio import *\n";
+    let tree = syntax::parse(src);
+    let model = SemanticModel::build(&tree, src);
+    assert_eq!(model.star_imports.len(), 1);
+    assert_eq!(model.star_imports[0].0, "asyncio");
+}
