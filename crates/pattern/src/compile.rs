@@ -1,0 +1,185 @@
+//! Turning pattern text into a parsed pattern.
+
+use std::fmt;
+use syntax::{Node, Tree};
+
+/// What a pattern's root is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternKind {
+    /// One expression (`asyncio.sleep($T)`).
+    Expression,
+    /// One statement, possibly compound (`try: … except …: …`).
+    Statement,
+}
+
+/// A compiled pattern: the parsed placeholder source and the path to its root.
+pub struct Pattern {
+    source: String,
+    tree: Tree,
+    kind: PatternKind,
+    original: String,
+}
+
+/// A pattern that cannot be compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    pub pattern: String,
+    pub reason: String,
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pattern `{}`: {}", self.pattern, self.reason)
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+/// Replaces `$$$NAME` and `$NAME` with identifiers the grammar accepts.
+pub(crate) fn substitute_metavariables(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos..];
+        let (prefix, skip) = if after.starts_with("$$$") {
+            (crate::MULTI, 3)
+        } else {
+            (crate::SINGLE, 1)
+        };
+        let name_len = after[skip..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len() - skip);
+        if name_len == 0 {
+            out.push('$');
+            rest = &after[1..];
+            continue;
+        }
+        out.push_str(prefix);
+        out.push_str(&after[skip..skip + name_len]);
+        rest = &after[skip + name_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+impl Pattern {
+    /// Parses `text` as a pattern of the given kind.
+    pub fn compile(text: &str, kind: PatternKind) -> Result<Pattern, PatternError> {
+        let err = |reason: &str| PatternError {
+            pattern: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let source = substitute_metavariables(text.trim());
+        let tree = syntax::parse_clean(&source).map_err(|e| err(&format!("does not parse: {}", e.detail)))?;
+        let pattern = Pattern {
+            source,
+            tree,
+            kind,
+            original: text.trim().to_string(),
+        };
+        let module = pattern.tree.root_node();
+        let statements: Vec<Node> = syntax::named_children(module)
+            .into_iter()
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        if statements.len() != 1 {
+            return Err(err("must be exactly one expression or statement"));
+        }
+        if kind == PatternKind::Expression {
+            let stmt = statements[0];
+            let only = stmt.named_child(0).map(|c| c.kind());
+            if stmt.kind() != "expression_statement"
+                || stmt.named_child_count() != 1
+                || matches!(only, Some("assignment" | "augmented_assignment"))
+            {
+                return Err(err("an expression pattern must be one expression"));
+            }
+        }
+        Ok(pattern)
+    }
+
+    /// The node the pattern matches with.
+    pub fn root(&self) -> Node<'_> {
+        let stmt = self
+            .tree
+            .root_node()
+            .named_children(&mut self.tree.walk())
+            .find(|n| n.kind() != "comment")
+            .expect("checked at compile time");
+        match self.kind {
+            PatternKind::Expression => stmt.named_child(0).expect("checked at compile time"),
+            PatternKind::Statement => stmt,
+        }
+    }
+
+    /// The kind of node this pattern can match (the root's kind).
+    pub fn root_kind(&self) -> &'static str {
+        self.root().kind()
+    }
+
+    /// Whether the pattern is an expression or a statement.
+    pub fn kind(&self) -> PatternKind {
+        self.kind
+    }
+
+    /// The pattern as written.
+    pub fn text(&self) -> &str {
+        &self.original
+    }
+
+    /// The placeholder source the pattern was parsed from.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Every dotted name the pattern matches by meaning (`asyncio.sleep`);
+    /// their first components are the words a file must contain to match.
+    pub fn qualified_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (node, _) in syntax::preorder(self.root()) {
+            if crate::matcher::is_reference_position(node)
+                && crate::matcher::is_dotted(node, &self.source)
+                && !node.parent().is_some_and(|p| {
+                    p.kind() == "attribute" && crate::matcher::is_dotted(p, &self.source)
+                })
+            {
+                out.push(syntax::text(node, &self.source).to_string());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metavariables_become_identifiers() {
+        assert_eq!(
+            substitute_metavariables("f($X, $$$ARGS, k=$V_2) + '$'"),
+            "f(__mv_X, __mvs_ARGS, k=__mv_V_2) + '$'"
+        );
+    }
+
+    #[test]
+    fn expression_root() {
+        let p = Pattern::compile("await asyncio.wait_for($X, $T)", PatternKind::Expression).unwrap();
+        assert_eq!(p.root_kind(), "await");
+        assert_eq!(p.qualified_names(), vec!["asyncio.wait_for".to_string()]);
+    }
+
+    #[test]
+    fn statement_root() {
+        let p = Pattern::compile("try:\n    await $X\nexcept TimeoutError:\n    pass", PatternKind::Statement).unwrap();
+        assert_eq!(p.root_kind(), "try_statement");
+    }
+
+    #[test]
+    fn bad_patterns_are_errors() {
+        assert!(Pattern::compile("f(", PatternKind::Expression).is_err());
+        assert!(Pattern::compile("a\nb", PatternKind::Expression).is_err());
+        assert!(Pattern::compile("x = 1", PatternKind::Expression).is_err());
+    }
+}
