@@ -133,6 +133,23 @@ impl Pattern {
         &self.source
     }
 
+    /// A word every file this pattern can match must contain: the module a
+    /// qualified name resolves through (`asyncio`), or else the longest
+    /// literal identifier (`run_in_executor`). `None` when the pattern is all
+    /// metavariables.
+    pub fn required_word(&self) -> Option<String> {
+        let qualified = self.qualified_names();
+        if let Some(q) = qualified.iter().find(|q| q.contains('.')).or(qualified.first()) {
+            return q.split('.').next().map(str::to_string);
+        }
+        syntax::preorder(self.root())
+            .filter(|(n, _)| n.kind() == "identifier")
+            .map(|(n, _)| syntax::text(n, &self.source))
+            .filter(|t| !t.starts_with(crate::SINGLE) && !t.starts_with(crate::MULTI))
+            .max_by_key(|t| t.len())
+            .map(str::to_string)
+    }
+
     /// Every dotted name the pattern matches by meaning (`asyncio.sleep`);
     /// their first components are the words a file must contain to match.
     pub fn qualified_names(&self) -> Vec<String> {
@@ -168,6 +185,9 @@ mod tests {
         let p = Pattern::compile("await asyncio.wait_for($X, $T)", PatternKind::Expression).unwrap();
         assert_eq!(p.root_kind(), "await");
         assert_eq!(p.qualified_names(), vec!["asyncio.wait_for".to_string()]);
+        assert_eq!(p.required_word().as_deref(), Some("asyncio"));
+        let p = Pattern::compile("$L.run_in_executor(None, $F)", PatternKind::Expression).unwrap();
+        assert_eq!(p.required_word().as_deref(), Some("run_in_executor"));
     }
 
     #[test]

@@ -1,0 +1,87 @@
+//! Conditions on what a metavariable matched (`safe-if`, `require`).
+
+use serde::Deserialize;
+use syntax::{preorder, Node};
+
+/// A property of the node(s) bound to a metavariable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Condition {
+    /// An integer or float literal.
+    Number,
+    /// An integer or float literal with no sign.
+    NonNegativeNumber,
+    /// A number, string, `True`, `False` or `None`.
+    Literal,
+    /// A string literal.
+    String,
+    /// A plain name.
+    Name,
+    /// A name or a chain of attributes on a name (`self.timeout`).
+    Dotted,
+    /// A call.
+    Call,
+    /// `None`.
+    None,
+    /// Anything but `None`.
+    NotNone,
+    /// Arguments with no `name=value` or `**kwargs` among them.
+    Positional,
+    /// Arguments with at least one `name=value` or `**kwargs`.
+    HasKeyword,
+    /// Statements with no `await` in an `except` or `finally` cleanup path
+    /// (level-triggered cancellation would cancel those awaits too).
+    NoCleanupAwaits,
+}
+
+impl Condition {
+    /// Whether the condition holds for every node in `nodes`.
+    pub fn holds(self, nodes: &[Node]) -> bool {
+        match self {
+            Condition::Positional => nodes.iter().all(|n| !is_keyword(*n)),
+            Condition::HasKeyword => nodes.iter().any(|n| is_keyword(*n)),
+            Condition::NoCleanupAwaits => nodes.iter().all(|n| !has_cleanup_await(*n)),
+            _ => nodes.iter().all(|n| self.holds_one(*n)),
+        }
+    }
+
+    fn holds_one(self, node: Node) -> bool {
+        let kind = node.kind();
+        match self {
+            Condition::Number => matches!(kind, "integer" | "float"),
+            Condition::NonNegativeNumber => matches!(kind, "integer" | "float"),
+            Condition::Literal => matches!(
+                kind,
+                "integer" | "float" | "string" | "true" | "false" | "none" | "concatenated_string"
+            ),
+            Condition::String => matches!(kind, "string" | "concatenated_string"),
+            Condition::Name => kind == "identifier",
+            Condition::Dotted => is_dotted(node),
+            Condition::Call => kind == "call",
+            Condition::None => kind == "none",
+            Condition::NotNone => kind != "none",
+            Condition::Positional | Condition::HasKeyword | Condition::NoCleanupAwaits => {
+                unreachable!("handled in holds()")
+            }
+        }
+    }
+}
+
+fn is_keyword(node: Node) -> bool {
+    matches!(node.kind(), "keyword_argument" | "dictionary_splat")
+}
+
+fn is_dotted(node: Node) -> bool {
+    match node.kind() {
+        "identifier" => true,
+        "attribute" => node.child_by_field_name("object").is_some_and(is_dotted),
+        _ => false,
+    }
+}
+
+fn has_cleanup_await(node: Node) -> bool {
+    preorder(node).any(|(n, _)| {
+        matches!(n.kind(), "finally_clause" | "except_clause" | "except_group_clause")
+            && preorder(n).any(|(m, _)| m.kind() == "await")
+    })
+}

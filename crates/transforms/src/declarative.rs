@@ -1,0 +1,397 @@
+//! Transforms written as data: patterns, conditions and templates in a TOML
+//! file (see `transforms/*.toml` and docs/writing-transforms.md).
+
+use crate::conditions::Condition;
+use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use pattern::{render, Bindings, Pattern, PatternKind, RenderEnv, Rendered};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use syntax::Node;
+
+/// Where a match sits and what its template replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+enum Context {
+    /// The pattern is an expression; the template replaces it.
+    #[default]
+    Expression,
+    /// The pattern is a statement-level expression; the template replaces the
+    /// whole statement, and `$STATEMENT` in it is that statement with the
+    /// matched expression replaced by `expression`.
+    Statement,
+    /// The pattern is a whole statement; the template replaces it.
+    Node,
+    /// The pattern is a compound statement; the template replaces only its
+    /// header, up to and including the first `:`.
+    Header,
+    /// The pattern is an expression naming an exception type in an `except`
+    /// clause (alone or in a tuple).
+    ExceptType,
+}
+
+/// The file format (documented in docs/writing-transforms.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct TransformFile {
+    code: String,
+    name: String,
+    summary: String,
+    /// "safe", "unsafe" or "manual".
+    applicability: String,
+    message: String,
+    #[serde(default)]
+    hint: Option<String>,
+    #[serde(default)]
+    imports: Vec<String>,
+    #[serde(rename = "match")]
+    matches: Vec<MatchSpec>,
+    docs: Docs,
+    #[serde(default, rename = "example")]
+    examples: Vec<Example>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct MatchSpec {
+    pattern: String,
+    #[serde(default)]
+    context: Context,
+    /// The new code; absent for report-only matches.
+    template: Option<String>,
+    /// Statement context: what the matched expression becomes in `$STATEMENT`.
+    expression: Option<String>,
+    /// Conditions that must hold for the match to count at all.
+    #[serde(default)]
+    require: BTreeMap<String, Vec<Condition>>,
+    /// Conditions that make the fix safe; when one fails it is unsafe.
+    #[serde(default)]
+    safe_if: BTreeMap<String, Vec<Condition>>,
+    /// This match's fix is unsafe whatever the conditions.
+    #[serde(default, rename = "unsafe")]
+    always_unsafe: bool,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    hint: Option<String>,
+    #[serde(default)]
+    imports: Vec<String>,
+    /// When the matched value is assigned to a name or attribute and the file
+    /// touches one of these attributes on it, the site is left to a person.
+    #[serde(default)]
+    manual_if_target_uses: Vec<String>,
+    #[serde(default)]
+    manual_if_target_message: Option<String>,
+    /// When the file uses the result of one of these methods called on the
+    /// assignment target, the fix is unsafe.
+    #[serde(default)]
+    unsafe_if_target_value_used: Vec<String>,
+    /// Except-type context: the fix is safe only when the handler re-raises.
+    #[serde(default)]
+    safe_if_handler_reraises: bool,
+}
+
+struct CompiledMatch {
+    spec: MatchSpec,
+    pattern: Pattern,
+}
+
+/// A transform loaded from a TOML file.
+pub struct Declarative {
+    info: TransformInfo,
+    message: String,
+    hint: Option<String>,
+    imports: Vec<String>,
+    matches: Vec<CompiledMatch>,
+}
+
+fn leak(s: String) -> &'static str {
+    // Transform metadata lives for the whole run; codes are `&'static str`
+    // so diagnostics can carry them cheaply.
+    Box::leak(s.into_boxed_str())
+}
+
+/// Parses and compiles one transform file.
+pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, String> {
+    let file: TransformFile =
+        toml::from_str(text).map_err(|e| format!("{file_name}: {e}"))?;
+    let applicability = match file.applicability.as_str() {
+        "safe" => Some(Applicability::Safe),
+        "unsafe" => Some(Applicability::Unsafe),
+        "manual" => None,
+        other => return Err(format!("{file_name}: applicability `{other}` is not safe, unsafe or manual")),
+    };
+    let mut matches = Vec::new();
+    for spec in file.matches {
+        let kind = match spec.context {
+            Context::Node | Context::Header => PatternKind::Statement,
+            _ => PatternKind::Expression,
+        };
+        let pattern = Pattern::compile(&spec.pattern, kind).map_err(|e| format!("{file_name}: {e}"))?;
+        if spec.context == Context::Statement && spec.template.is_some() && spec.expression.is_none() {
+            return Err(format!("{file_name}: a statement-context match with a template needs `expression`"));
+        }
+        if applicability.is_none() && spec.template.is_some() {
+            return Err(format!("{file_name}: a manual transform cannot have a template"));
+        }
+        matches.push(CompiledMatch { spec, pattern });
+    }
+    Ok(Declarative {
+        info: TransformInfo {
+            code: leak(file.code),
+            name: leak(file.name),
+            summary: file.summary,
+            applicability,
+            docs: file.docs,
+            examples: file.examples,
+        },
+        message: file.message,
+        hint: file.hint,
+        imports: file.imports,
+        matches,
+    })
+}
+
+impl Transform for Declarative {
+    fn info(&self) -> &TransformInfo {
+        &self.info
+    }
+
+    fn triggers(&self) -> Vec<String> {
+        // An empty word (a pattern of metavariables only) matches every file.
+        let mut words: Vec<String> = self
+            .matches
+            .iter()
+            .map(|m| m.pattern.required_word().unwrap_or_default())
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        // A site claimed by an earlier match of this transform is not matched
+        // again by a later (more general) one.
+        let mut claimed: Vec<Range<usize>> = Vec::new();
+        for m in &self.matches {
+            for &node in cx.nodes_of_kind(m.pattern.root_kind()) {
+                if claimed.iter().any(|r| r.start <= node.start_byte() && node.end_byte() <= r.end) {
+                    continue;
+                }
+                let Some(bindings) = m.pattern.matches(node, cx.src, cx) else {
+                    continue;
+                };
+                if !conditions_hold(&m.spec.require, &bindings) {
+                    continue;
+                }
+                if let Some(d) = self.site(m, node, &bindings, cx) {
+                    claimed.push(d.range.clone());
+                    out.push(d);
+                }
+            }
+        }
+    }
+}
+
+fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings) -> bool {
+    conds.iter().all(|(var, allowed)| {
+        let nodes: Vec<Node> = match (b.get(var), b.get_many(var)) {
+            (Some(n), _) => vec![n],
+            (None, Some(ns)) => ns.to_vec(),
+            (None, None) => return false,
+        };
+        // Any one of the listed conditions suffices.
+        allowed.iter().any(|c| c.holds(&nodes))
+    })
+}
+
+impl Declarative {
+    /// The diagnostic for one matched site, or `None` when the context rules it out.
+    fn site(&self, m: &CompiledMatch, node: Node, b: &Bindings, cx: &FileContext) -> Option<Diagnostic> {
+        let spec = &m.spec;
+        let (range, stmt) = match spec.context {
+            Context::Statement => {
+                let stmt = syntax::statement_anchor(node)?;
+                if !cx.owns_its_lines(stmt) {
+                    return None;
+                }
+                (stmt.byte_range(), Some(stmt))
+            }
+            Context::Node => (node.byte_range(), None),
+            Context::Header => {
+                let colon = syntax::children(node).into_iter().find(|c| c.kind() == ":")?;
+                (node.start_byte()..colon.end_byte(), None)
+            }
+            Context::ExceptType => {
+                except_handler(node)?;
+                (node.byte_range(), None)
+            }
+            Context::Expression => (node.byte_range(), None),
+        };
+        let message = spec.message.clone().unwrap_or_else(|| self.message.clone());
+        let hint = spec.hint.clone().or_else(|| self.hint.clone());
+        let mut diag = Diagnostic::new(self.info.code, message, range.clone());
+        diag.hint = hint;
+
+        if let Some(reason) = target_uses(node, &spec.manual_if_target_uses, cx) {
+            let msg = spec
+                .manual_if_target_message
+                .clone()
+                .unwrap_or_else(|| format!("{}; left for review", diag.message));
+            diag.message = format!("{msg} (`{reason}`)");
+            return Some(diag);
+        }
+        let (Some(template), Some(mut applicability)) = (&spec.template, self.info.applicability) else {
+            return Some(diag);
+        };
+        let mut notes = Vec::new();
+        if spec.always_unsafe || !conditions_hold(&spec.safe_if, b) {
+            applicability = Applicability::Unsafe;
+        }
+        if let Some(used) = target_value_used(node, &spec.unsafe_if_target_value_used, cx) {
+            applicability = Applicability::Unsafe;
+            notes.push(format!("the result of `{used}` is used"));
+        }
+        if spec.safe_if_handler_reraises && !except_handler(node).is_some_and(reraises) {
+            applicability = Applicability::Unsafe;
+            notes.push("the handler does not re-raise".to_string());
+        }
+
+        let env = RenderEnv {
+            src: cx.src,
+            strings: &cx.strings,
+            indent_unit: &cx.style.indent,
+            newline: cx.style.newline.as_str(),
+            vars: HashMap::new(),
+        };
+        let indent = cx.indent_at(range.start);
+        let new_text = match (spec.context, stmt) {
+            (Context::Statement, Some(stmt)) => {
+                let expr = render(spec.expression.as_deref().unwrap_or("$X"), b, &env, indent);
+                let mut whole = Rendered::from_source(cx.src, stmt.start_byte()..node.start_byte(), &cx.strings);
+                whole.push(&expr);
+                whole.push(&Rendered::from_source(cx.src, node.end_byte()..stmt.end_byte(), &cx.strings));
+                let env = RenderEnv {
+                    vars: HashMap::from([("STATEMENT", whole)]),
+                    ..env
+                };
+                render(template, b, &env, indent).text
+            }
+            _ => render(template, b, &env, indent).text,
+        };
+        if new_text == cx.src[range.clone()] {
+            return None;
+        }
+        if let Some(lost) = dropped_comment(cx, range.clone(), &new_text) {
+            applicability = Applicability::Unsafe;
+            notes.push(format!("the fix would drop the comment `{lost}`"));
+        }
+        if !notes.is_empty() {
+            diag.message = format!("{} ({})", diag.message, notes.join("; "));
+        }
+        let mut imports = self.imports.clone();
+        imports.extend(spec.imports.iter().cloned());
+        let fix = Fix::new(vec![Edit::replace(range, new_text)], applicability).with_imports(imports);
+        Some(diag.with_fix(fix))
+    }
+}
+
+/// The except clause whose exception type `node` is (alone or in a tuple).
+fn except_handler(node: Node) -> Option<Node> {
+    let mut cur = node.parent()?;
+    if matches!(cur.kind(), "tuple" | "parenthesized_expression") {
+        cur = cur.parent()?;
+    }
+    if cur.kind() == "as_pattern" {
+        cur = cur.parent()?;
+    }
+    (cur.kind() == "except_clause").then_some(cur)
+}
+
+/// Whether an except clause's body ends by re-raising.
+fn reraises(handler: Node) -> bool {
+    let Some(block) = syntax::named_children(handler).into_iter().rev().find(|c| c.kind() == "block") else {
+        return false;
+    };
+    syntax::named_children(block)
+        .into_iter()
+        .rev()
+        .find(|c| c.kind() != "comment")
+        .is_some_and(|last| last.kind() == "raise_statement")
+}
+
+/// The name or attribute a statement-level value is assigned to.
+fn assignment_target<'a>(node: Node, cx: &FileContext<'a>) -> Option<&'a str> {
+    let parent = node.parent()?;
+    if parent.kind() != "assignment" || parent.child_by_field_name("right") != Some(node) {
+        return None;
+    }
+    let left = parent.child_by_field_name("left")?;
+    matches!(left.kind(), "identifier" | "attribute").then(|| &cx.src[left.byte_range()])
+}
+
+/// The last component of a dotted target: `_event` for `self._event`.
+fn last_component(target: &str) -> &str {
+    target.rsplit('.').next().unwrap_or(target)
+}
+
+/// `target.attr` for the first listed attribute the file touches on the
+/// assignment target (matched by its last component, so `self._evt` in one
+/// method and `self._evt` in another agree).
+fn target_uses(node: Node, attrs: &[String], cx: &FileContext) -> Option<String> {
+    if attrs.is_empty() {
+        return None;
+    }
+    let target = assignment_target(node, cx)?;
+    let last = last_component(target);
+    for attr in cx.nodes_of_kind("attribute") {
+        let name = attr.child_by_field_name("attribute").map(|n| cx.text(n));
+        let Some(name) = name.filter(|n| attrs.iter().any(|a| a == n)) else {
+            continue;
+        };
+        let Some(obj) = attr.child_by_field_name("object") else { continue };
+        if last_component(cx.text(obj)) == last {
+            return Some(format!("{}.{name}", cx.text(obj)));
+        }
+    }
+    None
+}
+
+/// `target.method()` for the first listed method whose result the file uses.
+fn target_value_used(node: Node, methods: &[String], cx: &FileContext) -> Option<String> {
+    if methods.is_empty() {
+        return None;
+    }
+    let target = assignment_target(node, cx)?;
+    let last = last_component(target);
+    for call in cx.nodes_of_kind("call") {
+        let Some(func) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else {
+            continue;
+        };
+        let (Some(obj), Some(name)) = (func.child_by_field_name("object"), func.child_by_field_name("attribute")) else {
+            continue;
+        };
+        if !methods.iter().any(|m| m == cx.text(name)) || last_component(cx.text(obj)) != last {
+            continue;
+        }
+        let mut used = call.parent();
+        if used.is_some_and(|p| p.kind() == "await") {
+            used = used.and_then(|p| p.parent());
+        }
+        if !used.is_some_and(|p| p.kind() == "expression_statement") {
+            return Some(format!("{}()", cx.text(func)));
+        }
+    }
+    None
+}
+
+/// A comment inside `range` that the replacement text no longer contains.
+fn dropped_comment(cx: &FileContext, range: Range<usize>, new_text: &str) -> Option<String> {
+    cx.nodes_of_kind("comment")
+        .iter()
+        .filter(|c| range.start <= c.start_byte() && c.end_byte() <= range.end)
+        .map(|c| cx.text(*c))
+        .find(|t| !new_text.contains(t))
+        .map(str::to_string)
+}

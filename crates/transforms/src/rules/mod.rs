@@ -1,0 +1,10 @@
+//! Transforms written in Rust: those that need more than one pattern in view.
+
+mod star_import;
+
+use crate::Transform;
+
+/// Every Rust transform.
+pub fn all() -> Vec<Box<dyn Transform>> {
+    vec![Box::new(star_import::StarImport::new())]
+}

@@ -1,0 +1,382 @@
+"""End-to-end check of anyio-migrate on runnable asyncio programs.
+
+    python testdata/e2e/run_programs.py --tool PATH/TO/anyio-migrate [--python PY] [NAMES...]
+
+For every program in testdata/programs/ (or only those whose file name contains
+one of NAMES):
+
+1. copy it into a temporary directory and run the original with PY (default:
+   the interpreter running this script); it must exit 0;
+2. run `TOOL --write [e2e-flags] COPY` (exit status 0 or 1 accepted);
+3. the migrated file must parse (`ast.parse`) and compile;
+4. every `e2e-expect` string must appear in it and no `e2e-absent` string may;
+   both are matched against the code only: comments (including these header
+   lines) and the module docstring are stripped first;
+5. no import statement may be duplicated by the migration (e.g. a second
+   `import anyio`);
+6. on each backend listed in `e2e-backends`, run the migrated copy through
+   run_on.py (anyio.run defaulting to that backend): exit status and stdout must
+   equal the original's;
+7. idempotency: `TOOL --diff [e2e-flags] MIGRATED` must print no diff, and a
+   second `--write` must leave the file byte-identical.
+
+Header lines, read from anywhere in the program (conventionally right after
+the module docstring):
+
+    # e2e-flags: --unsafe              extra CLI flags for the tool (optional)
+    # e2e-expect: anyio.fail_after(    must appear after migration (repeatable)
+    # e2e-absent: asyncio.wait_for     must not appear after migration (repeatable)
+    # e2e-backends: asyncio trio       backends the migrated program must run on (required)
+
+Prints `ok NAME` or `FAIL NAME: reason` (details indented below) per program,
+then `N passed, M failed`; exits 1 if any program failed, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import io
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import tokenize
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_PROGRAMS = HERE.parent / "programs"
+RUN_ON = HERE / "run_on.py"
+TIMEOUT = 30  # seconds, per subprocess
+KNOWN_BACKENDS = {"asyncio", "trio"}
+HEADER_RE = re.compile(r"^#\s*e2e-([a-z]+):(.*)$")
+HUNK_RE = re.compile(r"^(@@ |\+\+\+ |--- )", re.MULTILINE)
+
+
+class Failure(Exception):
+    """One program failed; `details` is printed indented under the FAIL line."""
+
+    def __init__(self, reason: str, details: str = "", show_migration: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+        self.show_migration = show_migration  # append the migration diff (once)
+
+
+@dataclass
+class Spec:
+    flags: list[str] = field(default_factory=list)
+    expect: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    backends: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    name: str
+    ok: bool
+    reason: str = ""
+    details: str = ""
+
+
+def parse_spec(source: str) -> Spec:
+    spec = Spec()
+    seen_backends = False
+    for line in source.splitlines():
+        m = HEADER_RE.match(line.strip())
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "flags":
+            spec.flags += shlex.split(value)
+        elif key == "expect":
+            if value:
+                spec.expect.append(value)
+        elif key == "absent":
+            if value:
+                spec.absent.append(value)
+        elif key == "backends":
+            seen_backends = True
+            spec.backends += value.split()
+        else:
+            raise Failure(f"unknown header `e2e-{key}`")
+    if not seen_backends or not spec.backends:
+        raise Failure("missing `# e2e-backends:` header")
+    unknown = set(spec.backends) - KNOWN_BACKENDS
+    if unknown:
+        raise Failure(f"unknown backend(s) in e2e-backends: {' '.join(sorted(unknown))}")
+    return spec
+
+
+def code_only(source: str) -> str:
+    """The source with comments and the module docstring removed."""
+    line_starts = [0]
+    for line in source.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
+    lines = source.splitlines(keepends=True)
+
+    def offset(row: int, col: int, col_is_bytes: bool = False) -> int:
+        if col_is_bytes and row - 1 < len(lines):
+            col = len(lines[row - 1].encode("utf-8")[:col].decode("utf-8", "replace"))
+        return line_starts[row - 1] + col
+
+    spans: list[tuple[int, int]] = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            spans.append((offset(*tok.start), offset(*tok.end)))
+    tree = ast.parse(source)
+    if (
+        tree.body
+        and isinstance(tree.body[0], ast.Expr)
+        and isinstance(tree.body[0].value, ast.Constant)
+        and isinstance(tree.body[0].value.value, str)
+    ):
+        node = tree.body[0]
+        spans.append(
+            (
+                offset(node.lineno, node.col_offset, True),
+                offset(node.end_lineno or node.lineno, node.end_col_offset or 0, True),
+            )
+        )
+    out = source
+    for start, end in sorted(spans, reverse=True):
+        out = out[:start] + out[end:]
+    return out
+
+
+def module_imports(source: str) -> list[str]:
+    """Top-level import statements, normalised, one entry per imported name."""
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import):
+            found += [f"import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            mod = "." * node.level + (node.module or "")
+            found += [
+                f"from {mod} import {a.name}" + (f" as {a.asname}" if a.asname else "")
+                for a in node.names
+            ]
+    return found
+
+
+def unified(a: str, b: str, a_name: str, b_name: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            a.splitlines(keepends=True), b.splitlines(keepends=True), a_name, b_name
+        )
+    )
+
+
+def tail(text: str, lines: int = 40) -> str:
+    parts = text.rstrip("\n").splitlines()
+    if len(parts) > lines:
+        parts = ["[...]"] + parts[-lines:]
+    return "\n".join(parts)
+
+
+class Runner:
+    def __init__(self, tool: str, python: str, keep: bool) -> None:
+        self.tool = tool
+        self.python = python
+        self.keep = keep
+        self.env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
+
+    def run(self, argv: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(
+                argv,
+                cwd=cwd,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+            raise Failure(
+                f"{what} timed out after {TIMEOUT}s",
+                f"command: {shlex.join(argv)}\nstdout:\n{tail(out)}\nstderr:\n{tail(err)}",
+            ) from None
+        except OSError as exc:
+            raise Failure(f"{what} could not start: {exc}", f"command: {shlex.join(argv)}") from None
+
+    def tool_cmd(self, mode: str, spec: Spec, path: Path) -> list[str]:
+        return [self.tool, mode, *spec.flags, str(path)]
+
+    def check(self, program: Path) -> Result:
+        name = program.stem
+        tmp = Path(tempfile.mkdtemp(prefix=f"anyio-migrate-e2e-{name}-"))
+        ctx: dict[str, str] = {}
+        try:
+            problems = self._check(program, tmp, ctx)
+        except Failure as f:
+            problems = [f]
+        except Exception as exc:  # a harness bug must not hide the other programs
+            problems = [Failure(f"harness error: {type(exc).__name__}: {exc}")]
+        finally:
+            if not self.keep:
+                shutil.rmtree(tmp, ignore_errors=True)
+        if not problems:
+            return Result(name, True)
+        details = []
+        if len(problems) > 1:
+            details.append("also: " + "; ".join(p.reason for p in problems[1:]))
+        details += [p.details for p in problems if p.details]
+        if any(p.show_migration for p in problems):
+            details.append("migration diff:\n" + (ctx.get("migration_diff") or "(file unchanged)"))
+        if self.keep:
+            details.append(f"work dir kept: {tmp}")
+        return Result(name, False, problems[0].reason, "\n".join(details))
+
+    def _check(self, program: Path, tmp: Path, ctx: dict[str, str]) -> list[Failure]:
+        original_src = program.read_text(encoding="utf-8")
+        spec = parse_spec(original_src)
+        orig_dir, mig_dir, again_dir = tmp / "original", tmp / "migrated", tmp / "again"
+        for d in (orig_dir, mig_dir, again_dir):
+            d.mkdir()
+        orig_path, mig_path = orig_dir / program.name, mig_dir / program.name
+        shutil.copyfile(program, orig_path)
+        shutil.copyfile(program, mig_path)
+
+        # 1. the original
+        orig = self.run([self.python, str(orig_path)], orig_dir, "original program")
+        if orig.returncode != 0:
+            raise Failure(
+                f"original program exited {orig.returncode}",
+                f"stdout:\n{tail(orig.stdout)}\nstderr:\n{tail(orig.stderr)}",
+            )
+
+        # 2. migrate
+        cmd = self.tool_cmd("--write", spec, mig_path)
+        mig = self.run(cmd, mig_dir, "anyio-migrate --write")
+        if mig.returncode not in (0, 1):
+            raise Failure(
+                f"anyio-migrate --write exited {mig.returncode}",
+                f"command: {shlex.join(cmd)}\nstderr:\n{tail(mig.stderr)}\nstdout:\n{tail(mig.stdout)}",
+            )
+        migrated_src = mig_path.read_text(encoding="utf-8")
+        migration_diff = unified(
+            original_src, migrated_src, f"original/{program.name}", f"migrated/{program.name}"
+        )
+        ctx["migration_diff"] = migration_diff
+
+        # 3. it must still be Python
+        try:
+            ast.parse(migrated_src, str(mig_path))
+            compile(migrated_src, str(mig_path), "exec")
+        except SyntaxError as exc:
+            raise Failure(f"migrated file does not parse: {exc}", show_migration=True) from None
+
+        problems: list[Failure] = []
+
+        # 4. expected and forbidden text
+        code = code_only(migrated_src)
+        missing = [s for s in spec.expect if s not in code]
+        present = [s for s in spec.absent if s in code]
+        if missing or present:
+            lines = [f"expected but missing: {s!r}" for s in missing]
+            lines += [f"present but forbidden: {s!r}" for s in present]
+            problems.append(Failure("text check failed", "\n".join(lines), show_migration=True))
+
+        # 5. no duplicated imports
+        before, after = module_imports(original_src), module_imports(migrated_src)
+        dupes = sorted({i for i in after if after.count(i) > 1 and after.count(i) > before.count(i)})
+        if dupes:
+            problems.append(Failure("duplicated import(s): " + ", ".join(dupes), show_migration=True))
+
+        # 6. same behaviour on every backend
+        expected_out = f"exit status {orig.returncode}\n{orig.stdout}"
+        for backend in spec.backends:
+            run = self.run(
+                [self.python, str(RUN_ON), backend, str(mig_path)], mig_dir, f"migrated program on {backend}"
+            )
+            got_out = f"exit status {run.returncode}\n{run.stdout}"
+            if got_out != expected_out:
+                out_diff = unified(expected_out, got_out, "original stdout", f"migrated stdout ({backend})")
+                problems.append(
+                    Failure(
+                        f"output differs on {backend}",
+                        f"output diff ({backend}):\n{out_diff}stderr ({backend}):\n{tail(run.stderr)}",
+                        show_migration=True,
+                    )
+                )
+
+        # 7. a second run changes nothing
+        cmd = self.tool_cmd("--diff", spec, mig_path)
+        second = self.run(cmd, mig_dir, "anyio-migrate --diff (second run)")
+        if second.returncode not in (0, 1) or HUNK_RE.search(second.stdout):
+            problems.append(
+                Failure(
+                    f"second run is not a no-op (--diff exited {second.returncode})",
+                    f"command: {shlex.join(cmd)}\nstdout:\n{tail(second.stdout)}\nstderr:\n{tail(second.stderr)}",
+                )
+            )
+        if mig_path.read_text(encoding="utf-8") != migrated_src:
+            problems.append(Failure("--diff modified the file"))
+        again_path = again_dir / program.name
+        again_path.write_text(migrated_src, encoding="utf-8")
+        cmd = self.tool_cmd("--write", spec, again_path)
+        again = self.run(cmd, again_dir, "anyio-migrate --write (second run)")
+        again_src = again_path.read_text(encoding="utf-8")
+        if again.returncode not in (0, 1) or again_src != migrated_src:
+            problems.append(
+                Failure(
+                    f"second --write changed the file (exit {again.returncode})",
+                    unified(migrated_src, again_src, "first migration", "second migration")
+                    + f"stderr:\n{tail(again.stderr)}",
+                )
+            )
+        return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tool", required=True, help="path to the anyio-migrate binary")
+    parser.add_argument("--python", default=sys.executable,
+                        help="interpreter with anyio, trio and async-timeout (default: this one)")
+    parser.add_argument("--programs", type=Path, default=DEFAULT_PROGRAMS,
+                        help=f"directory of programs (default: {DEFAULT_PROGRAMS})")
+    parser.add_argument("--jobs", type=int, default=2, help="programs checked in parallel (default 2)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary work directories")
+    parser.add_argument("names", nargs="*", metavar="NAMES",
+                        help="only programs whose file name contains one of these")
+    args = parser.parse_args()
+
+    tool = shutil.which(args.tool) or args.tool
+    if not (os.path.isfile(tool) and os.access(tool, os.X_OK)):
+        print(f"error: tool not found or not executable: {args.tool}", file=sys.stderr)
+        return 2
+    programs = sorted(p for p in args.programs.glob("*.py") if p.is_file())
+    if args.names:
+        programs = [p for p in programs if any(n in p.name for n in args.names)]
+    if not programs:
+        print("error: no programs selected", file=sys.stderr)
+        return 2
+
+    runner = Runner(os.path.abspath(tool), args.python, args.keep)
+    passed = failed = 0
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for result in pool.map(runner.check, programs):
+            if result.ok:
+                passed += 1
+                print(f"ok {result.name}", flush=True)
+            else:
+                failed += 1
+                print(f"FAIL {result.name}: {result.reason}")
+                if result.details:
+                    print("\n".join("    " + line for line in result.details.rstrip("\n").splitlines()))
+                sys.stdout.flush()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
