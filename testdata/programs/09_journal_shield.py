@@ -12,6 +12,7 @@ caller waits for the commit): see semantics notes.
 # e2e-expect: await journal.commit(entry)
 # e2e-expect: receipt = await journal.commit(entry)
 # e2e-expect: anyio.Event()
+# e2e-expect: with anyio.fail_after(2):
 # e2e-absent: shield(
 # e2e-absent: asyncio.
 # e2e-backends: asyncio trio
@@ -53,7 +54,7 @@ async def main() -> None:
     try:
         await asyncio.wait_for(handle_slow(journal, "debit 10"), 0.1)
     except asyncio.TimeoutError:
-        await journal.idle.wait()
+        await asyncio.wait_for(journal.idle.wait(), 2)  # let the in-flight commit land
         print("slow request timed out; journal:", journal.entries)
 
 

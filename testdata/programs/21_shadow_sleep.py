@@ -30,13 +30,13 @@ class FakeClock:
         await sleep(0)  # asyncio's sleep: just a checkpoint
 
 
-async def wait_until(probe, sleep, interval: float) -> int:
+async def wait_until(probe, sleep, interval: float, max_polls: int = 5) -> int:
     """Poll `probe` every `interval` using the caller-supplied `sleep`."""
-    polls = 0
-    while not probe():
-        polls += 1
+    for polls in range(max_polls):
+        if probe():
+            return polls
         await sleep(interval)
-    return polls
+    raise RuntimeError(f"not ready after {max_polls} polls")
 
 
 async def drain(clock: FakeClock) -> None:

@@ -114,6 +114,13 @@ impl<'a, 't> Matcher<'a, 't> {
             if t.kind() == "comment" {
                 return false;
             }
+            // `$X` as an argument is one positional argument; `name=value`,
+            // `*args` and `**kwargs` are matched by `$$$ARGS` or spelled out.
+            if p.parent().is_some_and(|pp| pp.kind() == "argument_list")
+                && matches!(t.kind(), "keyword_argument" | "list_splat" | "dictionary_splat")
+            {
+                return false;
+            }
             if p.kind() == "expression_statement" && !t.kind().ends_with("statement") && t.kind() != "expression_statement" {
                 return false;
             }
@@ -236,6 +243,16 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].get_many("ARGS").unwrap().len(), 0);
         assert_eq!(found[1].get_many("ARGS").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn single_metavariables_are_positional_arguments() {
+        let p = Pattern::compile("asyncio.wait_for($X, $T)", PatternKind::Expression).unwrap();
+        let src = "asyncio.wait_for(\n    f(),\n    timeout=t,\n)\nasyncio.wait_for(f(), *a)\n";
+        let tree = syntax::parse(src);
+        assert_eq!(find(src, &p, &tree).len(), 0);
+        let p = Pattern::compile("asyncio.wait_for($X, timeout=$T)", PatternKind::Expression).unwrap();
+        assert_eq!(find(src, &p, &tree).len(), 1);
     }
 
     #[test]

@@ -49,36 +49,30 @@ pub fn add_imports(
         .filter(|s| s.start_position().column == 0)
         .collect();
 
+    if block.is_empty() {
+        // No import block: one new block after the docstring / future
+        // imports, or at the top after leading comments.
+        let lines: String = missing.iter().map(|m| format!("import {m}{nl}")).collect();
+        return vec![match i.checked_sub(1).map(|j| stmts[j]) {
+            Some(prev) => Edit::insert(line_end(src, prev.end_byte()), format!("{nl}{lines}")),
+            None => {
+                let at = after_leading_comments(src);
+                let next = src[at..].trim_start_matches([' ', '\t']).chars().next();
+                let sep = if matches!(next, Some('\n' | '\r') | None) { "" } else { nl };
+                Edit::insert(at, format!("{lines}{sep}"))
+            }
+        }];
+    }
+    let plain: Vec<&Node> = block.iter().filter(|s| s.kind() == "import_statement").collect();
     let mut edits_at: Vec<(usize, String)> = Vec::new();
     for m in missing {
         let line = format!("import {m}{nl}");
-        let plain: Vec<&Node> = block
-            .iter()
-            .filter(|s| s.kind() == "import_statement")
-            .collect();
         let offset = if let Some(after) = plain.iter().find(|s| first_module(***s, src) > m.as_str()) {
             after.start_byte()
         } else if let Some(last) = plain.last() {
             line_end(src, last.end_byte())
-        } else if let Some(first) = block.first() {
-            first.start_byte()
         } else {
-            // No import block: after the docstring / future imports, or at the top.
-            let prev = i.checked_sub(1).map(|j| stmts[j]);
-            match prev {
-                Some(p) => {
-                    let at = line_end(src, p.end_byte());
-                    edits_at.push((at, format!("{nl}{line}")));
-                    continue;
-                }
-                None => {
-                    let at = after_leading_comments(src);
-                    let next_is_code = src[at..].trim_start_matches([' ', '\t']).chars().next();
-                    let sep = if matches!(next_is_code, Some('\n' | '\r') | None) { "" } else { nl };
-                    edits_at.push((at, format!("{line}{sep}")));
-                    continue;
-                }
-            }
+            block[0].start_byte()
         };
         edits_at.push((offset, line));
     }
@@ -183,6 +177,18 @@ fn delete_statement(stmt: Node, src: &str) -> Edit {
     if only_in_block || !alone_on_line {
         return Edit::replace(stmt.byte_range(), "pass");
     }
+    // Deleting the line must not leave a blank line at the top of the file
+    // or two blank lines where there was one.
+    let prev_blank = line_start == 0 || {
+        let before = &src[..line_start - 1];
+        let prev_start = before.rfind('\n').map_or(0, |i| i + 1);
+        before[prev_start..].trim().is_empty()
+    };
+    let next_end = line_end(src, rest_end);
+    let next_blank = rest_end < src.len() && src[rest_end..next_end].trim().is_empty();
+    if prev_blank && next_blank {
+        return Edit::delete(line_start..next_end);
+    }
     Edit::delete(line_start..rest_end)
 }
 
@@ -255,6 +261,8 @@ mod tests {
     fn removes_statement_or_item() {
         assert_eq!(remove("import anyio\nimport asyncio\nx = 1\n", &["asyncio"]), "import anyio\nx = 1\n");
         assert_eq!(remove("import asyncio, os\n", &["asyncio"]), "import os\n");
+        assert_eq!(remove("import asyncio\n\nx = 1\n", &["asyncio"]), "x = 1\n");
+        assert_eq!(remove("\"\"\"Doc.\"\"\"\n\nimport asyncio\n\nx = 1\n", &["asyncio"]), "\"\"\"Doc.\"\"\"\n\nx = 1\n");
         assert_eq!(remove("from asyncio import sleep, Lock\n", &["Lock"]), "from asyncio import sleep\n");
         assert_eq!(remove("from asyncio import (\n    sleep,\n    Lock,\n)\n", &["sleep"]), "from asyncio import (\n    Lock,\n)\n");
         assert_eq!(remove("try:\n    import asyncio\nexcept ImportError:\n    pass\n", &["asyncio"]), "try:\n    pass\nexcept ImportError:\n    pass\n");

@@ -1,0 +1,13 @@
+//! Migrating one file: the pre-filter, parsing, running the enabled
+//! transforms, applying their fixes in rounds until nothing changes, fixing
+//! up imports, and the safety net that rejects any fix whose result does not
+//! parse. Knows nothing of files on disk or the command line.
+
+mod outcome;
+mod pipeline;
+mod prefilter;
+mod suppress;
+
+pub use outcome::{FileError, Outcome, Reported, Status};
+pub use pipeline::{migrate_bytes, migrate_text, Options};
+pub use prefilter::Prefilter;

@@ -1,0 +1,265 @@
+//! The fix loop for one file.
+
+use crate::suppress::is_suppressed;
+use crate::{FileError, Outcome, Prefilter, Reported, Status};
+use edit::{apply_edits, Applicability, Diagnostic, Edit, Fix};
+use semantic::SemanticModel;
+use std::collections::{BTreeSet, HashSet};
+use syntax::{LineIndex, Style};
+use transforms::{FileContext, Transform};
+
+/// How a file is migrated.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Apply unsafe fixes too.
+    pub unsafe_fixes: bool,
+    /// Rounds before giving up on a fixed point (ruff uses 100).
+    pub max_rounds: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            unsafe_fixes: false,
+            max_rounds: 100,
+        }
+    }
+}
+
+/// Modules whose imports are removed once the migration leaves them unused.
+const MIGRATED_MODULES: &[&str] = &["asyncio", "async_timeout"];
+
+/// Migrates a file's bytes: decoding (BOM kept aside), then [`migrate_text`].
+pub fn migrate_bytes(
+    bytes: &[u8],
+    transforms: &[&dyn Transform],
+    prefilter: &Prefilter,
+    opts: &Options,
+) -> Result<Outcome, FileError> {
+    let source = syntax::decode(bytes).map_err(FileError::Decode)?;
+    let mut outcome = if prefilter.may_match(source.text.as_bytes()) {
+        migrate_text(&source.text, transforms, opts)?
+    } else {
+        Outcome {
+            original: source.text.clone(),
+            migrated: source.text,
+            ..Outcome::default()
+        }
+    };
+    outcome.bom = source.bom;
+    Ok(outcome)
+}
+
+/// Migrates Python source text with the given transforms.
+pub fn migrate_text(text: &str, transforms: &[&dyn Transform], opts: &Options) -> Result<Outcome, FileError> {
+    let style = Style::detect(text);
+    let tree = syntax::parse(text);
+    if let Err(e) = syntax::check(&tree, text) {
+        return Err(FileError::Parse {
+            position: LineIndex::new(text).position(e.offset),
+            detail: e.detail,
+        });
+    }
+    let mut outcome = Outcome {
+        original: text.to_string(),
+        migrated: text.to_string(),
+        parsed: true,
+        ..Outcome::default()
+    };
+    // Imports the original uses, to know which ones the migration empties.
+    let used_before: HashSet<(String, String)> = {
+        let model = SemanticModel::build(&tree, text);
+        let counts = model.reference_counts(&tree, text);
+        model
+            .imports
+            .iter()
+            .zip(counts)
+            .filter(|(i, n)| *n > 0 && i.module_level)
+            .map(|(i, _)| (i.local.clone(), i.qualified.clone()))
+            .collect()
+    };
+
+    let mut current = text.to_string();
+    let mut needed: BTreeSet<String> = BTreeSet::new();
+    let mut converged = false;
+    for round in 0..opts.max_rounds {
+        let tree = syntax::parse(&current);
+        let cx = FileContext::new(&current, &tree, &style);
+        let mut diags = Vec::new();
+        for t in transforms {
+            t.check(&cx, &mut diags);
+        }
+        diags.sort_by_key(|d| (d.range.start, d.range.end));
+        let index = LineIndex::new(&current);
+        let suppressed: Vec<bool> = diags
+            .iter()
+            .map(|d| is_suppressed(index.line_text(index.position(d.range.start).line), d.code))
+            .collect();
+        let chosen = choose_fixes(&diags, &suppressed, opts);
+        let (next, applied, rejected) = apply_checked(&current, &diags, &chosen);
+        if round == 0 {
+            outcome.diagnostics = report(&diags, &suppressed, &applied, &rejected, &index);
+        }
+        for &i in &rejected {
+            let d = &diags[i];
+            let pos = index.position(d.range.start);
+            outcome.internal_errors.push(format!(
+                "{}: the fix at {}:{} produced code that does not parse; it was not applied (this is a bug in anyio-migrate: please report it)",
+                d.code, pos.line, pos.column
+            ));
+        }
+        if applied.is_empty() {
+            converged = true;
+            break;
+        }
+        for &i in &applied {
+            *outcome.fixed.entry(diags[i].code).or_default() += 1;
+            if let Some(fix) = &diags[i].fix {
+                needed.extend(fix.imports.iter().cloned());
+            }
+        }
+        current = next;
+    }
+    if !converged {
+        outcome.internal_errors.push(format!(
+            "fixes did not reach a fixed point after {} rounds (this is a bug in anyio-migrate: please report it)",
+            opts.max_rounds
+        ));
+    }
+    if current != text {
+        current = finish_imports(&current, &style, &needed, &used_before, &mut outcome.internal_errors);
+    }
+    outcome.migrated = current;
+    Ok(outcome)
+}
+
+/// The fixes to apply this round: enabled by their class, not suppressed,
+/// and not overlapping an earlier one (that one waits for the next round).
+fn choose_fixes(diags: &[Diagnostic], suppressed: &[bool], opts: &Options) -> Vec<usize> {
+    let mut chosen: Vec<usize> = Vec::new();
+    for (i, d) in diags.iter().enumerate() {
+        let Some(fix) = &d.fix else { continue };
+        if suppressed[i] || (fix.applicability == Applicability::Unsafe && !opts.unsafe_fixes) {
+            continue;
+        }
+        let conflicts = chosen
+            .iter()
+            .any(|&j| diags[j].fix.as_ref().is_some_and(|f| f.conflicts_with(fix)));
+        if !conflicts {
+            chosen.push(i);
+        }
+    }
+    chosen
+}
+
+/// Applies the chosen fixes; if the result does not parse, finds the fixes
+/// that break it (each tried alone) and applies only the others.
+fn apply_checked(text: &str, diags: &[Diagnostic], chosen: &[usize]) -> (String, Vec<usize>, Vec<usize>) {
+    let edits = |ids: &[usize]| -> Vec<Edit> {
+        ids.iter()
+            .flat_map(|&i| diags[i].fix.as_ref().map(|f: &Fix| f.edits.clone()).unwrap_or_default())
+            .collect()
+    };
+    if chosen.is_empty() {
+        return (text.to_string(), Vec::new(), Vec::new());
+    }
+    let all = apply_edits(text, &edits(chosen));
+    if syntax::parse_clean(&all).is_ok() {
+        return (all, chosen.to_vec(), Vec::new());
+    }
+    let (good, bad): (Vec<usize>, Vec<usize>) = chosen
+        .iter()
+        .partition(|&&i| syntax::parse_clean(&apply_edits(text, &edits(&[i]))).is_ok());
+    let combined = apply_edits(text, &edits(&good));
+    if syntax::parse_clean(&combined).is_ok() {
+        return (combined, good, bad);
+    }
+    // Good alone but not together: apply the first; the rest come next round.
+    match good.first() {
+        Some(&first) => (apply_edits(text, &edits(&[first])), vec![first], bad),
+        None => (text.to_string(), Vec::new(), bad),
+    }
+}
+
+fn report(
+    diags: &[Diagnostic],
+    suppressed: &[bool],
+    applied: &[usize],
+    rejected: &[usize],
+    index: &LineIndex,
+) -> Vec<Reported> {
+    diags
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let applicability = d.fix.as_ref().map(|f| f.applicability);
+            let status = if suppressed[i] {
+                Status::Suppressed
+            } else if rejected.contains(&i) {
+                Status::Rejected
+            } else if applied.contains(&i) {
+                Status::Fixed
+            } else {
+                match applicability {
+                    None => Status::Manual,
+                    Some(Applicability::Unsafe) => Status::UnsafeFix,
+                    // A safe fix that overlapped another one: it is applied
+                    // in a later round if it still matches.
+                    Some(Applicability::Safe) => Status::Fixed,
+                }
+            };
+            Reported {
+                code: d.code,
+                message: d.message.clone(),
+                hint: d.hint.clone(),
+                start: index.position(d.range.start),
+                end: index.position(d.range.end),
+                status,
+                applicability,
+            }
+        })
+        .collect()
+}
+
+/// Adds the imports the fixes need and removes the migrated modules'
+/// imports that nothing references any more (only those the original used).
+fn finish_imports(
+    text: &str,
+    style: &Style,
+    needed: &BTreeSet<String>,
+    used_before: &HashSet<(String, String)>,
+    errors: &mut Vec<String>,
+) -> String {
+    let tree = syntax::parse(text);
+    let model = SemanticModel::build(&tree, text);
+    let counts = model.reference_counts(&tree, text);
+    let unused: BTreeSet<usize> = model
+        .imports
+        .iter()
+        .enumerate()
+        .filter(|(i, imp)| {
+            counts[*i] == 0
+                && imp.module_level
+                && used_before.contains(&(imp.local.clone(), imp.qualified.clone()))
+                && MIGRATED_MODULES.contains(&imp.qualified.split('.').next().unwrap_or(""))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    // Removals first, then additions placed in what is left, so an added
+    // `import anyio` takes the place of a removed `import asyncio`.
+    let removals = semantic::remove_unused(&tree, text, &model, &unused);
+    let mut out = apply_edits(text, &removals);
+    if !removals.is_empty() && syntax::parse_clean(&out).is_err() {
+        errors.push("removing an unused import produced code that does not parse; the import was kept (this is a bug in anyio-migrate: please report it)".into());
+        out = text.to_string();
+    }
+    let tree = syntax::parse(&out);
+    let model = SemanticModel::build(&tree, &out);
+    let additions = semantic::add_imports(&tree, &out, style, &model, needed);
+    let added = apply_edits(&out, &additions);
+    if syntax::parse_clean(&added).is_ok() {
+        return added;
+    }
+    errors.push("adding imports produced code that does not parse; they were not added (this is a bug in anyio-migrate: please report it)".into());
+    out
+}

@@ -1,0 +1,46 @@
+//! Every example in every transform's docs runs: `before` migrates to `after`
+//! with that transform alone, and migrating `after` again changes nothing.
+
+use engine::{migrate_text, Options};
+use transforms::Registry;
+
+#[test]
+fn transform_examples_hold() {
+    let registry = Registry::load();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for t in registry.all() {
+        for (k, ex) in t.info().examples.iter().enumerate() {
+            count += 1;
+            let opts = Options {
+                unsafe_fixes: ex.unsafe_fixes,
+                ..Options::default()
+            };
+            let only = [t.as_ref()];
+            let got = migrate_text(&ex.before, &only, &opts).expect("example parses").migrated;
+            if got != ex.after {
+                failures.push(format!(
+                    "{} example {}:\n--- expected\n{}\n--- got\n{}",
+                    t.info().code,
+                    k + 1,
+                    ex.after,
+                    got
+                ));
+                continue;
+            }
+            let again = migrate_text(&got, &only, &opts).expect("output parses").migrated;
+            if again != got {
+                failures.push(format!("{} example {}: a second run changed\n{}", t.info().code, k + 1, again));
+            }
+            if ex.unsafe_fixes {
+                // An unsafe example must really need the flag.
+                let safe = migrate_text(&ex.before, &only, &Options::default()).unwrap().migrated;
+                if safe == ex.after {
+                    failures.push(format!("{} example {} is marked unsafe but the safe run gives the same result", t.info().code, k + 1));
+                }
+            }
+        }
+    }
+    assert!(count >= 15, "only {count} examples");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
