@@ -232,6 +232,8 @@ class Runner:
         details += [p.details for p in problems if p.details]
         if any(p.show_migration for p in problems):
             details.append("migration diff:\n" + (ctx.get("migration_diff") or "(file unchanged)"))
+            if ctx.get("tool_stderr", "").strip():
+                details.append("anyio-migrate --write stderr:\n" + tail(ctx["tool_stderr"]))
         if self.keep:
             details.append(f"work dir kept: {tmp}")
         return Result(name, False, problems[0].reason, "\n".join(details))
@@ -267,6 +269,7 @@ class Runner:
             original_src, migrated_src, f"original/{program.name}", f"migrated/{program.name}"
         )
         ctx["migration_diff"] = migration_diff
+        ctx["tool_stderr"] = mig.stderr
 
         # 3. it must still be Python
         try:

@@ -1,1 +1,186 @@
-fn main() {}
+//! anyio-migrate: migrate Python asyncio code to AnyIO.
+
+mod cli;
+mod explain;
+mod output;
+mod run;
+mod walk;
+mod write;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use cli::{Cli, Color, Command, Mode, RunArgs};
+use engine::{migrate_text, Options, Prefilter, Status};
+use output::Totals;
+use rayon::prelude::*;
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use transforms::{Registry, Selection};
+
+fn main() -> ExitCode {
+    // Panics inside one file are caught and reported as internal errors;
+    // the default hook would print a Rust backtrace at the user.
+    if std::env::var_os("RUST_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
+    let cli = Cli::parse();
+    match real_main(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("anyio-migrate: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> Result<u8> {
+    let registry = Registry::load();
+    match cli.command {
+        Some(Command::List) => {
+            print!("{}", explain::list(&registry));
+            Ok(0)
+        }
+        Some(Command::Explain { code }) => match explain::find(&registry, &code) {
+            Some(t) => {
+                print!("{}", explain::explain(t));
+                Ok(0)
+            }
+            None => bail!("no transform `{code}` (see `anyio-migrate list`)"),
+        },
+        None => migrate(&registry, &cli.run),
+    }
+}
+
+fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
+    let selection = Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let unknown = selection.unknown(registry);
+    if !unknown.is_empty() {
+        bail!("unknown code or selector: {} (see `anyio-migrate list`)", unknown.join(", "));
+    }
+    let transforms = registry.enabled(&selection);
+    let options = Options {
+        unsafe_fixes: args.unsafe_fixes,
+        ..Options::default()
+    };
+    let mode = args.mode();
+    if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
+        return migrate_stdin(&transforms, &options, mode, args.quiet);
+    }
+    if let Some(n) = args.jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("cannot start the worker threads")?;
+    }
+    let prefilter = if args.no_prefilter {
+        Prefilter::disabled()
+    } else {
+        Prefilter::new(&transforms)
+    };
+    let (files, walk_errors) = walk::collect(&args.paths, &args.exclude)?;
+    let job = run::Job {
+        transforms,
+        prefilter,
+        options,
+        mode,
+    };
+    let results: Vec<run::FileResult> = files.par_iter().map(|p| job.process(p)).collect();
+
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let mut totals = Totals::default();
+    for e in &walk_errors {
+        writeln!(stderr, "anyio-migrate: error: {e}")?;
+        totals.errors += 1;
+    }
+    for r in &results {
+        totals.add(r);
+        let path = run::display(&r.path);
+        if let Some(e) = &r.error {
+            writeln!(stderr, "{path}: {e}")?;
+        }
+        for e in &r.internal_errors {
+            writeln!(stderr, "{path}: internal error: {e}")?;
+        }
+        if let Some(d) = &r.diff {
+            let text = if color { output::colorize(d) } else { d.clone() };
+            stdout.write_all(text.as_bytes())?;
+        }
+        if args.quiet {
+            continue;
+        }
+        match mode {
+            Mode::Report => stdout.write_all(output::diagnostics(r, mode, false).as_bytes())?,
+            _ => stderr.write_all(output::diagnostics(r, mode, true).as_bytes())?,
+        }
+        if mode == Mode::Check && r.changed && r.error.is_none() {
+            writeln!(stderr, "{path}: would change")?;
+        }
+    }
+    if !args.quiet {
+        writeln!(stderr, "{}", totals.summary(mode))?;
+    }
+    Ok(exit_code(&totals, mode))
+}
+
+/// 2 for any error; 1 when `--diff` / `--check` find pending changes (or
+/// `--check` finds manual items); else 0.
+fn exit_code(t: &Totals, mode: Mode) -> u8 {
+    if t.errors > 0 {
+        return 2;
+    }
+    match mode {
+        Mode::Diff if t.changed > 0 => 1,
+        Mode::Check if t.changed > 0 || t.manual > 0 => 1,
+        _ => 0,
+    }
+}
+
+/// `-`: migrate stdin; print the migrated code (or the diff) on stdout.
+fn migrate_stdin(transforms: &[&dyn transforms::Transform], options: &Options, mode: Mode, quiet: bool) -> Result<u8> {
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes).context("cannot read stdin")?;
+    let source = match syntax::decode(&bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("<stdin>: {e}");
+            return Ok(2);
+        }
+    };
+    let outcome = match migrate_text(&source.text, transforms, options) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("<stdin>: {e}");
+            std::io::stdout().write_all(&bytes)?;
+            return Ok(2);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match mode {
+        Mode::Diff => stdout.write_all(edit::unified_diff(&outcome.original, &outcome.migrated, "<stdin>").as_bytes())?,
+        Mode::Check => {}
+        Mode::Report | Mode::Write => stdout.write_all(&source.encode(&outcome.migrated))?,
+    }
+    if !quiet {
+        let result = run::FileResult {
+            path: "<stdin>".into(),
+            diagnostics: outcome.diagnostics.clone(),
+            ..Default::default()
+        };
+        eprint!("{}", output::diagnostics(&result, mode, mode != Mode::Report));
+    }
+    let manual = outcome.diagnostics.iter().any(|d| d.status == Status::Manual);
+    Ok(match mode {
+        Mode::Diff if outcome.changed() => 1,
+        Mode::Check if outcome.changed() || manual => 1,
+        _ => 0,
+    })
+}

@@ -1,6 +1,6 @@
 //! The set of all transforms, and which of them a run enables.
 
-use crate::{load_declarative, Transform};
+use crate::{load_declarative, Transform, TransformInfo};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
@@ -44,29 +44,38 @@ impl Registry {
     pub fn enabled<'r>(&'r self, selection: &Selection) -> Vec<&'r dyn Transform> {
         self.transforms
             .iter()
-            .filter(|t| selection.enables(t.info().code))
+            .filter(|t| selection.enables(t.info()))
             .map(|t| t.as_ref())
             .collect()
     }
 }
 
-/// `--select` / `--ignore`: codes or code prefixes (`AM1`, `AM101`, `ALL`).
+/// `--select` / `--ignore`: codes, code prefixes (`AM1`), `ALL`, or a
+/// safety group (`SAFE`, `UNSAFE`, `MANUAL`: transforms of that class).
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
 }
 
+const GROUPS: &[&str] = &["ALL", "SAFE", "UNSAFE", "MANUAL"];
+
+/// How specific a selector is for `info`, if it covers it: `ALL` 0, a safety
+/// group 1, a code prefix its length (so `AM101` beats `AM1` beats `SAFE`).
+fn specificity(selector: &str, info: &TransformInfo) -> Option<usize> {
+    let sel = selector.to_ascii_uppercase();
+    match sel.as_str() {
+        "ALL" => Some(0),
+        "SAFE" | "UNSAFE" | "MANUAL" => (info.safety_label().eq_ignore_ascii_case(&sel)).then_some(1),
+        _ => info.code.starts_with(&sel).then_some(sel.len() + 1),
+    }
+}
+
 impl Selection {
-    /// Whether `code` is selected and not ignored. The longer of a matching
-    /// select and ignore prefix wins, as in ruff.
-    pub fn enables(&self, code: &str) -> bool {
-        let best = |list: &[String]| {
-            list.iter()
-                .filter(|p| p.eq_ignore_ascii_case("ALL") || code.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase()))
-                .map(|p| if p.eq_ignore_ascii_case("ALL") { 0 } else { p.len() })
-                .max()
-        };
+    /// Whether a transform is selected and not ignored; the more specific of
+    /// a matching select and ignore wins, as in ruff.
+    pub fn enables(&self, info: &TransformInfo) -> bool {
+        let best = |list: &[String]| list.iter().filter_map(|s| specificity(s, info)).max();
         let selected = if self.select.is_empty() { Some(0) } else { best(&self.select) };
         match (selected, best(&self.ignore)) {
             (None, _) => false,
@@ -75,17 +84,14 @@ impl Selection {
         }
     }
 
-    /// Every selector that names no known code or prefix.
+    /// Every selector that names no known code, prefix or group.
     pub fn unknown<'a>(&'a self, registry: &Registry) -> Vec<&'a str> {
         self.select
             .iter()
             .chain(&self.ignore)
             .filter(|p| {
-                !p.eq_ignore_ascii_case("ALL")
-                    && !registry
-                        .all()
-                        .iter()
-                        .any(|t| t.info().code.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase()))
+                !GROUPS.iter().any(|g| g.eq_ignore_ascii_case(p))
+                    && !registry.all().iter().any(|t| specificity(p, t.info()).is_some())
             })
             .map(String::as_str)
             .collect()
@@ -112,14 +118,19 @@ mod tests {
     }
 
     #[test]
-    fn selection_prefixes() {
+    fn selection_prefixes_and_groups() {
+        let reg = Registry::load();
+        let info = |c: &str| reg.get(c).unwrap().info().clone();
         let s = Selection { select: vec!["AM1".into()], ignore: vec!["AM102".into()] };
-        assert!(s.enables("AM101"));
-        assert!(!s.enables("AM102"));
-        assert!(!s.enables("AM301"));
-        let all = Selection::default();
-        assert!(all.enables("AM301"));
+        assert!(s.enables(&info("AM101")));
+        assert!(!s.enables(&info("AM102")));
+        assert!(!s.enables(&info("AM301")));
+        assert!(Selection::default().enables(&info("AM301")));
         let s = Selection { select: vec!["AM102".into()], ignore: vec!["AM1".into()] };
-        assert!(s.enables("AM102") && !s.enables("AM101"));
+        assert!(s.enables(&info("AM102")) && !s.enables(&info("AM101")));
+        let s = Selection { select: vec!["safe".into()], ignore: vec![] };
+        assert!(s.enables(&info("AM101")) && !s.enables(&info("AM102")) && !s.enables(&info("AM901")));
+        let s = Selection { select: vec!["AM7".into(), "SAFE".into(), "X".into()], ignore: vec![] };
+        assert_eq!(s.unknown(&reg), vec!["AM7", "X"]);
     }
 }

@@ -1,0 +1,102 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Migrate Python asyncio code to AnyIO.
+///
+/// Without --diff, --write or --check, reports what would change and what
+/// needs a person.
+#[derive(Debug, Parser)]
+#[command(name = "anyio-migrate", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every transform with its code and fix safety.
+    List,
+    /// Show a transform's documentation and examples.
+    Explain {
+        /// A code such as AM101, or a name such as wait-for.
+        code: String,
+    },
+}
+
+/// What to do with the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Report,
+    Diff,
+    Write,
+    Check,
+}
+
+/// When to color the diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options of a migration run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Files or directories to migrate (`-` reads stdin and writes stdout).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Print a unified diff of the changes; change nothing.
+    #[arg(long, group = "mode")]
+    pub diff: bool,
+    /// Rewrite files in place.
+    #[arg(long, group = "mode")]
+    pub write: bool,
+    /// Exit 1 when a file would change or manual items are left; change nothing.
+    #[arg(long, group = "mode")]
+    pub check: bool,
+    /// Transforms to enable: codes, code prefixes (AM1), or ALL, SAFE, UNSAFE, MANUAL.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Transforms to disable (same forms as --select).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// Apply unsafe fixes too (they may change behaviour in corner cases).
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+    /// Paths to skip (gitignore-style globs); may be repeated.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Color the diff.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Print only errors and the diff (no diagnostics, no summary).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Parse every file, even those with no trigger word (slower; for testing the pre-filter).
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
+}
+
+impl RunArgs {
+    /// The mode the flags ask for.
+    pub fn mode(&self) -> Mode {
+        if self.diff {
+            Mode::Diff
+        } else if self.write {
+            Mode::Write
+        } else if self.check {
+            Mode::Check
+        } else {
+            Mode::Report
+        }
+    }
+}

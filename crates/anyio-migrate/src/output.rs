@@ -1,0 +1,145 @@
+//! What a run prints: diagnostics, the colored diff, the summary line.
+
+use crate::cli::Mode;
+use crate::run::{display, FileResult};
+use engine::{Reported, Status};
+use std::collections::BTreeMap;
+
+/// The diagnostic lines for one file (`path:line:col: CODE [status] message`, then a help line).
+pub fn diagnostics(result: &FileResult, mode: Mode, only_pending: bool) -> String {
+    let path = display(&result.path);
+    let mut out = String::new();
+    for d in &result.diagnostics {
+        if d.status == Status::Suppressed || (only_pending && d.status == Status::Fixed) {
+            continue;
+        }
+        out.push_str(&format!(
+            "{path}:{}:{}: {} [{}] {}\n",
+            d.start.line,
+            d.start.column,
+            d.code,
+            status_label(d, mode),
+            d.message
+        ));
+        if let Some(h) = &d.hint {
+            out.push_str(&format!("    help: {h}\n"));
+        }
+    }
+    out
+}
+
+fn status_label(d: &Reported, mode: Mode) -> &'static str {
+    match (d.status, mode) {
+        (Status::Fixed, Mode::Write) => "fixed",
+        (Status::Fixed, _) => "fix",
+        (Status::UnsafeFix, _) => "unsafe fix: use --unsafe",
+        (Status::Manual, _) => "manual",
+        (Status::Suppressed, _) => "ignored",
+        (Status::Rejected, _) => "internal error",
+    }
+}
+
+/// A unified diff with ANSI colors for added, removed and hunk lines.
+pub fn colorize(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + diff.len() / 8);
+    for line in diff.split_inclusive('\n') {
+        let color = if line.starts_with("+++") || line.starts_with("---") {
+            "\x1b[1m"
+        } else if line.starts_with('+') {
+            "\x1b[32m"
+        } else if line.starts_with('-') {
+            "\x1b[31m"
+        } else if line.starts_with("@@") {
+            "\x1b[36m"
+        } else {
+            ""
+        };
+        if color.is_empty() {
+            out.push_str(line);
+        } else {
+            let body = line.strip_suffix('\n').unwrap_or(line);
+            out.push_str(&format!("{color}{body}\x1b[0m"));
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Totals over all files.
+#[derive(Debug, Default)]
+pub struct Totals {
+    pub files: usize,
+    pub parsed: usize,
+    pub changed: usize,
+    pub fixed: BTreeMap<&'static str, usize>,
+    pub manual: usize,
+    pub unsafe_pending: usize,
+    pub suppressed: usize,
+    pub errors: usize,
+}
+
+impl Totals {
+    /// Adds one file's result.
+    pub fn add(&mut self, r: &FileResult) {
+        self.files += 1;
+        self.parsed += usize::from(r.parsed);
+        self.changed += usize::from(r.changed && r.error.is_none());
+        for (code, n) in &r.fixed {
+            *self.fixed.entry(code).or_default() += n;
+        }
+        for d in &r.diagnostics {
+            match d.status {
+                Status::Manual => self.manual += 1,
+                Status::UnsafeFix => self.unsafe_pending += 1,
+                Status::Suppressed => self.suppressed += 1,
+                _ => {}
+            }
+        }
+        self.errors += usize::from(r.error.is_some()) + r.internal_errors.len();
+    }
+
+    /// The one-line summary.
+    pub fn summary(&self, mode: Mode) -> String {
+        let fixes: usize = self.fixed.values().sum();
+        let verb = match mode {
+            Mode::Write => "changed",
+            _ => "would change",
+        };
+        let fix_word = match mode {
+            Mode::Write => "fixes applied",
+            _ => "fixes",
+        };
+        let by_code: Vec<String> = self.fixed.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+        let mut s = format!(
+            "anyio-migrate: {} file{} scanned ({} parsed), {} {verb}; {fixes} {fix_word}",
+            self.files,
+            plural(self.files),
+            self.parsed,
+            self.changed
+        );
+        if !by_code.is_empty() {
+            s.push_str(&format!(" ({})", by_code.join(", ")));
+        }
+        s.push_str(&format!("; {} manual item{} left", self.manual, plural(self.manual)));
+        if self.unsafe_pending > 0 {
+            s.push_str(&format!("; {} unsafe fix{} not applied (use --unsafe)", self.unsafe_pending, if self.unsafe_pending == 1 { "" } else { "es" }));
+        }
+        if self.suppressed > 0 {
+            s.push_str(&format!("; {} ignored by comment", self.suppressed));
+        }
+        if self.errors > 0 {
+            s.push_str(&format!("; {} error{}", self.errors, plural(self.errors)));
+        }
+        s
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

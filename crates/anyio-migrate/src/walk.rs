@@ -1,0 +1,51 @@
+//! Finding the Python files under the given paths.
+
+use anyhow::{Context, Result};
+use ignore::{overrides::OverrideBuilder, WalkBuilder};
+use std::path::{Path, PathBuf};
+
+/// Whether a path names a Python source or stub file.
+fn is_python(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi"))
+}
+
+/// Every Python file under `paths`, sorted and deduplicated. Directories are
+/// walked with `.gitignore` respected; a file named explicitly is always
+/// included. Problems (an unreadable directory) are returned beside the files.
+pub fn collect(paths: &[PathBuf], exclude: &[String]) -> Result<(Vec<PathBuf>, Vec<String>)> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for root in paths {
+        if root.is_file() {
+            files.push(root.clone());
+            continue;
+        }
+        if !root.exists() {
+            errors.push(format!("{}: no such file or directory", root.display()));
+            continue;
+        }
+        let mut overrides = OverrideBuilder::new(root);
+        for glob in exclude {
+            overrides
+                .add(&format!("!{glob}"))
+                .with_context(|| format!("invalid --exclude glob `{glob}`"))?;
+        }
+        let walker = WalkBuilder::new(root)
+            .overrides(overrides.build()?)
+            // Respect .gitignore even outside a git checkout (a copied tree).
+            .require_git(false)
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) && is_python(e.path()) => {
+                    files.push(e.into_path());
+                }
+                Ok(_) => {}
+                Err(err) => errors.push(err.to_string()),
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok((files, errors))
+}

@@ -1,0 +1,64 @@
+//! Writing a migrated file safely.
+
+use anyhow::{bail, Context, Result};
+use std::io::Write;
+use std::path::Path;
+
+/// Replaces `path` with `new` atomically (temp file in the same folder,
+/// fsync, rename), keeping its permissions. Refuses when the file no longer
+/// holds `expected` (it changed since it was read).
+pub fn replace_file(path: &Path, expected: &[u8], new: &[u8]) -> Result<()> {
+    let current = std::fs::read(path).context("cannot read it again before writing")?;
+    if current != expected {
+        bail!("changed on disk since it was read; not written");
+    }
+    let meta = std::fs::metadata(path).context("cannot read its permissions")?;
+    if meta.permissions().readonly() {
+        bail!("read-only; not written");
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".anyio-migrate-")
+        .tempfile_in(dir)
+        .context("cannot create a temporary file beside it")?;
+    tmp.write_all(new).context("cannot write the temporary file")?;
+    tmp.as_file().set_permissions(meta.permissions()).context("cannot copy permissions")?;
+    tmp.as_file().sync_all().context("cannot flush the temporary file")?;
+    tmp.persist(path).map_err(|e| e.error).context("cannot rename the temporary file over it")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_and_keeps_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.py");
+        std::fs::write(&p, "old").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o750)).unwrap();
+        }
+        replace_file(&p, b"old", b"new").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o750);
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+    }
+
+    #[test]
+    fn refuses_a_file_that_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.py");
+        std::fs::write(&p, "changed").unwrap();
+        let err = replace_file(&p, b"old", b"new").unwrap_err();
+        assert!(err.to_string().contains("changed on disk"));
+        assert_eq!(std::fs::read(&p).unwrap(), b"changed");
+    }
+}
