@@ -379,7 +379,7 @@ fn target_value_used(node: Node, methods: &[String], cx: &FileContext) -> Option
         if used.is_some_and(|p| p.kind() == "await") {
             used = used.and_then(|p| p.parent());
         }
-        if !used.is_some_and(|p| p.kind() == "expression_statement") {
+        if used.is_none_or(|p| p.kind() != "expression_statement") {
             return Some(format!("{}()", cx.text(func)));
         }
     }
