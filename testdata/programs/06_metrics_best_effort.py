@@ -4,6 +4,7 @@ Exercises: `try: await asyncio.wait_for(X, T)` / `except asyncio.TimeoutError:
 pass` -> `with anyio.move_on_after(T): await X`. The first push hangs and is
 abandoned (its "acked" line never prints); the second one completes.
 """
+# e2e-flags: --unsafe
 # e2e-expect: with anyio.move_on_after(0.1):
 # e2e-expect: await collector.push(batch)
 # e2e-absent: wait_for

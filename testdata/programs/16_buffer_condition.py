@@ -6,6 +6,7 @@ with `anyio.Lock()`; `wait()`, `wait_for(pred)`, `notify_all()`. A producer fill
 a two-slot buffer faster than the consumer drains it, so it must block on the
 condition; the peak buffer size proves the bound held.
 """
+# e2e-flags: --unsafe
 # e2e-expect: self.not_empty = anyio.Condition()
 # e2e-expect: self.lock = anyio.Lock()
 # e2e-expect: anyio.Condition(self.lock)

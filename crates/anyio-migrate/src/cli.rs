@@ -8,7 +8,11 @@ use std::path::PathBuf;
 /// Without --diff, --write or --check, reports what would change and what
 /// needs a person.
 #[derive(Debug, Parser)]
-#[command(name = "anyio-migrate", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "anyio-migrate",
+    version,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -58,7 +58,10 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     };
     let unknown = selection.unknown(registry);
     if !unknown.is_empty() {
-        bail!("unknown code or selector: {} (see `anyio-migrate list`)", unknown.join(", "));
+        bail!(
+            "unknown code or selector: {} (see `anyio-migrate list`)",
+            unknown.join(", ")
+        );
     }
     let transforms = registry.enabled(&selection);
     let options = Options {
@@ -111,7 +114,11 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             writeln!(stderr, "{path}: internal error: {e}")?;
         }
         if let Some(d) = &r.diff {
-            let text = if color { output::colorize(d) } else { d.clone() };
+            let text = if color {
+                output::colorize(d)
+            } else {
+                d.clone()
+            };
             stdout.write_all(text.as_bytes())?;
         }
         if args.quiet {
@@ -145,9 +152,16 @@ fn exit_code(t: &Totals, mode: Mode) -> u8 {
 }
 
 /// `-`: migrate stdin; print the migrated code (or the diff) on stdout.
-fn migrate_stdin(transforms: &[&dyn transforms::Transform], options: &Options, mode: Mode, quiet: bool) -> Result<u8> {
+fn migrate_stdin(
+    transforms: &[&dyn transforms::Transform],
+    options: &Options,
+    mode: Mode,
+    quiet: bool,
+) -> Result<u8> {
     let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).context("cannot read stdin")?;
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .context("cannot read stdin")?;
     let source = match syntax::decode(&bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -165,7 +179,9 @@ fn migrate_stdin(transforms: &[&dyn transforms::Transform], options: &Options, m
     };
     let mut stdout = std::io::stdout().lock();
     match mode {
-        Mode::Diff => stdout.write_all(edit::unified_diff(&outcome.original, &outcome.migrated, "<stdin>").as_bytes())?,
+        Mode::Diff => stdout.write_all(
+            edit::unified_diff(&outcome.original, &outcome.migrated, "<stdin>").as_bytes(),
+        )?,
         Mode::Check => {}
         Mode::Report | Mode::Write => stdout.write_all(&source.encode(&outcome.migrated))?,
     }
@@ -175,9 +191,15 @@ fn migrate_stdin(transforms: &[&dyn transforms::Transform], options: &Options, m
             diagnostics: outcome.diagnostics.clone(),
             ..Default::default()
         };
-        eprint!("{}", output::diagnostics(&result, mode, mode != Mode::Report));
+        eprint!(
+            "{}",
+            output::diagnostics(&result, mode, mode != Mode::Report)
+        );
     }
-    let manual = outcome.diagnostics.iter().any(|d| d.status == Status::Manual);
+    let manual = outcome
+        .diagnostics
+        .iter()
+        .any(|d| d.status == Status::Manual);
     Ok(match mode {
         Mode::Diff if outcome.changed() => 1,
         Mode::Check if outcome.changed() || manual => 1,

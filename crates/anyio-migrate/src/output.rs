@@ -111,7 +111,11 @@ impl Totals {
             Mode::Write => "fixes applied",
             _ => "fixes",
         };
-        let by_code: Vec<String> = self.fixed.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+        let by_code: Vec<String> = self
+            .fixed
+            .iter()
+            .map(|(c, n)| format!("{c} ×{n}"))
+            .collect();
         let mut s = format!(
             "anyio-migrate: {} file{} scanned ({} parsed), {} {verb}; {fixes} {fix_word}",
             self.files,
@@ -122,9 +126,17 @@ impl Totals {
         if !by_code.is_empty() {
             s.push_str(&format!(" ({})", by_code.join(", ")));
         }
-        s.push_str(&format!("; {} manual item{} left", self.manual, plural(self.manual)));
+        s.push_str(&format!(
+            "; {} manual item{} left",
+            self.manual,
+            plural(self.manual)
+        ));
         if self.unsafe_pending > 0 {
-            s.push_str(&format!("; {} unsafe fix{} not applied (use --unsafe)", self.unsafe_pending, if self.unsafe_pending == 1 { "" } else { "es" }));
+            s.push_str(&format!(
+                "; {} unsafe fix{} not applied (use --unsafe)",
+                self.unsafe_pending,
+                if self.unsafe_pending == 1 { "" } else { "es" }
+            ));
         }
         if self.suppressed > 0 {
             s.push_str(&format!("; {} ignored by comment", self.suppressed));

@@ -72,7 +72,8 @@ impl Job<'_> {
                 return result;
             }
         };
-        let outcome = match migrate_bytes(&bytes, &self.transforms, &self.prefilter, &self.options) {
+        let outcome = match migrate_bytes(&bytes, &self.transforms, &self.prefilter, &self.options)
+        {
             Ok(o) => o,
             Err(e) => {
                 result.error = Some(e.to_string());
@@ -86,7 +87,11 @@ impl Job<'_> {
         if result.changed {
             match self.mode {
                 Mode::Diff => {
-                    result.diff = Some(edit::unified_diff(&outcome.original, &outcome.migrated, &display(path)));
+                    result.diff = Some(edit::unified_diff(
+                        &outcome.original,
+                        &outcome.migrated,
+                        &display(path),
+                    ));
                 }
                 Mode::Write => match replace_file(path, &bytes, &outcome.migrated_bytes()) {
                     Ok(()) => result.written = true,

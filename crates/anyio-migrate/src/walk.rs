@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 /// Whether a path names a Python source or stub file.
 fn is_python(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("py" | "pyi")
+    )
 }
 
 /// Every Python file under `paths`, sorted and deduplicated. Directories are

@@ -16,15 +16,25 @@ pub fn replace_file(path: &Path, expected: &[u8], new: &[u8]) -> Result<()> {
     if meta.permissions().readonly() {
         bail!("read-only; not written");
     }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".anyio-migrate-")
         .tempfile_in(dir)
         .context("cannot create a temporary file beside it")?;
-    tmp.write_all(new).context("cannot write the temporary file")?;
-    tmp.as_file().set_permissions(meta.permissions()).context("cannot copy permissions")?;
-    tmp.as_file().sync_all().context("cannot flush the temporary file")?;
-    tmp.persist(path).map_err(|e| e.error).context("cannot rename the temporary file over it")?;
+    tmp.write_all(new)
+        .context("cannot write the temporary file")?;
+    tmp.as_file()
+        .set_permissions(meta.permissions())
+        .context("cannot copy permissions")?;
+    tmp.as_file()
+        .sync_all()
+        .context("cannot flush the temporary file")?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .context("cannot rename the temporary file over it")?;
     Ok(())
 }
 
@@ -47,9 +57,16 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o750);
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o750
+            );
         }
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
     }
 
     #[test]

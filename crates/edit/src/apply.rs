@@ -40,7 +40,11 @@ mod tests {
 
     #[test]
     fn applies_in_offset_order() {
-        let edits = vec![Edit::replace(6..7, "Y"), Edit::insert(0, ">"), Edit::delete(1..2)];
+        let edits = vec![
+            Edit::replace(6..7, "Y"),
+            Edit::insert(0, ">"),
+            Edit::delete(1..2),
+        ];
         assert_eq!(apply_edits("abcdefg", &edits), ">acdefY");
     }
 

@@ -29,6 +29,10 @@ impl Default for Options {
 /// Modules whose imports are removed once the migration leaves them unused.
 const MIGRATED_MODULES: &[&str] = &["asyncio", "async_timeout"];
 
+/// Imports that only rebind a builtin to the very same object (Python 3.11+):
+/// once a file is migrated they are dropped, and the name means the builtin.
+const BUILTIN_ALIASES: &[(&str, &str)] = &[("TimeoutError", "asyncio.TimeoutError")];
+
 /// Migrates a file's bytes: decoding (BOM kept aside), then [`migrate_text`].
 pub fn migrate_bytes(
     bytes: &[u8],
@@ -51,7 +55,11 @@ pub fn migrate_bytes(
 }
 
 /// Migrates Python source text with the given transforms.
-pub fn migrate_text(text: &str, transforms: &[&dyn Transform], opts: &Options) -> Result<Outcome, FileError> {
+pub fn migrate_text(
+    text: &str,
+    transforms: &[&dyn Transform],
+    opts: &Options,
+) -> Result<Outcome, FileError> {
     let style = Style::detect(text);
     let tree = syntax::parse(text);
     if let Err(e) = syntax::check(&tree, text) {
@@ -127,7 +135,13 @@ pub fn migrate_text(text: &str, transforms: &[&dyn Transform], opts: &Options) -
         ));
     }
     if current != text {
-        current = finish_imports(&current, &style, &needed, &used_before, &mut outcome.internal_errors);
+        current = finish_imports(
+            &current,
+            &style,
+            &needed,
+            &used_before,
+            &mut outcome.internal_errors,
+        );
     }
     outcome.migrated = current;
     Ok(outcome)
@@ -154,10 +168,20 @@ fn choose_fixes(diags: &[Diagnostic], suppressed: &[bool], opts: &Options) -> Ve
 
 /// Applies the chosen fixes; if the result does not parse, finds the fixes
 /// that break it (each tried alone) and applies only the others.
-fn apply_checked(text: &str, diags: &[Diagnostic], chosen: &[usize]) -> (String, Vec<usize>, Vec<usize>) {
+fn apply_checked(
+    text: &str,
+    diags: &[Diagnostic],
+    chosen: &[usize],
+) -> (String, Vec<usize>, Vec<usize>) {
     let edits = |ids: &[usize]| -> Vec<Edit> {
         ids.iter()
-            .flat_map(|&i| diags[i].fix.as_ref().map(|f: &Fix| f.edits.clone()).unwrap_or_default())
+            .flat_map(|&i| {
+                diags[i]
+                    .fix
+                    .as_ref()
+                    .map(|f: &Fix| f.edits.clone())
+                    .unwrap_or_default()
+            })
             .collect()
     };
     if chosen.is_empty() {
@@ -238,7 +262,8 @@ fn finish_imports(
         .iter()
         .enumerate()
         .filter(|(i, imp)| {
-            counts[*i] == 0
+            let builtin_alias = BUILTIN_ALIASES.contains(&(imp.local.as_str(), imp.qualified.as_str()));
+            (counts[*i] == 0 || builtin_alias)
                 && imp.module_level
                 && used_before.contains(&(imp.local.clone(), imp.qualified.clone()))
                 && MIGRATED_MODULES.contains(&imp.qualified.split('.').next().unwrap_or(""))

@@ -20,7 +20,12 @@ pub fn is_suppressed(line: &str, code: &str) -> bool {
             .unwrap_or("")
             .split(',')
             .map(str::trim)
-            .any(|p| !p.is_empty() && code.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase())),
+            .any(|p| {
+                !p.is_empty()
+                    && code
+                        .to_ascii_uppercase()
+                        .starts_with(&p.to_ascii_uppercase())
+            }),
     }
 }
 
@@ -31,8 +36,14 @@ mod tests {
     #[test]
     fn all_codes_or_listed_prefixes() {
         assert!(is_suppressed("x = 1  # anyio-migrate: ignore", "AM101"));
-        assert!(is_suppressed("x  # anyio-migrate: ignore[AM1, AM301]", "AM102"));
-        assert!(is_suppressed("x  # anyio-migrate: ignore[AM1, AM301]", "AM301"));
+        assert!(is_suppressed(
+            "x  # anyio-migrate: ignore[AM1, AM301]",
+            "AM102"
+        ));
+        assert!(is_suppressed(
+            "x  # anyio-migrate: ignore[AM1, AM301]",
+            "AM301"
+        ));
         assert!(!is_suppressed("x  # anyio-migrate: ignore[AM1]", "AM301"));
         assert!(!is_suppressed("x = 1  # noqa", "AM101"));
     }

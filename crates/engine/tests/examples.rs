@@ -17,7 +17,9 @@ fn transform_examples_hold() {
                 ..Options::default()
             };
             let only = [t.as_ref()];
-            let got = migrate_text(&ex.before, &only, &opts).expect("example parses").migrated;
+            let got = migrate_text(&ex.before, &only, &opts)
+                .expect("example parses")
+                .migrated;
             if got != ex.after {
                 failures.push(format!(
                     "{} example {}:\n--- expected\n{}\n--- got\n{}",
@@ -28,15 +30,28 @@ fn transform_examples_hold() {
                 ));
                 continue;
             }
-            let again = migrate_text(&got, &only, &opts).expect("output parses").migrated;
+            let again = migrate_text(&got, &only, &opts)
+                .expect("output parses")
+                .migrated;
             if again != got {
-                failures.push(format!("{} example {}: a second run changed\n{}", t.info().code, k + 1, again));
+                failures.push(format!(
+                    "{} example {}: a second run changed\n{}",
+                    t.info().code,
+                    k + 1,
+                    again
+                ));
             }
             if ex.unsafe_fixes {
                 // An unsafe example must really need the flag.
-                let safe = migrate_text(&ex.before, &only, &Options::default()).unwrap().migrated;
+                let safe = migrate_text(&ex.before, &only, &Options::default())
+                    .unwrap()
+                    .migrated;
                 if safe == ex.after {
-                    failures.push(format!("{} example {} is marked unsafe but the safe run gives the same result", t.info().code, k + 1));
+                    failures.push(format!(
+                        "{} example {} is marked unsafe but the safe run gives the same result",
+                        t.info().code,
+                        k + 1
+                    ));
                 }
             }
         }

@@ -71,7 +71,8 @@ impl Pattern {
             reason: reason.to_string(),
         };
         let source = substitute_metavariables(text.trim());
-        let tree = syntax::parse_clean(&source).map_err(|e| err(&format!("does not parse: {}", e.detail)))?;
+        let tree = syntax::parse_clean(&source)
+            .map_err(|e| err(&format!("does not parse: {}", e.detail)))?;
         let pattern = Pattern {
             source,
             tree,
@@ -118,6 +119,17 @@ impl Pattern {
         self.root().kind()
     }
 
+    /// The node kinds a match can start at: a bare dotted name (`asyncio.TimeoutError`)
+    /// can match a plain name imported from the module, so both kinds.
+    pub fn candidate_kinds(&self) -> Vec<&'static str> {
+        let root = self.root();
+        if crate::matcher::is_dotted(root, &self.source) {
+            vec!["attribute", "identifier"]
+        } else {
+            vec![root.kind()]
+        }
+    }
+
     /// Whether the pattern is an expression or a statement.
     pub fn kind(&self) -> PatternKind {
         self.kind
@@ -139,7 +151,11 @@ impl Pattern {
     /// metavariables.
     pub fn required_word(&self) -> Option<String> {
         let qualified = self.qualified_names();
-        if let Some(q) = qualified.iter().find(|q| q.contains('.')).or(qualified.first()) {
+        if let Some(q) = qualified
+            .iter()
+            .find(|q| q.contains('.'))
+            .or(qualified.first())
+        {
             return q.split('.').next().map(str::to_string);
         }
         syntax::preorder(self.root())
@@ -182,7 +198,8 @@ mod tests {
 
     #[test]
     fn expression_root() {
-        let p = Pattern::compile("await asyncio.wait_for($X, $T)", PatternKind::Expression).unwrap();
+        let p =
+            Pattern::compile("await asyncio.wait_for($X, $T)", PatternKind::Expression).unwrap();
         assert_eq!(p.root_kind(), "await");
         assert_eq!(p.qualified_names(), vec!["asyncio.wait_for".to_string()]);
         assert_eq!(p.required_word().as_deref(), Some("asyncio"));
@@ -192,7 +209,11 @@ mod tests {
 
     #[test]
     fn statement_root() {
-        let p = Pattern::compile("try:\n    await $X\nexcept TimeoutError:\n    pass", PatternKind::Statement).unwrap();
+        let p = Pattern::compile(
+            "try:\n    await $X\nexcept TimeoutError:\n    pass",
+            PatternKind::Statement,
+        )
+        .unwrap();
         assert_eq!(p.root_kind(), "try_statement");
     }
 

@@ -15,7 +15,7 @@ mod template;
 
 pub use compile::{Pattern, PatternError, PatternKind};
 pub use matcher::{Bindings, Resolver};
-pub use template::{render, Rendered, RenderEnv};
+pub use template::{render, RenderEnv, Rendered};
 
 /// The identifier a `$NAME` metavariable becomes before parsing.
 pub(crate) const SINGLE: &str = "__mv_";

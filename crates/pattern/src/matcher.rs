@@ -20,7 +20,10 @@ pub struct Bindings<'t> {
 impl<'t> Bindings<'t> {
     /// The node bound to `$NAME`.
     pub fn get(&self, name: &str) -> Option<Node<'t>> {
-        self.single.iter().find(|(n, _)| n == name).map(|(_, node)| *node)
+        self.single
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, node)| *node)
     }
 
     /// The nodes bound to `$$$NAME`.
@@ -55,7 +58,8 @@ pub(crate) fn is_dotted(node: Node, src: &str) -> bool {
             !t.starts_with(SINGLE) && !t.starts_with(MULTI)
         }
         "attribute" => {
-            node.child_by_field_name("object").is_some_and(|o| is_dotted(o, src))
+            node.child_by_field_name("object")
+                .is_some_and(|o| is_dotted(o, src))
                 && node.child_by_field_name("attribute").is_some()
         }
         _ => false,
@@ -76,6 +80,30 @@ pub(crate) fn is_reference_position(node: Node) -> bool {
         }
         _ => true,
     }
+}
+
+/// Whether a target node is a use of a name, not a name being defined,
+/// imported, or looked up as an attribute or keyword.
+fn is_reference_target(node: Node) -> bool {
+    if !is_reference_position(node) {
+        return false;
+    }
+    let Some(parent) = node.parent() else {
+        return true;
+    };
+    !matches!(
+        parent.kind(),
+        "dotted_name"
+            | "aliased_import"
+            | "import_statement"
+            | "import_from_statement"
+            | "parameters"
+            | "lambda_parameters"
+            | "typed_parameter"
+            | "typed_default_parameter"
+            | "global_statement"
+            | "nonlocal_statement"
+    )
 }
 
 fn metavariable<'p>(node: Node, src: &'p str, prefix: &str) -> Option<&'p str> {
@@ -117,17 +145,24 @@ impl<'a, 't> Matcher<'a, 't> {
             // `$X` as an argument is one positional argument; `name=value`,
             // `*args` and `**kwargs` are matched by `$$$ARGS` or spelled out.
             if p.parent().is_some_and(|pp| pp.kind() == "argument_list")
-                && matches!(t.kind(), "keyword_argument" | "list_splat" | "dictionary_splat")
+                && matches!(
+                    t.kind(),
+                    "keyword_argument" | "list_splat" | "dictionary_splat"
+                )
             {
                 return false;
             }
-            if p.kind() == "expression_statement" && !t.kind().ends_with("statement") && t.kind() != "expression_statement" {
+            if p.kind() == "expression_statement"
+                && !t.kind().ends_with("statement")
+                && t.kind() != "expression_statement"
+            {
                 return false;
             }
             return self.bind(name, t);
         }
         if is_reference_position(p) && is_dotted(p, self.psrc) {
             return matches!(t.kind(), "identifier" | "attribute")
+                && is_reference_target(t)
                 && self.resolver.qualified(t, self.tsrc).as_deref() == Some(text(p, self.psrc));
         }
         if p.kind() != t.kind() {
@@ -225,7 +260,8 @@ mod tests {
 
     #[test]
     fn binds_single_metavariables_and_resolves_names() {
-        let p = Pattern::compile("await asyncio.wait_for($X, $T)", PatternKind::Expression).unwrap();
+        let p =
+            Pattern::compile("await asyncio.wait_for($X, $T)", PatternKind::Expression).unwrap();
         let src = "async def f():\n    await aio.wait_for(g(1),  # c\n        5)\n    await local.wait_for(g(), 1)\n";
         let tree = syntax::parse(src);
         let found = find(src, &p, &tree);
@@ -251,7 +287,8 @@ mod tests {
         let src = "asyncio.wait_for(\n    f(),\n    timeout=t,\n)\nasyncio.wait_for(f(), *a)\n";
         let tree = syntax::parse(src);
         assert_eq!(find(src, &p, &tree).len(), 0);
-        let p = Pattern::compile("asyncio.wait_for($X, timeout=$T)", PatternKind::Expression).unwrap();
+        let p =
+            Pattern::compile("asyncio.wait_for($X, timeout=$T)", PatternKind::Expression).unwrap();
         assert_eq!(find(src, &p, &tree).len(), 1);
     }
 

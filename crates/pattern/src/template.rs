@@ -53,7 +53,8 @@ impl Rendered {
     /// Appends `other` as it is.
     pub fn push(&mut self, other: &Rendered) {
         let shift = self.text.len();
-        self.protected.extend(other.protected.iter().map(|p| p + shift));
+        self.protected
+            .extend(other.protected.iter().map(|p| p + shift));
         self.text.push_str(&other.text);
     }
 
@@ -152,7 +153,11 @@ pub fn render(template: &str, bindings: &Bindings, env: &RenderEnv, indent: &str
     while let Some(pos) = rest.find('$') {
         out.push_str(&rest[..pos]);
         let after = &rest[pos..];
-        let (multi, skip) = if after.starts_with("$$$") { (true, 3) } else { (false, 1) };
+        let (multi, skip) = if after.starts_with("$$$") {
+            (true, 3)
+        } else {
+            (false, 1)
+        };
         let name_len = after[skip..]
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(after.len() - skip);
@@ -245,13 +250,34 @@ mod tests {
 
     #[test]
     fn substitutes_and_drops_empty_runs() {
-        assert_eq!(render_first("asyncio.run($F($$$A))", "anyio.run($F, $$$A)", "asyncio.run(main())\n"), "anyio.run(main)");
-        assert_eq!(render_first("asyncio.run($F($$$A))", "anyio.run($F, $$$A)", "asyncio.run(main(1, 2))\n"), "anyio.run(main, 1, 2)");
+        assert_eq!(
+            render_first(
+                "asyncio.run($F($$$A))",
+                "anyio.run($F, $$$A)",
+                "asyncio.run(main())\n"
+            ),
+            "anyio.run(main)"
+        );
+        assert_eq!(
+            render_first(
+                "asyncio.run($F($$$A))",
+                "anyio.run($F, $$$A)",
+                "asyncio.run(main(1, 2))\n"
+            ),
+            "anyio.run(main, 1, 2)"
+        );
     }
 
     #[test]
     fn wraps_loose_expressions_after_await() {
-        assert_eq!(render_first("asyncio.wait_for($X, None)", "await $X", "asyncio.wait_for(a or b, None)\n"), "await (a or b)");
+        assert_eq!(
+            render_first(
+                "asyncio.wait_for($X, None)",
+                "await $X",
+                "asyncio.wait_for(a or b, None)\n"
+            ),
+            "await (a or b)"
+        );
     }
 
     #[test]

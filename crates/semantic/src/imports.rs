@@ -39,7 +39,10 @@ pub fn add_imports(
     if stmts.first().is_some_and(|s| is_docstring(*s)) {
         i = 1;
     }
-    while stmts.get(i).is_some_and(|s| s.kind() == "future_import_statement") {
+    while stmts
+        .get(i)
+        .is_some_and(|s| s.kind() == "future_import_statement")
+    {
         i += 1;
     }
     let block: Vec<Node> = stmts[i..]
@@ -58,22 +61,30 @@ pub fn add_imports(
             None => {
                 let at = after_leading_comments(src);
                 let next = src[at..].trim_start_matches([' ', '\t']).chars().next();
-                let sep = if matches!(next, Some('\n' | '\r') | None) { "" } else { nl };
+                let sep = if matches!(next, Some('\n' | '\r') | None) {
+                    ""
+                } else {
+                    nl
+                };
                 Edit::insert(at, format!("{lines}{sep}"))
             }
         }];
     }
-    let plain: Vec<&Node> = block.iter().filter(|s| s.kind() == "import_statement").collect();
+    let plain: Vec<&Node> = block
+        .iter()
+        .filter(|s| s.kind() == "import_statement")
+        .collect();
     let mut edits_at: Vec<(usize, String)> = Vec::new();
     for m in missing {
         let line = format!("import {m}{nl}");
-        let offset = if let Some(after) = plain.iter().find(|s| first_module(***s, src) > m.as_str()) {
-            after.start_byte()
-        } else if let Some(last) = plain.last() {
-            line_end(src, last.end_byte())
-        } else {
-            block[0].start_byte()
-        };
+        let offset =
+            if let Some(after) = plain.iter().find(|s| first_module(***s, src) > m.as_str()) {
+                after.start_byte()
+            } else if let Some(last) = plain.last() {
+                line_end(src, last.end_byte())
+            } else {
+                block[0].start_byte()
+            };
         edits_at.push((offset, line));
     }
     // Several modules at one place become one insertion, in module order.
@@ -151,14 +162,20 @@ pub fn remove_unused(
             continue;
         }
         if gone.len() == items.len() {
-            let Some(stmt) = tree.root_node().descendant_for_byte_range(range.start, range.end) else {
+            let Some(stmt) = tree
+                .root_node()
+                .descendant_for_byte_range(range.start, range.end)
+            else {
                 continue;
             };
             edits.push(delete_statement(stmt, src));
         } else {
-            for imp in gone {
-                edits.push(delete_item(src, imp));
-            }
+            let keep: Vec<bool> = items.iter().map(|i| !remove.contains(i)).collect();
+            let spans: Vec<std::ops::Range<usize>> = items
+                .iter()
+                .map(|i| model.imports[*i].item.clone())
+                .collect();
+            edits.extend(delete_items(&spans, &keep));
         }
     }
     edits
@@ -169,11 +186,18 @@ fn delete_statement(stmt: Node, src: &str) -> Edit {
     let line_start = src[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
     let before = &src[line_start..stmt.start_byte()];
     let rest_end = line_end(src, stmt.end_byte());
-    let after = src[stmt.end_byte()..rest_end].trim_end_matches(['\n', '\r']).trim();
+    let after = src[stmt.end_byte()..rest_end]
+        .trim_end_matches(['\n', '\r'])
+        .trim();
     let alone_on_line = before.trim().is_empty() && (after.is_empty() || after.starts_with('#'));
-    let only_in_block = stmt
-        .parent()
-        .is_some_and(|p| p.kind() == "block" && named_children(p).iter().filter(|c| c.kind() != "comment").count() == 1);
+    let only_in_block = stmt.parent().is_some_and(|p| {
+        p.kind() == "block"
+            && named_children(p)
+                .iter()
+                .filter(|c| c.kind() != "comment")
+                .count()
+                == 1
+    });
     if only_in_block || !alone_on_line {
         return Edit::replace(stmt.byte_range(), "pass");
     }
@@ -192,19 +216,28 @@ fn delete_statement(stmt: Node, src: &str) -> Edit {
     Edit::delete(line_start..rest_end)
 }
 
-/// Deletes one `name` item and the comma that joins it to its neighbour.
-fn delete_item(src: &str, imp: &ImportBinding) -> Edit {
-    let after = &src[imp.item.end..];
-    let trimmed = after.trim_start_matches([' ', '\t']);
-    if let Some(rest) = trimmed.strip_prefix(',') {
-        let ws = rest.len() - rest.trim_start().len();
-        let end = imp.item.end + (after.len() - rest.len()) + ws;
-        return Edit::delete(imp.item.start..end);
+/// Deletes the items not kept, each run of them with the separators that
+/// join it to its kept neighbour (the next one, or the previous one at the end).
+fn delete_items(spans: &[std::ops::Range<usize>], keep: &[bool]) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut i = 0;
+    while i < spans.len() {
+        if keep[i] {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < spans.len() && !keep[j + 1] {
+            j += 1;
+        }
+        if j + 1 < spans.len() {
+            edits.push(Edit::delete(spans[i].start..spans[j + 1].start));
+        } else if i > 0 {
+            edits.push(Edit::delete(spans[i - 1].end..spans[j].end));
+        }
+        i = j + 1;
     }
-    // Last item: remove the comma before it instead.
-    let before = &src[..imp.item.start];
-    let comma = before.trim_end().rfind(',').unwrap_or(imp.item.start);
-    Edit::delete(comma..imp.item.end)
+    edits
 }
 
 #[cfg(test)]
@@ -215,22 +248,37 @@ mod tests {
         let tree = syntax::parse(src);
         let model = SemanticModel::build(&tree, src);
         let mods = modules.iter().map(|s| s.to_string()).collect();
-        edit::apply_edits(src, &add_imports(&tree, src, &Style::detect(src), &model, &mods))
+        edit::apply_edits(
+            src,
+            &add_imports(&tree, src, &Style::detect(src), &model, &mods),
+        )
     }
 
     #[test]
     fn added_alphabetically_among_plain_imports() {
-        assert_eq!(add("import asyncio\nimport time\n\nx = 1\n", &["anyio"]), "import anyio\nimport asyncio\nimport time\n\nx = 1\n");
-        assert_eq!(add("import asyncio\n\nx = 1\n", &["functools"]), "import asyncio\nimport functools\n\nx = 1\n");
+        assert_eq!(
+            add("import asyncio\nimport time\n\nx = 1\n", &["anyio"]),
+            "import anyio\nimport asyncio\nimport time\n\nx = 1\n"
+        );
+        assert_eq!(
+            add("import asyncio\n\nx = 1\n", &["functools"]),
+            "import asyncio\nimport functools\n\nx = 1\n"
+        );
     }
 
     #[test]
     fn added_after_docstring_and_future() {
         assert_eq!(
-            add("\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nx = 1\n", &["anyio"]),
+            add(
+                "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nx = 1\n",
+                &["anyio"]
+            ),
             "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport anyio\n\nx = 1\n"
         );
-        assert_eq!(add("#!/usr/bin/env python\nx = 1\n", &["anyio"]), "#!/usr/bin/env python\nimport anyio\n\nx = 1\n");
+        assert_eq!(
+            add("#!/usr/bin/env python\nx = 1\n", &["anyio"]),
+            "#!/usr/bin/env python\nimport anyio\n\nx = 1\n"
+        );
     }
 
     #[test]
@@ -241,7 +289,10 @@ mod tests {
 
     #[test]
     fn crlf_is_kept() {
-        assert_eq!(add("import asyncio\r\nx = 1\r\n", &["anyio"]), "import anyio\r\nimport asyncio\r\nx = 1\r\n");
+        assert_eq!(
+            add("import asyncio\r\nx = 1\r\n", &["anyio"]),
+            "import anyio\r\nimport asyncio\r\nx = 1\r\n"
+        );
     }
 
     fn remove(src: &str, locals: &[&str]) -> String {
@@ -259,12 +310,44 @@ mod tests {
 
     #[test]
     fn removes_statement_or_item() {
-        assert_eq!(remove("import anyio\nimport asyncio\nx = 1\n", &["asyncio"]), "import anyio\nx = 1\n");
+        assert_eq!(
+            remove("import anyio\nimport asyncio\nx = 1\n", &["asyncio"]),
+            "import anyio\nx = 1\n"
+        );
         assert_eq!(remove("import asyncio, os\n", &["asyncio"]), "import os\n");
         assert_eq!(remove("import asyncio\n\nx = 1\n", &["asyncio"]), "x = 1\n");
-        assert_eq!(remove("\"\"\"Doc.\"\"\"\n\nimport asyncio\n\nx = 1\n", &["asyncio"]), "\"\"\"Doc.\"\"\"\n\nx = 1\n");
-        assert_eq!(remove("from asyncio import sleep, Lock\n", &["Lock"]), "from asyncio import sleep\n");
-        assert_eq!(remove("from asyncio import (\n    sleep,\n    Lock,\n)\n", &["sleep"]), "from asyncio import (\n    Lock,\n)\n");
-        assert_eq!(remove("try:\n    import asyncio\nexcept ImportError:\n    pass\n", &["asyncio"]), "try:\n    pass\nexcept ImportError:\n    pass\n");
+        assert_eq!(
+            remove(
+                "\"\"\"Doc.\"\"\"\n\nimport asyncio\n\nx = 1\n",
+                &["asyncio"]
+            ),
+            "\"\"\"Doc.\"\"\"\n\nx = 1\n"
+        );
+        assert_eq!(
+            remove("from asyncio import sleep, Lock\n", &["Lock"]),
+            "from asyncio import sleep\n"
+        );
+        assert_eq!(
+            remove("from asyncio import a, b, c, d, e\n", &["a", "c", "d"]),
+            "from asyncio import b, e\n"
+        );
+        assert_eq!(
+            remove("from asyncio import a, b, c\n", &["b", "c"]),
+            "from asyncio import a\n"
+        );
+        assert_eq!(
+            remove(
+                "from asyncio import (\n    sleep,\n    Lock,\n)\n",
+                &["sleep"]
+            ),
+            "from asyncio import (\n    Lock,\n)\n"
+        );
+        assert_eq!(
+            remove(
+                "try:\n    import asyncio\nexcept ImportError:\n    pass\n",
+                &["asyncio"]
+            ),
+            "try:\n    pass\nexcept ImportError:\n    pass\n"
+        );
     }
 }

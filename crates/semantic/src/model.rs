@@ -55,8 +55,12 @@ pub struct SemanticModel {
 /// The kind of node that opens a scope, if `kind` opens one.
 fn scope_kind(kind: &str) -> Option<ScopeKind> {
     match kind {
-        "function_definition" | "lambda" | "list_comprehension" | "set_comprehension"
-        | "dictionary_comprehension" | "generator_expression" => Some(ScopeKind::Function),
+        "function_definition"
+        | "lambda"
+        | "list_comprehension"
+        | "set_comprehension"
+        | "dictionary_comprehension"
+        | "generator_expression" => Some(ScopeKind::Function),
         "class_definition" => Some(ScopeKind::Class),
         _ => None,
     }
@@ -132,7 +136,10 @@ impl SemanticModel {
 
     fn bind(&mut self, scope: usize, name: &str, binding: Binding) {
         if let Some(s) = self.scopes.get_mut(&scope) {
-            s.bindings.entry(name.to_string()).or_default().push(binding);
+            s.bindings
+                .entry(name.to_string())
+                .or_default()
+                .push(binding);
         }
     }
 
@@ -140,8 +147,14 @@ impl SemanticModel {
     fn bind_targets(&mut self, target: Node, src: &str, scope: usize) {
         match target.kind() {
             "identifier" => self.bind(scope, text(target, src), Binding::Other),
-            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
-            | "list_splat_pattern" | "as_pattern_target" | "parenthesized_expression"
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "tuple"
+            | "list"
+            | "list_splat_pattern"
+            | "as_pattern_target"
+            | "parenthesized_expression"
             | "expression_list" => {
                 for child in syntax::named_children(target) {
                     self.bind_targets(child, src, scope);
@@ -318,7 +331,9 @@ fn is_reference(node: Node) -> bool {
         "attribute" => parent.child_by_field_name("attribute") != Some(node),
         "keyword_argument" => parent.child_by_field_name("name") != Some(node),
         "dotted_name" | "aliased_import" | "import_statement" | "import_from_statement" => false,
-        "function_definition" | "class_definition" => parent.child_by_field_name("name") != Some(node),
+        "function_definition" | "class_definition" => {
+            parent.child_by_field_name("name") != Some(node)
+        }
         _ => true,
     }
 }

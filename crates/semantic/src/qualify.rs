@@ -35,8 +35,14 @@ mod tests {
     #[test]
     fn submodules_fold_into_asyncio() {
         assert_eq!(normalize("asyncio.tasks.sleep"), "asyncio.sleep");
-        assert_eq!(normalize("asyncio.exceptions.TimeoutError"), "asyncio.TimeoutError");
-        assert_eq!(normalize("asyncio.subprocess.PIPE"), "asyncio.subprocess.PIPE");
+        assert_eq!(
+            normalize("asyncio.exceptions.TimeoutError"),
+            "asyncio.TimeoutError"
+        );
+        assert_eq!(
+            normalize("asyncio.subprocess.PIPE"),
+            "asyncio.subprocess.PIPE"
+        );
         assert_eq!(normalize("asyncio.tasks"), "asyncio.tasks");
         assert_eq!(normalize("time.sleep"), "time.sleep");
     }

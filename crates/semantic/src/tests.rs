@@ -16,7 +16,17 @@ fn import_forms_resolve() {
     let src = "import asyncio\nimport asyncio as aio\nfrom asyncio import sleep as s\nfrom asyncio.tasks import gather\nimport asyncio.subprocess\n\
                asyncio.sleep(1)\naio.sleep(1)\ns(1)\ngather()\nasyncio.tasks.sleep(1)\n";
     let got = resolved_calls(src);
-    assert_eq!(got, vec![Some("asyncio.sleep".to_string()); 2].into_iter().chain([Some("asyncio.sleep".into()), Some("asyncio.gather".into()), Some("asyncio.sleep".into())]).collect::<Vec<_>>());
+    assert_eq!(
+        got,
+        vec![Some("asyncio.sleep".to_string()); 2]
+            .into_iter()
+            .chain([
+                Some("asyncio.sleep".into()),
+                Some("asyncio.gather".into()),
+                Some("asyncio.sleep".into())
+            ])
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -30,7 +40,14 @@ fn shadowing_hides_imports() {
     let got = resolved_calls(src);
     assert_eq!(
         got,
-        vec![None, Some("object".into()), None, Some("asyncio.sleep".into()), Some("asyncio.sleep".into()), None]
+        vec![
+            None,
+            Some("object".into()),
+            None,
+            Some("asyncio.sleep".into()),
+            Some("asyncio.sleep".into()),
+            None
+        ]
     );
 }
 

@@ -41,8 +41,7 @@ pub fn statement_anchor(expr: Node<'_>) -> Option<Node<'_>> {
         "return_statement" => Some(parent),
         "assignment" if parent.child_by_field_name("right") == Some(expr) => {
             let stmt = parent.parent()?;
-            (stmt.kind() == "expression_statement" && stmt.named_child_count() == 1)
-                .then_some(stmt)
+            (stmt.kind() == "expression_statement" && stmt.named_child_count() == 1).then_some(stmt)
         }
         _ => None,
     }
@@ -110,7 +109,11 @@ mod tests {
             ("g(await f())\n", false),
         ] {
             let tree = crate::parse(src);
-            assert_eq!(statement_anchor(first_await(&tree)).is_some(), level, "{src}");
+            assert_eq!(
+                statement_anchor(first_await(&tree)).is_some(),
+                level,
+                "{src}"
+            );
         }
     }
 

@@ -32,7 +32,11 @@ impl Style {
     pub fn detect(text: &str) -> Style {
         let crlf = text.matches("\r\n").count();
         let lf = text.matches('\n').count() - crlf;
-        let newline = if crlf > lf { Newline::CrLf } else { Newline::Lf };
+        let newline = if crlf > lf {
+            Newline::CrLf
+        } else {
+            Newline::Lf
+        };
         Style {
             indent: detect_indent(text),
             newline,
@@ -100,7 +104,10 @@ impl fmt::Display for DecodeError {
                 write!(f, "not valid UTF-8 (byte {offset}); skipped")
             }
             DecodeError::Encoding(enc) => {
-                write!(f, "declares encoding `{enc}`; only UTF-8 files are migrated; skipped")
+                write!(
+                    f,
+                    "declares encoding `{enc}`; only UTF-8 files are migrated; skipped"
+                )
             }
             DecodeError::Binary => write!(f, "binary content (NUL byte); skipped"),
         }
@@ -121,7 +128,10 @@ pub fn decode(bytes: &[u8]) -> Result<SourceText, DecodeError> {
     })?;
     if let Some(enc) = coding_cookie(text) {
         let norm = enc.to_ascii_lowercase().replace('_', "-");
-        if !matches!(norm.as_str(), "utf-8" | "utf8" | "utf-8-sig" | "ascii" | "us-ascii") {
+        if !matches!(
+            norm.as_str(),
+            "utf-8" | "utf8" | "utf-8-sig" | "ascii" | "us-ascii"
+        ) {
             return Err(DecodeError::Encoding(enc));
         }
     }

@@ -81,7 +81,9 @@ fn is_dotted(node: Node) -> bool {
 
 fn has_cleanup_await(node: Node) -> bool {
     preorder(node).any(|(n, _)| {
-        matches!(n.kind(), "finally_clause" | "except_clause" | "except_group_clause")
-            && preorder(n).any(|(m, _)| m.kind() == "await")
+        matches!(
+            n.kind(),
+            "finally_clause" | "except_clause" | "except_group_clause"
+        ) && preorder(n).any(|(m, _)| m.kind() == "await")
     })
 }

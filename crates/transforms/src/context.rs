@@ -60,7 +60,9 @@ impl<'a> FileContext<'a> {
     /// Whether a statement has its lines to itself: only indentation before
     /// it, and nothing but a comment after it on its last line.
     pub fn owns_its_lines(&self, stmt: Node) -> bool {
-        let start = self.src[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+        let start = self.src[..stmt.start_byte()]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
         let before_ok = self.src[start..stmt.start_byte()].trim().is_empty();
         let rest = &self.src[stmt.end_byte()..];
         let line_rest = rest.split('\n').next().unwrap_or("").trim();

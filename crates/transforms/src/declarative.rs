@@ -114,13 +114,16 @@ fn leak(s: String) -> &'static str {
 
 /// Parses and compiles one transform file.
 pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, String> {
-    let file: TransformFile =
-        toml::from_str(text).map_err(|e| format!("{file_name}: {e}"))?;
+    let file: TransformFile = toml::from_str(text).map_err(|e| format!("{file_name}: {e}"))?;
     let applicability = match file.applicability.as_str() {
         "safe" => Some(Applicability::Safe),
         "unsafe" => Some(Applicability::Unsafe),
         "manual" => None,
-        other => return Err(format!("{file_name}: applicability `{other}` is not safe, unsafe or manual")),
+        other => {
+            return Err(format!(
+                "{file_name}: applicability `{other}` is not safe, unsafe or manual"
+            ))
+        }
     };
     let mut matches = Vec::new();
     for spec in file.matches {
@@ -128,12 +131,20 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
             Context::Node | Context::Header => PatternKind::Statement,
             _ => PatternKind::Expression,
         };
-        let pattern = Pattern::compile(&spec.pattern, kind).map_err(|e| format!("{file_name}: {e}"))?;
-        if spec.context == Context::Statement && spec.template.is_some() && spec.expression.is_none() {
-            return Err(format!("{file_name}: a statement-context match with a template needs `expression`"));
+        let pattern =
+            Pattern::compile(&spec.pattern, kind).map_err(|e| format!("{file_name}: {e}"))?;
+        if spec.context == Context::Statement
+            && spec.template.is_some()
+            && spec.expression.is_none()
+        {
+            return Err(format!(
+                "{file_name}: a statement-context match with a template needs `expression`"
+            ));
         }
         if applicability.is_none() && spec.template.is_some() {
-            return Err(format!("{file_name}: a manual transform cannot have a template"));
+            return Err(format!(
+                "{file_name}: a manual transform cannot have a template"
+            ));
         }
         matches.push(CompiledMatch { spec, pattern });
     }
@@ -175,19 +186,24 @@ impl Transform for Declarative {
         // again by a later (more general) one.
         let mut claimed: Vec<Range<usize>> = Vec::new();
         for m in &self.matches {
-            for &node in cx.nodes_of_kind(m.pattern.root_kind()) {
-                if claimed.iter().any(|r| r.start <= node.start_byte() && node.end_byte() <= r.end) {
-                    continue;
-                }
-                let Some(bindings) = m.pattern.matches(node, cx.src, cx) else {
-                    continue;
-                };
-                if !conditions_hold(&m.spec.require, &bindings) {
-                    continue;
-                }
-                if let Some(d) = self.site(m, node, &bindings, cx) {
-                    claimed.push(d.range.clone());
-                    out.push(d);
+            for kind in m.pattern.candidate_kinds() {
+                for &node in cx.nodes_of_kind(kind) {
+                    if claimed
+                        .iter()
+                        .any(|r| r.start <= node.start_byte() && node.end_byte() <= r.end)
+                    {
+                        continue;
+                    }
+                    let Some(bindings) = m.pattern.matches(node, cx.src, cx) else {
+                        continue;
+                    };
+                    if !conditions_hold(&m.spec.require, &bindings) {
+                        continue;
+                    }
+                    if let Some(d) = self.site(m, node, &bindings, cx) {
+                        claimed.push(d.range.clone());
+                        out.push(d);
+                    }
                 }
             }
         }
@@ -208,7 +224,13 @@ fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings) -> bo
 
 impl Declarative {
     /// The diagnostic for one matched site, or `None` when the context rules it out.
-    fn site(&self, m: &CompiledMatch, node: Node, b: &Bindings, cx: &FileContext) -> Option<Diagnostic> {
+    fn site(
+        &self,
+        m: &CompiledMatch,
+        node: Node,
+        b: &Bindings,
+        cx: &FileContext,
+    ) -> Option<Diagnostic> {
         let spec = &m.spec;
         let (range, stmt) = match spec.context {
             Context::Statement => {
@@ -220,7 +242,9 @@ impl Declarative {
             }
             Context::Node => (node.byte_range(), None),
             Context::Header => {
-                let colon = syntax::children(node).into_iter().find(|c| c.kind() == ":")?;
+                let colon = syntax::children(node)
+                    .into_iter()
+                    .find(|c| c.kind() == ":")?;
                 (node.start_byte()..colon.end_byte(), None)
             }
             Context::ExceptType => {
@@ -242,7 +266,8 @@ impl Declarative {
             diag.message = format!("{msg} (`{reason}`)");
             return Some(diag);
         }
-        let (Some(template), Some(mut applicability)) = (&spec.template, self.info.applicability) else {
+        let (Some(template), Some(mut applicability)) = (&spec.template, self.info.applicability)
+        else {
             return Some(diag);
         };
         let mut notes = Vec::new();
@@ -269,9 +294,17 @@ impl Declarative {
         let new_text = match (spec.context, stmt) {
             (Context::Statement, Some(stmt)) => {
                 let expr = render(spec.expression.as_deref().unwrap_or("$X"), b, &env, indent);
-                let mut whole = Rendered::from_source(cx.src, stmt.start_byte()..node.start_byte(), &cx.strings);
+                let mut whole = Rendered::from_source(
+                    cx.src,
+                    stmt.start_byte()..node.start_byte(),
+                    &cx.strings,
+                );
                 whole.push(&expr);
-                whole.push(&Rendered::from_source(cx.src, node.end_byte()..stmt.end_byte(), &cx.strings));
+                whole.push(&Rendered::from_source(
+                    cx.src,
+                    node.end_byte()..stmt.end_byte(),
+                    &cx.strings,
+                ));
                 let env = RenderEnv {
                     vars: HashMap::from([("STATEMENT", whole)]),
                     ..env
@@ -292,7 +325,8 @@ impl Declarative {
         }
         let mut imports = self.imports.clone();
         imports.extend(spec.imports.iter().cloned());
-        let fix = Fix::new(vec![Edit::replace(range, new_text)], applicability).with_imports(imports);
+        let fix =
+            Fix::new(vec![Edit::replace(range, new_text)], applicability).with_imports(imports);
         Some(diag.with_fix(fix))
     }
 }
@@ -311,7 +345,11 @@ fn except_handler(node: Node) -> Option<Node> {
 
 /// Whether an except clause's body ends by re-raising.
 fn reraises(handler: Node) -> bool {
-    let Some(block) = syntax::named_children(handler).into_iter().rev().find(|c| c.kind() == "block") else {
+    let Some(block) = syntax::named_children(handler)
+        .into_iter()
+        .rev()
+        .find(|c| c.kind() == "block")
+    else {
         return false;
     };
     syntax::named_children(block)
@@ -350,7 +388,9 @@ fn target_uses(node: Node, attrs: &[String], cx: &FileContext) -> Option<String>
         let Some(name) = name.filter(|n| attrs.iter().any(|a| a == n)) else {
             continue;
         };
-        let Some(obj) = attr.child_by_field_name("object") else { continue };
+        let Some(obj) = attr.child_by_field_name("object") else {
+            continue;
+        };
         if last_component(cx.text(obj)) == last {
             return Some(format!("{}.{name}", cx.text(obj)));
         }
@@ -366,10 +406,16 @@ fn target_value_used(node: Node, methods: &[String], cx: &FileContext) -> Option
     let target = assignment_target(node, cx)?;
     let last = last_component(target);
     for call in cx.nodes_of_kind("call") {
-        let Some(func) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else {
+        let Some(func) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")
+        else {
             continue;
         };
-        let (Some(obj), Some(name)) = (func.child_by_field_name("object"), func.child_by_field_name("attribute")) else {
+        let (Some(obj), Some(name)) = (
+            func.child_by_field_name("object"),
+            func.child_by_field_name("attribute"),
+        ) else {
             continue;
         };
         if !methods.iter().any(|m| m == cx.text(name)) || last_component(cx.text(obj)) != last {

@@ -19,7 +19,8 @@ impl Registry {
         let mut transforms: Vec<Box<dyn Transform>> = EMBEDDED
             .iter()
             .map(|(name, text)| {
-                Box::new(load_declarative(name, text).unwrap_or_else(|e| panic!("{e}"))) as Box<dyn Transform>
+                Box::new(load_declarative(name, text).unwrap_or_else(|e| panic!("{e}")))
+                    as Box<dyn Transform>
             })
             .collect();
         transforms.extend(crate::rules::all());
@@ -66,7 +67,9 @@ fn specificity(selector: &str, info: &TransformInfo) -> Option<usize> {
     let sel = selector.to_ascii_uppercase();
     match sel.as_str() {
         "ALL" => Some(0),
-        "SAFE" | "UNSAFE" | "MANUAL" => (info.safety_label().eq_ignore_ascii_case(&sel)).then_some(1),
+        "SAFE" | "UNSAFE" | "MANUAL" => {
+            (info.safety_label().eq_ignore_ascii_case(&sel)).then_some(1)
+        }
         _ => info.code.starts_with(&sel).then_some(sel.len() + 1),
     }
 }
@@ -76,7 +79,11 @@ impl Selection {
     /// a matching select and ignore wins, as in ruff.
     pub fn enables(&self, info: &TransformInfo) -> bool {
         let best = |list: &[String]| list.iter().filter_map(|s| specificity(s, info)).max();
-        let selected = if self.select.is_empty() { Some(0) } else { best(&self.select) };
+        let selected = if self.select.is_empty() {
+            Some(0)
+        } else {
+            best(&self.select)
+        };
         match (selected, best(&self.ignore)) {
             (None, _) => false,
             (Some(_), None) => true,
@@ -91,7 +98,10 @@ impl Selection {
             .chain(&self.ignore)
             .filter(|p| {
                 !GROUPS.iter().any(|g| g.eq_ignore_ascii_case(p))
-                    && !registry.all().iter().any(|t| specificity(p, t.info()).is_some())
+                    && !registry
+                        .all()
+                        .iter()
+                        .any(|t| specificity(p, t.info()).is_some())
             })
             .map(String::as_str)
             .collect()
@@ -112,8 +122,18 @@ mod tests {
         for t in reg.all() {
             let info = t.info();
             assert!(info.code.starts_with("AM"), "{}", info.code);
-            assert!(!info.docs.what.is_empty() && !info.docs.why.is_empty() && !info.docs.fix_safety.is_empty(), "{} lacks docs", info.code);
-            assert!(!t.triggers().is_empty(), "{} has no trigger words", info.code);
+            assert!(
+                !info.docs.what.is_empty()
+                    && !info.docs.why.is_empty()
+                    && !info.docs.fix_safety.is_empty(),
+                "{} lacks docs",
+                info.code
+            );
+            assert!(
+                !t.triggers().is_empty(),
+                "{} has no trigger words",
+                info.code
+            );
         }
     }
 
@@ -121,16 +141,30 @@ mod tests {
     fn selection_prefixes_and_groups() {
         let reg = Registry::load();
         let info = |c: &str| reg.get(c).unwrap().info().clone();
-        let s = Selection { select: vec!["AM1".into()], ignore: vec!["AM102".into()] };
+        let s = Selection {
+            select: vec!["AM1".into()],
+            ignore: vec!["AM102".into()],
+        };
         assert!(s.enables(&info("AM101")));
         assert!(!s.enables(&info("AM102")));
         assert!(!s.enables(&info("AM301")));
         assert!(Selection::default().enables(&info("AM301")));
-        let s = Selection { select: vec!["AM102".into()], ignore: vec!["AM1".into()] };
+        let s = Selection {
+            select: vec!["AM102".into()],
+            ignore: vec!["AM1".into()],
+        };
         assert!(s.enables(&info("AM102")) && !s.enables(&info("AM101")));
-        let s = Selection { select: vec!["safe".into()], ignore: vec![] };
-        assert!(s.enables(&info("AM101")) && !s.enables(&info("AM102")) && !s.enables(&info("AM901")));
-        let s = Selection { select: vec!["AM7".into(), "SAFE".into(), "X".into()], ignore: vec![] };
+        let s = Selection {
+            select: vec!["safe".into()],
+            ignore: vec![],
+        };
+        assert!(
+            s.enables(&info("AM101")) && !s.enables(&info("AM102")) && !s.enables(&info("AM901"))
+        );
+        let s = Selection {
+            select: vec!["AM7".into(), "SAFE".into(), "X".into()],
+            ignore: vec![],
+        };
         assert_eq!(s.unknown(&reg), vec!["AM7", "X"]);
     }
 }
