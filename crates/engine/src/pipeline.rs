@@ -262,7 +262,8 @@ fn finish_imports(
         .iter()
         .enumerate()
         .filter(|(i, imp)| {
-            let builtin_alias = BUILTIN_ALIASES.contains(&(imp.local.as_str(), imp.qualified.as_str()));
+            let builtin_alias =
+                BUILTIN_ALIASES.contains(&(imp.local.as_str(), imp.qualified.as_str()));
             (counts[*i] == 0 || builtin_alias)
                 && imp.module_level
                 && used_before.contains(&(imp.local.clone(), imp.qualified.clone()))

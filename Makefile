@@ -1,0 +1,43 @@
+# anyio-migrate: build, test, benchmark.
+#
+#   make test    everything CI runs: format, lint, unit + snapshot tests, end-to-end
+#   make e2e     only the end-to-end programs and the demo (needs the venv)
+#   make venv    the pinned Python environment for end-to-end tests
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+BIN     := target/release/anyio-migrate
+PYTHON3 ?= python3
+
+.PHONY: test lint unit e2e e2e-programs e2e-demo build venv clean
+
+test: lint unit e2e
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+
+unit:
+	cargo test --workspace
+
+build:
+	cargo build --release
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: testdata/requirements.txt
+	$(PYTHON3) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements.txt
+	touch $@
+
+e2e: e2e-programs e2e-demo
+
+e2e-programs: venv build
+	$(PY) testdata/e2e/run_programs.py --tool $(BIN) --python $(PY)
+
+e2e-demo: venv build
+	$(PY) testdata/e2e/run_demo.py --tool $(BIN) --python $(PY)
+
+clean:
+	cargo clean
+	rm -rf $(VENV)

@@ -1,0 +1,255 @@
+//! The command-line contract: modes, exit codes, per-file errors, layout
+//! preservation, stdin, selection, and the pre-filter.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_anyio-migrate"));
+    c.env_remove("RUST_BACKTRACE").env("NO_COLOR", "1");
+    c
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    bin().args(args).current_dir(dir).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const GOOD: &str =
+    "import asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n\nasyncio.run(main())\n";
+const MIGRATED: &str =
+    "import anyio\n\nasync def main():\n    await anyio.sleep(1)\n\nanyio.run(main)\n";
+
+fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_reported_and_the_others_migrate() {
+    let broken: &[u8] = b"import asyncio\ndef broken(:\n    pass\n";
+    let dir = tree(&[
+        ("a.py", GOOD.as_bytes()),
+        ("b.py", broken),
+        ("c.py", GOOD.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("b.py: cannot parse: 2:12"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
+        MIGRATED
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("c.py")).unwrap(),
+        MIGRATED
+    );
+    assert_eq!(std::fs::read(dir.path().join("b.py")).unwrap(), broken);
+}
+
+#[test]
+fn diff_exits_1_with_changes_and_0_without() {
+    let dir = tree(&[("a.py", GOOD.as_bytes())]);
+    let out = run(&["--diff", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let diff = text(&out.stdout);
+    assert!(diff.starts_with("--- a/a.py\n+++ b/a.py\n"), "{diff}");
+    assert!(diff.contains("+anyio.run(main)\n"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
+        GOOD,
+        "--diff writes nothing"
+    );
+    let clean = tree(&[("a.py", MIGRATED.as_bytes())]);
+    let out = run(&["--diff", "a.py"], clean.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn check_counts_changes_and_manual_items() {
+    let manual = "import asyncio\n\nasync def f():\n    asyncio.create_task(g())\n";
+    let dir = tree(&[("a.py", GOOD.as_bytes()), ("m.py", manual.as_bytes())]);
+    assert_eq!(run(&["--check", "."], dir.path()).status.code(), Some(1));
+    assert_eq!(run(&["--write", "."], dir.path()).status.code(), Some(0));
+    let after = run(&["--check", "."], dir.path());
+    assert_eq!(
+        after.status.code(),
+        Some(1),
+        "the manual item is still there"
+    );
+    assert!(
+        text(&after.stderr).contains("m.py:4:5: AM901 [manual]"),
+        "{}",
+        text(&after.stderr)
+    );
+    assert_eq!(
+        run(&["--check", "--select", "SAFE", "."], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["--check", "--ignore", "AM901", "."], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn suppression_comment_silences_a_site() {
+    let src = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)  # anyio-migrate: ignore[AM002]\n    await asyncio.sleep(2)\n";
+    let dir = tree(&[("a.py", src.as_bytes())]);
+    run(&["--write", "a.py"], dir.path());
+    let got = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
+    assert_eq!(got, "import anyio\nimport asyncio\n\nasync def f():\n    await asyncio.sleep(1)  # anyio-migrate: ignore[AM002]\n    await anyio.sleep(2)\n");
+}
+
+#[test]
+fn bom_and_crlf_are_kept_byte_for_byte() {
+    let src =
+        b"\xEF\xBB\xBFimport asyncio\r\n\r\nasync def main():\r\n    await asyncio.sleep(1)\r\n";
+    let dir = tree(&[("a.py", src)]);
+    run(&["--write", "a.py"], dir.path());
+    let got = std::fs::read(dir.path().join("a.py")).unwrap();
+    assert_eq!(
+        got,
+        b"\xEF\xBB\xBFimport anyio\r\n\r\nasync def main():\r\n    await anyio.sleep(1)\r\n"
+    );
+}
+
+#[test]
+fn non_utf8_and_binary_files_are_reported_and_skipped() {
+    let dir = tree(&[
+        ("bad.py", b"x = '\xff'\n"),
+        ("bin.py", b"\x00\x01"),
+        ("a.py", GOOD.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.py: not valid UTF-8"), "{err}");
+    assert!(err.contains("bin.py: binary content"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
+        MIGRATED
+    );
+}
+
+#[test]
+fn stdin_to_stdout() {
+    let mut child = bin()
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(GOOD.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stdout), MIGRATED);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn gitignore_is_respected_and_output_is_sorted() {
+    let dir = tree(&[
+        (".gitignore", b"skip/\n"),
+        ("skip/x.py", GOOD.as_bytes()),
+        ("z.py", GOOD.as_bytes()),
+        ("a/b.py", GOOD.as_bytes()),
+        ("notes.txt", GOOD.as_bytes()),
+    ]);
+    let out = run(&["--diff", "."], dir.path());
+    let diff = text(&out.stdout);
+    let headers: Vec<&str> = diff.lines().filter(|l| l.starts_with("--- ")).collect();
+    assert_eq!(headers, vec!["--- a/a/b.py", "--- a/z.py"]);
+    let err = text(&out.stderr);
+    assert!(err.contains("2 files scanned"), "{err}");
+}
+
+#[test]
+fn unknown_selector_is_a_usage_error() {
+    let dir = tree(&[("a.py", GOOD.as_bytes())]);
+    let out = run(&["--select", "AM999X", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown code or selector: AM999X"));
+}
+
+#[test]
+fn list_and_explain() {
+    let dir = tree(&[]);
+    let list = text(&run(&["list"], dir.path()).stdout);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("AM101") && l.contains("safe") && l.contains("wait-for")),
+        "{list}"
+    );
+    let explain = run(&["explain", "wait-for"], dir.path());
+    let doc = text(&explain.stdout);
+    assert!(doc.starts_with("# AM101 wait-for"), "{doc}");
+    assert!(doc.contains("## Fix safety") && doc.contains("anyio.fail_after"));
+    assert_eq!(
+        run(&["explain", "AM000"], dir.path()).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn unsafe_fixes_need_the_flag() {
+    let src = "import asyncio\n\nasync def f(d):\n    await asyncio.sleep(d)\n";
+    let dir = tree(&[("a.py", src.as_bytes())]);
+    let out = run(&["--diff", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("AM002 [unsafe fix: use --unsafe]"));
+    let out = run(&["--diff", "--unsafe", "a.py"], dir.path());
+    assert!(text(&out.stdout).contains("+    await anyio.sleep(d)"));
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn prefilter_changes_nothing_but_speed() {
+    let root = repo_root();
+    let args = [
+        "--diff",
+        "--unsafe",
+        "testdata/fixtures",
+        "testdata/demo",
+        "testdata/programs",
+    ];
+    let with = bin().args(args).current_dir(&root).output().unwrap();
+    let without = bin()
+        .args(args)
+        .arg("--no-prefilter")
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(text(&with.stdout), text(&without.stdout));
+    let strip = |s: String| {
+        s.lines()
+            .filter(|l| !l.starts_with("anyio-migrate: "))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(text(&with.stderr)), strip(text(&without.stderr)));
+    assert!(!with.stdout.is_empty());
+}
