@@ -8,6 +8,7 @@ before reporting, so the output does not depend on asyncio.shield's orphaned
 inner task (the caller is cancelled at once) versus a shielded scope (the
 caller waits for the commit): see semantics notes.
 """
+# e2e-flags: --unsafe
 # e2e-expect: with anyio.CancelScope(shield=True):
 # e2e-expect: await journal.commit(entry)
 # e2e-expect: receipt = await journal.commit(entry)

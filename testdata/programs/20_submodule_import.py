@@ -5,6 +5,7 @@ Exercises name resolution through `from asyncio.tasks import ...`,
 `from asyncio.runners import run`: wait_for, sleep, shield, Semaphore,
 CancelledError, TimeoutError and run are all asyncio's and are rewritten.
 """
+# e2e-flags: --unsafe
 # e2e-expect: anyio.run(main)
 # e2e-expect: anyio.Semaphore(2)
 # e2e-expect: with anyio.fail_after(0.1):

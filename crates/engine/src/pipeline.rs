@@ -118,6 +118,9 @@ pub fn migrate_text(
         }
         if applied.is_empty() {
             converged = true;
+            if round > 0 {
+                keep_only_still_present(&mut outcome.diagnostics, &diags, &current);
+            }
             break;
         }
         for &i in &applied {
@@ -145,6 +148,42 @@ pub fn migrate_text(
     }
     outcome.migrated = current;
     Ok(outcome)
+}
+
+/// Drops items for a person that the migration itself resolved (a
+/// `get_running_loop()` removed once its loop was no longer used): an item
+/// stays when the final text still has a diagnostic with the same code on
+/// the same code text.
+fn keep_only_still_present(
+    reported: &mut Vec<Reported>,
+    final_diags: &[Diagnostic],
+    final_text: &str,
+) {
+    let mut remaining: Vec<(&str, &str)> = final_diags
+        .iter()
+        .filter(|d| {
+            d.fix.is_none()
+                || d.fix
+                    .as_ref()
+                    .is_some_and(|f| f.applicability == Applicability::Unsafe)
+        })
+        .map(|d| (d.code, &final_text[d.range.clone()]))
+        .collect();
+    reported.retain(|r| {
+        if !matches!(r.status, Status::Manual | Status::UnsafeFix) {
+            return true;
+        }
+        match remaining
+            .iter()
+            .position(|(c, snippet)| *c == r.code && *snippet == r.snippet)
+        {
+            Some(i) => {
+                remaining.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    });
 }
 
 /// The fixes to apply this round: enabled by their class, not suppressed,
@@ -205,6 +244,10 @@ fn apply_checked(
     }
 }
 
+fn index_text(index: &LineIndex, d: &Diagnostic) -> String {
+    index.text()[d.range.clone()].to_string()
+}
+
 fn report(
     diags: &[Diagnostic],
     suppressed: &[bool],
@@ -233,6 +276,7 @@ fn report(
                 }
             };
             Reported {
+                snippet: index_text(index, d),
                 code: d.code,
                 message: d.message.clone(),
                 hint: d.hint.clone(),

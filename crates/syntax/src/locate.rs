@@ -59,6 +59,11 @@ impl<'a> LineIndex<'a> {
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
+    /// The indexed text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// Number of lines.
     pub fn line_count(&self) -> usize {
         self.starts.len()

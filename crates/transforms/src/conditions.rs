@@ -11,6 +11,8 @@ pub enum Condition {
     Number,
     /// An integer or float literal with no sign.
     NonNegativeNumber,
+    /// An integer or float literal greater than zero.
+    PositiveNumber,
     /// A number, string, `True`, `False` or `None`.
     Literal,
     /// A string literal.
@@ -36,20 +38,27 @@ pub enum Condition {
 
 impl Condition {
     /// Whether the condition holds for every node in `nodes`.
-    pub fn holds(self, nodes: &[Node]) -> bool {
+    pub fn holds(self, nodes: &[Node], src: &str) -> bool {
         match self {
             Condition::Positional => nodes.iter().all(|n| !is_keyword(*n)),
             Condition::HasKeyword => nodes.iter().any(|n| is_keyword(*n)),
             Condition::NoCleanupAwaits => nodes.iter().all(|n| !has_cleanup_await(*n)),
-            _ => nodes.iter().all(|n| self.holds_one(*n)),
+            _ => nodes.iter().all(|n| self.holds_one(*n, src)),
         }
     }
 
-    fn holds_one(self, node: Node) -> bool {
+    fn holds_one(self, node: Node, src: &str) -> bool {
         let kind = node.kind();
         match self {
             Condition::Number => matches!(kind, "integer" | "float"),
             Condition::NonNegativeNumber => matches!(kind, "integer" | "float"),
+            Condition::PositiveNumber => {
+                matches!(kind, "integer" | "float")
+                    && syntax::text(node, src)
+                        .replace('_', "")
+                        .parse::<f64>()
+                        .is_ok_and(|v| v > 0.0)
+            }
             Condition::Literal => matches!(
                 kind,
                 "integer" | "float" | "string" | "true" | "false" | "none" | "concatenated_string"

@@ -90,6 +90,10 @@ struct MatchSpec {
     /// Except-type context: the fix is safe only when the handler re-raises.
     #[serde(default)]
     safe_if_handler_reraises: bool,
+    /// The fix is safe only inside a `finally:` block or an `except` handler
+    /// (a cleanup path), unsafe elsewhere.
+    #[serde(default)]
+    safe_only_in_cleanup: bool,
 }
 
 struct CompiledMatch {
@@ -197,7 +201,7 @@ impl Transform for Declarative {
                     let Some(bindings) = m.pattern.matches(node, cx.src, cx) else {
                         continue;
                     };
-                    if !conditions_hold(&m.spec.require, &bindings) {
+                    if !conditions_hold(&m.spec.require, &bindings, cx.src) {
                         continue;
                     }
                     if let Some(d) = self.site(m, node, &bindings, cx) {
@@ -210,7 +214,7 @@ impl Transform for Declarative {
     }
 }
 
-fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings) -> bool {
+fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings, src: &str) -> bool {
     conds.iter().all(|(var, allowed)| {
         let nodes: Vec<Node> = match (b.get(var), b.get_many(var)) {
             (Some(n), _) => vec![n],
@@ -218,7 +222,7 @@ fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings) -> bo
             (None, None) => return false,
         };
         // Any one of the listed conditions suffices.
-        allowed.iter().any(|c| c.holds(&nodes))
+        allowed.iter().any(|c| c.holds(&nodes, src))
     })
 }
 
@@ -271,12 +275,16 @@ impl Declarative {
             return Some(diag);
         };
         let mut notes = Vec::new();
-        if spec.always_unsafe || !conditions_hold(&spec.safe_if, b) {
+        if spec.always_unsafe || !conditions_hold(&spec.safe_if, b, cx.src) {
             applicability = Applicability::Unsafe;
         }
         if let Some(used) = target_value_used(node, &spec.unsafe_if_target_value_used, cx) {
             applicability = Applicability::Unsafe;
             notes.push(format!("the result of `{used}` is used"));
+        }
+        if spec.safe_only_in_cleanup && !in_cleanup_path(node) {
+            applicability = Applicability::Unsafe;
+            notes.push("outside a `finally` or `except` block".to_string());
         }
         if spec.safe_if_handler_reraises && !except_handler(node).is_some_and(reraises) {
             applicability = Applicability::Unsafe;
@@ -341,6 +349,21 @@ fn except_handler(node: Node) -> Option<Node> {
         cur = cur.parent()?;
     }
     (cur.kind() == "except_clause").then_some(cur)
+}
+
+/// Whether a node is inside a `finally:` block or an `except` handler of its own function.
+fn in_cleanup_path(node: Node) -> bool {
+    syntax::enclosing(
+        node,
+        &[
+            "finally_clause",
+            "except_clause",
+            "function_definition",
+            "lambda",
+            "class_definition",
+        ],
+    )
+    .is_some_and(|n| matches!(n.kind(), "finally_clause" | "except_clause"))
 }
 
 /// Whether an except clause's body ends by re-raising.

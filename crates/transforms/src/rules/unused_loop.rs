@@ -1,0 +1,120 @@
+//! AM503: `loop = asyncio.get_running_loop()` with no use left.
+
+use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::{preorder, Node};
+
+/// Removes a `get_running_loop()` assignment whose variable nothing uses,
+/// typically what is left after `run_in_executor` became `to_thread.run_sync`.
+pub struct UnusedLoop {
+    info: TransformInfo,
+}
+
+impl UnusedLoop {
+    /// The transform with its docs.
+    pub fn new() -> Self {
+        UnusedLoop {
+            info: TransformInfo {
+                code: "AM503",
+                name: "unused-running-loop",
+                summary: "`loop = asyncio.get_running_loop()` is removed once nothing uses `loop`".into(),
+                applicability: Some(Applicability::Safe),
+                docs: Docs {
+                    what: "Deletes `name = asyncio.get_running_loop()` inside an `async def` when the function never reads `name`.".into(),
+                    why: "After `loop.run_in_executor(None, …)` becomes `anyio.to_thread.run_sync(…)` the loop variable is dead, and it would keep `import asyncio` (and asyncio-only behaviour) alive.".into(),
+                    fix_safety: "Safe: inside a coroutine `get_running_loop()` always succeeds and has no side effect. Not applied in synchronous functions, where it may raise.".into(),
+                },
+                examples: vec![Example {
+                    before: "import asyncio\n\nimport anyio\n\nasync def checksum(data):\n    loop = asyncio.get_running_loop()\n    return await anyio.to_thread.run_sync(crc32, data)\n".into(),
+                    after: "import anyio\n\nasync def checksum(data):\n    return await anyio.to_thread.run_sync(crc32, data)\n".into(),
+                    unsafe_fixes: false,
+                }],
+            },
+        }
+    }
+}
+
+fn is_async_def(node: Node) -> bool {
+    node.kind() == "function_definition" && node.child(0).is_some_and(|c| c.kind() == "async")
+}
+
+impl Transform for UnusedLoop {
+    fn info(&self) -> &TransformInfo {
+        &self.info
+    }
+
+    fn triggers(&self) -> Vec<String> {
+        vec!["asyncio".into()]
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        for &call in cx.nodes_of_kind("call") {
+            let Some(func) = call.child_by_field_name("function") else {
+                continue;
+            };
+            let no_args = call
+                .child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() == 0);
+            if !no_args || cx.qualified(func).as_deref() != Some("asyncio.get_running_loop") {
+                continue;
+            }
+            let Some(assign) = call.parent().filter(|p| p.kind() == "assignment") else {
+                continue;
+            };
+            let Some(target) = assign
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")
+            else {
+                continue;
+            };
+            let Some(stmt) = assign
+                .parent()
+                .filter(|s| s.kind() == "expression_statement")
+            else {
+                continue;
+            };
+            let Some(func_def) =
+                syntax::enclosing(stmt, &["function_definition", "lambda", "class_definition"])
+            else {
+                continue;
+            };
+            if !is_async_def(func_def) || !cx.owns_its_lines(stmt) {
+                continue;
+            }
+            let name = cx.text(target);
+            let used = preorder(func_def)
+                .any(|(n, _)| n.kind() == "identifier" && n != target && cx.text(n) == name);
+            if used {
+                continue;
+            }
+            let edit = delete_statement_line(cx, stmt);
+            out.push(
+                Diagnostic::new(
+                    self.info.code,
+                    format!("`{name}` is never used: the `get_running_loop()` call goes"),
+                    stmt.byte_range(),
+                )
+                .with_fix(Fix::new(vec![edit], Applicability::Safe)),
+            );
+        }
+    }
+}
+
+/// Deletes a statement's whole line, or makes it `pass` when it is alone in its block.
+fn delete_statement_line(cx: &FileContext, stmt: Node) -> Edit {
+    let alone = stmt.parent().is_some_and(|b| {
+        syntax::named_children(b)
+            .iter()
+            .filter(|c| c.kind() != "comment")
+            .count()
+            == 1
+    });
+    if alone {
+        return Edit::replace(stmt.byte_range(), "pass");
+    }
+    let start = cx.src[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+    let end = cx.src[stmt.end_byte()..]
+        .find('\n')
+        .map_or(cx.src.len(), |i| stmt.end_byte() + i + 1);
+    Edit::delete(start..end)
+}
