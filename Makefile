@@ -3,13 +3,14 @@
 #   make test    everything CI runs: format, lint, unit + snapshot tests, end-to-end
 #   make e2e     only the end-to-end programs and the demo (needs the venv)
 #   make venv    the pinned Python environment for end-to-end tests
+#   make docs    regenerate docs/transforms.md from the transform definitions
 
 VENV    := .venv
 PY      := $(VENV)/bin/python
 BIN     := target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: test lint unit e2e e2e-programs e2e-demo build venv clean
+.PHONY: test lint unit e2e e2e-programs e2e-demo build venv docs clean
 
 test: lint unit e2e
 
@@ -37,6 +38,9 @@ e2e-programs: venv build
 
 e2e-demo: venv build
 	$(PY) testdata/e2e/run_demo.py --tool $(BIN) --python $(PY)
+
+docs:
+	UPDATE_DOCS=1 cargo test -p anyio-migrate --bin anyio-migrate docs_reference_is_fresh
 
 clean:
 	cargo clean

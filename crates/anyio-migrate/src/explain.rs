@@ -58,3 +58,42 @@ pub fn explain(t: &dyn Transform) -> String {
     }
     out
 }
+
+/// `docs/transforms.md`: the table of every transform and each one's docs.
+pub fn reference(registry: &Registry) -> String {
+    let mut out = String::from(
+        "# Transform reference\n\nGenerated from the transform definitions (`transforms/*.toml` and the Rust rules in\n`crates/transforms/src/rules/`) by `make docs`; a test fails when it is stale.\n\n| code | name | fix safety | what |\n|---|---|---|---|\n",
+    );
+    for t in registry.all() {
+        let i = t.info();
+        out.push_str(&format!(
+            "| [{}](#{}) | {} | {} | {} |\n",
+            i.code,
+            format!("{}-{}", i.code, i.name).to_lowercase(),
+            i.name,
+            i.safety_label(),
+            i.summary.replace('|', "\\|")
+        ));
+    }
+    for t in registry.all() {
+        out.push('\n');
+        out.push_str(&explain(t.as_ref()).replacen("# ", "## ", 1).replace("\n## ", "\n### "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_reference_is_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/transforms.md");
+        let want = reference(&Registry::load());
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "docs/transforms.md is stale: run `make docs`");
+    }
+}
