@@ -3,6 +3,7 @@
 //! up imports, and the safety net that rejects any fix whose result does not
 //! parse. Knows nothing of files on disk or the command line.
 
+mod history;
 mod outcome;
 mod pipeline;
 mod prefilter;

@@ -31,8 +31,6 @@ pub struct Reported {
     pub status: Status,
     /// The fix's class, when it has one.
     pub applicability: Option<Applicability>,
-    /// The code the diagnostic is about.
-    pub snippet: String,
 }
 
 /// The result of migrating one file that could be read and parsed.

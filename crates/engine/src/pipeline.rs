@@ -1,11 +1,12 @@
 //! The fix loop for one file.
 
+use crate::history::{to_original, Round};
 use crate::suppress::is_suppressed;
 use crate::{FileError, Outcome, Prefilter, Reported, Status};
 use edit::{apply_edits, Applicability, Diagnostic, Edit, Fix};
 use semantic::SemanticModel;
 use std::collections::{BTreeSet, HashSet};
-use syntax::{LineIndex, Style};
+use syntax::{LineIndex, Position, Style};
 use transforms::{FileContext, Transform};
 
 /// How a file is migrated.
@@ -89,8 +90,10 @@ pub fn migrate_text(
 
     let mut current = text.to_string();
     let mut needed: BTreeSet<String> = BTreeSet::new();
+    let mut rounds: Vec<Round> = Vec::new();
+    let original_index = LineIndex::new(text);
     let mut converged = false;
-    for round in 0..opts.max_rounds {
+    for _ in 0..opts.max_rounds {
         let tree = syntax::parse(&current);
         let cx = FileContext::new(&current, &tree, &style);
         let mut diags = Vec::new();
@@ -98,39 +101,61 @@ pub fn migrate_text(
             t.check(&cx, &mut diags);
         }
         diags.sort_by_key(|d| (d.range.start, d.range.end));
-        let index = LineIndex::new(&current);
-        let suppressed: Vec<bool> = diags
-            .iter()
-            .map(|d| is_suppressed(index.line_text(index.position(d.range.start).line), d.code))
-            .collect();
+        let suppressed = suppressions(&cx, &diags);
         let chosen = choose_fixes(&diags, &suppressed, opts);
         let (next, applied, rejected) = apply_checked(&current, &diags, &chosen);
-        if round == 0 {
-            outcome.diagnostics = report(&diags, &suppressed, &applied, &rejected, &index);
-        }
+        // Positions in this round's text map back to the original.
+        let locate = |offset: usize| original_index.position(to_original(&rounds, offset));
         for &i in &rejected {
             let d = &diags[i];
-            let pos = index.position(d.range.start);
+            let pos = locate(d.range.start);
             outcome.internal_errors.push(format!(
                 "{}: the fix at {}:{} produced code that does not parse; it was not applied (this is a bug in anyio-migrate: please report it)",
                 d.code, pos.line, pos.column
             ));
         }
-        if applied.is_empty() {
-            converged = true;
-            if round > 0 {
-                keep_only_still_present(&mut outcome.diagnostics, &diags, &current);
-            }
-            break;
-        }
         for &i in &applied {
+            outcome
+                .diagnostics
+                .push(reported(&diags[i], Status::Fixed, &locate));
             *outcome.fixed.entry(diags[i].code).or_default() += 1;
             if let Some(fix) = &diags[i].fix {
                 needed.extend(fix.imports.iter().cloned());
             }
         }
+        if applied.is_empty() {
+            // What is left now is what a person has to look at.
+            for (i, d) in diags.iter().enumerate() {
+                let status = if suppressed[i] {
+                    Status::Suppressed
+                } else if rejected.contains(&i) {
+                    Status::Rejected
+                } else if d.fix.is_some() {
+                    Status::UnsafeFix
+                } else {
+                    Status::Manual
+                };
+                outcome.diagnostics.push(reported(d, status, &locate));
+            }
+            converged = true;
+            break;
+        }
+        let edits = applied
+            .iter()
+            .flat_map(|&i| {
+                diags[i]
+                    .fix
+                    .as_ref()
+                    .map(|f| f.edits.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        rounds.push(Round::new(edits));
         current = next;
     }
+    outcome
+        .diagnostics
+        .sort_by(|a, b| (a.start, a.end, a.code).cmp(&(b.start, b.end, b.code)));
     if !converged {
         outcome.internal_errors.push(format!(
             "fixes did not reach a fixed point after {} rounds (this is a bug in anyio-migrate: please report it)",
@@ -148,42 +173,6 @@ pub fn migrate_text(
     }
     outcome.migrated = current;
     Ok(outcome)
-}
-
-/// Drops items for a person that the migration itself resolved (a
-/// `get_running_loop()` removed once its loop was no longer used): an item
-/// stays when the final text still has a diagnostic with the same code on
-/// the same code text.
-fn keep_only_still_present(
-    reported: &mut Vec<Reported>,
-    final_diags: &[Diagnostic],
-    final_text: &str,
-) {
-    let mut remaining: Vec<(&str, &str)> = final_diags
-        .iter()
-        .filter(|d| {
-            d.fix.is_none()
-                || d.fix
-                    .as_ref()
-                    .is_some_and(|f| f.applicability == Applicability::Unsafe)
-        })
-        .map(|d| (d.code, &final_text[d.range.clone()]))
-        .collect();
-    reported.retain(|r| {
-        if !matches!(r.status, Status::Manual | Status::UnsafeFix) {
-            return true;
-        }
-        match remaining
-            .iter()
-            .position(|(c, snippet)| *c == r.code && *snippet == r.snippet)
-        {
-            Some(i) => {
-                remaining.swap_remove(i);
-                true
-            }
-            None => false,
-        }
-    });
 }
 
 /// The fixes to apply this round: enabled by their class, not suppressed,
@@ -244,47 +233,40 @@ fn apply_checked(
     }
 }
 
-fn index_text(index: &LineIndex, d: &Diagnostic) -> String {
-    index.text()[d.range.clone()].to_string()
+/// A diagnostic located in the original text.
+fn reported(d: &Diagnostic, status: Status, locate: &dyn Fn(usize) -> Position) -> Reported {
+    Reported {
+        code: d.code,
+        message: d.message.clone(),
+        hint: d.hint.clone(),
+        start: locate(d.range.start),
+        end: locate(d.range.end),
+        status,
+        applicability: d.fix.as_ref().map(|f| f.applicability),
+    }
 }
 
-fn report(
-    diags: &[Diagnostic],
-    suppressed: &[bool],
-    applied: &[usize],
-    rejected: &[usize],
-    index: &LineIndex,
-) -> Vec<Reported> {
+/// Which diagnostics an `# anyio-migrate: ignore` comment on one of their
+/// lines silences (only real comments count, not text in strings).
+fn suppressions(cx: &FileContext, diags: &[Diagnostic]) -> Vec<bool> {
+    let markers: Vec<(usize, &str)> = cx
+        .nodes_of_kind("comment")
+        .iter()
+        .filter(|c| cx.text(**c).contains("anyio-migrate:"))
+        .map(|c| (c.start_position().row, cx.text(*c)))
+        .collect();
+    if markers.is_empty() {
+        return vec![false; diags.len()];
+    }
+    let index = LineIndex::new(cx.src);
     diags
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let applicability = d.fix.as_ref().map(|f| f.applicability);
-            let status = if suppressed[i] {
-                Status::Suppressed
-            } else if rejected.contains(&i) {
-                Status::Rejected
-            } else if applied.contains(&i) {
-                Status::Fixed
-            } else {
-                match applicability {
-                    None => Status::Manual,
-                    Some(Applicability::Unsafe) => Status::UnsafeFix,
-                    // A safe fix that overlapped another one: it is applied
-                    // in a later round if it still matches.
-                    Some(Applicability::Safe) => Status::Fixed,
-                }
-            };
-            Reported {
-                snippet: index_text(index, d),
-                code: d.code,
-                message: d.message.clone(),
-                hint: d.hint.clone(),
-                start: index.position(d.range.start),
-                end: index.position(d.range.end),
-                status,
-                applicability,
-            }
+        .map(|d| {
+            let first = index.position(d.range.start).line - 1;
+            let last = index.position(d.range.end).line - 1;
+            markers
+                .iter()
+                .any(|(row, text)| first <= *row && *row <= last && is_suppressed(text, d.code))
         })
         .collect()
 }
@@ -300,7 +282,20 @@ fn finish_imports(
 ) -> String {
     let tree = syntax::parse(text);
     let model = SemanticModel::build(&tree, text);
-    let counts = model.reference_counts(&tree, text);
+    // Additions first, beside the imports they join (`import anyio` before
+    // `import asyncio`); then removals, so a removed line never takes a
+    // neighbouring blank line with it when something took its place.
+    let additions = semantic::add_imports(&tree, text, style, &model, needed);
+    let added = apply_edits(text, &additions);
+    let out = if syntax::parse_clean(&added).is_ok() {
+        added
+    } else {
+        errors.push("adding imports produced code that does not parse; they were not added (this is a bug in anyio-migrate: please report it)".into());
+        text.to_string()
+    };
+    let tree = syntax::parse(&out);
+    let model = SemanticModel::build(&tree, &out);
+    let counts = model.reference_counts(&tree, &out);
     let unused: BTreeSet<usize> = model
         .imports
         .iter()
@@ -315,21 +310,18 @@ fn finish_imports(
         })
         .map(|(i, _)| i)
         .collect();
-    // Removals first, then additions placed in what is left, so an added
-    // `import anyio` takes the place of a removed `import asyncio`.
-    let removals = semantic::remove_unused(&tree, text, &model, &unused);
-    let mut out = apply_edits(text, &removals);
-    if !removals.is_empty() && syntax::parse_clean(&out).is_err() {
+    let removals = semantic::remove_unused(&tree, &out, &model, &unused);
+    let removed = apply_edits(&out, &removals);
+    if !removals.is_empty() && syntax::parse_clean(&removed).is_err() {
         errors.push("removing an unused import produced code that does not parse; the import was kept (this is a bug in anyio-migrate: please report it)".into());
-        out = text.to_string();
+        return out;
     }
-    let tree = syntax::parse(&out);
-    let model = SemanticModel::build(&tree, &out);
-    let additions = semantic::add_imports(&tree, &out, style, &model, needed);
-    let added = apply_edits(&out, &additions);
-    if syntax::parse_clean(&added).is_ok() {
-        return added;
+    // Removing the first lines must not leave the file starting with blank lines.
+    if !text.starts_with(['\n', '\r']) {
+        let trimmed = removed.trim_start_matches(['\n', '\r']);
+        if trimmed.len() != removed.len() {
+            return trimmed.to_string();
+        }
     }
-    errors.push("adding imports produced code that does not parse; they were not added (this is a bug in anyio-migrate: please report it)".into());
-    out
+    removed
 }

@@ -84,14 +84,27 @@ fn render(outcome: &Outcome, name: &str) -> String {
 fn fixture_snapshots() {
     let files = fixtures();
     assert!(files.len() >= 10, "expected fixtures in testdata/fixtures");
+    // Every snapshot is checked (and a `.snap.new` written for each change)
+    // before the test fails, so one review covers them all.
+    let mut failed = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let outcome = run(&text);
-        insta::with_settings!({ snapshot_path => root().join("testdata/fixtures/snapshots"), prepend_module_to_snapshot => false, omit_expression => true }, {
-            insta::assert_snapshot!(name.clone(), render(&outcome, &format!("{name}.py")));
+        let rendered = render(&outcome, &format!("{name}.py"));
+        let result = std::panic::catch_unwind(|| {
+            insta::with_settings!({ snapshot_path => root().join("testdata/fixtures/snapshots"), prepend_module_to_snapshot => false, omit_expression => true }, {
+                insta::assert_snapshot!(name.clone(), rendered);
+            });
         });
+        if result.is_err() {
+            failed.push(name);
+        }
     }
+    assert!(
+        failed.is_empty(),
+        "snapshots differ: {failed:?} (review the .snap.new files)"
+    );
 }
 
 /// Lines of `old` that the migration changed or removed (1-based).

@@ -80,3 +80,9 @@ fn star_imports_are_recorded() {
     assert_eq!(model.star_imports.len(), 1);
     assert_eq!(model.star_imports[0].0, "asyncio");
 }
+
+#[test]
+fn unbound_names_are_not_modules() {
+    let got = resolved_calls("async def f():\n    await asyncio.sleep(1)\n");
+    assert_eq!(got, vec![None]);
+}

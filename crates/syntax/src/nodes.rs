@@ -106,6 +106,7 @@ mod tests {
             ("x: int = await f()\n", true),
             ("return await f()\n", true),
             ("x = 1 + await f()\n", false),
+            ("x = await f(1, \\\n      2)\n", true),
             ("g(await f())\n", false),
         ] {
             let tree = crate::parse(src);

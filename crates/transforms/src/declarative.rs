@@ -29,6 +29,10 @@ enum Context {
     /// The pattern is an expression naming an exception type in an `except`
     /// clause (alone or in a tuple).
     ExceptType,
+    /// The pattern is a call; the template replaces only the called
+    /// function (`asyncio.sleep` → `anyio.sleep`), so the arguments keep
+    /// their layout and comments.
+    Callee,
 }
 
 /// The file format (documented in docs/writing-transforms.md).
@@ -87,6 +91,14 @@ struct MatchSpec {
     /// assignment target, the fix is unsafe.
     #[serde(default)]
     unsafe_if_target_value_used: Vec<String>,
+    /// When the module passes the assignment target to a call of one of
+    /// these (qualified names), the fix is unsafe.
+    #[serde(default)]
+    unsafe_if_target_passed_to: Vec<String>,
+    /// The fix is safe only when the metavariable names a variable or
+    /// attribute the module assigns from a call of this (qualified) function.
+    #[serde(default)]
+    safe_if_assigned_from: BTreeMap<String, String>,
     /// Except-type context: the fix is safe only when the handler re-raises.
     #[serde(default)]
     safe_if_handler_reraises: bool,
@@ -94,6 +106,12 @@ struct MatchSpec {
     /// (a cleanup path), unsafe elsewhere.
     #[serde(default)]
     safe_only_in_cleanup: bool,
+    /// Report instead of fixing when the site is inside a `with` that opens
+    /// one of these (qualified names of context manager functions).
+    #[serde(default)]
+    manual_inside_with: Vec<String>,
+    #[serde(default)]
+    manual_inside_with_message: Option<String>,
 }
 
 struct CompiledMatch {
@@ -205,7 +223,10 @@ impl Transform for Declarative {
                         continue;
                     }
                     if let Some(d) = self.site(m, node, &bindings, cx) {
-                        claimed.push(d.range.clone());
+                        // The matched node and the replaced range both count
+                        // (a callee fix replaces less than it matched).
+                        let start = d.range.start.min(node.start_byte());
+                        claimed.push(start..d.range.end.max(node.end_byte()));
                         out.push(d);
                     }
                 }
@@ -256,6 +277,7 @@ impl Declarative {
                 (node.byte_range(), None)
             }
             Context::Expression => (node.byte_range(), None),
+            Context::Callee => (node.child_by_field_name("function")?.byte_range(), None),
         };
         let message = spec.message.clone().unwrap_or_else(|| self.message.clone());
         let hint = spec.hint.clone().or_else(|| self.hint.clone());
@@ -270,6 +292,14 @@ impl Declarative {
             diag.message = format!("{msg} (`{reason}`)");
             return Some(diag);
         }
+        if let Some(scope) = inside_with(node, &spec.manual_inside_with, cx) {
+            let msg = spec
+                .manual_inside_with_message
+                .clone()
+                .unwrap_or_else(|| format!("{}; left for review", diag.message));
+            diag.message = format!("{msg} (inside `{scope}`)");
+            return Some(diag);
+        }
         let (Some(template), Some(mut applicability)) = (&spec.template, self.info.applicability)
         else {
             return Some(diag);
@@ -282,13 +312,26 @@ impl Declarative {
             applicability = Applicability::Unsafe;
             notes.push(format!("the result of `{used}` is used"));
         }
+        if let Some(callee) = target_passed_to(node, &spec.unsafe_if_target_passed_to, cx) {
+            applicability = Applicability::Unsafe;
+            notes.push(format!("it is passed to `{callee}`"));
+        }
+        for (var, func) in &spec.safe_if_assigned_from {
+            if !b.get(var).is_some_and(|n| assigned_from(n, func, cx)) {
+                applicability = Applicability::Unsafe;
+                notes.push(format!(
+                    "`{}` is not known to come from `{func}()`",
+                    b.get(var).map_or("", |n| cx.text(n))
+                ));
+            }
+        }
         if spec.safe_only_in_cleanup && !in_cleanup_path(node) {
             applicability = Applicability::Unsafe;
             notes.push("outside a `finally` or `except` block".to_string());
         }
-        if spec.safe_if_handler_reraises && !except_handler(node).is_some_and(reraises) {
+        if spec.safe_if_handler_reraises && !except_handler(node).is_some_and(|h| reraises(h, cx)) {
             applicability = Applicability::Unsafe;
-            notes.push("the handler does not re-raise".to_string());
+            notes.push("the handler does not re-raise the cancellation".to_string());
         }
 
         let env = RenderEnv {
@@ -366,8 +409,9 @@ fn in_cleanup_path(node: Node) -> bool {
     .is_some_and(|n| matches!(n.kind(), "finally_clause" | "except_clause"))
 }
 
-/// Whether an except clause's body ends by re-raising.
-fn reraises(handler: Node) -> bool {
+/// Whether an except clause's body ends by re-raising the exception it caught
+/// (a bare `raise`, or `raise e` for `except … as e`).
+fn reraises(handler: Node, cx: &FileContext) -> bool {
     let Some(block) = syntax::named_children(handler)
         .into_iter()
         .rev()
@@ -375,11 +419,73 @@ fn reraises(handler: Node) -> bool {
     else {
         return false;
     };
-    syntax::named_children(block)
+    let Some(last) = syntax::named_children(block)
         .into_iter()
         .rev()
         .find(|c| c.kind() != "comment")
-        .is_some_and(|last| last.kind() == "raise_statement")
+    else {
+        return false;
+    };
+    if last.kind() != "raise_statement" {
+        return false;
+    }
+    let raised: Vec<Node> = syntax::named_children(last)
+        .into_iter()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    match raised.as_slice() {
+        [] => true,
+        [name] if name.kind() == "identifier" => syntax::preorder(handler)
+            .find(|(n, _)| n.kind() == "as_pattern_target")
+            .is_some_and(|(t, _)| cx.text(t) == cx.text(*name)),
+        _ => false,
+    }
+}
+
+/// The qualified name of a context manager call an enclosing `with` (in the
+/// same function) opens, if it is one of `names`.
+fn inside_with(node: Node, names: &[String], cx: &FileContext) -> Option<String> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if matches!(
+            n.kind(),
+            "function_definition" | "lambda" | "class_definition"
+        ) {
+            return None;
+        }
+        if n.kind() == "with_statement" {
+            let clause = syntax::named_children(n)
+                .into_iter()
+                .find(|c| c.kind() == "with_clause");
+            for item in clause.map(syntax::named_children).unwrap_or_default() {
+                if item.kind() != "with_item" {
+                    continue;
+                }
+                let value = item.child_by_field_name("value");
+                let call = value.and_then(|v| {
+                    if v.kind() == "as_pattern" {
+                        v.named_child(0)
+                    } else {
+                        Some(v)
+                    }
+                });
+                let func = call
+                    .filter(|c| c.kind() == "call")
+                    .and_then(|c| c.child_by_field_name("function"));
+                // A scope an earlier round wrote is spelled `anyio.…` before
+                // `import anyio` is added at the end, so the spelling counts too.
+                if let Some(q) =
+                    func.and_then(|f| cx.qualified(f).or_else(|| Some(cx.text(f).to_string())))
+                {
+                    if names.contains(&q) {
+                        return Some(q);
+                    }
+                }
+            }
+        }
+        cur = n.parent();
+    }
+    None
 }
 
 /// The name or attribute a statement-level value is assigned to.
@@ -453,6 +559,47 @@ fn target_value_used(node: Node, methods: &[String], cx: &FileContext) -> Option
         }
     }
     None
+}
+
+/// The function (from `names`) the module passes the assignment target to.
+fn target_passed_to(node: Node, names: &[String], cx: &FileContext) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let last = last_component(assignment_target(node, cx)?);
+    cx.nodes_of_kind("call").iter().find_map(|call| {
+        let q = cx.qualified(call.child_by_field_name("function")?)?;
+        if !names.contains(&q) {
+            return None;
+        }
+        let args = call.child_by_field_name("arguments")?;
+        syntax::preorder(args)
+            .any(|(a, _)| {
+                matches!(a.kind(), "identifier" | "attribute") && last_component(cx.text(a)) == last
+            })
+            .then_some(q)
+    })
+}
+
+/// Whether the module assigns `var` (by its last component) from a call of `func`.
+fn assigned_from(var: Node, func: &str, cx: &FileContext) -> bool {
+    if !matches!(var.kind(), "identifier" | "attribute") {
+        return false;
+    }
+    let last = last_component(cx.text(var));
+    cx.nodes_of_kind("assignment").iter().any(|a| {
+        let left = a.child_by_field_name("left");
+        let right = a.child_by_field_name("right");
+        left.is_some_and(|l| {
+            matches!(l.kind(), "identifier" | "attribute") && last_component(cx.text(l)) == last
+        }) && right.is_some_and(|r| {
+            r.kind() == "call"
+                && r.child_by_field_name("function")
+                    .and_then(|f| cx.qualified(f))
+                    .as_deref()
+                    == Some(func)
+        })
+    })
 }
 
 /// A comment inside `range` that the replacement text no longer contains.
