@@ -6,8 +6,8 @@
 #   make docs    regenerate docs/transforms.md from the transform definitions
 
 VENV    := .venv
-PY      := $(VENV)/bin/python
-BIN     := target/release/anyio-migrate
+PY      := $(CURDIR)/$(VENV)/bin/python
+BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
 .PHONY: test lint unit e2e e2e-programs e2e-demo build venv docs clean
