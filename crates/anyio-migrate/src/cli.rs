@@ -73,6 +73,12 @@ pub struct RunArgs {
     /// Apply unsafe fixes too (they may change behaviour in corner cases).
     #[arg(long = "unsafe")]
     pub unsafe_fixes: bool,
+    /// The anyio version the migrated code must run on (forms newer than it are not used).
+    #[arg(long, value_name = "X.Y", default_value = "4.16", value_parser = parse_target)]
+    pub target_anyio: (u32, u32),
+    /// The Python version the migrated code must run on (`except*` needs 3.11).
+    #[arg(long, value_name = "X.Y", default_value = "3.11", value_parser = parse_target)]
+    pub target_python: (u32, u32),
     /// Paths to skip (gitignore-style globs); may be repeated.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -103,4 +109,8 @@ impl RunArgs {
             Mode::Report
         }
     }
+}
+
+fn parse_target(s: &str) -> Result<(u32, u32), String> {
+    transforms::parse_version(s)
 }

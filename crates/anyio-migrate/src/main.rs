@@ -66,6 +66,10 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     let transforms = registry.enabled(&selection);
     let options = Options {
         unsafe_fixes: args.unsafe_fixes,
+        targets: transforms::Targets {
+            anyio: args.target_anyio,
+            python: args.target_python,
+        },
         ..Options::default()
     };
     let mode = args.mode();

@@ -7,7 +7,7 @@ use edit::{apply_edits, Applicability, Diagnostic, Edit, Fix};
 use semantic::SemanticModel;
 use std::collections::{BTreeSet, HashSet};
 use syntax::{LineIndex, Position, Style};
-use transforms::{FileContext, Transform};
+use transforms::{FileContext, Targets, Transform};
 
 /// How a file is migrated.
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub struct Options {
     pub unsafe_fixes: bool,
     /// Rounds before giving up on a fixed point (ruff uses 100).
     pub max_rounds: usize,
+    /// The anyio and Python versions the output must run on.
+    pub targets: Targets,
 }
 
 impl Default for Options {
@@ -23,6 +25,7 @@ impl Default for Options {
         Options {
             unsafe_fixes: false,
             max_rounds: 100,
+            targets: Targets::default(),
         }
     }
 }
@@ -95,7 +98,7 @@ pub fn migrate_text(
     let mut converged = false;
     for _ in 0..opts.max_rounds {
         let tree = syntax::parse(&current);
-        let cx = FileContext::new(&current, &tree, &style);
+        let cx = FileContext::new(&current, &tree, &style).with_targets(opts.targets);
         let mut diags = Vec::new();
         for t in transforms {
             t.check(&cx, &mut diags);
@@ -234,13 +237,16 @@ fn apply_checked(
 }
 
 /// A diagnostic located in the original text.
+/// Its range covers every edit of its fix (an `except*` added to a handler
+/// below a rewritten `gather` belongs to the same diagnostic).
 fn reported(d: &Diagnostic, status: Status, locate: &dyn Fn(usize) -> Position) -> Reported {
+    let span = d.fix.as_ref().map_or(d.range.clone(), |f| f.span());
     Reported {
         code: d.code,
         message: d.message.clone(),
         hint: d.hint.clone(),
-        start: locate(d.range.start),
-        end: locate(d.range.end),
+        start: locate(d.range.start.min(span.start)),
+        end: locate(d.range.end.max(span.end)),
         status,
         applicability: d.fix.as_ref().map(|f| f.applicability),
     }

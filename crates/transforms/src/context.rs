@@ -5,6 +5,35 @@ use std::collections::HashMap;
 use std::ops::Range;
 use syntax::{Node, Style, Tree};
 
+/// The versions the migrated code must run on (`--target-anyio`, `--target-python`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Targets {
+    /// anyio (major, minor); default 4.16, the version the tests pin.
+    pub anyio: (u32, u32),
+    /// Python (major, minor); default 3.11.
+    pub python: (u32, u32),
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            anyio: (4, 16),
+            python: (3, 11),
+        }
+    }
+}
+
+/// Parses `4.16` or `3.11` into (major, minor).
+pub fn parse_version(s: &str) -> Result<(u32, u32), String> {
+    let mut parts = s.trim().split('.');
+    let major = parts.next().and_then(|p| p.parse().ok());
+    let minor = parts.next().map_or(Some(0), |p| p.parse().ok());
+    match (major, minor, parts.next()) {
+        (Some(a), Some(b), None) => Ok((a, b)),
+        _ => Err(format!("`{s}` is not a version like 4.16")),
+    }
+}
+
 /// One parsed file with its semantic model, shared by every transform.
 pub struct FileContext<'a> {
     pub src: &'a str,
@@ -13,6 +42,8 @@ pub struct FileContext<'a> {
     pub style: &'a Style,
     /// String-literal ranges, sorted (text inside them is never re-indented).
     pub strings: Vec<Range<usize>>,
+    /// The versions the output must run on.
+    pub targets: Targets,
     by_kind: HashMap<&'static str, Vec<Node<'a>>>,
 }
 
@@ -31,8 +62,51 @@ impl<'a> FileContext<'a> {
             model: SemanticModel::build(tree, src),
             style,
             strings: syntax::string_ranges(tree),
+            targets: Targets::default(),
             by_kind,
         }
+    }
+
+    /// The same context for other target versions.
+    pub fn with_targets(mut self, targets: Targets) -> Self {
+        self.targets = targets;
+        self
+    }
+
+    /// A comment inside `range` that `new_text` (its replacement) no longer contains.
+    pub fn dropped_comment(&self, range: Range<usize>, new_text: &str) -> Option<String> {
+        self.nodes_of_kind("comment")
+            .iter()
+            .filter(|c| range.start <= c.start_byte() && c.end_byte() <= range.end)
+            .map(|c| self.text(*c))
+            .find(|t| !new_text.contains(t))
+            .map(str::to_string)
+    }
+
+    /// A name based on `base` that no identifier in the file uses yet, nor any in `taken`.
+    pub fn fresh_name(&self, base: &str, taken: &[String]) -> String {
+        // Attribute and keyword names (`x.items`, `f(items=…)`) never clash with a variable.
+        let is_name = |i: &Node| {
+            i.parent().is_none_or(|p| {
+                !(matches!(p.kind(), "attribute" | "keyword_argument")
+                    && (p.child_by_field_name("attribute") == Some(*i)
+                        || p.child_by_field_name("name") == Some(*i)))
+            })
+        };
+        let used = |n: &str| {
+            taken.iter().any(|t| t == n)
+                || self
+                    .nodes_of_kind("identifier")
+                    .iter()
+                    .any(|i| self.text(*i) == n && is_name(i))
+        };
+        if !used(base) {
+            return base.to_string();
+        }
+        (2..)
+            .map(|k| format!("{base}_{k}"))
+            .find(|n| !used(n))
+            .expect("an unused name exists")
     }
 
     /// Every named node of `kind`, in source order.

@@ -367,7 +367,7 @@ impl Declarative {
         if new_text == cx.src[range.clone()] {
             return None;
         }
-        if let Some(lost) = dropped_comment(cx, range.clone(), &new_text) {
+        if let Some(lost) = cx.dropped_comment(range.clone(), &new_text) {
             applicability = Applicability::Unsafe;
             notes.push(format!("the fix would drop the comment `{lost}`"));
         }
@@ -600,14 +600,4 @@ fn assigned_from(var: Node, func: &str, cx: &FileContext) -> bool {
                     == Some(func)
         })
     })
-}
-
-/// A comment inside `range` that the replacement text no longer contains.
-fn dropped_comment(cx: &FileContext, range: Range<usize>, new_text: &str) -> Option<String> {
-    cx.nodes_of_kind("comment")
-        .iter()
-        .filter(|c| range.start <= c.start_byte() && c.end_byte() <= range.end)
-        .map(|c| cx.text(*c))
-        .find(|t| !new_text.contains(t))
-        .map(str::to_string)
 }

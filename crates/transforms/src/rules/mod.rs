@@ -1,6 +1,12 @@
 //! Transforms written in Rust: those that need more than one pattern in view.
 
+mod gather_each;
+mod gather_results;
+mod gather_unused;
 mod star_import;
+mod start_soon_callable;
+mod task_group;
+mod task_support;
 mod unused_loop;
 
 use crate::Transform;
@@ -8,6 +14,11 @@ use crate::Transform;
 /// Every Rust transform.
 pub fn all() -> Vec<Box<dyn Transform>> {
     vec![
+        Box::new(gather_unused::GatherUnused::new()),
+        Box::new(gather_results::GatherResults::new()),
+        Box::new(gather_each::GatherEach::new()),
+        Box::new(task_group::TaskGroup::new()),
+        Box::new(start_soon_callable::StartSoonCallable::new()),
         Box::new(star_import::StarImport::new()),
         Box::new(unused_loop::UnusedLoop::new()),
     ]

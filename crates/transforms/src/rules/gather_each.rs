@@ -1,0 +1,134 @@
+//! AM203: `results = await asyncio.gather(*(f(u) for u in us))` becomes the
+//! seed's `fetch_all` shape: pre-allocated results filled by a helper that
+//! each task runs.
+
+use super::task_support::{
+    block, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
+};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+
+/// Gathers over a comprehension become a task group filling a result list.
+pub struct GatherEach {
+    info: TransformInfo,
+}
+
+impl GatherEach {
+    /// The transform with its docs.
+    pub fn new() -> Self {
+        GatherEach {
+            info: TransformInfo {
+                code: "AM203",
+                name: "gather-each",
+                summary: "`rs = await asyncio.gather(*(f(u) for u in us))` becomes a task group filling a pre-allocated list".into(),
+                applicability: Some(Applicability::Safe),
+                docs: Docs {
+                    what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to the seed's `fetch_all` shape: the iterable is materialised with `list(...)` unless it is a list, tuple or `range` already, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
+                    why: "Tasks cannot return values; the seed's pattern collects them by index, so the result is still a list in input order.".into(),
+                    fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`. As with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function is rewritten.".into(),
+                },
+                examples: vec![Example {
+                    before: "import asyncio\n\nasync def fetch_all(urls):\n    results = await asyncio.gather(*(fetch(u) for u in urls))\n    return results\n".into(),
+                    after: "import anyio\n\nasync def fetch_all(urls):\n    items = list(urls)\n    results = [None] * len(items)\n\n    async def _fetch_one(i, u):\n        results[i] = await fetch(u)\n\n    async with anyio.create_task_group() as tg:\n        for i, u in enumerate(items):\n            tg.start_soon(_fetch_one, i, u)\n    return results\n".into(),
+                    unsafe_fixes: false,
+                }],
+            },
+        }
+    }
+}
+
+impl Transform for GatherEach {
+    fn info(&self) -> &TransformInfo {
+        &self.info
+    }
+
+    fn triggers(&self) -> Vec<String> {
+        vec!["asyncio".into()]
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        for &call in cx.nodes_of_kind("call") {
+            let Some(func) = call.child_by_field_name("function") else {
+                continue;
+            };
+            if cx.qualified(func).as_deref() != Some("asyncio.gather") {
+                continue;
+            }
+            let GatherShape::Collected { stmt, target, each } = gather_shape(call, cx) else {
+                continue;
+            };
+            let diag = Diagnostic::new(
+                self.info.code,
+                "`asyncio.gather` over a comprehension becomes a task group filling a list",
+                stmt.byte_range(),
+            );
+            if spawn(each.call, cx).is_none() {
+                out.push(Diagnostic { message: "`asyncio.gather` over a comprehension of calls that are not of a plain function".into(), ..diag });
+                continue;
+            }
+            let handlers = match exception_group_handlers(stmt, cx) {
+                Handlers::Untouched => Vec::new(),
+                Handlers::Rewrite(e) => e,
+                Handlers::Blocked(why) => {
+                    out.push(Diagnostic {
+                        message: format!(
+                            "`asyncio.gather` cannot become a task group automatically: {why}"
+                        ),
+                        ..diag
+                    });
+                    continue;
+                }
+            };
+            let results = cx.text(target);
+            let var = cx.text(each.var);
+            let fname = cx.text(
+                each.call
+                    .child_by_field_name("function")
+                    .expect("spawned call has a function"),
+            );
+            let short = fname
+                .rsplit('.')
+                .next()
+                .unwrap_or(fname)
+                .trim_start_matches('_');
+            let helper = cx.fresh_name(&format!("_{short}_one"), &[]);
+            let i = cx.fresh_name("i", std::slice::from_ref(&helper));
+            let tg = cx.fresh_name("tg", &[helper.clone(), i.clone()]);
+            let iterable = cx.text(each.iterable);
+            let sized = matches!(
+                each.iterable.kind(),
+                "list" | "tuple" | "list_comprehension"
+            ) || (each.iterable.kind() == "call"
+                && each
+                    .iterable
+                    .child_by_field_name("function")
+                    .is_some_and(|f| cx.text(f) == "range"));
+            let mut lines = Vec::new();
+            let items = if sized {
+                iterable.to_string()
+            } else {
+                let items = cx.fresh_name("items", &[helper.clone(), i.clone(), tg.clone()]);
+                lines.push((0, format!("{items} = list({iterable})")));
+                items
+            };
+            lines.push((0, format!("{results} = [None] * len({items})")));
+            lines.push((0, String::new()));
+            lines.push((0, format!("async def {helper}({i}, {var}):")));
+            lines.push((1, format!("{results}[{i}] = await {}", cx.text(each.call))));
+            lines.push((0, String::new()));
+            lines.push((0, format!("async with anyio.create_task_group() as {tg}:")));
+            lines.push((1, format!("for {i}, {var} in enumerate({items}):")));
+            lines.push((2, format!("{tg}.start_soon({helper}, {i}, {var})")));
+            let indent = cx.indent_at(stmt.start_byte());
+            let new_text = block(&lines, indent, cx);
+            let applicability = if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
+            let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
+            edits.extend(handlers);
+            out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(["anyio"])));
+        }
+    }
+}

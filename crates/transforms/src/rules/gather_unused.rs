@@ -1,0 +1,148 @@
+//! AM201: `await asyncio.gather(f(a), g(b))` whose result is unused becomes a
+//! task group that starts each call with `start_soon`.
+
+use super::task_support::{
+    arguments, block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
+};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::Node;
+
+/// The task-group rewrite of a `gather` used as a statement; also reports
+/// every `gather` no task-group rewrite handles.
+pub struct GatherUnused {
+    info: TransformInfo,
+}
+
+impl GatherUnused {
+    /// The transform with its docs.
+    pub fn new() -> Self {
+        GatherUnused {
+            info: TransformInfo {
+                code: "AM201",
+                name: "gather",
+                summary: "`await asyncio.gather(f(a), g(b))` as a statement becomes a task group with `start_soon`".into(),
+                applicability: Some(Applicability::Safe),
+                docs: Docs {
+                    what: "Rewrites `await asyncio.gather(f(a), g(b, k=v), *(h(u) for u in us))` whose result is unused to `async with anyio.create_task_group() as tg:` with `tg.start_soon(f, a)`, `tg.start_soon(functools.partial(g, b, k=v))` and a `for` loop of `start_soon`. The `except` handlers of an enclosing `try` in the same function become `except*`. Every other `gather` that no task-group rewrite handles (AM202, AM203) is reported with the reason.".into(),
+                    why: "Every concurrent task lives in a task group (seed principle 1), and `start_soon(f, *args)` passes callables rather than coroutine objects (principle 4): a task that never starts leaves no un-awaited coroutine behind.".into(),
+                    fix_safety: "Safe when every argument is a call of a name or attribute (or one plain comprehension of such calls): the calls run concurrently and the statement ends when all are done, as before. A task group raises an `ExceptionGroup` where `gather` raised the first exception bare: handlers of a `try` around it in the same function become `except*`; when one cannot (a bare `except:`, a handler that uses the exception object or returns, a target below Python 3.11) the site is reported instead. Callers further up that catch the bare exception are not visible to the tool: review them. `return_exceptions=` and other shapes are reported.".into(),
+                },
+                examples: vec![Example {
+                    before: "import asyncio\n\nasync def refresh(a, b, c, k):\n    await asyncio.gather(fetch(a), fetch(b), store(c, key=k))\n".into(),
+                    after: "import anyio\nimport functools\n\nasync def refresh(a, b, c, k):\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(fetch, a)\n        tg.start_soon(fetch, b)\n        tg.start_soon(functools.partial(store, c, key=k))\n".into(),
+                    unsafe_fixes: false,
+                }],
+            },
+        }
+    }
+
+    fn rewrite(&self, call: Node, stmt: Node, cx: &FileContext) -> Result<Fix, String> {
+        let indent = cx.indent_at(stmt.start_byte());
+        let tg = cx.fresh_name("tg", &[]);
+        let mut lines = vec![(0, format!("async with anyio.create_task_group() as {tg}:"))];
+        let mut functools = false;
+        for arg in arguments(call) {
+            if let Some(s) = spawn(arg, cx) {
+                functools |= s.needs_functools;
+                lines.push((1, format!("{tg}.start_soon({})", s.args)));
+            } else if let Some(e) = each(arg) {
+                let s = spawn(e.call, cx)
+                    .ok_or("the comprehension's call is not of a plain function")?;
+                functools |= s.needs_functools;
+                lines.push((
+                    1,
+                    format!("for {} in {}:", cx.text(e.var), cx.text(e.iterable)),
+                ));
+                lines.push((2, format!("{tg}.start_soon({})", s.args)));
+            } else {
+                return Err(format!(
+                    "the argument `{}` is not a call of a plain function",
+                    cx.text(arg)
+                ));
+            }
+        }
+        if lines.len() == 1 {
+            return Err("`gather()` with no arguments".into());
+        }
+        let new_text = block(&lines, indent, cx);
+        let mut edits = vec![Edit::replace(stmt.byte_range(), new_text.clone())];
+        match exception_group_handlers(stmt, cx) {
+            Handlers::Untouched => {}
+            Handlers::Rewrite(e) => edits.extend(e),
+            Handlers::Blocked(why) => return Err(why),
+        }
+        let mut applicability = Applicability::Safe;
+        if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
+            applicability = Applicability::Unsafe;
+        }
+        let mut imports = vec!["anyio"];
+        if functools {
+            imports.push("functools");
+        }
+        Ok(Fix::new(edits, applicability).with_imports(imports))
+    }
+}
+
+impl Transform for GatherUnused {
+    fn info(&self) -> &TransformInfo {
+        &self.info
+    }
+
+    fn triggers(&self) -> Vec<String> {
+        vec!["asyncio".into()]
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        for &call in cx.nodes_of_kind("call") {
+            let Some(func) = call.child_by_field_name("function") else {
+                continue;
+            };
+            if cx.qualified(func).as_deref() != Some("asyncio.gather") {
+                continue;
+            }
+            let hint = "start each call in a task group: `async with anyio.create_task_group() as tg: tg.start_soon(f, a)`; collect results in a pre-allocated list from a small helper (the seed's `fetch_all`)";
+            match gather_shape(call, cx) {
+                GatherShape::Unused { stmt } => {
+                    let diag = Diagnostic::new(
+                        self.info.code,
+                        "`asyncio.gather` becomes a task group",
+                        stmt.byte_range(),
+                    );
+                    out.push(match self.rewrite(call, stmt, cx) {
+                        Ok(fix) => {
+                            let note = if fix.applicability == Applicability::Unsafe {
+                                " (the fix would drop a comment)"
+                            } else {
+                                ""
+                            };
+                            Diagnostic {
+                                message: format!("{}{note}", diag.message),
+                                ..diag
+                            }
+                            .with_fix(fix)
+                        }
+                        Err(why) => Diagnostic {
+                            message: format!(
+                                "`asyncio.gather` cannot become a task group automatically: {why}"
+                            ),
+                            range: call.byte_range(),
+                            ..diag
+                        }
+                        .with_hint(hint),
+                    });
+                }
+                GatherShape::Other(why) => out.push(
+                    Diagnostic::new(
+                        self.info.code,
+                        format!("`asyncio.gather` runs tasks without a task group: {why}"),
+                        call.byte_range(),
+                    )
+                    .with_hint(hint),
+                ),
+                // AM202 and AM203 handle these.
+                GatherShape::Unpacked { .. } | GatherShape::Collected { .. } => {}
+            }
+        }
+    }
+}

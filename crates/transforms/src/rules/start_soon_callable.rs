@@ -1,0 +1,136 @@
+//! AM205: `tg.start_soon(f(x))` passes a coroutine object; anyio wants `tg.start_soon(f, x)`.
+
+use super::task_support::{arguments, is_module_coroutine, spawn};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::{named_children, Node};
+
+/// Coroutine objects passed to `start_soon` become callables.
+pub struct StartSoonCallable {
+    info: TransformInfo,
+}
+
+impl StartSoonCallable {
+    /// The transform with its docs.
+    pub fn new() -> Self {
+        StartSoonCallable {
+            info: TransformInfo {
+                code: "AM205",
+                name: "start-soon-callable",
+                summary: "`tg.start_soon(f(x))` becomes `tg.start_soon(f, x)`".into(),
+                applicability: Some(Applicability::Safe),
+                docs: Docs {
+                    what: "In the body of `async with anyio.create_task_group() as tg:`, rewrites `tg.start_soon(f(x, k=v))` to `tg.start_soon(f, x)` (`functools.partial` for keyword arguments) when `f` is an `async def` of the same module (another function may return a callable, which `start_soon` accepts).".into(),
+                    why: "`start_soon` takes a callable and its arguments (seed principle 4); given a coroutine object, anyio raises `TypeError` on asyncio and trio alike.".into(),
+                    fix_safety: "Safe: the call's arguments are evaluated when `start_soon` is called in both forms, and the task runs the same coroutine.".into(),
+                },
+                examples: vec![Example {
+                    before: "import anyio\n\nasync def worker(n, name):\n    pass\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(worker(1, name=\"a\"))\n".into(),
+                    after: "import anyio\nimport functools\n\nasync def worker(n, name):\n    pass\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(functools.partial(worker, 1, name=\"a\"))\n".into(),
+                    unsafe_fixes: false,
+                }],
+            },
+        }
+    }
+}
+
+/// Names bound by `async with anyio.create_task_group() as name:` around `node`.
+fn is_task_group(node: Node, name: &str, cx: &FileContext) -> bool {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if matches!(
+            n.kind(),
+            "function_definition" | "lambda" | "class_definition"
+        ) {
+            return false;
+        }
+        if n.kind() == "with_statement" {
+            let clause = named_children(n)
+                .into_iter()
+                .find(|c| c.kind() == "with_clause");
+            for item in clause.map(named_children).unwrap_or_default() {
+                let Some(pattern) = item
+                    .child_by_field_name("value")
+                    .filter(|v| v.kind() == "as_pattern")
+                else {
+                    continue;
+                };
+                let call = pattern.named_child(0).filter(|c| c.kind() == "call");
+                let func = call.and_then(|c| c.child_by_field_name("function"));
+                // Spelled out too: an earlier round may have written it before `import anyio` exists.
+                let opens = func.is_some_and(|f| {
+                    cx.qualified(f).as_deref() == Some("anyio.create_task_group")
+                        || cx.text(f) == "anyio.create_task_group"
+                });
+                let alias = pattern.child_by_field_name("alias").map(|a| cx.text(a));
+                if opens && alias == Some(name) {
+                    return true;
+                }
+            }
+        }
+        cur = n.parent();
+    }
+    false
+}
+
+impl Transform for StartSoonCallable {
+    fn info(&self) -> &TransformInfo {
+        &self.info
+    }
+
+    fn triggers(&self) -> Vec<String> {
+        vec!["start_soon".into()]
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        for &call in cx.nodes_of_kind("call") {
+            let Some(f) = call
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "attribute")
+            else {
+                continue;
+            };
+            let (Some(obj), Some(attr)) = (
+                f.child_by_field_name("object"),
+                f.child_by_field_name("attribute"),
+            ) else {
+                continue;
+            };
+            if cx.text(attr) != "start_soon" || obj.kind() != "identifier" {
+                continue;
+            }
+            let args = arguments(call);
+            let [only] = args.as_slice() else { continue };
+            let Some(s) = spawn(*only, cx) else { continue };
+            // Only a call of an `async def` of this module surely makes a
+            // coroutine object; another call may return a callable.
+            if !only
+                .child_by_field_name("function")
+                .is_some_and(|f| is_module_coroutine(f, cx))
+            {
+                continue;
+            }
+            if !is_task_group(call, cx.text(obj), cx) {
+                continue;
+            }
+            let mut imports = Vec::new();
+            if s.needs_functools {
+                imports.push("functools");
+            }
+            out.push(
+                Diagnostic::new(
+                    self.info.code,
+                    "`start_soon` takes a callable and its arguments, not a coroutine object",
+                    call.byte_range(),
+                )
+                .with_fix(
+                    Fix::new(
+                        vec![Edit::replace(only.byte_range(), s.args)],
+                        Applicability::Safe,
+                    )
+                    .with_imports(imports),
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! AM204: `async with asyncio.TaskGroup() as tg:` becomes an anyio task
+//! group, and the tasks it creates are started with `start_soon`.
+
+use super::task_support::{arguments, spawn};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::{named_children, Node};
+
+/// asyncio's task group becomes anyio's.
+pub struct TaskGroup {
+    info: TransformInfo,
+}
+
+impl TaskGroup {
+    /// The transform with its docs.
+    pub fn new() -> Self {
+        TaskGroup {
+            info: TransformInfo {
+                code: "AM204",
+                name: "task-group",
+                summary: "`async with asyncio.TaskGroup() as tg:` becomes `async with anyio.create_task_group() as tg:`, `tg.create_task(f(x))` becomes `tg.start_soon(f, x)`".into(),
+                applicability: Some(Applicability::Safe),
+                docs: Docs {
+                    what: "Rewrites `async with asyncio.TaskGroup() as tg:` to `async with anyio.create_task_group() as tg:`, and in its body every `tg.create_task(f(x))` whose task object is not used to `tg.start_soon(f, x)` (`name=` is kept). A task object that is used keeps `tg.create_task(...)` (anyio 4.14+), and that fix is unsafe.".into(),
+                    why: "anyio's task groups use level-triggered cancellation and backport fixes that asyncio only has from 3.13 (seed gotcha 2); `start_soon` passes a callable, not a coroutine object.".into(),
+                    fix_safety: "Safe when no task object is used: both groups wait for every child and raise an `ExceptionGroup`. Unsafe when one is (`t = tg.create_task(...)`): anyio's `create_task` returns a `TaskHandle`, not an `asyncio.Task`, so `.cancel()`, `.done()` or callbacks on it need a person; below anyio 4.14 (`--target-anyio`) such a group is reported instead. A `TaskGroup()` not opened by `async with … as name` is reported.".into(),
+                },
+                examples: vec![Example {
+                    before: "import asyncio\n\nasync def main(urls):\n    async with asyncio.TaskGroup() as tg:\n        for u in urls:\n            tg.create_task(fetch(u))\n".into(),
+                    after: "import anyio\n\nasync def main(urls):\n    async with anyio.create_task_group() as tg:\n        for u in urls:\n            tg.start_soon(fetch, u)\n".into(),
+                    unsafe_fixes: false,
+                }],
+            },
+        }
+    }
+}
+
+/// The `async with` statement and the group's name when `call` opens it as
+/// the only item, `async with asyncio.TaskGroup() as name:`.
+fn opened_group<'t>(call: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, String)> {
+    let pattern = call.parent().filter(|p| p.kind() == "as_pattern")?;
+    let item = pattern.parent().filter(|p| p.kind() == "with_item")?;
+    let clause = item
+        .parent()
+        .filter(|p| p.kind() == "with_clause" && named_children(*p).len() == 1)?;
+    let stmt = clause.parent().filter(|p| p.kind() == "with_statement")?;
+    if !syntax::children(stmt).iter().any(|c| c.kind() == "async") {
+        return None;
+    }
+    let alias = pattern.child_by_field_name("alias")?;
+    let name = named_children(alias)
+        .into_iter()
+        .next()
+        .filter(|n| n.kind() == "identifier")?;
+    Some((stmt, cx.text(name).to_string()))
+}
+
+impl Transform for TaskGroup {
+    fn info(&self) -> &TransformInfo {
+        &self.info
+    }
+
+    fn triggers(&self) -> Vec<String> {
+        vec!["asyncio".into()]
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        for &call in cx.nodes_of_kind("call") {
+            let Some(func) = call.child_by_field_name("function") else {
+                continue;
+            };
+            if cx.qualified(func).as_deref() != Some("asyncio.TaskGroup") {
+                continue;
+            }
+            let Some((stmt, tg)) = opened_group(call, cx) else {
+                out.push(
+                    Diagnostic::new(self.info.code, "`asyncio.TaskGroup()` not opened by `async with … as name`", call.byte_range())
+                        .with_hint("open `async with anyio.create_task_group() as tg:` where the tasks' owner lives, and pass `tg` on"),
+                );
+                continue;
+            };
+            let body = stmt.child_by_field_name("body").unwrap_or(stmt);
+            let mut edits = vec![Edit::replace(
+                call.byte_range(),
+                "anyio.create_task_group()",
+            )];
+            let mut functools = false;
+            let mut handles_used = Vec::new();
+            for (n, _) in syntax::preorder(body) {
+                if n.kind() != "call" {
+                    continue;
+                }
+                let Some(f) = n
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "attribute")
+                else {
+                    continue;
+                };
+                let (Some(obj), Some(attr)) = (
+                    f.child_by_field_name("object"),
+                    f.child_by_field_name("attribute"),
+                ) else {
+                    continue;
+                };
+                if cx.text(obj) != tg || cx.text(attr) != "create_task" {
+                    continue;
+                }
+                let unused = n
+                    .parent()
+                    .is_some_and(|p| p.kind() == "expression_statement");
+                let args = arguments(n);
+                let coro = args.first().and_then(|c| spawn(*c, cx));
+                let extra: Vec<Node> = args.iter().skip(1).copied().collect();
+                let only_name = extra.iter().all(|a| {
+                    a.kind() == "keyword_argument"
+                        && a.child_by_field_name("name")
+                            .is_some_and(|k| cx.text(k) == "name")
+                });
+                match (unused, coro) {
+                    (true, Some(s)) if only_name => {
+                        functools |= s.needs_functools;
+                        let name = extra
+                            .first()
+                            .map(|a| format!(", {}", cx.text(*a)))
+                            .unwrap_or_default();
+                        edits.push(Edit::replace(
+                            n.byte_range(),
+                            format!("{tg}.start_soon({}{name})", s.args),
+                        ));
+                    }
+                    _ => handles_used.push(cx.text(n).to_string()),
+                }
+            }
+            let diag = Diagnostic::new(
+                self.info.code,
+                "`asyncio.TaskGroup` becomes an anyio task group",
+                call.byte_range(),
+            );
+            let mut applicability = Applicability::Safe;
+            let mut message = diag.message.clone();
+            if !handles_used.is_empty() {
+                if cx.targets.anyio < (4, 14) {
+                    out.push(Diagnostic {
+                        message: format!("`asyncio.TaskGroup` whose task objects are used (`{}`): `tg.create_task` needs anyio 4.14 (--target-anyio)", handles_used[0]),
+                        ..diag
+                    });
+                    continue;
+                }
+                applicability = Applicability::Unsafe;
+                message = format!("{message} (the task object of `{}` is used: anyio returns a `TaskHandle`, not an `asyncio.Task`)", handles_used[0]);
+            }
+            let mut imports = vec!["anyio"];
+            if functools {
+                imports.push("functools");
+            }
+            out.push(
+                Diagnostic { message, ..diag }
+                    .with_fix(Fix::new(edits, applicability).with_imports(imports)),
+            );
+        }
+    }
+}

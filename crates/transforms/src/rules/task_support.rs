@@ -1,0 +1,359 @@
+//! What the task-group rewrites share: spawning a call with `start_soon`,
+//! recognising the shapes of `asyncio.gather`, and turning the handlers of
+//! an enclosing `try` into `except*` (a task group raises an ExceptionGroup).
+
+use crate::FileContext;
+use edit::Edit;
+use syntax::{named_children, Node};
+
+/// A name, or a chain of attributes on one (`fetch`, `self.client.get`).
+pub fn is_dotted(node: Node) -> bool {
+    match node.kind() {
+        "identifier" => true,
+        "attribute" => node.child_by_field_name("object").is_some_and(is_dotted),
+        _ => false,
+    }
+}
+
+/// The arguments of a call, without comments.
+pub fn arguments(call: Node) -> Vec<Node> {
+    call.child_by_field_name("arguments")
+        .map(|a| {
+            named_children(a)
+                .into_iter()
+                .filter(|c| c.kind() != "comment")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `start_soon` arguments for a coroutine call: `f, a, b`, or
+/// `functools.partial(f, a, k=v)` when it has keyword arguments.
+pub struct Spawn {
+    pub args: String,
+    pub needs_functools: bool,
+}
+
+/// Calls that return a task or a future, not a coroutine: `start_soon` cannot run them.
+const NOT_COROUTINE_FUNCTIONS: &[&str] = &[
+    "create_task",
+    "ensure_future",
+    "shield",
+    "run_in_executor",
+    "run_coroutine_threadsafe",
+    "gather",
+    "wait",
+    "partial",
+];
+
+/// How `call` (`f(a, k=v)`) is started as a task, if its function is a name
+/// or an attribute chain (and not one known to return a task or future).
+pub fn spawn(call: Node, cx: &FileContext) -> Option<Spawn> {
+    if call.kind() != "call" {
+        return None;
+    }
+    let func = call
+        .child_by_field_name("function")
+        .filter(|f| is_dotted(*f))?;
+    let last = cx.text(func).rsplit('.').next().unwrap_or_default();
+    if NOT_COROUTINE_FUNCTIONS.contains(&last) {
+        return None;
+    }
+    let args = arguments(call);
+    let f = cx.text(func);
+    let Some((first, last)) = args.first().zip(args.last()) else {
+        return Some(Spawn {
+            args: f.to_string(),
+            needs_functools: false,
+        });
+    };
+    let text = &cx.src[first.start_byte()..last.end_byte()];
+    let keyword = args
+        .iter()
+        .any(|a| matches!(a.kind(), "keyword_argument" | "dictionary_splat"));
+    Some(if keyword {
+        Spawn {
+            args: format!("functools.partial({f}, {text})"),
+            needs_functools: true,
+        }
+    } else {
+        Spawn {
+            args: format!("{f}, {text}"),
+            needs_functools: false,
+        }
+    })
+}
+
+/// One `for` over a comprehension whose element is a call:
+/// `*(fetch(u) for u in urls)` or `*[fetch(u) for u in urls]`.
+pub struct Each<'t> {
+    /// The loop variable (a plain name).
+    pub var: Node<'t>,
+    /// The iterable.
+    pub iterable: Node<'t>,
+    /// The call made for each item.
+    pub call: Node<'t>,
+}
+
+/// The comprehension behind a single `*` argument, when it is one plain loop
+/// (no `if`, no nested `for`, no `async for`) producing a call.
+pub fn each(splat: Node) -> Option<Each> {
+    if splat.kind() != "list_splat" {
+        return None;
+    }
+    let mut inner = splat.named_child(0)?;
+    if inner.kind() == "parenthesized_expression" {
+        inner = inner.named_child(0)?;
+    }
+    if !matches!(inner.kind(), "generator_expression" | "list_comprehension") {
+        return None;
+    }
+    let parts: Vec<Node> = named_children(inner)
+        .into_iter()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    let [body, clause] = parts.as_slice() else {
+        return None;
+    };
+    if clause.kind() != "for_in_clause"
+        || body.kind() != "call"
+        || syntax::children(*clause)
+            .iter()
+            .any(|c| c.kind() == "async")
+    {
+        return None;
+    }
+    let var = clause
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    let iterable = clause.child_by_field_name("right")?;
+    Some(Each {
+        var,
+        iterable,
+        call: *body,
+    })
+}
+
+/// The shapes of `await asyncio.gather(...)` the rewrites handle.
+pub enum GatherShape<'t> {
+    /// `await asyncio.gather(...)` as a statement of its own: the result is unused.
+    Unused { stmt: Node<'t> },
+    /// `a, b = await asyncio.gather(f(), g())`: as many names as calls.
+    Unpacked { stmt: Node<'t> },
+    /// `results = await asyncio.gather(*(f(u) for u in us))`.
+    Collected {
+        stmt: Node<'t>,
+        target: Node<'t>,
+        each: Each<'t>,
+    },
+    /// Anything else, with the reason.
+    Other(&'static str),
+}
+
+/// Which shape an `asyncio.gather(...)` call is in.
+pub fn gather_shape<'t>(call: Node<'t>, cx: &FileContext) -> GatherShape<'t> {
+    let args = arguments(call);
+    if args.iter().any(|a| a.kind() == "keyword_argument") {
+        return GatherShape::Other(
+            "`gather` with keyword arguments (`return_exceptions=`) is not rewritten",
+        );
+    }
+    let Some(awaited) = call.parent().filter(|p| p.kind() == "await") else {
+        return GatherShape::Other("`gather` that is not awaited directly");
+    };
+    let Some(stmt) = syntax::statement_anchor(awaited).filter(|s| cx.owns_its_lines(*s)) else {
+        return GatherShape::Other("`gather` that is not a statement of its own");
+    };
+    let parent = awaited.parent().expect("anchored await has a parent");
+    match (stmt.kind(), parent.kind()) {
+        ("expression_statement", "expression_statement") => GatherShape::Unused { stmt },
+        ("expression_statement", "assignment") => {
+            let left = parent
+                .child_by_field_name("left")
+                .expect("assignment has a left side");
+            if parent.child_by_field_name("type").is_some() {
+                return GatherShape::Other("`gather` assigned with an annotation");
+            }
+            if matches!(
+                left.kind(),
+                "pattern_list" | "tuple_pattern" | "list_pattern"
+            ) {
+                let names = named_children(left);
+                if names.len() == args.len() && args.iter().all(|a| a.kind() != "list_splat") {
+                    return GatherShape::Unpacked { stmt };
+                }
+                return GatherShape::Other("unpacking a `gather` into a different number of names");
+            }
+            if left.kind() == "identifier" && args.len() == 1 {
+                if let Some(each) = each(args[0]) {
+                    return GatherShape::Collected {
+                        stmt,
+                        target: left,
+                        each,
+                    };
+                }
+            }
+            GatherShape::Other("`gather` whose result list is used")
+        }
+        _ => GatherShape::Other("`gather` whose result is returned"),
+    }
+}
+
+/// What a task group means for the `try` statements around a site.
+pub enum Handlers {
+    /// No enclosing `try` catches exceptions: nothing to change.
+    Untouched,
+    /// Handlers to turn into `except*` (edits inserting the `*`).
+    Rewrite(Vec<Edit>),
+    /// A handler that cannot become `except*`, and why.
+    Blocked(String),
+}
+
+/// The `except` handlers of every `try` (in the same function) whose body
+/// holds `stmt`: a task group raises an ExceptionGroup, so they must become
+/// `except*` (Python 3.11+, no `return`/`break`/`continue` in them, no use of
+/// the caught exception object) or the site is left to a person.
+pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Handlers {
+    let mut edits = Vec::new();
+    let mut cur = stmt.parent();
+    while let Some(n) = cur {
+        if matches!(
+            n.kind(),
+            "function_definition" | "lambda" | "class_definition"
+        ) {
+            break;
+        }
+        if n.kind() == "try_statement" {
+            let in_body = n.child_by_field_name("body").is_some_and(|b| {
+                b.start_byte() <= stmt.start_byte() && stmt.end_byte() <= b.end_byte()
+            });
+            if in_body {
+                for clause in named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "except_clause")
+                {
+                    match handler_edit(clause, cx) {
+                        Ok(Some(e)) => edits.push(e),
+                        Ok(None) => {}
+                        Err(why) => return Handlers::Blocked(why),
+                    }
+                }
+            }
+        }
+        cur = n.parent();
+    }
+    if edits.is_empty() {
+        Handlers::Untouched
+    } else {
+        Handlers::Rewrite(edits)
+    }
+}
+
+fn handler_edit(clause: Node, cx: &FileContext) -> Result<Option<Edit>, String> {
+    let kids = syntax::children(clause);
+    if kids.iter().any(|k| k.kind() == "*") {
+        return Ok(None); // already `except*`
+    }
+    let line = cx.src[..clause.start_byte()].matches('\n').count() + 1;
+    if cx.targets.python < (3, 11) {
+        return Err(format!("the `except` on line {line} would have to become `except*`, which needs Python 3.11 (--target-python)"));
+    }
+    let value = clause.child_by_field_name("value");
+    let Some(value) = value else {
+        return Err(format!(
+            "the bare `except:` on line {line} cannot become `except*`"
+        ));
+    };
+    let block = named_children(clause)
+        .into_iter()
+        .find(|c| c.kind() == "block");
+    if value.kind() == "as_pattern" {
+        let alias = value
+            .child_by_field_name("alias")
+            .map(|a| cx.text(a))
+            .unwrap_or("");
+        let used = block.is_some_and(|b| {
+            syntax::preorder(b).any(|(n, _)| n.kind() == "identifier" && cx.text(n) == alias)
+        });
+        if used {
+            return Err(format!("the handler on line {line} uses the caught exception `{alias}`, which would become an ExceptionGroup"));
+        }
+    }
+    if let Some(b) = block {
+        if let Some(kw) = escapes(b) {
+            return Err(format!(
+                "the handler on line {line} uses `{kw}`, which `except*` does not allow"
+            ));
+        }
+    }
+    let except_kw = kids
+        .first()
+        .filter(|k| k.kind() == "except")
+        .ok_or("malformed except clause")?;
+    Ok(Some(Edit::insert(except_kw.end_byte(), "*")))
+}
+
+/// A `return`, or a `break`/`continue` leaving the handler, inside `block`.
+fn escapes(block: Node) -> Option<&'static str> {
+    for (n, _) in syntax::preorder(block) {
+        let kw = match n.kind() {
+            "return_statement" => "return",
+            "break_statement" => "break",
+            "continue_statement" => "continue",
+            _ => continue,
+        };
+        let mut up = n.parent();
+        let mut contained = false;
+        while let Some(u) = up {
+            if u.id() == block.id() {
+                break;
+            }
+            if matches!(
+                u.kind(),
+                "function_definition" | "lambda" | "class_definition"
+            ) || (kw != "return" && matches!(u.kind(), "for_statement" | "while_statement"))
+            {
+                contained = true;
+                break;
+            }
+            up = u.parent();
+        }
+        if !contained {
+            return Some(kw);
+        }
+    }
+    None
+}
+
+/// Lines indented under a header at `indent`, one level per `unit`, joined
+/// with the file's newline: the first line carries no indentation (it goes
+/// where the replaced statement started).
+pub fn block(lines: &[(usize, String)], indent: &str, cx: &FileContext) -> String {
+    let nl = cx.style.newline.as_str();
+    let mut out = String::new();
+    for (k, (level, text)) in lines.iter().enumerate() {
+        if k > 0 {
+            out.push_str(nl);
+            if !text.is_empty() {
+                out.push_str(indent);
+            }
+        }
+        if !text.is_empty() {
+            out.push_str(&cx.style.indent.repeat(*level));
+            out.push_str(text);
+        }
+    }
+    out
+}
+
+/// Whether the module defines an `async def` named like the last component of `func`.
+pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
+    let name = cx.text(func).rsplit('.').next().unwrap_or_default();
+    cx.nodes_of_kind("function_definition").iter().any(|d| {
+        syntax::children(*d)
+            .first()
+            .is_some_and(|k| k.kind() == "async")
+            && d.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == name)
+    })
+}
