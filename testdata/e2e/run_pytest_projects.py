@@ -18,7 +18,7 @@ name contains one of NAMES):
 5. idempotency: `TOOL --diff .` on the migrated copy must print no diff (no
    line starting with `--- a/`) and must leave every file as it was.
 
-pytest runs as `PY -m pytest -q -p no:cacheprovider` with the copy as working
+pytest runs as `PY -m pytest -q -rfE -p no:cacheprovider` with the copy as working
 directory, PYTHONDONTWRITEBYTECODE=1 and PYTEST_ADDOPTS/PYTEST_PLUGINS unset.
 
 Prints `ok NAME` or `FAIL NAME: reason` (details indented below) per project,
@@ -37,7 +37,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_PROJECTS = HERE.parent / "pytest-projects"
 TIMEOUT = 60  # seconds, per subprocess
-PYTEST = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+PYTEST = ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider"]
 FORBIDDEN = ["pytest_asyncio", "asyncio_mode", "mark.asyncio"]
 FORBIDDEN_DEPS = ["pytest-asyncio"]
 TEXT_SUFFIXES = {".py", ".toml", ".ini", ".cfg", ".txt", ".md", ".rst", ".in", ".yaml", ".yml", ".json"}
@@ -113,11 +112,7 @@ def pytest_config_file(root: Path) -> Path | None:
             return root / name
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        try:
-            tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-        except tomllib.TOMLDecodeError:
-            tool = {}
-        if "pytest" in tool:
+        if re.search(r"^\[tool\.pytest(\.ini_options)?\]", pyproject.read_text(encoding="utf-8"), re.M):
             return pyproject
     for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
         path = root / name

@@ -6,7 +6,7 @@ use crate::{FileError, Outcome, Prefilter, Reported, Status};
 use edit::{apply_edits, Applicability, Diagnostic, Edit, Fix};
 use semantic::SemanticModel;
 use std::collections::{BTreeSet, HashSet};
-use syntax::{LineIndex, Position, Style};
+use syntax::{LineIndex, Position, Style, Tree};
 use transforms::{FileContext, Targets, Transform};
 
 /// How a file is migrated.
@@ -92,13 +92,13 @@ pub fn migrate_text(
     };
 
     let mut current = text.to_string();
+    let mut current_tree = tree;
     let mut needed: BTreeSet<String> = BTreeSet::new();
     let mut rounds: Vec<Round> = Vec::new();
     let original_index = LineIndex::new(text);
     let mut converged = false;
     for _ in 0..opts.max_rounds {
-        let tree = syntax::parse(&current);
-        let cx = FileContext::new(&current, &tree, &style).with_targets(opts.targets);
+        let cx = FileContext::new(&current, &current_tree, &style).with_targets(opts.targets);
         let mut diags = Vec::new();
         for t in transforms {
             t.check(&cx, &mut diags);
@@ -106,7 +106,7 @@ pub fn migrate_text(
         diags.sort_by_key(|d| (d.range.start, d.range.end));
         let suppressed = suppressions(&cx, &diags);
         let chosen = choose_fixes(&diags, &suppressed, opts);
-        let (next, applied, rejected) = apply_checked(&current, &diags, &chosen);
+        let (next, next_tree, applied, rejected) = apply_checked(&current, &diags, &chosen);
         // Positions in this round's text map back to the original.
         let locate = |offset: usize| original_index.position(to_original(&rounds, offset));
         for &i in &rejected {
@@ -154,7 +154,9 @@ pub fn migrate_text(
             })
             .collect();
         rounds.push(Round::new(edits));
+        drop(cx);
         current = next;
+        current_tree = next_tree.expect("a round that applied fixes has a parsed result");
     }
     outcome
         .diagnostics
@@ -168,6 +170,7 @@ pub fn migrate_text(
     if current != text {
         current = finish_imports(
             &current,
+            &current_tree,
             &style,
             &needed,
             &used_before,
@@ -203,7 +206,7 @@ fn apply_checked(
     text: &str,
     diags: &[Diagnostic],
     chosen: &[usize],
-) -> (String, Vec<usize>, Vec<usize>) {
+) -> (String, Option<Tree>, Vec<usize>, Vec<usize>) {
     let edits = |ids: &[usize]| -> Vec<Edit> {
         ids.iter()
             .flat_map(|&i| {
@@ -216,23 +219,27 @@ fn apply_checked(
             .collect()
     };
     if chosen.is_empty() {
-        return (text.to_string(), Vec::new(), Vec::new());
+        return (text.to_string(), None, Vec::new(), Vec::new());
     }
     let all = apply_edits(text, &edits(chosen));
-    if syntax::parse_clean(&all).is_ok() {
-        return (all, chosen.to_vec(), Vec::new());
+    if let Ok(tree) = syntax::parse_clean(&all) {
+        return (all, Some(tree), chosen.to_vec(), Vec::new());
     }
     let (good, bad): (Vec<usize>, Vec<usize>) = chosen
         .iter()
         .partition(|&&i| syntax::parse_clean(&apply_edits(text, &edits(&[i]))).is_ok());
     let combined = apply_edits(text, &edits(&good));
-    if syntax::parse_clean(&combined).is_ok() {
-        return (combined, good, bad);
+    if let Ok(tree) = syntax::parse_clean(&combined) {
+        return (combined, Some(tree), good, bad);
     }
     // Good alone but not together: apply the first; the rest come next round.
     match good.first() {
-        Some(&first) => (apply_edits(text, &edits(&[first])), vec![first], bad),
-        None => (text.to_string(), Vec::new(), bad),
+        Some(&first) => {
+            let one = apply_edits(text, &edits(&[first]));
+            let tree = syntax::parse_clean(&one).ok();
+            (one, tree, vec![first], bad)
+        }
+        None => (text.to_string(), None, Vec::new(), bad),
     }
 }
 
@@ -281,25 +288,25 @@ fn suppressions(cx: &FileContext, diags: &[Diagnostic]) -> Vec<bool> {
 /// imports that nothing references any more (only those the original used).
 fn finish_imports(
     text: &str,
+    tree: &Tree,
     style: &Style,
     needed: &BTreeSet<String>,
     used_before: &HashSet<(String, String)>,
     errors: &mut Vec<String>,
 ) -> String {
-    let tree = syntax::parse(text);
-    let model = SemanticModel::build(&tree, text);
+    let model = SemanticModel::build(tree, text);
     // Additions first, beside the imports they join (`import anyio` before
     // `import asyncio`); then removals, so a removed line never takes a
     // neighbouring blank line with it when something took its place.
-    let additions = semantic::add_imports(&tree, text, style, &model, needed);
+    let additions = semantic::add_imports(tree, text, style, &model, needed);
     let added = apply_edits(text, &additions);
-    let out = if syntax::parse_clean(&added).is_ok() {
-        added
-    } else {
-        errors.push("adding imports produced code that does not parse; they were not added (this is a bug in anyio-migrate: please report it)".into());
-        text.to_string()
+    let (out, tree) = match syntax::parse_clean(&added) {
+        Ok(t) => (added, t),
+        Err(_) => {
+            errors.push("adding imports produced code that does not parse; they were not added (this is a bug in anyio-migrate: please report it)".into());
+            (text.to_string(), tree.clone())
+        }
     };
-    let tree = syntax::parse(&out);
     let model = SemanticModel::build(&tree, &out);
     let counts = model.reference_counts(&tree, &out);
     let unused: BTreeSet<usize> = model

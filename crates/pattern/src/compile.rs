@@ -130,6 +130,32 @@ impl Pattern {
         }
     }
 
+    /// The last name a match must end in, by root kind: `sleep` for
+    /// `asyncio.sleep($T)` (a call), `wait_for` for `await asyncio.wait_for(…)`,
+    /// `TimeoutError` for `asyncio.TimeoutError`. Lets a caller look only at
+    /// nodes spelled that way; `None` when the pattern has no such name.
+    pub fn anchor(&self) -> Option<(&'static str, String)> {
+        let root = self.root();
+        let last_name = |n: Node| -> Option<String> {
+            let name = match n.kind() {
+                "identifier" => n,
+                "attribute" => n.child_by_field_name("attribute")?,
+                _ => return None,
+            };
+            let t = syntax::text(name, &self.source);
+            (!t.starts_with(crate::SINGLE) && !t.starts_with(crate::MULTI)).then(|| t.to_string())
+        };
+        match root.kind() {
+            "call" => Some(("call", last_name(root.child_by_field_name("function")?)?)),
+            "await" => {
+                let call = root.named_child(0).filter(|c| c.kind() == "call")?;
+                Some(("await", last_name(call.child_by_field_name("function")?)?))
+            }
+            _ if crate::matcher::is_dotted(root, &self.source) => Some(("name", last_name(root)?)),
+            _ => None,
+        }
+    }
+
     /// Whether the pattern is an expression or a statement.
     pub fn kind(&self) -> PatternKind {
         self.kind
@@ -203,6 +229,7 @@ mod tests {
         assert_eq!(p.root_kind(), "await");
         assert_eq!(p.qualified_names(), vec!["asyncio.wait_for".to_string()]);
         assert_eq!(p.required_word().as_deref(), Some("asyncio"));
+        assert_eq!(p.anchor(), Some(("await", "wait_for".to_string())));
         let p = Pattern::compile("$L.run_in_executor(None, $F)", PatternKind::Expression).unwrap();
         assert_eq!(p.required_word().as_deref(), Some("run_in_executor"));
     }

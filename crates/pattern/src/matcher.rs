@@ -8,6 +8,13 @@ pub trait Resolver {
     /// The canonical qualified name of an identifier or attribute node, or
     /// `None` when it is bound locally (a parameter, a variable …).
     fn qualified(&self, node: Node, src: &str) -> Option<String>;
+
+    /// Whether a target identifier or attribute is a use of a name, not a
+    /// name being defined, imported, or looked up as an attribute or keyword.
+    /// The default asks the tree (slow on wide trees); a semantic model knows.
+    fn is_reference(&self, node: Node) -> bool {
+        is_reference_target(node)
+    }
 }
 
 /// The nodes a match bound to each metavariable.
@@ -162,7 +169,7 @@ impl<'a, 't> Matcher<'a, 't> {
         }
         if is_reference_position(p) && is_dotted(p, self.psrc) {
             return matches!(t.kind(), "identifier" | "attribute")
-                && is_reference_target(t)
+                && self.resolver.is_reference(t)
                 && self.resolver.qualified(t, self.tsrc).as_deref() == Some(text(p, self.psrc));
         }
         if p.kind() != t.kind() {

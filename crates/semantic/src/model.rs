@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use syntax::{preorder, text, Node, Tree};
+use syntax::{text, Node, Tree};
 
 /// One name bound by an import statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,17 @@ enum ScopeKind {
 #[derive(Debug)]
 struct Scope {
     kind: ScopeKind,
+    /// The enclosing scope (`None` for the module).
+    parent: Option<usize>,
     bindings: HashMap<String, Vec<Binding>>,
+}
+
+/// One identifier of the file, as the build pass saw it.
+#[derive(Debug, Clone, Copy)]
+struct Ident {
+    range: (usize, usize),
+    scope: usize,
+    reference: bool,
 }
 
 /// The names one file binds, by scope, and its imports.
@@ -46,6 +56,9 @@ struct Scope {
 pub struct SemanticModel {
     scopes: HashMap<usize, Scope>,
     root: usize,
+    /// Every identifier, in source order, with its scope; and an index by node id.
+    idents: Vec<Ident>,
+    ident_index: HashMap<usize, usize>,
     /// Every import binding, in source order.
     pub imports: Vec<ImportBinding>,
     /// `from M import *` statements: the module and the statement's range.
@@ -67,12 +80,14 @@ fn scope_kind(kind: &str) -> Option<ScopeKind> {
 }
 
 impl SemanticModel {
-    /// Collects the bindings of every scope in `tree`.
+    /// Collects the bindings of every scope in `tree`, in one pass.
     pub fn build(tree: &Tree, src: &str) -> SemanticModel {
         let root = tree.root_node();
         let mut model = SemanticModel {
             scopes: HashMap::new(),
             root: root.id(),
+            idents: Vec::new(),
+            ident_index: HashMap::new(),
             imports: Vec::new(),
             star_imports: Vec::new(),
         };
@@ -80,18 +95,28 @@ impl SemanticModel {
             root.id(),
             Scope {
                 kind: ScopeKind::Module,
+                parent: None,
                 bindings: HashMap::new(),
             },
         );
         // (scope node id, depth at which it was opened)
         let mut stack: Vec<(usize, usize)> = vec![(root.id(), 0)];
-        for (node, depth) in preorder(root) {
+        syntax::walk_with_parents(root, |v| {
+            let (node, depth) = (v.node, v.depth);
             while stack.len() > 1 && stack.last().unwrap().1 >= depth {
                 stack.pop();
             }
             let current = stack.last().unwrap().0;
             let kind = node.kind();
             match kind {
+                "identifier" => {
+                    model.ident_index.insert(node.id(), model.idents.len());
+                    model.idents.push(Ident {
+                        range: (node.start_byte(), node.end_byte()),
+                        scope: current,
+                        reference: is_reference(v.parent.map(|p| p.kind()), v.field),
+                    });
+                }
                 "function_definition" | "class_definition" => {
                     if let Some(name) = node.child_by_field_name("name") {
                         model.bind(current, text(name, src), Binding::Other);
@@ -122,6 +147,7 @@ impl SemanticModel {
                     node.id(),
                     Scope {
                         kind: sk,
+                        parent: Some(current),
                         bindings: HashMap::new(),
                     },
                 );
@@ -130,7 +156,7 @@ impl SemanticModel {
                     model.bind_parameters(params, src, node.id());
                 }
             }
-        }
+        });
         model
     }
 
@@ -230,33 +256,43 @@ impl SemanticModel {
         }
     }
 
-    /// The binding a name refers to at `at`: `Some(Import(i))`, `Some(Other)`,
-    /// or `None` when nothing in the file binds it (a builtin or an undefined global).
-    /// A name bound more than one way in the deciding scope counts as `Other`.
+    /// The binding a name refers to at `at` (an identifier of this file):
+    /// `Some(Import(i))`, `Some(Other)`, or `None` when nothing in the file
+    /// binds it (a builtin or an undefined global). A name bound more than
+    /// one way in the deciding scope counts as `Other`.
     pub fn lookup(&self, name: &str, at: Node) -> Option<Binding> {
+        let scope = self
+            .ident_index
+            .get(&at.id())
+            .map_or(self.root, |&i| self.idents[i].scope);
+        self.lookup_in(name, scope)
+    }
+
+    /// Looks `name` up from `scope` outwards; a class body's names are not
+    /// visible from the functions inside it.
+    fn lookup_in(&self, name: &str, scope: usize) -> Option<Binding> {
+        let mut scope = Some(scope);
         let mut crossed_function = false;
-        let mut cur = Some(at);
-        let mut first = true;
-        while let Some(n) = cur {
-            // A `def`'s own name and parameters' defaults live outside its scope;
-            // the node itself never opens the scope it is looked up from.
-            if !first || scope_kind(n.kind()).is_none() {
-                if let Some(scope) = self.scopes.get(&n.id()) {
-                    let visible = !(scope.kind == ScopeKind::Class && crossed_function);
-                    if visible {
-                        if let Some(b) = scope.bindings.get(name) {
-                            return Some(self.decide(b));
-                        }
-                    }
-                    if scope.kind == ScopeKind::Function {
-                        crossed_function = true;
-                    }
+        while let Some(id) = scope {
+            let s = &self.scopes[&id];
+            if !(s.kind == ScopeKind::Class && crossed_function) {
+                if let Some(b) = s.bindings.get(name) {
+                    return Some(self.decide(b));
                 }
             }
-            first = false;
-            cur = n.parent();
+            crossed_function |= s.kind == ScopeKind::Function;
+            scope = s.parent;
         }
         None
+    }
+
+    /// Whether an identifier of this file is a use of a name (not an
+    /// attribute name, keyword, definition name, parameter or import part).
+    pub fn is_reference(&self, node: Node) -> bool {
+        match self.ident_index.get(&node.id()) {
+            Some(&i) => self.idents[i].reference,
+            None => node.kind() != "identifier",
+        }
     }
 
     /// The qualified name an identifier or dotted attribute refers to, if it
@@ -307,11 +343,9 @@ impl SemanticModel {
     /// [`Self::imports`]).
     pub fn reference_counts(&self, tree: &Tree, src: &str) -> Vec<usize> {
         let mut counts = vec![0; self.imports.len()];
-        for (node, _) in preorder(tree.root_node()) {
-            if node.kind() != "identifier" || !is_reference(node) {
-                continue;
-            }
-            if let Some(Binding::Import(i)) = self.lookup(text(node, src), node) {
+        for ident in self.idents.iter().filter(|i| i.reference) {
+            let name = &src[ident.range.0..ident.range.1];
+            if let Some(Binding::Import(i)) = self.lookup_in(name, ident.scope) {
                 counts[i] += 1;
             }
         }
@@ -325,20 +359,32 @@ impl SemanticModel {
     }
 }
 
-/// Whether an identifier is a use of a name (not an attribute name, keyword,
-/// or part of an import statement).
-fn is_reference(node: Node) -> bool {
-    let Some(parent) = node.parent() else {
-        return false;
-    };
-    match parent.kind() {
-        "attribute" => parent.child_by_field_name("attribute") != Some(node),
-        "keyword_argument" => parent.child_by_field_name("name") != Some(node),
-        "dotted_name" | "aliased_import" | "import_statement" | "import_from_statement" => false,
-        "function_definition" | "class_definition" => {
-            parent.child_by_field_name("name") != Some(node)
-        }
-        _ => true,
+/// Whether an identifier with this parent kind and field is a use of a name.
+fn is_reference(parent: Option<&str>, field: Option<&str>) -> bool {
+    match parent {
+        None => false,
+        Some("attribute") => field != Some("attribute"),
+        Some(
+            "keyword_argument"
+            | "function_definition"
+            | "class_definition"
+            | "default_parameter"
+            | "typed_default_parameter",
+        ) => field != Some("name"),
+        Some(
+            "dotted_name"
+            | "aliased_import"
+            | "import_statement"
+            | "import_from_statement"
+            | "parameters"
+            | "lambda_parameters"
+            | "typed_parameter"
+            | "list_splat_pattern"
+            | "dictionary_splat_pattern"
+            | "global_statement"
+            | "nonlocal_statement",
+        ) => false,
+        Some(_) => true,
     }
 }
 

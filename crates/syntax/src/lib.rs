@@ -12,7 +12,7 @@ pub use nodes::{
 };
 pub use source::{decode, DecodeError, Newline, SourceText, Style};
 pub use tree_sitter::{Node, Point, Tree};
-pub use walk::{preorder, Preorder};
+pub use walk::{preorder, walk_with_parents, Preorder, Visit};
 
 use std::cell::RefCell;
 

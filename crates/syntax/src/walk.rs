@@ -37,6 +37,47 @@ impl<'t> Iterator for Preorder<'t> {
     }
 }
 
+/// A node seen by [`walk_with_parents`]: its parent and its field in it.
+#[derive(Clone, Copy)]
+pub struct Visit<'t> {
+    pub node: Node<'t>,
+    pub parent: Option<Node<'t>>,
+    pub field: Option<&'static str>,
+    pub depth: usize,
+}
+
+/// Every node of the subtree at `root`, parents before children, each with
+/// its parent and field name. `Node::parent` walks down from the root each
+/// time; this keeps the ancestors on a stack instead, so a whole-file pass
+/// stays linear.
+pub fn walk_with_parents(root: Node<'_>, mut visit: impl FnMut(Visit<'_>)) {
+    let mut cursor = root.walk();
+    let mut ancestors: Vec<Node> = Vec::new();
+    loop {
+        let node = cursor.node();
+        visit(Visit {
+            node,
+            parent: ancestors.last().copied(),
+            field: cursor.field_name(),
+            depth: ancestors.len(),
+        });
+        if cursor.goto_first_child() {
+            ancestors.push(node);
+            continue;
+        }
+        loop {
+            if ancestors.is_empty() {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            ancestors.pop();
+        }
+    }
+}
+
 /// Every node of the subtree at `root`, parents before children.
 pub fn preorder(root: Node<'_>) -> Preorder<'_> {
     Preorder {
@@ -48,6 +89,27 @@ pub fn preorder(root: Node<'_>) -> Preorder<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parents_and_fields_are_reported() {
+        let tree = crate::parse("x.y = f(a=1)\n");
+        let mut seen = Vec::new();
+        super::walk_with_parents(tree.root_node(), |v| {
+            if v.node.kind() == "identifier" {
+                seen.push((v.parent.map(|p| p.kind()), v.field));
+                assert_eq!(v.parent, v.node.parent());
+            }
+        });
+        assert_eq!(
+            seen,
+            vec![
+                (Some("attribute"), Some("object")),
+                (Some("attribute"), Some("attribute")),
+                (Some("call"), Some("function")),
+                (Some("keyword_argument"), Some("name")),
+            ]
+        );
+    }
+
     #[test]
     fn visits_every_node_once_and_stays_in_subtree() {
         let tree = crate::parse("a = 1\nb = 2\n");

@@ -45,26 +45,102 @@ pub struct FileContext<'a> {
     /// The versions the output must run on.
     pub targets: Targets,
     by_kind: HashMap<&'static str, Vec<Node<'a>>>,
+    /// Calls, awaited calls and names by the last name they end in
+    /// (`("call", "sleep")`, `("await", "wait_for")`, `("name", "TimeoutError")`).
+    by_last_name: HashMap<&'a str, [Vec<Node<'a>>; 3]>,
+    /// The same for names imported under an alias, by the name they alias.
+    by_alias: HashMap<String, [Vec<Node<'a>>; 3]>,
+}
+
+/// Slots of `FileContext::by_last_name`.
+fn slot(kind: &str) -> Option<usize> {
+    match kind {
+        "call" => Some(0),
+        "await" => Some(1),
+        "name" => Some(2),
+        _ => None,
+    }
 }
 
 impl<'a> FileContext<'a> {
-    /// Builds the semantic model and a by-kind index of nodes in one walk each.
+    /// Builds the semantic model and the node indexes in one walk each.
     pub fn new(src: &'a str, tree: &'a Tree, style: &'a Style) -> Self {
+        let model = SemanticModel::build(tree, src);
+        // `from asyncio import sleep as s`: a call of `s` is indexed as `sleep` too.
+        let aliases: HashMap<String, String> = model
+            .imports
+            .iter()
+            .filter_map(|i| {
+                let last = i.qualified.rsplit('.').next()?;
+                (last != i.local).then(|| (i.local.clone(), last.to_string()))
+            })
+            .collect();
         let mut by_kind: HashMap<&'static str, Vec<Node<'a>>> = HashMap::new();
+        let mut by_last_name: HashMap<&'a str, [Vec<Node<'a>>; 3]> = HashMap::new();
+        let mut by_alias: HashMap<String, [Vec<Node<'a>>; 3]> = HashMap::new();
+        let last_name = |n: Node<'a>| -> Option<&'a str> {
+            match n.kind() {
+                "identifier" => Some(syntax::text(n, src)),
+                "attribute" => n
+                    .child_by_field_name("attribute")
+                    .map(|a| syntax::text(a, src)),
+                _ => None,
+            }
+        };
         for (node, _) in syntax::preorder(tree.root_node()) {
-            if node.is_named() {
-                by_kind.entry(node.kind()).or_default().push(node);
+            if !node.is_named() {
+                continue;
+            }
+            let kind = node.kind();
+            by_kind.entry(kind).or_default().push(node);
+            let key = match kind {
+                "call" => node
+                    .child_by_field_name("function")
+                    .and_then(last_name)
+                    .map(|n| ("call", n)),
+                "await" => node
+                    .named_child(0)
+                    .filter(|c| c.kind() == "call")
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .and_then(last_name)
+                    .map(|n| ("await", n)),
+                "identifier" | "attribute" => last_name(node).map(|n| ("name", n)),
+                _ => None,
+            };
+            if let Some((k, name)) = key {
+                let i = slot(k).expect("known slot");
+                by_last_name.entry(name).or_default()[i].push(node);
+                if let Some(target) = aliases.get(name) {
+                    by_alias.entry(target.clone()).or_default()[i].push(node);
+                }
             }
         }
         FileContext {
             src,
             tree,
-            model: SemanticModel::build(tree, src),
+            model,
             style,
             strings: syntax::string_ranges(tree),
             targets: Targets::default(),
             by_kind,
+            by_last_name,
+            by_alias,
         }
+    }
+
+    /// Nodes of a kind (`call`, `await`, `name` for identifiers and
+    /// attributes) whose name ends in `last` (see `Pattern::anchor`).
+    pub fn nodes_ending_in(&self, kind: &str, last: &str) -> Vec<Node<'a>> {
+        let Some(i) = slot(kind) else {
+            return Vec::new();
+        };
+        let direct = self.by_last_name.get(last).map_or(&[][..], |s| &s[i]);
+        let aliased = self.by_alias.get(last).map_or(&[][..], |s| &s[i]);
+        let mut nodes: Vec<Node<'a>> = direct.iter().chain(aliased).copied().collect();
+        if !aliased.is_empty() {
+            nodes.sort_by_key(|n| n.start_byte());
+        }
+        nodes
     }
 
     /// The same context for other target versions.
@@ -147,5 +223,9 @@ impl<'a> FileContext<'a> {
 impl pattern::Resolver for FileContext<'_> {
     fn qualified(&self, node: Node, src: &str) -> Option<String> {
         self.model.resolve(node, src)
+    }
+
+    fn is_reference(&self, node: Node) -> bool {
+        self.model.is_reference(node)
     }
 }

@@ -2,7 +2,7 @@
 //! file (see `transforms/*.toml` and docs/writing-transforms.md).
 
 use crate::conditions::Condition;
-use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use pattern::{render, Bindings, Pattern, PatternKind, RenderEnv, Rendered};
 use serde::Deserialize;
@@ -49,6 +49,10 @@ struct TransformFile {
     hint: Option<String>,
     #[serde(default)]
     imports: Vec<String>,
+    /// Only files that import this module are looked at (for patterns on
+    /// methods of objects, like `$LOOP.call_later`, that mean asyncio only there).
+    #[serde(default)]
+    requires_import: Option<String>,
     #[serde(rename = "match")]
     matches: Vec<MatchSpec>,
     docs: Docs,
@@ -125,6 +129,7 @@ pub struct Declarative {
     message: String,
     hint: Option<String>,
     imports: Vec<String>,
+    requires_import: Option<String>,
     matches: Vec<CompiledMatch>,
 }
 
@@ -182,6 +187,7 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
         message: file.message,
         hint: file.hint,
         imports: file.imports,
+        requires_import: file.requires_import,
         matches,
     })
 }
@@ -191,25 +197,61 @@ impl Transform for Declarative {
         &self.info
     }
 
-    fn triggers(&self) -> Vec<String> {
-        // An empty word (a pattern of metavariables only) matches every file.
-        let mut words: Vec<String> = self
+    fn triggers(&self) -> Vec<Trigger> {
+        if let Some(m) = &self.requires_import {
+            return vec![Trigger::Import(m.clone())];
+        }
+        let mut triggers: Vec<Trigger> = self
             .matches
             .iter()
-            .map(|m| m.pattern.required_word().unwrap_or_default())
+            .map(|m| {
+                let qualified = m.pattern.qualified_names();
+                match m.pattern.required_word() {
+                    // Names resolve through imports: the module must be imported.
+                    Some(w)
+                        if qualified
+                            .iter()
+                            .any(|q| q.contains('.') && q.starts_with(&format!("{w}."))) =>
+                    {
+                        Trigger::Import(w)
+                    }
+                    Some(w) => Trigger::Word(w),
+                    None => Trigger::Always,
+                }
+            })
             .collect();
-        words.sort();
-        words.dedup();
-        words
+        triggers.sort();
+        triggers.dedup();
+        triggers
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        if let Some(m) = &self.requires_import {
+            let imported = cx
+                .model
+                .imports
+                .iter()
+                .any(|i| i.qualified == *m || i.qualified.starts_with(&format!("{m}.")));
+            if !imported {
+                return;
+            }
+        }
         // A site claimed by an earlier match of this transform is not matched
         // again by a later (more general) one.
         let mut claimed: Vec<Range<usize>> = Vec::new();
         for m in &self.matches {
-            for kind in m.pattern.candidate_kinds() {
-                for &node in cx.nodes_of_kind(kind) {
+            // Only nodes spelled like the pattern's anchor name can match.
+            let candidates: Vec<Node> = match m.pattern.anchor() {
+                Some((kind, last)) => cx.nodes_ending_in(kind, &last),
+                None => m
+                    .pattern
+                    .candidate_kinds()
+                    .iter()
+                    .flat_map(|k| cx.nodes_of_kind(k).iter().copied())
+                    .collect(),
+            };
+            {
+                for node in candidates {
                     if claimed
                         .iter()
                         .any(|r| r.start <= node.start_byte() && node.end_byte() <= r.end)

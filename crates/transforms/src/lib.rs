@@ -16,14 +16,26 @@ pub use registry::{Registry, Selection};
 
 use edit::Diagnostic;
 
+/// What a file must contain for a transform to find anything in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Trigger {
+    /// The module is imported: the word stands on an `import` or `from` line.
+    /// Names resolve only through imports, so a pattern on `asyncio.sleep`
+    /// cannot match a file that never imports asyncio.
+    Import(String),
+    /// The word appears anywhere (an attribute name such as `start_soon`).
+    Word(String),
+    /// Anything may match: the file is always parsed.
+    Always,
+}
+
 /// One rewrite or report: looks at a file and proposes diagnostics, most with a fix.
 pub trait Transform: Send + Sync {
     /// Code, name, docs and examples.
     fn info(&self) -> &TransformInfo;
-    /// Words a file must contain for this transform to find anything in it
-    /// (module names its patterns resolve through). Files without any
-    /// trigger word of the enabled transforms are never parsed.
-    fn triggers(&self) -> Vec<String>;
+    /// What a file must contain for this transform to find anything in it.
+    /// Files with no trigger of any enabled transform are never parsed.
+    fn triggers(&self) -> Vec<Trigger>;
     /// Adds this transform's findings in `cx` to `out`.
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>);
 }

@@ -5,7 +5,7 @@
 use super::task_support::{
     block, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
-use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 
 /// Gathers over a comprehension become a task group filling a result list.
@@ -42,8 +42,8 @@ impl Transform for GatherEach {
         &self.info
     }
 
-    fn triggers(&self) -> Vec<String> {
-        vec!["asyncio".into()]
+    fn triggers(&self) -> Vec<Trigger> {
+        vec![Trigger::Import("asyncio".into())]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

@@ -1,7 +1,7 @@
 //! AM202: `a, b = await asyncio.gather(f(x), g(y))` becomes `anyio.gather`.
 
 use super::task_support::{exception_group_handlers, gather_shape, GatherShape, Handlers};
-use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 
 /// Fixed-arity gathers whose results are unpacked use anyio's own `gather`.
@@ -38,8 +38,8 @@ impl Transform for GatherResults {
         &self.info
     }
 
-    fn triggers(&self) -> Vec<String> {
-        vec!["asyncio".into()]
+    fn triggers(&self) -> Vec<Trigger> {
+        vec![Trigger::Import("asyncio".into())]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

@@ -4,7 +4,7 @@
 use super::task_support::{
     arguments, block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
-use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::Node;
 
@@ -89,8 +89,8 @@ impl Transform for GatherUnused {
         &self.info
     }
 
-    fn triggers(&self) -> Vec<String> {
-        vec!["asyncio".into()]
+    fn triggers(&self) -> Vec<Trigger> {
+        vec![Trigger::Import("asyncio".into())]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

@@ -1,6 +1,6 @@
 //! AM906: `from asyncio import *` hides which names are asyncio's.
 
-use crate::{Docs, FileContext, Transform, TransformInfo};
+use crate::{Docs, FileContext, Transform, TransformInfo, Trigger};
 use edit::Diagnostic;
 
 /// Reports star imports from asyncio: names cannot be resolved through them.
@@ -33,8 +33,8 @@ impl Transform for StarImport {
         &self.info
     }
 
-    fn triggers(&self) -> Vec<String> {
-        vec!["asyncio".into()]
+    fn triggers(&self) -> Vec<Trigger> {
+        vec![Trigger::Import("asyncio".into())]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

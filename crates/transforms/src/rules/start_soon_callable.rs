@@ -1,7 +1,7 @@
 //! AM205: `tg.start_soon(f(x))` passes a coroutine object; anyio wants `tg.start_soon(f, x)`.
 
 use super::task_support::{arguments, is_module_coroutine, spawn};
-use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
 
@@ -78,8 +78,8 @@ impl Transform for StartSoonCallable {
         &self.info
     }
 
-    fn triggers(&self) -> Vec<String> {
-        vec!["start_soon".into()]
+    fn triggers(&self) -> Vec<Trigger> {
+        vec![Trigger::Word("start_soon".into())]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

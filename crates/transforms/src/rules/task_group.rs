@@ -2,7 +2,7 @@
 //! group, and the tasks it creates are started with `start_soon`.
 
 use super::task_support::{arguments, spawn};
-use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
 
@@ -60,8 +60,8 @@ impl Transform for TaskGroup {
         &self.info
     }
 
-    fn triggers(&self) -> Vec<String> {
-        vec!["asyncio".into()]
+    fn triggers(&self) -> Vec<Trigger> {
+        vec![Trigger::Import("asyncio".into())]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

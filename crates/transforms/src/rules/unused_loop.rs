@@ -1,6 +1,6 @@
 //! AM503: `loop = asyncio.get_running_loop()` with no use left.
 
-use crate::{Docs, Example, FileContext, Transform, TransformInfo};
+use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{preorder, Node};
 
@@ -43,8 +43,8 @@ impl Transform for UnusedLoop {
         &self.info
     }
 
-    fn triggers(&self) -> Vec<String> {
-        vec!["asyncio".into()]
+    fn triggers(&self) -> Vec<Trigger> {
+        vec![Trigger::Import("asyncio".into())]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

@@ -28,6 +28,7 @@ async def test_invalidate_reloads(cache: Cache, key: str) -> None:
     assert cache.loads == 3
 
 
+@pytest.mark.asyncio
 async def test_retry_gives_up_after_attempts() -> None:
     calls = 0
 
