@@ -69,6 +69,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         targets: transforms::Targets {
             anyio: args.target_anyio,
             python: args.target_python,
+            ..transforms::Targets::default()
         },
         ..Options::default()
     };

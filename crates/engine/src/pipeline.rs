@@ -31,7 +31,7 @@ impl Default for Options {
 }
 
 /// Modules whose imports are removed once the migration leaves them unused.
-const MIGRATED_MODULES: &[&str] = &["asyncio", "async_timeout"];
+const MIGRATED_MODULES: &[&str] = &["asyncio", "async_timeout", "pytest_asyncio", "pytest"];
 
 /// Imports that only rebind a builtin to the very same object (Python 3.11+):
 /// once a file is migrated they are dropped, and the name means the builtin.

@@ -12,6 +12,12 @@ pub struct Targets {
     pub anyio: (u32, u32),
     /// Python (major, minor); default 3.11.
     pub python: (u32, u32),
+    /// The project's pytest configuration runs the suite in anyio's auto
+    /// mode after migration (so `@pytest.mark.asyncio` can simply go).
+    pub pytest_auto_mode: bool,
+    /// This file is the `conftest.py` beside the project's pytest
+    /// configuration (where the `anyio_backend` fixture belongs).
+    pub root_conftest: bool,
 }
 
 impl Default for Targets {
@@ -19,6 +25,8 @@ impl Default for Targets {
         Targets {
             anyio: (4, 16),
             python: (3, 11),
+            pytest_auto_mode: false,
+            root_conftest: false,
         }
     }
 }

@@ -2,11 +2,13 @@
 //! seed's `fetch_all` shape: pre-allocated results filled by a helper that
 //! each task runs.
 
+use super::task_support::{arguments, inside_try};
 use super::task_support::{
     block, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::Node;
 
 /// Gathers over a comprehension become a task group filling a result list.
 pub struct GatherEach {
@@ -23,13 +25,13 @@ impl GatherEach {
                 summary: "`rs = await asyncio.gather(*(f(u) for u in us))` becomes a task group filling a pre-allocated list".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to the seed's `fetch_all` shape: the iterable is materialised with `list(...)` unless it is a list, tuple or `range` already, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
+                    what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to the seed's `fetch_all` shape: the iterable is materialised once with `list(...)`, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
                     why: "Tasks cannot return values; the seed's pattern collects them by index, so the result is still a list in input order.".into(),
-                    fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`. As with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function is rewritten.".into(),
+                    fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`. As with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function whose arguments are names, attributes or literals is rewritten (they are evaluated inside the tasks now), and not inside a `try` of the same function (a failing task would leave the list partly filled where `gather` assigned nothing).".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def fetch_all(urls):\n    results = await asyncio.gather(*(fetch(u) for u in urls))\n    return results\n".into(),
-                    after: "import anyio\n\nasync def fetch_all(urls):\n    items = list(urls)\n    results = [None] * len(items)\n\n    async def _fetch_one(i, u):\n        results[i] = await fetch(u)\n\n    async with anyio.create_task_group() as tg:\n        for i, u in enumerate(items):\n            tg.start_soon(_fetch_one, i, u)\n    return results\n".into(),
+                    after: "import anyio\n\nasync def fetch_all(urls):\n    items = list(urls)\n    results = [None] * len(items)\n\n    async def _fetch_one(i, u):\n        results[i] = await fetch(u)\n\n    async with anyio.create_task_group() as tg:\n        for i, item in enumerate(items):\n            tg.start_soon(_fetch_one, i, item)\n    return results\n".into(),
                     unsafe_fixes: false,
                 }],
             },
@@ -47,6 +49,9 @@ impl Transform for GatherEach {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        // One rewrite per function a round: the next one then sees the names
+        // this one introduced and picks fresh ones.
+        let mut rewritten: Vec<usize> = Vec::new();
         for &call in cx.nodes_of_kind("call") {
             let Some(func) = call.child_by_field_name("function") else {
                 continue;
@@ -66,6 +71,44 @@ impl Transform for GatherEach {
                 out.push(Diagnostic { message: "`asyncio.gather` over a comprehension of calls that are not of a plain function".into(), ..diag });
                 continue;
             }
+            // Arguments are evaluated inside each task now: only names,
+            // attributes and literals keep their order and count.
+            let plain = |n: Node| {
+                matches!(
+                    n.kind(),
+                    "identifier"
+                        | "attribute"
+                        | "integer"
+                        | "float"
+                        | "string"
+                        | "true"
+                        | "false"
+                        | "none"
+                )
+            };
+            let simple = arguments(each.call).iter().all(|a| {
+                plain(*a)
+                    || (a.kind() == "keyword_argument"
+                        && a.child_by_field_name("value").is_some_and(plain))
+            });
+            if !simple {
+                out.push(Diagnostic { message: "`asyncio.gather` over a comprehension whose call computes its arguments (they would be evaluated inside the tasks)".into(), ..diag });
+                continue;
+            }
+            if cx.text(target) == cx.text(each.var) {
+                out.push(Diagnostic {
+                    message: "`asyncio.gather` whose result is assigned to its own loop variable"
+                        .into(),
+                    ..diag
+                });
+                continue;
+            }
+            // A failing gather never assigns its target; the rewrite fills it
+            // while the tasks run, which a handler in this function would see.
+            if inside_try(stmt) {
+                out.push(Diagnostic { message: "`asyncio.gather` over a comprehension inside a `try`: the result list would be partly filled when a task fails".into(), ..diag });
+                continue;
+            }
             let handlers = match exception_group_handlers(stmt, cx) {
                 Handlers::Untouched => Vec::new(),
                 Handlers::Rewrite(e) => e,
@@ -79,6 +122,10 @@ impl Transform for GatherEach {
                     continue;
                 }
             };
+            let scope = syntax::enclosing(stmt, &["function_definition"]).map_or(0, |f| f.id());
+            if rewritten.contains(&scope) {
+                continue;
+            }
             let results = cx.text(target);
             let var = cx.text(each.var);
             let fname = cx.text(
@@ -95,30 +142,24 @@ impl Transform for GatherEach {
             let i = cx.fresh_name("i", std::slice::from_ref(&helper));
             let tg = cx.fresh_name("tg", &[helper.clone(), i.clone()]);
             let iterable = cx.text(each.iterable);
-            let sized = matches!(
-                each.iterable.kind(),
-                "list" | "tuple" | "list_comprehension"
-            ) || (each.iterable.kind() == "call"
-                && each
-                    .iterable
-                    .child_by_field_name("function")
-                    .is_some_and(|f| cx.text(f) == "range"));
+            // Materialised once: the iterable may be unsized, or a display
+            // whose elements must not be evaluated twice.
             let mut lines = Vec::new();
-            let items = if sized {
-                iterable.to_string()
-            } else {
-                let items = cx.fresh_name("items", &[helper.clone(), i.clone(), tg.clone()]);
-                lines.push((0, format!("{items} = list({iterable})")));
-                items
-            };
+            let items = cx.fresh_name("items", &[helper.clone(), i.clone(), tg.clone()]);
+            lines.push((0, format!("{items} = list({iterable})")));
             lines.push((0, format!("{results} = [None] * len({items})")));
             lines.push((0, String::new()));
             lines.push((0, format!("async def {helper}({i}, {var}):")));
             lines.push((1, format!("{results}[{i}] = await {}", cx.text(each.call))));
             lines.push((0, String::new()));
             lines.push((0, format!("async with anyio.create_task_group() as {tg}:")));
-            lines.push((1, format!("for {i}, {var} in enumerate({items}):")));
-            lines.push((2, format!("{tg}.start_soon({helper}, {i}, {var})")));
+            // A fresh loop variable: the comprehension's own did not leak into the function.
+            let item = cx.fresh_name(
+                "item",
+                &[helper.clone(), i.clone(), tg.clone(), items.clone()],
+            );
+            lines.push((1, format!("for {i}, {item} in enumerate({items}):")));
+            lines.push((2, format!("{tg}.start_soon({helper}, {i}, {item})")));
             let indent = cx.indent_at(stmt.start_byte());
             let new_text = block(&lines, indent, cx);
             let applicability = if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
@@ -128,6 +169,7 @@ impl Transform for GatherEach {
             };
             let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
             edits.extend(handlers);
+            rewritten.push(scope);
             out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(["anyio"])));
         }
     }

@@ -1,5 +1,6 @@
 //! AM202: `a, b = await asyncio.gather(f(x), g(y))` becomes `anyio.gather`.
 
+use super::task_support::{arguments, spawn};
 use super::task_support::{exception_group_handlers, gather_shape, GatherShape, Handlers};
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
@@ -63,6 +64,16 @@ impl Transform for GatherResults {
                     Diagnostic { message: "`asyncio.gather` with unpacked results: `anyio.gather` needs anyio 4.15 (--target-anyio)".into(), ..diag }
                         .with_hint("start each call in a task group from a small `async def` that stores its result with `nonlocal` (the seed's \"Get a result from a task via nonlocal\")"),
                 );
+                continue;
+            }
+            if let Some(bad) = arguments(call)
+                .into_iter()
+                .find(|a| spawn(*a, cx).is_none())
+            {
+                out.push(Diagnostic {
+                    message: format!("`asyncio.gather` with unpacked results: `{}` is not a call of a coroutine function, which `anyio.gather` needs", cx.text(bad)),
+                    ..diag
+                });
                 continue;
             }
             let mut edits = vec![Edit::replace(func.byte_range(), "anyio.gather")];

@@ -1,6 +1,7 @@
 //! AM201: `await asyncio.gather(f(a), g(b))` whose result is unused becomes a
 //! task group that starts each call with `start_soon`.
 
+use super::task_support::name_used_elsewhere;
 use super::task_support::{
     arguments, block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
@@ -49,6 +50,12 @@ impl GatherUnused {
             } else if let Some(e) = each(arg) {
                 let s = spawn(e.call, cx)
                     .ok_or("the comprehension's call is not of a plain function")?;
+                if name_used_elsewhere(stmt, cx.text(e.var), arg, cx) {
+                    return Err(format!(
+                        "the loop variable `{}` is also used outside the comprehension",
+                        cx.text(e.var)
+                    ));
+                }
                 functools |= s.needs_functools;
                 lines.push((
                     1,

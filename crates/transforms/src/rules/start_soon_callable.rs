@@ -117,6 +117,11 @@ impl Transform for StartSoonCallable {
             if s.needs_functools {
                 imports.push("functools");
             }
+            let applicability = if cx.dropped_comment(only.byte_range(), &s.args).is_some() {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
             out.push(
                 Diagnostic::new(
                     self.info.code,
@@ -126,7 +131,7 @@ impl Transform for StartSoonCallable {
                 .with_fix(
                     Fix::new(
                         vec![Edit::replace(only.byte_range(), s.args)],
-                        Applicability::Safe,
+                        applicability,
                     )
                     .with_imports(imports),
                 ),

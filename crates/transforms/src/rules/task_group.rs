@@ -90,6 +90,12 @@ impl Transform for TaskGroup {
                 if n.kind() != "call" {
                     continue;
                 }
+                // Inside a nested function `tg` may be another object.
+                if syntax::enclosing(n, &["function_definition", "lambda"])
+                    .is_some_and(|f| f.start_byte() > stmt.start_byte())
+                {
+                    continue;
+                }
                 let Some(f) = n
                     .child_by_field_name("function")
                     .filter(|f| f.kind() == "attribute")
@@ -138,6 +144,13 @@ impl Transform for TaskGroup {
             );
             let mut applicability = Applicability::Safe;
             let mut message = diag.message.clone();
+            if edits
+                .iter()
+                .any(|e| cx.dropped_comment(e.range(), &e.content).is_some())
+            {
+                applicability = Applicability::Unsafe;
+                message = format!("{message} (the fix would drop a comment)");
+            }
             if !handles_used.is_empty() {
                 if cx.targets.anyio < (4, 14) {
                     out.push(Diagnostic {

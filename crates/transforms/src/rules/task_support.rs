@@ -56,7 +56,15 @@ pub fn spawn(call: Node, cx: &FileContext) -> Option<Spawn> {
         .child_by_field_name("function")
         .filter(|f| is_dotted(*f))?;
     let last = cx.text(func).rsplit('.').next().unwrap_or_default();
-    if NOT_COROUTINE_FUNCTIONS.contains(&last) {
+    if NOT_COROUTINE_FUNCTIONS.contains(&last) || is_module_plain_function(func, cx) {
+        return None;
+    }
+    // Other asyncio functions would keep asyncio-only code inside the group
+    // (`asyncio.sleep` has its own rewrite, AM002).
+    if cx
+        .qualified(func)
+        .is_some_and(|q| q.starts_with("asyncio.") && q != "asyncio.sleep")
+    {
         return None;
     }
     let args = arguments(call);
@@ -254,16 +262,27 @@ fn handler_edit(clause: Node, cx: &FileContext) -> Result<Option<Edit>, String> 
     if kids.iter().any(|k| k.kind() == "*") {
         return Ok(None); // already `except*`
     }
-    let line = cx.src[..clause.start_byte()].matches('\n').count() + 1;
+    // Named by its header: line numbers would be those of a later round's text.
+    let header = cx
+        .text(clause)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches(':');
+    let line = format!("`{header}`");
     if cx.targets.python < (3, 11) {
-        return Err(format!("the `except` on line {line} would have to become `except*`, which needs Python 3.11 (--target-python)"));
+        return Err(format!("the handler {line} would have to become `except*`, which needs Python 3.11 (--target-python)"));
     }
     let value = clause.child_by_field_name("value");
     let Some(value) = value else {
-        return Err(format!(
-            "the bare `except:` on line {line} cannot become `except*`"
-        ));
+        return Err("the bare `except:` cannot become `except*`".to_string());
     };
+    if cx.text(value).contains("ExceptionGroup") {
+        return Err(format!(
+            "the handler {line} catches an ExceptionGroup, which `except*` does not allow"
+        ));
+    }
     let block = named_children(clause)
         .into_iter()
         .find(|c| c.kind() == "block");
@@ -276,13 +295,17 @@ fn handler_edit(clause: Node, cx: &FileContext) -> Result<Option<Edit>, String> 
             syntax::preorder(b).any(|(n, _)| n.kind() == "identifier" && cx.text(n) == alias)
         });
         if used {
-            return Err(format!("the handler on line {line} uses the caught exception `{alias}`, which would become an ExceptionGroup"));
+            return Err(format!("the handler {line} uses the caught exception `{alias}`, which would become an ExceptionGroup"));
         }
     }
     if let Some(b) = block {
+        let body = cx.text(b);
+        if body.contains("exc_info") || body.contains("sys.exception") {
+            return Err(format!("the handler {line} inspects the current exception, which would become an ExceptionGroup"));
+        }
         if let Some(kw) = escapes(b) {
             return Err(format!(
-                "the handler on line {line} uses `{kw}`, which `except*` does not allow"
+                "the handler {line} uses `{kw}`, which `except*` does not allow"
             ));
         }
     }
@@ -346,7 +369,8 @@ pub fn block(lines: &[(usize, String)], indent: &str, cx: &FileContext) -> Strin
     out
 }
 
-/// Whether the module defines an `async def` named like the last component of `func`.
+/// Whether the module defines an undecorated `async def` named like the
+/// last component of `func` (a decorator may turn its result into anything).
 pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
     let name = cx.text(func).rsplit('.').next().unwrap_or_default();
     cx.nodes_of_kind("function_definition").iter().any(|d| {
@@ -355,5 +379,45 @@ pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
             .is_some_and(|k| k.kind() == "async")
             && d.child_by_field_name("name")
                 .is_some_and(|n| cx.text(n) == name)
+            && d.parent()
+                .is_none_or(|p| p.kind() != "decorated_definition")
     })
+}
+
+/// Whether the module defines a plain (not `async`) `def` with the last
+/// name of `func`: its call returns no coroutine for `start_soon`.
+fn is_module_plain_function(func: Node, cx: &FileContext) -> bool {
+    let name = cx.text(func).rsplit('.').next().unwrap_or_default();
+    cx.nodes_of_kind("function_definition").iter().any(|d| {
+        syntax::children(*d)
+            .first()
+            .is_some_and(|k| k.kind() != "async")
+            && d.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == name)
+    })
+}
+
+/// Whether `name` is used in the function around `node` outside `except_in`
+/// (a comprehension whose loop variable would become a plain loop's).
+pub fn name_used_elsewhere(node: Node, name: &str, except_in: Node, cx: &FileContext) -> bool {
+    let scope =
+        syntax::enclosing(node, &["function_definition", "lambda"]).unwrap_or(cx.tree.root_node());
+    syntax::preorder(scope).any(|(n, _)| {
+        n.kind() == "identifier"
+            && cx.text(n) == name
+            && !(except_in.start_byte() <= n.start_byte() && n.end_byte() <= except_in.end_byte())
+    })
+}
+
+/// Whether `node` sits inside a `try` of its own function.
+pub fn inside_try(node: Node) -> bool {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        match n.kind() {
+            "function_definition" | "lambda" | "class_definition" => return false,
+            "try_statement" => return true,
+            _ => cur = n.parent(),
+        }
+    }
+    false
 }

@@ -1,0 +1,332 @@
+//! `pyproject.toml`: `[tool.pytest.ini_options]` and the dependency lists,
+//! edited in place through the spans toml_edit reports (nothing else moves).
+
+use crate::ini::strip_asyncio_options;
+use crate::{
+    apply, is_pytest_asyncio, line_end, line_of, line_start, raise_anyio, requirement_name,
+    Migrated, Note, Options, CONFIG_CODE, DEPENDENCY_CODE,
+};
+use toml_edit::{Array, Document, Item, Table, Value};
+
+type Edits = Vec<(usize, usize, String)>;
+
+/// Migrates the pytest table and every dependency list.
+pub fn migrate(text: &str, opts: &Options) -> Result<Migrated, String> {
+    let doc = Document::parse(text).map_err(|e| format!("not valid TOML: {}", e.message()))?;
+    let mut edits: Edits = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(t) = doc
+        .get("tool")
+        .and_then(|t| t.get("pytest"))
+        .and_then(|t| t.get("ini_options"))
+        .and_then(Item::as_table)
+    {
+        pytest_table(text, t, &mut edits, &mut notes);
+    }
+    let mut arrays: Vec<&Array> = Vec::new();
+    if let Some(project) = doc.get("project") {
+        arrays.extend(project.get("dependencies").and_then(Item::as_array));
+        if let Some(extras) = project
+            .get("optional-dependencies")
+            .and_then(Item::as_table_like)
+        {
+            arrays.extend(extras.iter().filter_map(|(_, v)| v.as_array()));
+        }
+    }
+    if let Some(groups) = doc.get("dependency-groups").and_then(Item::as_table_like) {
+        arrays.extend(groups.iter().filter_map(|(_, v)| v.as_array()));
+    }
+    for a in arrays {
+        dependency_array(text, a, &mut edits, &mut notes, opts);
+    }
+    if let Some(poetry) = doc.get("tool").and_then(|t| t.get("poetry")) {
+        let mut tables: Vec<&Table> = Vec::new();
+        tables.extend(poetry.get("dependencies").and_then(Item::as_table));
+        tables.extend(poetry.get("dev-dependencies").and_then(Item::as_table));
+        if let Some(groups) = poetry.get("group").and_then(Item::as_table) {
+            tables.extend(
+                groups
+                    .iter()
+                    .filter_map(|(_, g)| g.get("dependencies").and_then(Item::as_table)),
+            );
+        }
+        for t in tables {
+            poetry_table(text, t, &mut edits, &mut notes, opts);
+        }
+    }
+    let out = apply(text, edits);
+    Document::parse(out.as_str()).map_err(|e| {
+        format!(
+            "the migrated file would not be valid TOML ({}); left unchanged",
+            e.message()
+        )
+    })?;
+    notes.sort_by_key(|n| n.line);
+    Ok(Migrated { text: out, notes })
+}
+
+/// The whole lines of a `key = value` entry (key span start to value span end).
+fn entry_lines(text: &str, t: &Table, key: &str) -> Option<(usize, usize)> {
+    let (k, v) = t.get_key_value(key)?;
+    let ks = k.span()?;
+    let vs = v.span()?;
+    Some((line_start(text, ks.start), line_end(text, vs.end)))
+}
+
+fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>) {
+    for (key, item) in t.iter() {
+        let Some((start, end)) = entry_lines(text, t, key) else {
+            continue;
+        };
+        let line = line_of(text, start);
+        if key == "asyncio_mode" {
+            let indent: String = text[start..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            let nl = if text[..end].ends_with("\r\n") {
+                "\r\n"
+            } else if text[..end].ends_with('\n') {
+                "\n"
+            } else {
+                ""
+            };
+            edits.push((start, end, format!("{indent}anyio_mode = \"auto\"{nl}")));
+            notes.push(Note {
+                code: CONFIG_CODE,
+                line,
+                message: "`asyncio_mode` becomes `anyio_mode = \"auto\"`".into(),
+                fixed: true,
+            });
+        } else if key.starts_with("asyncio_") {
+            edits.push((start, end, String::new()));
+            notes.push(Note {
+                code: CONFIG_CODE,
+                line,
+                message: format!("`{key}` is a pytest-asyncio setting: removed"),
+                fixed: true,
+            });
+        } else if key == "addopts" {
+            match item.as_value() {
+                Some(v @ Value::String(_)) => {
+                    let Some(span) = v.span() else { continue };
+                    let raw = &text[span.clone()];
+                    let q = if raw.starts_with("\"\"\"") || raw.starts_with("\'\'\'") {
+                        3
+                    } else {
+                        1
+                    };
+                    let inner = &raw[q..raw.len() - q];
+                    let mut changed = false;
+                    let stripped: String = inner
+                        .split_inclusive('\n')
+                        .map(|l| {
+                            let (s, c) = strip_asyncio_options(l);
+                            changed |= c;
+                            s
+                        })
+                        .collect();
+                    if changed {
+                        edits.push((span.start + q, span.end - q, stripped));
+                        notes.push(Note {
+                            code: CONFIG_CODE,
+                            line,
+                            message: "`--asyncio-mode` is a pytest-asyncio option: removed".into(),
+                            fixed: true,
+                        });
+                    }
+                }
+                Some(Value::Array(a)) => {
+                    for v in a.iter() {
+                        if v.as_str().is_some_and(|s| {
+                            s.starts_with("--asyncio-mode") || s == "--asyncio-debug"
+                        }) {
+                            if let Some(span) = v.span() {
+                                edits.push(element_removal(text, span.start, span.end));
+                                notes.push(Note {
+                                    code: CONFIG_CODE,
+                                    line: line_of(text, span.start),
+                                    message: "`--asyncio-mode` is a pytest-asyncio option: removed"
+                                        .into(),
+                                    fixed: true,
+                                });
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The edit removing one array element, with its comma, and its whole line
+/// when it stands alone on it.
+fn element_removal(text: &str, start: usize, end: usize) -> (usize, usize, String) {
+    let ls = line_start(text, start);
+    let le = line_end(text, end);
+    let before = &text[ls..start];
+    let after = text[end..le].trim_end();
+    let after_trimmed = after.trim_start().trim_start_matches(',').trim();
+    if before.trim().is_empty() && (after_trimmed.is_empty() || after_trimmed.starts_with('#')) {
+        return (ls, le, String::new());
+    }
+    // Inline: take the following comma and spaces, or the preceding ones.
+    let rest = &text[end..];
+    let comma = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    if rest[comma..].starts_with(',') {
+        let spaces =
+            rest[comma + 1..].len() - rest[comma + 1..].trim_start_matches([' ', '\t']).len();
+        return (start, end + comma + 1 + spaces, String::new());
+    }
+    let prev = text[..start].trim_end_matches([' ', '\t']);
+    let cut = prev.strip_suffix(',').map_or(start, |p| p.len());
+    (cut, end, String::new())
+}
+
+fn dependency_array(
+    text: &str,
+    a: &Array,
+    edits: &mut Edits,
+    notes: &mut Vec<Note>,
+    opts: &Options,
+) {
+    let has_anyio = a
+        .iter()
+        .any(|v| v.as_str().is_some_and(|s| requirement_name(s) == "anyio"));
+    let mut found = false;
+    for v in a.iter() {
+        let (Some(s), Some(span)) = (v.as_str(), v.span()) else {
+            continue;
+        };
+        if !is_pytest_asyncio(s) {
+            continue;
+        }
+        found = true;
+        let line = line_of(text, span.start);
+        if has_anyio {
+            edits.push(element_removal(text, span.start, span.end));
+            notes.push(Note {
+                code: DEPENDENCY_CODE,
+                line,
+                message: "`pytest-asyncio` is dropped: anyio is already required".into(),
+                fixed: true,
+            });
+        } else {
+            let quote = &text[span.start..span.start + 1];
+            let marker = s.find(';').map(|i| &s[i..]).unwrap_or("");
+            edits.push((
+                span.start,
+                span.end,
+                format!("{quote}anyio>={}{marker}{quote}", opts.anyio_floor),
+            ));
+            notes.push(Note {
+                code: DEPENDENCY_CODE,
+                line,
+                message: format!("`pytest-asyncio` becomes `anyio>={}`", opts.anyio_floor),
+                fixed: true,
+            });
+        }
+    }
+    if found && has_anyio {
+        for v in a.iter() {
+            let (Some(s), Some(span)) = (v.as_str(), v.span()) else {
+                continue;
+            };
+            if requirement_name(s) != "anyio" {
+                continue;
+            }
+            if let Some(raised) = raise_anyio(s.split(';').next().unwrap_or(s), &opts.anyio_floor) {
+                let quote = &text[span.start..span.start + 1];
+                edits.push((span.start, span.end, format!("{quote}{raised}{quote}")));
+                notes.push(Note {
+                    code: DEPENDENCY_CODE,
+                    line: line_of(text, span.start),
+                    message: format!("`{s}` is raised to `{raised}`"),
+                    fixed: true,
+                });
+            }
+        }
+    }
+}
+
+fn poetry_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>, opts: &Options) {
+    let has_anyio = t.contains_key("anyio");
+    for (key, _) in t.iter() {
+        if !is_pytest_asyncio(key) {
+            continue;
+        }
+        let Some((start, end)) = entry_lines(text, t, key) else {
+            continue;
+        };
+        let line = line_of(text, start);
+        if has_anyio {
+            edits.push((start, end, String::new()));
+            notes.push(Note {
+                code: DEPENDENCY_CODE,
+                line,
+                message: "`pytest-asyncio` is dropped: anyio is already required".into(),
+                fixed: true,
+            });
+        } else {
+            let nl = if text[..end].ends_with("\r\n") {
+                "\r\n"
+            } else if text[..end].ends_with('\n') {
+                "\n"
+            } else {
+                ""
+            };
+            edits.push((
+                start,
+                end,
+                format!("anyio = \">={}\"{nl}", opts.anyio_floor),
+            ));
+            notes.push(Note {
+                code: DEPENDENCY_CODE,
+                line,
+                message: format!("`pytest-asyncio` becomes `anyio>={}`", opts.anyio_floor),
+                fixed: true,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> String {
+        migrate(text, &Options::default()).unwrap().text
+    }
+
+    #[test]
+    fn pytest_table_keeps_comments_and_order() {
+        let src = "[tool.pytest.ini_options]\n# Every async test\nasyncio_mode = \"auto\"\nasyncio_default_fixture_loop_scope = \"function\"  # fresh loop\ntestpaths = [\"tests\"]\naddopts = \"-ra --asyncio-mode=auto\"\n";
+        assert_eq!(
+            run(src),
+            "[tool.pytest.ini_options]\n# Every async test\nanyio_mode = \"auto\"\ntestpaths = [\"tests\"]\naddopts = \"-ra\"\n"
+        );
+    }
+
+    #[test]
+    fn dependency_lists() {
+        let src = "[project]\ndependencies = []\n\n[project.optional-dependencies]\ntest = [\n    \"pytest>=8.0\",\n    \"pytest-asyncio>=0.23\",\n]\n\n[dependency-groups]\ndev = [\"pytest\", \"pytest-asyncio\", \"anyio>=3\"]\n";
+        assert_eq!(
+            run(src),
+            "[project]\ndependencies = []\n\n[project.optional-dependencies]\ntest = [\n    \"pytest>=8.0\",\n    \"anyio>=4.16\",\n]\n\n[dependency-groups]\ndev = [\"pytest\", \"anyio>=4.16\"]\n"
+        );
+    }
+
+    #[test]
+    fn poetry_and_malformed() {
+        let src =
+            "[tool.poetry.group.dev.dependencies]\npytest = \"^8\"\npytest-asyncio = \"^0.21\"\n";
+        assert_eq!(
+            run(src),
+            "[tool.poetry.group.dev.dependencies]\npytest = \"^8\"\nanyio = \">=4.16\"\n"
+        );
+        assert!(migrate("[tool\n", &Options::default()).is_err());
+        let plain = "[project]\nname = \"x\"\n";
+        assert_eq!(run(plain), plain);
+    }
+}
