@@ -4,7 +4,7 @@ use crate::history::{to_original, Round};
 use crate::suppress::is_suppressed;
 use crate::{FileError, Outcome, Prefilter, Reported, Status};
 use edit::{apply_edits, Applicability, Diagnostic, Edit, Fix};
-use semantic::SemanticModel;
+use semantic::ImportBinding;
 use std::collections::{BTreeSet, HashSet};
 use syntax::{LineIndex, Position, Style, Tree};
 use transforms::{FileContext, Targets, Transform};
@@ -78,18 +78,12 @@ pub fn migrate_text(
         parsed: true,
         ..Outcome::default()
     };
-    // Imports the original uses, to know which ones the migration empties.
-    let used_before: HashSet<(String, String)> = {
-        let model = SemanticModel::build(&tree, text);
-        let counts = model.reference_counts(&tree, text);
-        model
-            .imports
-            .iter()
-            .zip(counts)
-            .filter(|(i, n)| *n > 0 && i.module_level)
-            .map(|(i, _)| (i.local.clone(), i.qualified.clone()))
-            .collect()
-    };
+    // Imports the original uses (from the first round's model), to know
+    // which ones the migration empties; and the last round's imports and
+    // their reference counts, for the final import edits.
+    let mut used_before: HashSet<(String, String)> = HashSet::new();
+    let mut final_imports: Vec<ImportBinding> = Vec::new();
+    let mut final_counts: Vec<usize> = Vec::new();
 
     let mut current = text.to_string();
     let mut current_tree = tree;
@@ -97,8 +91,19 @@ pub fn migrate_text(
     let mut rounds: Vec<Round> = Vec::new();
     let original_index = LineIndex::new(text);
     let mut converged = false;
-    for _ in 0..opts.max_rounds {
+    for round in 0..opts.max_rounds {
         let cx = FileContext::new(&current, &current_tree, &style).with_targets(opts.targets);
+        if round == 0 {
+            let counts = cx.model.reference_counts(&current_tree, &current);
+            used_before = cx
+                .model
+                .imports
+                .iter()
+                .zip(counts)
+                .filter(|(i, n)| *n > 0 && i.module_level)
+                .map(|(i, _)| (i.local.clone(), i.qualified.clone()))
+                .collect();
+        }
         let mut diags = Vec::new();
         for t in transforms {
             t.check(&cx, &mut diags);
@@ -106,7 +111,8 @@ pub fn migrate_text(
         diags.sort_by_key(|d| (d.range.start, d.range.end));
         let suppressed = suppressions(&cx, &diags);
         let chosen = choose_fixes(&diags, &suppressed, opts);
-        let (next, next_tree, applied, rejected) = apply_checked(&current, &diags, &chosen);
+        let (next, next_tree, applied, rejected) =
+            apply_checked(&current, &current_tree, &diags, &chosen);
         // Positions in this round's text map back to the original.
         let locate = |offset: usize| original_index.position(to_original(&rounds, offset));
         for &i in &rejected {
@@ -127,6 +133,10 @@ pub fn migrate_text(
             }
         }
         if applied.is_empty() {
+            if round > 0 {
+                final_counts = cx.model.reference_counts(&current_tree, &current);
+                final_imports = cx.model.imports.clone();
+            }
             // What is left now is what a person has to look at.
             for (i, d) in diags.iter().enumerate() {
                 let status = if suppressed[i] {
@@ -172,6 +182,7 @@ pub fn migrate_text(
             &current,
             &current_tree,
             &style,
+            (&final_imports, &final_counts),
             &needed,
             &used_before,
             &mut outcome.internal_errors,
@@ -204,6 +215,7 @@ fn choose_fixes(diags: &[Diagnostic], suppressed: &[bool], opts: &Options) -> Ve
 /// that break it (each tried alone) and applies only the others.
 fn apply_checked(
     text: &str,
+    tree: &Tree,
     diags: &[Diagnostic],
     chosen: &[usize],
 ) -> (String, Option<Tree>, Vec<usize>, Vec<usize>) {
@@ -221,9 +233,11 @@ fn apply_checked(
     if chosen.is_empty() {
         return (text.to_string(), None, Vec::new(), Vec::new());
     }
-    let all = apply_edits(text, &edits(chosen));
-    if let Ok(tree) = syntax::parse_clean(&all) {
-        return (all, Some(tree), chosen.to_vec(), Vec::new());
+    let chosen_edits = edits(chosen);
+    let all = apply_edits(text, &chosen_edits);
+    let new_tree = reparse(tree, text, &all, &chosen_edits);
+    if syntax::check(&new_tree, &all).is_ok() {
+        return (all, Some(new_tree), chosen.to_vec(), Vec::new());
     }
     let (good, bad): (Vec<usize>, Vec<usize>) = chosen
         .iter()
@@ -241,6 +255,15 @@ fn apply_checked(
         }
         None => (text.to_string(), None, Vec::new(), bad),
     }
+}
+
+/// The tree of `new`, reparsed incrementally from `old`'s.
+fn reparse(tree: &Tree, old: &str, new: &str, edits: &[Edit]) -> Tree {
+    let spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (e.start, e.end, e.content.as_str()))
+        .collect();
+    syntax::reparse(tree, old, new, &spans)
 }
 
 /// A diagnostic located in the original text.
@@ -290,27 +313,12 @@ fn finish_imports(
     text: &str,
     tree: &Tree,
     style: &Style,
+    (imports, counts): (&[ImportBinding], &[usize]),
     needed: &BTreeSet<String>,
     used_before: &HashSet<(String, String)>,
     errors: &mut Vec<String>,
 ) -> String {
-    let model = SemanticModel::build(tree, text);
-    // Additions first, beside the imports they join (`import anyio` before
-    // `import asyncio`); then removals, so a removed line never takes a
-    // neighbouring blank line with it when something took its place.
-    let additions = semantic::add_imports(tree, text, style, &model, needed);
-    let added = apply_edits(text, &additions);
-    let (out, tree) = match syntax::parse_clean(&added) {
-        Ok(t) => (added, t),
-        Err(_) => {
-            errors.push("adding imports produced code that does not parse; they were not added (this is a bug in anyio-migrate: please report it)".into());
-            (text.to_string(), tree.clone())
-        }
-    };
-    let model = SemanticModel::build(&tree, &out);
-    let counts = model.reference_counts(&tree, &out);
-    let unused: BTreeSet<usize> = model
-        .imports
+    let unused: BTreeSet<usize> = imports
         .iter()
         .enumerate()
         .filter(|(i, imp)| {
@@ -323,18 +331,37 @@ fn finish_imports(
         })
         .map(|(i, _)| i)
         .collect();
-    let removals = semantic::remove_unused(&tree, &out, &model, &unused);
-    let removed = apply_edits(&out, &removals);
-    if !removals.is_empty() && syntax::parse_clean(&removed).is_err() {
-        errors.push("removing an unused import produced code that does not parse; the import was kept (this is a bug in anyio-migrate: please report it)".into());
-        return out;
+    let additions = semantic::add_imports(tree, text, style, imports, needed);
+    let mut removals = semantic::remove_unused(tree, text, imports, &unused);
+    // An `import anyio` that takes the place of a removed `import asyncio`
+    // keeps the blank line the removal would otherwise take with it.
+    for r in removals.iter_mut() {
+        if additions.iter().any(|a| a.start == r.start) {
+            r.end = r.end.min(
+                text[r.start..]
+                    .find('\n')
+                    .map_or(text.len(), |i| r.start + i + 1),
+            );
+        }
+    }
+    let mut edits = additions.clone();
+    edits.extend(removals.iter().cloned());
+    let out = apply_edits(text, &edits);
+    if syntax::check(&reparse(tree, text, &out, &edits), &out).is_err() {
+        let added = apply_edits(text, &additions);
+        if syntax::check(&reparse(tree, text, &added, &additions), &added).is_ok() {
+            errors.push("removing an unused import produced code that does not parse; the import was kept (this is a bug in anyio-migrate: please report it)".into());
+            return added;
+        }
+        errors.push("adding imports produced code that does not parse; imports were not changed (this is a bug in anyio-migrate: please report it)".into());
+        return text.to_string();
     }
     // Removing the first lines must not leave the file starting with blank lines.
     if !text.starts_with(['\n', '\r']) {
-        let trimmed = removed.trim_start_matches(['\n', '\r']);
-        if trimmed.len() != removed.len() {
+        let trimmed = out.trim_start_matches(['\n', '\r']);
+        if trimmed.len() != out.len() {
             return trimmed.to_string();
         }
     }
-    removed
+    out
 }

@@ -1,6 +1,6 @@
 //! Adding the imports new code needs and removing the ones it no longer uses.
 
-use crate::{ImportBinding, SemanticModel};
+use crate::ImportBinding;
 use edit::Edit;
 use std::collections::BTreeSet;
 use syntax::{named_children, text, Node, Style, Tree};
@@ -13,14 +13,13 @@ pub fn add_imports(
     tree: &Tree,
     src: &str,
     style: &Style,
-    model: &SemanticModel,
+    imports: &[ImportBinding],
     modules: &BTreeSet<String>,
 ) -> Vec<Edit> {
     let missing: Vec<&String> = modules
         .iter()
         .filter(|m| {
-            !model
-                .imports
+            !imports
                 .iter()
                 .any(|i| i.module_level && i.local == **m && i.qualified == **m)
         })
@@ -136,17 +135,17 @@ fn after_leading_comments(src: &str) -> usize {
 }
 
 /// Edits that remove the import bindings `remove` selects (by index into
-/// `model.imports`): an item from its statement, or the whole statement
+/// `imports`): an item from its statement, or the whole statement
 /// (with its line) when every item goes.
 pub fn remove_unused(
     tree: &Tree,
     src: &str,
-    model: &SemanticModel,
+    imports: &[ImportBinding],
     remove: &BTreeSet<usize>,
 ) -> Vec<Edit> {
     let mut edits = Vec::new();
     let mut by_statement: Vec<(std::ops::Range<usize>, Vec<usize>)> = Vec::new();
-    for (i, imp) in model.imports.iter().enumerate() {
+    for (i, imp) in imports.iter().enumerate() {
         match by_statement.iter_mut().find(|(r, _)| *r == imp.statement) {
             Some((_, v)) => v.push(i),
             None => by_statement.push((imp.statement.clone(), vec![i])),
@@ -156,7 +155,7 @@ pub fn remove_unused(
         let gone: Vec<&ImportBinding> = items
             .iter()
             .filter(|i| remove.contains(i))
-            .map(|i| &model.imports[*i])
+            .map(|i| &imports[*i])
             .collect();
         if gone.is_empty() {
             continue;
@@ -171,10 +170,8 @@ pub fn remove_unused(
             edits.push(delete_statement(stmt, src));
         } else {
             let keep: Vec<bool> = items.iter().map(|i| !remove.contains(i)).collect();
-            let spans: Vec<std::ops::Range<usize>> = items
-                .iter()
-                .map(|i| model.imports[*i].item.clone())
-                .collect();
+            let spans: Vec<std::ops::Range<usize>> =
+                items.iter().map(|i| imports[*i].item.clone()).collect();
             edits.extend(delete_items(&spans, &keep));
         }
     }
@@ -243,6 +240,7 @@ fn delete_items(spans: &[std::ops::Range<usize>], keep: &[bool]) -> Vec<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SemanticModel;
 
     fn add(src: &str, modules: &[&str]) -> String {
         let tree = syntax::parse(src);
@@ -250,7 +248,7 @@ mod tests {
         let mods = modules.iter().map(|s| s.to_string()).collect();
         edit::apply_edits(
             src,
-            &add_imports(&tree, src, &Style::detect(src), &model, &mods),
+            &add_imports(&tree, src, &Style::detect(src), &model.imports, &mods),
         )
     }
 
@@ -305,7 +303,7 @@ mod tests {
             .filter(|(_, i)| locals.contains(&i.local.as_str()))
             .map(|(k, _)| k)
             .collect();
-        edit::apply_edits(src, &remove_unused(&tree, src, &model, &set))
+        edit::apply_edits(src, &remove_unused(&tree, src, &model.imports, &set))
     }
 
     #[test]

@@ -118,3 +118,76 @@ mod tests {
         assert!(parse_clean("x = (1,\n").is_err());
     }
 }
+
+/// Parses `new_text`, reusing `old_tree` (the tree of `old_text`): `edits`
+/// are the `(start, end, replacement)` byte edits, in `old_text`
+/// coordinates and not overlapping, that turned `old_text` into `new_text`.
+/// Unchanged regions are not parsed again, so a few small edits in a large
+/// file cost little.
+pub fn reparse(
+    old_tree: &Tree,
+    old_text: &str,
+    new_text: &str,
+    edits: &[(usize, usize, &str)],
+) -> Tree {
+    let mut tree = old_tree.clone();
+    let index = LineIndex::new(old_text);
+    let point = |offset: usize| {
+        let line_start = index.line_start(offset);
+        Point::new(index.position(offset).line - 1, offset - line_start)
+    };
+    let mut sorted: Vec<&(usize, usize, &str)> = edits.iter().collect();
+    sorted.sort_by_key(|e| std::cmp::Reverse(e.0));
+    // From the last edit to the first: earlier offsets stay valid.
+    for &&(start, end, content) in &sorted {
+        let start_position = point(start);
+        let new_end_position = match content.rfind('\n') {
+            Some(i) => Point::new(
+                start_position.row + content.matches('\n').count(),
+                content.len() - i - 1,
+            ),
+            None => Point::new(start_position.row, start_position.column + content.len()),
+        };
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: start,
+            old_end_byte: end,
+            new_end_byte: start + content.len(),
+            start_position,
+            old_end_position: point(end),
+            new_end_position,
+        });
+    }
+    PARSER.with(|p| {
+        p.borrow_mut()
+            .parse(new_text, Some(&tree))
+            .expect("tree-sitter returns a tree when no timeout or cancellation is set")
+    })
+}
+
+#[cfg(test)]
+mod reparse_tests {
+    use super::*;
+
+    #[test]
+    fn incremental_equals_fresh() {
+        let old = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n    x = 2\n";
+        let a = old.find("asyncio.sleep").unwrap();
+        let two = old.find('2').unwrap();
+        let edits = [
+            (0, 14, "import anyio"),
+            (a, a + 7, "anyio"),
+            (two, two + 1, "(\n3)"),
+        ];
+        let mut new = old.to_string();
+        for &(s, e, c) in edits.iter().rev() {
+            new.replace_range(s..e, c);
+        }
+        let tree = parse(old);
+        let incremental = reparse(&tree, old, &new, &edits);
+        assert_eq!(
+            incremental.root_node().to_sexp(),
+            parse(&new).root_node().to_sexp()
+        );
+        assert!(!incremental.root_node().has_error());
+    }
+}
