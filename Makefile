@@ -10,7 +10,7 @@ PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: test lint unit e2e e2e-programs e2e-demo build venv docs clean
+.PHONY: test lint unit e2e e2e-programs e2e-demo e2e-pytest build venv docs bench clean
 
 test: lint unit e2e
 
@@ -31,10 +31,13 @@ $(VENV)/.installed: testdata/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements.txt
 	touch $@
 
-e2e: e2e-programs e2e-demo
+e2e: e2e-programs e2e-pytest e2e-demo
 
 e2e-programs: venv build
 	$(PY) testdata/e2e/run_programs.py --tool $(BIN) --python $(PY)
+
+e2e-pytest: venv build
+	$(PY) testdata/e2e/run_pytest_projects.py --tool $(BIN) --python $(PY)
 
 e2e-demo: venv build
 	$(PY) testdata/e2e/run_demo.py --tool $(BIN) --python $(PY)

@@ -89,13 +89,27 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         Prefilter::new(&transforms)
     };
     let (files, walk_errors) = walk::collect(&args.paths, &args.exclude)?;
+    let (pytest_roots, anyio_auto) = pytest_roots(&files);
+    let mut options = options;
+    options.targets.pytest_auto_mode = !pytest_roots.is_empty() || anyio_auto;
     let job = run::Job {
         transforms,
         prefilter,
         options,
         mode,
+        pytest_roots: pytest_roots.clone(),
     };
-    let results: Vec<run::FileResult> = files.par_iter().map(|p| job.process(p)).collect();
+    let mut results: Vec<run::FileResult> = files.par_iter().map(|p| job.process(p)).collect();
+    // A pytest root without a conftest.py gets one (only when AM605 is enabled).
+    if job.transforms.iter().any(|t| t.info().code == "AM605") {
+        for root in &pytest_roots {
+            let conftest = root.join("conftest.py");
+            if !files.contains(&conftest) && !conftest.exists() {
+                results.push(job.new_conftest(&conftest));
+            }
+        }
+        results.sort_by(|a, b| a.path.cmp(&b.path));
+    }
 
     let color = match args.color {
         Color::Always => true,
@@ -141,6 +155,30 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         writeln!(stderr, "{}", totals.summary(mode))?;
     }
     Ok(exit_code(&totals, mode))
+}
+
+/// The folders of pytest configurations that use pytest-asyncio (they
+/// become anyio auto-mode configurations, and their `conftest.py` gets the
+/// `anyio_backend` fixture), and whether a configuration is in anyio's auto
+/// mode already.
+fn pytest_roots(files: &[std::path::PathBuf]) -> (Vec<std::path::PathBuf>, bool) {
+    let mut roots = Vec::new();
+    let mut anyio_auto = false;
+    for p in files {
+        let Some(kind) = pytestcfg::kind_of(p) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        if pytestcfg::configures_pytest_asyncio(kind, &text) {
+            roots.push(p.parent().map(|d| d.to_path_buf()).unwrap_or_default());
+        }
+        anyio_auto |= pytestcfg::configures_anyio_auto_mode(kind, &text);
+    }
+    roots.sort();
+    roots.dedup();
+    (roots, anyio_auto)
 }
 
 /// 2 for any error; 1 when `--diff` / `--check` find pending changes (or

@@ -2,10 +2,12 @@
 
 use crate::cli::Mode;
 use crate::write::replace_file;
-use engine::{migrate_bytes, Options, Prefilter, Reported};
+use edit::Applicability;
+use engine::{migrate_bytes, Options, Prefilter, Reported, Status};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use syntax::Position;
 use transforms::Transform;
 
 /// What a run shares between files.
@@ -14,6 +16,9 @@ pub struct Job<'a> {
     pub prefilter: Prefilter,
     pub options: Options,
     pub mode: Mode,
+    /// Folders whose pytest configuration used pytest-asyncio: their
+    /// `conftest.py` gets the `anyio_backend` fixture.
+    pub pytest_roots: Vec<PathBuf>,
 }
 
 /// What happened to one file; texts are not kept, only the diff when asked for.
@@ -72,8 +77,24 @@ impl Job<'_> {
                 return result;
             }
         };
-        let outcome = match migrate_bytes(&bytes, &self.transforms, &self.prefilter, &self.options)
-        {
+        if let Some(kind) = pytestcfg::kind_of(path) {
+            return self.config_file(path, kind, bytes, result);
+        }
+        let root_conftest = path.file_name().is_some_and(|n| n == "conftest.py")
+            && self
+                .pytest_roots
+                .iter()
+                .any(|r| path.parent() == Some(r.as_path()));
+        let mut options = self.options.clone();
+        options.targets.root_conftest = root_conftest;
+        // A root conftest gets its fixture whatever words it contains.
+        let everything = Prefilter::disabled();
+        let prefilter = if root_conftest {
+            &everything
+        } else {
+            &self.prefilter
+        };
+        let outcome = match migrate_bytes(&bytes, &self.transforms, prefilter, &options) {
             Ok(o) => o,
             Err(e) => {
                 result.error = Some(e.to_string());
@@ -101,6 +122,102 @@ impl Job<'_> {
             }
         }
         result.diagnostics = outcome.diagnostics;
+        result
+    }
+
+    /// A pytest configuration or dependency file.
+    fn config_file(
+        &self,
+        path: &Path,
+        kind: pytestcfg::Kind,
+        bytes: Vec<u8>,
+        mut result: FileResult,
+    ) -> FileResult {
+        let Ok(text) = String::from_utf8(bytes.clone()) else {
+            result.error = Some("not valid UTF-8; skipped".into());
+            return result;
+        };
+        let (anyio_major, anyio_minor) = self.options.targets.anyio;
+        let opts = pytestcfg::Options {
+            anyio_floor: format!("{anyio_major}.{anyio_minor}"),
+        };
+        let migrated = match pytestcfg::migrate(kind, &text, &opts) {
+            Ok(m) => m,
+            Err(e) => {
+                result.error = Some(format!("{e}; left unchanged"));
+                return result;
+            }
+        };
+        result.parsed = true;
+        result.changed = migrated.text != text;
+        for n in &migrated.notes {
+            *result.fixed.entry(n.code).or_default() += usize::from(n.fixed);
+            let at = Position {
+                line: n.line,
+                column: 1,
+            };
+            result.diagnostics.push(Reported {
+                code: n.code,
+                message: n.message.clone(),
+                hint: None,
+                start: at,
+                end: at,
+                status: if n.fixed {
+                    Status::Fixed
+                } else {
+                    Status::Manual
+                },
+                applicability: n.fixed.then_some(Applicability::Safe),
+            });
+        }
+        if result.changed {
+            match self.mode {
+                Mode::Diff => {
+                    result.diff = Some(edit::unified_diff(&text, &migrated.text, &display(path)))
+                }
+                Mode::Write => match replace_file(path, &bytes, migrated.text.as_bytes()) {
+                    Ok(()) => result.written = true,
+                    Err(e) => result.error = Some(format!("{e:#}")),
+                },
+                Mode::Report | Mode::Check => {}
+            }
+        }
+        result
+    }
+
+    /// The root `conftest.py` a pytest root lacks, created with the
+    /// `anyio_backend` fixture.
+    pub fn new_conftest(&self, path: &Path) -> FileResult {
+        let text = transforms::new_conftest();
+        let at = Position { line: 1, column: 1 };
+        let mut result = FileResult {
+            path: path.to_path_buf(),
+            changed: true,
+            parsed: true,
+            ..FileResult::default()
+        };
+        result.fixed.insert("AM605", 1);
+        result.diagnostics.push(Reported {
+            code: "AM605",
+            message: "a root `conftest.py` is created with an `anyio_backend` fixture that keeps the suite on asyncio".into(),
+            hint: None,
+            start: at,
+            end: at,
+            status: Status::Fixed,
+            applicability: Some(Applicability::Safe),
+        });
+        match self.mode {
+            Mode::Diff => {
+                let diff = edit::unified_diff("", &text, &display(path));
+                result.diff =
+                    Some(diff.replacen(&format!("--- a/{}", display(path)), "--- /dev/null", 1));
+            }
+            Mode::Write => match crate::write::create_file(path, text.as_bytes()) {
+                Ok(()) => result.written = true,
+                Err(e) => result.error = Some(format!("{e:#}")),
+            },
+            Mode::Report | Mode::Check => {}
+        }
         result
     }
 }

@@ -12,7 +12,14 @@ fn is_python(path: &Path) -> bool {
     )
 }
 
-/// Every Python file under `paths`, sorted and deduplicated. Directories are
+/// Whether a path is one the tool migrates: Python, or a pytest
+/// configuration or dependency file (`pyproject.toml`, `pytest.ini`,
+/// `setup.cfg`, `tox.ini`, `requirements*.txt`).
+fn is_migrated(path: &Path) -> bool {
+    is_python(path) || pytestcfg::kind_of(path).is_some()
+}
+
+/// Every Python and pytest configuration file under `paths`, sorted and deduplicated. Directories are
 /// walked with `.gitignore` respected; a file named explicitly is always
 /// included. Problems (an unreadable directory) are returned beside the files.
 pub fn collect(paths: &[PathBuf], exclude: &[String]) -> Result<(Vec<PathBuf>, Vec<String>)> {
@@ -40,7 +47,7 @@ pub fn collect(paths: &[PathBuf], exclude: &[String]) -> Result<(Vec<PathBuf>, V
             .build();
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) && is_python(e.path()) => {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) && is_migrated(e.path()) => {
                     files.push(e.into_path());
                 }
                 Ok(_) => {}

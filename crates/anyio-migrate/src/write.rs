@@ -38,6 +38,38 @@ pub fn replace_file(path: &Path, expected: &[u8], new: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Creates `path` with `content` atomically; refuses if it exists.
+pub fn create_file(path: &Path, content: &[u8]) -> Result<()> {
+    if path.exists() {
+        bail!("exists already; not created");
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".anyio-migrate-")
+        .tempfile_in(dir)
+        .context("cannot create a temporary file beside it")?;
+    tmp.write_all(content)
+        .context("cannot write the temporary file")?;
+    tmp.as_file()
+        .sync_all()
+        .context("cannot flush the temporary file")?;
+    // Default permissions for a new file, not the temporary file's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .context("cannot set permissions")?;
+    }
+    tmp.persist_noclobber(path)
+        .map_err(|e| e.error)
+        .context("cannot rename the temporary file into place")?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

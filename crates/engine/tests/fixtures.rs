@@ -44,14 +44,21 @@ fn all_inputs() -> Vec<PathBuf> {
 }
 
 /// `# flags: --unsafe` in a fixture's first lines turns on unsafe fixes.
+/// `# flags: --unsafe`, `# pytest: auto-mode` and `# pytest: root-conftest`
+/// in a fixture's first lines set the options a real run would derive.
 fn options_for(text: &str) -> Options {
-    Options {
-        unsafe_fixes: text
-            .lines()
-            .take(5)
-            .any(|l| l.starts_with("# flags:") && l.contains("--unsafe")),
+    let head: Vec<&str> = text.lines().take(5).collect();
+    let has = |prefix: &str, word: &str| {
+        head.iter()
+            .any(|l| l.starts_with(prefix) && l.contains(word))
+    };
+    let mut opts = Options {
+        unsafe_fixes: has("# flags:", "--unsafe"),
         ..Options::default()
-    }
+    };
+    opts.targets.pytest_auto_mode = has("# pytest:", "auto-mode");
+    opts.targets.root_conftest = has("# pytest:", "root-conftest");
+    opts
 }
 
 fn run(text: &str) -> Outcome {

@@ -108,8 +108,12 @@ pub fn migrate(
                 });
             } else if e.key == "addopts" {
                 for i in e.first..=e.last {
-                    let (stripped, changed) = strip_asyncio_options(lines[i]);
+                    let (mut stripped, changed) = strip_asyncio_options(lines[i]);
                     if changed {
+                        // A continuation line left empty goes entirely.
+                        if i > e.first && stripped.trim().is_empty() {
+                            stripped = String::new();
+                        }
                         notes.push(Note { code: CONFIG_CODE, line: i + 1, message: "`--asyncio-mode` is a pytest-asyncio option: removed (`anyio_mode` replaces it)".into(), fixed: true });
                         replace[i] = Some(stripped);
                     }

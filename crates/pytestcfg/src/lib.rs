@@ -84,18 +84,23 @@ pub fn migrate(kind: Kind, text: &str, opts: &Options) -> Result<Migrated, Strin
     }
 }
 
-/// Whether the file configures pytest for pytest-asyncio's or anyio's auto
-/// mode (after migration the test suite runs under `anyio_mode = auto`).
-pub fn configures_auto_mode(kind: Kind, text: &str) -> bool {
-    match kind {
-        Kind::Requirements => false,
-        _ => text.lines().any(|l| {
+/// Whether the file configures pytest-asyncio (`asyncio_mode`,
+/// `--asyncio-mode`): after migration it runs anyio's plugin in auto mode.
+pub fn configures_pytest_asyncio(kind: Kind, text: &str) -> bool {
+    kind != Kind::Requirements
+        && text.lines().any(|l| {
             let t = l.trim_start();
-            t.starts_with("asyncio_mode")
-                || t.starts_with("anyio_mode")
-                || t.contains("--asyncio-mode")
-        }),
-    }
+            t.starts_with("asyncio_mode") || t.contains("--asyncio-mode")
+        })
+}
+
+/// Whether the file sets anyio's auto mode already.
+pub fn configures_anyio_auto_mode(kind: Kind, text: &str) -> bool {
+    kind != Kind::Requirements
+        && text.lines().any(|l| {
+            let t = l.trim_start();
+            t.starts_with("anyio_mode") && t.contains("auto")
+        })
 }
 
 /// `pytest-asyncio` (any spelling) at the start of a requirement string.

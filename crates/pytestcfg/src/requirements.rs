@@ -38,12 +38,14 @@ pub fn migrate(text: &str, opts: &Options) -> Migrated {
         .position(|l| requirement_name(&req(l)) == "anyio" && !l.trim_start().starts_with('#'));
     let mut out = String::with_capacity(text.len());
     let mut notes = Vec::new();
+    let mut replaced = false;
     for (i, line) in lines.iter().enumerate() {
         let body = line.trim_end_matches(['\n', '\r']);
         let (s, e) = requirement_span(body);
         let r = &body[s..e];
         if !body.trim_start().starts_with('#') && is_pytest_asyncio(r) {
-            if anyio_line.is_some() {
+            // The first one becomes anyio (unless anyio is listed); any other goes.
+            if anyio_line.is_some() || replaced {
                 notes.push(Note {
                     code: DEPENDENCY_CODE,
                     line: i + 1,
@@ -64,6 +66,7 @@ pub fn migrate(text: &str, opts: &Options) -> Migrated {
                 opts.anyio_floor,
                 &line[e..]
             ));
+            replaced = true;
             continue;
         }
         if Some(i) == anyio_line {

@@ -13,6 +13,7 @@ pub use context::{parse_version, FileContext, Targets};
 pub use declarative::{load_declarative, Declarative};
 pub use info::{Docs, Example, TransformInfo};
 pub use registry::{Registry, Selection};
+pub use rules::new_conftest;
 
 use edit::Diagnostic;
 

@@ -1,8 +1,13 @@
 //! Transforms written in Rust: those that need more than one pattern in view.
 
+mod anyio_backend;
+mod event_loop;
 mod gather_each;
 mod gather_results;
 mod gather_unused;
+mod pytest_fixture;
+mod pytest_mark;
+mod pytest_support;
 mod star_import;
 mod start_soon_callable;
 mod task_group;
@@ -10,6 +15,8 @@ mod task_support;
 mod unused_loop;
 
 use crate::Transform;
+
+pub use anyio_backend::new_conftest;
 
 /// Every Rust transform.
 pub fn all() -> Vec<Box<dyn Transform>> {
@@ -19,6 +26,10 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(gather_each::GatherEach::new()),
         Box::new(task_group::TaskGroup::new()),
         Box::new(start_soon_callable::StartSoonCallable::new()),
+        Box::new(pytest_mark::PytestMark::new()),
+        Box::new(pytest_fixture::PytestFixture::new()),
+        Box::new(anyio_backend::AnyioBackend::new()),
+        Box::new(event_loop::EventLoopFixture::new()),
         Box::new(star_import::StarImport::new()),
         Box::new(unused_loop::UnusedLoop::new()),
     ]

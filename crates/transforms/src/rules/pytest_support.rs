@@ -1,0 +1,65 @@
+//! What the pytest rewrites share: removing an element from a list or an
+//! argument list, and deleting whole lines.
+
+use crate::FileContext;
+use edit::Edit;
+use syntax::Node;
+
+/// The elements of a list, tuple or argument list, without comments.
+pub fn elements(container: Node) -> Vec<Node> {
+    syntax::named_children(container)
+        .into_iter()
+        .filter(|c| c.kind() != "comment")
+        .collect()
+}
+
+/// Removes `items[k]` with the separator that joins it to a neighbour.
+pub fn remove_element(items: &[Node], k: usize) -> Edit {
+    if k + 1 < items.len() {
+        Edit::delete(items[k].start_byte()..items[k + 1].start_byte())
+    } else if k > 0 {
+        Edit::delete(items[k - 1].end_byte()..items[k].end_byte())
+    } else {
+        Edit::delete(items[k].byte_range())
+    }
+}
+
+/// Deletes the lines `node` stands on (it must own them: see `FileContext::owns_its_lines`).
+/// Blank lines around the deleted ones are trimmed so that no more than two
+/// remain in a row.
+pub fn delete_lines(cx: &FileContext, node: Node) -> Edit {
+    let start = cx.src[..node.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+    let mut end = cx.src[node.end_byte()..]
+        .find('\n')
+        .map_or(cx.src.len(), |i| node.end_byte() + i + 1);
+    let blank_before = cx.src[..start]
+        .split_inclusive('\n')
+        .rev()
+        .take_while(|l| l.trim().is_empty())
+        .count();
+    let mut blank_after = 0;
+    for line in cx.src[end..].split_inclusive('\n') {
+        if !line.trim().is_empty() || !line.ends_with('\n') {
+            break;
+        }
+        if blank_before + blank_after >= 2 {
+            end += line.len();
+        } else {
+            blank_after += 1;
+        }
+    }
+    Edit::delete(start..end)
+}
+
+/// Whether a decorator's expression (or the function of its call) resolves to one of `names`.
+pub fn decorator_target<'t>(decorator: Node<'t>, cx: &FileContext) -> Option<(String, Node<'t>)> {
+    let expr = syntax::named_children(decorator)
+        .into_iter()
+        .find(|c| c.kind() != "comment")?;
+    let func = if expr.kind() == "call" {
+        expr.child_by_field_name("function")?
+    } else {
+        expr
+    };
+    Some((cx.qualified(func)?, func))
+}
