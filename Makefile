@@ -4,6 +4,7 @@
 #   make e2e     only the end-to-end programs and the demo (needs the venv)
 #   make venv    the pinned Python environment for end-to-end tests
 #   make docs    regenerate docs/transforms.md from the transform definitions
+#   make bench   timings on a pinned real corpus (docs/performance.md)
 
 VENV    := .venv
 PY      := $(CURDIR)/$(VENV)/bin/python
@@ -41,6 +42,20 @@ e2e-pytest: venv build
 
 e2e-demo: venv build
 	$(PY) testdata/e2e/run_demo.py --tool $(BIN) --python $(PY)
+
+# Benchmark (not part of `make test`): downloads the pinned corpus once into
+# .bench-cache/, installs ruff into .bench-venv/ to compare against.
+BENCH_VENV := .bench-venv
+
+$(BENCH_VENV)/.installed:
+	$(PYTHON3) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check ruff==0.17.6
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	cargo build --release -p anyio-migrate -p bench
+	$(PYTHON3) bench/run_bench.py --tool $(BIN) --baseline $(CURDIR)/target/release/parse-baseline \
+		--ruff $(CURDIR)/$(BENCH_VENV)/bin/ruff --json target/bench.json
 
 docs:
 	UPDATE_DOCS=1 cargo test -p anyio-migrate --bin anyio-migrate docs_reference_is_fresh

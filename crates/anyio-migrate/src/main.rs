@@ -99,16 +99,17 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         mode,
         pytest_roots: pytest_roots.clone(),
     };
-    let mut results: Vec<run::FileResult> = files.par_iter().map(|p| job.process(p)).collect();
-    // A pytest root without a conftest.py gets one (only when AM605 is enabled).
+    // The work, in output order: every file, and the root conftest.py files
+    // to create (only when AM605 is enabled).
+    let mut work: Vec<(std::path::PathBuf, bool)> = files.iter().map(|p| (p.clone(), false)).collect();
     if job.transforms.iter().any(|t| t.info().code == "AM605") {
         for root in &pytest_roots {
             let conftest = root.join("conftest.py");
             if !files.contains(&conftest) && !conftest.exists() {
-                results.push(job.new_conftest(&conftest));
+                work.push((conftest, true));
             }
         }
-        results.sort_by(|a, b| a.path.cmp(&b.path));
+        work.sort();
     }
 
     let color = match args.color {
@@ -123,38 +124,48 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         writeln!(stderr, "anyio-migrate: error: {e}")?;
         totals.errors += 1;
     }
-    for r in &results {
-        totals.add(r);
-        let path = run::display(&r.path);
-        if let Some(e) = &r.error {
-            writeln!(stderr, "{path}: {e}")?;
-        }
-        for e in &r.internal_errors {
-            writeln!(stderr, "{path}: internal error: {e}")?;
-        }
-        if let Some(d) = &r.diff {
-            let text = if color {
-                output::colorize(d)
-            } else {
-                d.clone()
-            };
-            stdout.write_all(text.as_bytes())?;
-        }
-        if args.quiet {
-            continue;
-        }
-        match mode {
-            Mode::Report => stdout.write_all(output::diagnostics(r, mode, false).as_bytes())?,
-            _ => stderr.write_all(output::diagnostics(r, mode, true).as_bytes())?,
-        }
-        if mode == Mode::Check && r.changed && r.error.is_none() {
-            writeln!(stderr, "{path}: would change")?;
+    // Chunks keep the output in path order while holding only one chunk's
+    // results (diffs, diagnostics) in memory, whatever the number of files.
+    for chunk in work.chunks(256) {
+        let results: Vec<run::FileResult> = chunk
+            .par_iter()
+            .map(|(p, create)| if *create { job.new_conftest(p) } else { job.process(p) })
+            .collect();
+        for r in &results {
+            totals.add(r);
+            emit(r, mode, color, args.quiet, &mut stdout, &mut stderr)?;
         }
     }
     if !args.quiet {
         writeln!(stderr, "{}", totals.summary(mode))?;
     }
     Ok(exit_code(&totals, mode))
+}
+
+/// Prints one file's result: errors, its diff, and its diagnostics.
+fn emit(r: &run::FileResult, mode: Mode, color: bool, quiet: bool, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<()> {
+    let path = run::display(&r.path);
+    if let Some(e) = &r.error {
+        writeln!(stderr, "{path}: {e}")?;
+    }
+    for e in &r.internal_errors {
+        writeln!(stderr, "{path}: internal error: {e}")?;
+    }
+    if let Some(d) = &r.diff {
+        let text = if color { output::colorize(d) } else { d.clone() };
+        stdout.write_all(text.as_bytes())?;
+    }
+    if quiet {
+        return Ok(());
+    }
+    match mode {
+        Mode::Report => stdout.write_all(output::diagnostics(r, mode, false).as_bytes())?,
+        _ => stderr.write_all(output::diagnostics(r, mode, true).as_bytes())?,
+    }
+    if mode == Mode::Check && r.changed && r.error.is_none() {
+        writeln!(stderr, "{path}: would change")?;
+    }
+    Ok(())
 }
 
 /// The folders of pytest configurations that use pytest-asyncio (they
