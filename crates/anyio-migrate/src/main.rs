@@ -101,7 +101,8 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     };
     // The work, in output order: every file, and the root conftest.py files
     // to create (only when AM605 is enabled).
-    let mut work: Vec<(std::path::PathBuf, bool)> = files.iter().map(|p| (p.clone(), false)).collect();
+    let mut work: Vec<(std::path::PathBuf, bool)> =
+        files.iter().map(|p| (p.clone(), false)).collect();
     if job.transforms.iter().any(|t| t.info().code == "AM605") {
         for root in &pytest_roots {
             let conftest = root.join("conftest.py");
@@ -129,7 +130,13 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     for chunk in work.chunks(256) {
         let results: Vec<run::FileResult> = chunk
             .par_iter()
-            .map(|(p, create)| if *create { job.new_conftest(p) } else { job.process(p) })
+            .map(|(p, create)| {
+                if *create {
+                    job.new_conftest(p)
+                } else {
+                    job.process(p)
+                }
+            })
             .collect();
         for r in &results {
             totals.add(r);
@@ -143,7 +150,14 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
 }
 
 /// Prints one file's result: errors, its diff, and its diagnostics.
-fn emit(r: &run::FileResult, mode: Mode, color: bool, quiet: bool, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<()> {
+fn emit(
+    r: &run::FileResult,
+    mode: Mode,
+    color: bool,
+    quiet: bool,
+    stdout: &mut impl Write,
+    stderr: &mut impl Write,
+) -> Result<()> {
     let path = run::display(&r.path);
     if let Some(e) = &r.error {
         writeln!(stderr, "{path}: {e}")?;
@@ -152,7 +166,11 @@ fn emit(r: &run::FileResult, mode: Mode, color: bool, quiet: bool, stdout: &mut 
         writeln!(stderr, "{path}: internal error: {e}")?;
     }
     if let Some(d) = &r.diff {
-        let text = if color { output::colorize(d) } else { d.clone() };
+        let text = if color {
+            output::colorize(d)
+        } else {
+            d.clone()
+        };
         stdout.write_all(text.as_bytes())?;
     }
     if quiet {

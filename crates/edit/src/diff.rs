@@ -15,7 +15,10 @@ pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
     let mut unified = diff.unified_diff();
     unified
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(
+            &format!("a/{}", path.trim_start_matches('/')),
+            &format!("b/{}", path.trim_start_matches('/')),
+        )
         .missing_newline_hint(true);
     out.push_str(&unified.to_string());
     out

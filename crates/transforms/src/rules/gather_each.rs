@@ -2,7 +2,7 @@
 //! seed's `fetch_all` shape: pre-allocated results filled by a helper that
 //! each task runs.
 
-use super::task_support::{arguments, inside_try};
+use super::task_support::{arguments, inside_try, returns_exceptions};
 use super::task_support::{
     block, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
@@ -52,7 +52,7 @@ impl Transform for GatherEach {
         // One rewrite per function a round: the next one then sees the names
         // this one introduced and picks fresh ones.
         let mut rewritten: Vec<usize> = Vec::new();
-        for &call in cx.nodes_of_kind("call") {
+        for call in cx.nodes_ending_in("call", "gather") {
             let Some(func) = call.child_by_field_name("function") else {
                 continue;
             };
@@ -150,7 +150,20 @@ impl Transform for GatherEach {
             lines.push((0, format!("{results} = [None] * len({items})")));
             lines.push((0, String::new()));
             lines.push((0, format!("async def {helper}({i}, {var}):")));
-            lines.push((1, format!("{results}[{i}] = await {}", cx.text(each.call))));
+            // `return_exceptions=True`: an exception takes the result's place.
+            let swallow = returns_exceptions(call, cx) == Some(true);
+            if swallow {
+                let exc = cx.fresh_name(
+                    "exc",
+                    &[helper.clone(), i.clone(), tg.clone(), items.clone()],
+                );
+                lines.push((1, "try:".into()));
+                lines.push((2, format!("{results}[{i}] = await {}", cx.text(each.call))));
+                lines.push((1, format!("except Exception as {exc}:")));
+                lines.push((2, format!("{results}[{i}] = {exc}")));
+            } else {
+                lines.push((1, format!("{results}[{i}] = await {}", cx.text(each.call))));
+            }
             lines.push((0, String::new()));
             lines.push((0, format!("async with anyio.create_task_group() as {tg}:")));
             // A fresh loop variable: the comprehension's own did not leak into the function.
@@ -162,10 +175,19 @@ impl Transform for GatherEach {
             lines.push((2, format!("{tg}.start_soon({helper}, {i}, {item})")));
             let indent = cx.indent_at(stmt.start_byte());
             let new_text = block(&lines, indent, cx);
-            let applicability = if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
-                Applicability::Unsafe
+            let applicability =
+                if swallow || cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
+                    Applicability::Unsafe
+                } else {
+                    Applicability::Safe
+                };
+            let diag = if swallow {
+                Diagnostic {
+                    message: format!("{} (`return_exceptions=True`: exceptions are stored in the list as before, but a `BaseException` such as a cancellation is not)", diag.message),
+                    ..diag
+                }
             } else {
-                Applicability::Safe
+                diag
             };
             let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
             edits.extend(handlers);

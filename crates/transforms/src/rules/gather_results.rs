@@ -44,7 +44,7 @@ impl Transform for GatherResults {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for &call in cx.nodes_of_kind("call") {
+        for call in cx.nodes_ending_in("call", "gather") {
             let Some(func) = call.child_by_field_name("function") else {
                 continue;
             };

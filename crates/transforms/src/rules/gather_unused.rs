@@ -1,10 +1,10 @@
 //! AM201: `await asyncio.gather(f(a), g(b))` whose result is unused becomes a
 //! task group that starts each call with `start_soon`.
 
-use super::task_support::name_used_elsewhere;
 use super::task_support::{
-    arguments, block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
+    block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
+use super::task_support::{name_used_elsewhere, positional, returns_exceptions};
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::Node;
@@ -43,10 +43,29 @@ impl GatherUnused {
         let tg = cx.fresh_name("tg", &[]);
         let mut lines = vec![(0, format!("async with anyio.create_task_group() as {tg}:"))];
         let mut functools = false;
-        for arg in arguments(call) {
+        // With `return_exceptions=True` a failing call must not cancel the others.
+        let swallow = returns_exceptions(call, cx) == Some(true);
+        let mut helper = String::new();
+        if swallow {
+            helper = cx.fresh_name("_ignoring_errors", std::slice::from_ref(&tg));
+            lines.insert(0, (0, format!("async def {helper}(func, *args):")));
+            lines.insert(1, (1, "try:".into()));
+            lines.insert(2, (2, "await func(*args)".into()));
+            lines.insert(3, (1, "except Exception:".into()));
+            lines.insert(4, (2, "pass".into()));
+            lines.insert(5, (0, String::new()));
+        }
+        let spawn_text = |args: &str| {
+            if swallow {
+                format!("{helper}, {args}")
+            } else {
+                args.to_string()
+            }
+        };
+        for arg in positional(call) {
             if let Some(s) = spawn(arg, cx) {
                 functools |= s.needs_functools;
-                lines.push((1, format!("{tg}.start_soon({})", s.args)));
+                lines.push((1, format!("{tg}.start_soon({})", spawn_text(&s.args))));
             } else if let Some(e) = each(arg) {
                 let s = spawn(e.call, cx)
                     .ok_or("the comprehension's call is not of a plain function")?;
@@ -61,7 +80,7 @@ impl GatherUnused {
                     1,
                     format!("for {} in {}:", cx.text(e.var), cx.text(e.iterable)),
                 ));
-                lines.push((2, format!("{tg}.start_soon({})", s.args)));
+                lines.push((2, format!("{tg}.start_soon({})", spawn_text(&s.args))));
             } else {
                 return Err(format!(
                     "the argument `{}` is not a call of a plain function",
@@ -69,7 +88,7 @@ impl GatherUnused {
                 ));
             }
         }
-        if lines.len() == 1 {
+        if lines.len() == 1 + if swallow { 6 } else { 0 } {
             return Err("`gather()` with no arguments".into());
         }
         let new_text = block(&lines, indent, cx);
@@ -79,7 +98,11 @@ impl GatherUnused {
             Handlers::Rewrite(e) => edits.extend(e),
             Handlers::Blocked(why) => return Err(why),
         }
-        let mut applicability = Applicability::Safe;
+        let mut applicability = if swallow {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
         if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
             applicability = Applicability::Unsafe;
         }
@@ -101,7 +124,7 @@ impl Transform for GatherUnused {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for &call in cx.nodes_of_kind("call") {
+        for call in cx.nodes_ending_in("call", "gather") {
             let Some(func) = call.child_by_field_name("function") else {
                 continue;
             };
@@ -117,8 +140,10 @@ impl Transform for GatherUnused {
                         stmt.byte_range(),
                     );
                     out.push(match self.rewrite(call, stmt, cx) {
-                        Ok(fix) => {
-                            let note = if fix.applicability == Applicability::Unsafe {
+                                                Ok(fix) => {
+                            let note = if returns_exceptions(call, cx) == Some(true) {
+                                " (`return_exceptions=True`: the rewrite ignores each call's exception, where `gather` returned it; a `BaseException` such as a cancellation is not ignored)"
+                            } else if fix.applicability == Applicability::Unsafe {
                                 " (the fix would drop a comment)"
                             } else {
                                 ""

@@ -83,7 +83,7 @@ impl Transform for StartSoonCallable {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for &call in cx.nodes_of_kind("call") {
+        for call in cx.nodes_ending_in("call", "start_soon") {
             let Some(f) = call
                 .child_by_field_name("function")
                 .filter(|f| f.kind() == "attribute")

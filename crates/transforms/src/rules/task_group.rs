@@ -65,7 +65,7 @@ impl Transform for TaskGroup {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for &call in cx.nodes_of_kind("call") {
+        for call in cx.nodes_ending_in("call", "TaskGroup") {
             let Some(func) = call.child_by_field_name("function") else {
                 continue;
             };

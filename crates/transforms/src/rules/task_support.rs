@@ -158,14 +158,43 @@ pub enum GatherShape<'t> {
     Other(&'static str),
 }
 
+/// The positional arguments of a call (no `name=value`, no `**kwargs`).
+pub fn positional(call: Node) -> Vec<Node> {
+    arguments(call)
+        .into_iter()
+        .filter(|a| !matches!(a.kind(), "keyword_argument" | "dictionary_splat"))
+        .collect()
+}
+
+/// `Some(true)` for `gather(…, return_exceptions=True)`, `Some(false)` with
+/// no keyword arguments, `None` for any other keyword argument.
+pub fn returns_exceptions(call: Node, cx: &FileContext) -> Option<bool> {
+    let keywords: Vec<Node> = arguments(call)
+        .into_iter()
+        .filter(|a| matches!(a.kind(), "keyword_argument" | "dictionary_splat"))
+        .collect();
+    match keywords.as_slice() {
+        [] => Some(false),
+        [k] if k.kind() == "keyword_argument"
+            && k.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == "return_exceptions")
+            && k.child_by_field_name("value")
+                .is_some_and(|v| v.kind() == "true") =>
+        {
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
 /// Which shape an `asyncio.gather(...)` call is in.
 pub fn gather_shape<'t>(call: Node<'t>, cx: &FileContext) -> GatherShape<'t> {
-    let args = arguments(call);
-    if args.iter().any(|a| a.kind() == "keyword_argument") {
+    let args = positional(call);
+    let Some(return_exceptions) = returns_exceptions(call, cx) else {
         return GatherShape::Other(
-            "`gather` with keyword arguments (`return_exceptions=`) is not rewritten",
+            "`gather` with keyword arguments other than `return_exceptions=True`",
         );
-    }
+    };
     let Some(awaited) = call.parent().filter(|p| p.kind() == "await") else {
         return GatherShape::Other("`gather` that is not awaited directly");
     };
@@ -187,6 +216,9 @@ pub fn gather_shape<'t>(call: Node<'t>, cx: &FileContext) -> GatherShape<'t> {
                 "pattern_list" | "tuple_pattern" | "list_pattern"
             ) {
                 let names = named_children(left);
+                if return_exceptions {
+                    return GatherShape::Other("unpacking a `gather` with `return_exceptions=True` (`anyio.gather` has no such option)");
+                }
                 if names.len() == args.len() && args.iter().all(|a| a.kind() != "list_splat") {
                     return GatherShape::Unpacked { stmt };
                 }

@@ -48,7 +48,7 @@ impl Transform for UnusedLoop {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for &call in cx.nodes_of_kind("call") {
+        for call in cx.nodes_ending_in("call", "get_running_loop") {
             let Some(func) = call.child_by_field_name("function") else {
                 continue;
             };
