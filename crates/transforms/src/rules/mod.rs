@@ -12,6 +12,7 @@ mod star_import;
 mod start_soon_callable;
 mod task_group;
 mod task_support;
+mod task_then_await;
 mod unused_loop;
 
 use crate::Transform;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(gather_each::GatherEach::new()),
         Box::new(task_group::TaskGroup::new()),
         Box::new(start_soon_callable::StartSoonCallable::new()),
+        Box::new(task_then_await::TaskThenAwait::new()),
         Box::new(pytest_mark::PytestMark::new()),
         Box::new(pytest_fixture::PytestFixture::new()),
         Box::new(anyio_backend::AnyioBackend::new()),
