@@ -5,13 +5,14 @@
 #   make venv    the pinned Python environment for end-to-end tests
 #   make docs    regenerate docs/transforms.md from the transform definitions
 #   make bench   timings on a pinned real corpus (docs/performance.md)
+#   make soak    migrate that corpus and check every output (parses, comments, stable)
 
 VENV    := .venv
 PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: test lint unit e2e e2e-programs e2e-demo e2e-pytest build venv docs bench clean
+.PHONY: test lint unit e2e e2e-programs e2e-demo e2e-pytest build venv docs bench soak clean
 
 test: lint unit e2e
 
@@ -56,6 +57,11 @@ bench: $(BENCH_VENV)/.installed
 	cargo build --release -p anyio-migrate -p bench
 	$(PYTHON3) bench/run_bench.py --tool $(BIN) --baseline $(CURDIR)/target/release/parse-baseline \
 		--ruff $(CURDIR)/$(BENCH_VENV)/bin/ruff --json target/bench.json
+
+# Soak (not part of `make test`): --write --unsafe over a copy of the
+# benchmark corpus; every output must parse, keep its comments, and be stable.
+soak: venv build
+	$(PY) bench/soak.py --tool $(BIN)
 
 docs:
 	UPDATE_DOCS=1 cargo test -p anyio-migrate --bin anyio-migrate docs_reference_is_fresh
