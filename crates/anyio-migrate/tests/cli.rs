@@ -253,3 +253,55 @@ fn prefilter_changes_nothing_but_speed() {
     assert_eq!(strip(text(&with.stderr)), strip(text(&without.stderr)));
     assert!(!with.stdout.is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_reported_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree(&[("a.py", GOOD.as_bytes()), ("ro.py", GOOD.as_bytes())]);
+    let ro = dir.path().join("ro.py");
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("ro.py: read-only; not written"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), GOOD);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
+        MIGRATED
+    );
+}
+
+#[test]
+fn a_pytest_asyncio_project_moves_to_the_anyio_plugin() {
+    let dir = tree(&[
+        ("pytest.ini", b"[pytest]\nasyncio_mode = auto\n"),
+        ("requirements.txt", b"pytest\npytest-asyncio\n"),
+        (
+            "tests/test_a.py",
+            b"import pytest\n\n\n@pytest.mark.asyncio\nasync def test_a():\n    pass\n",
+        ),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("pytest.ini")).unwrap(),
+        "[pytest]\nanyio_mode = auto\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("requirements.txt")).unwrap(),
+        "pytest\nanyio>=4.16\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("tests/test_a.py")).unwrap(),
+        "async def test_a():\n    pass\n"
+    );
+    let conftest = std::fs::read_to_string(dir.path().join("conftest.py")).unwrap();
+    assert!(conftest.contains("def anyio_backend():"), "{conftest}");
+    // A second run changes nothing.
+    let again = run(&["--diff", "."], dir.path());
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+}
