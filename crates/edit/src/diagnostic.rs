@@ -31,6 +31,9 @@ pub struct Fix {
     pub applicability: Applicability,
     /// Modules the new code refers to (`anyio`, `functools` …), added once per file.
     pub imports: Vec<String>,
+    /// A range the fix owns as a whole although it edits only parts of it
+    /// (a block it re-indents): no other fix may touch it in the same round.
+    pub scope: Option<Range<usize>>,
 }
 
 impl Fix {
@@ -40,6 +43,7 @@ impl Fix {
             edits,
             applicability,
             imports: Vec::new(),
+            scope: None,
         }
     }
 
@@ -56,11 +60,27 @@ impl Fix {
         start..end
     }
 
-    /// Whether any edit of `self` overlaps any edit of `other`.
+    /// The same fix, owning `range` as a whole.
+    pub fn with_scope(mut self, range: Range<usize>) -> Fix {
+        self.scope = Some(range);
+        self
+    }
+
+    /// Whether any edit of `self` overlaps any edit of `other`, or either
+    /// touches a range the other owns.
     pub fn conflicts_with(&self, other: &Fix) -> bool {
+        let in_scope = |scope: &Option<Range<usize>>, edits: &[crate::Edit]| {
+            scope.as_ref().is_some_and(|s| {
+                edits
+                    .iter()
+                    .any(|e| e.start < s.end && s.start < e.end.max(e.start + 1))
+            })
+        };
         self.edits
             .iter()
             .any(|a| other.edits.iter().any(|b| crate::overlaps(a, b)))
+            || in_scope(&self.scope, &other.edits)
+            || in_scope(&other.scope, &self.edits)
     }
 }
 

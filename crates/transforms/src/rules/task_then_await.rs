@@ -132,8 +132,13 @@ impl Transform for TaskThenAwait {
                     edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
                 }
                 edits.extend(handlers);
+                let scope = first.start_byte()..last.end_byte();
                 out.push(
-                    diag.with_fix(Fix::new(edits, Applicability::Unsafe).with_imports(["anyio"])),
+                    diag.with_fix(
+                        Fix::new(edits, Applicability::Unsafe)
+                            .with_imports(["anyio"])
+                            .with_scope(scope),
+                    ),
                 );
             }
         }
