@@ -82,6 +82,16 @@ fn scope_kind(kind: &str) -> Option<ScopeKind> {
 impl SemanticModel {
     /// Collects the bindings of every scope in `tree`, in one pass.
     pub fn build(tree: &Tree, src: &str) -> SemanticModel {
+        Self::build_with(tree, src, |_| {})
+    }
+
+    /// The same, calling `also` on every node of the same walk (so a caller
+    /// that indexes nodes needs no walk of its own).
+    pub fn build_with<'t>(
+        tree: &'t Tree,
+        src: &str,
+        mut also: impl FnMut(&syntax::Visit<'t>),
+    ) -> SemanticModel {
         let root = tree.root_node();
         let mut model = SemanticModel {
             scopes: HashMap::new(),
@@ -102,6 +112,7 @@ impl SemanticModel {
         // (scope node id, depth at which it was opened)
         let mut stack: Vec<(usize, usize)> = vec![(root.id(), 0)];
         syntax::walk_with_parents(root, |v| {
+            also(&v);
             let (node, depth) = (v.node, v.depth);
             while stack.len() > 1 && stack.last().unwrap().1 >= depth {
                 stack.pop();

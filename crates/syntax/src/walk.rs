@@ -50,7 +50,7 @@ pub struct Visit<'t> {
 /// its parent and field name. `Node::parent` walks down from the root each
 /// time; this keeps the ancestors on a stack instead, so a whole-file pass
 /// stays linear.
-pub fn walk_with_parents(root: Node<'_>, mut visit: impl FnMut(Visit<'_>)) {
+pub fn walk_with_parents<'t>(root: Node<'t>, mut visit: impl FnMut(Visit<'t>)) {
     let mut cursor = root.walk();
     let mut ancestors: Vec<Node> = Vec::new();
     loop {

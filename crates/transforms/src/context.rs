@@ -73,7 +73,24 @@ fn slot(kind: &str) -> Option<usize> {
 impl<'a> FileContext<'a> {
     /// Builds the semantic model and the node indexes in one walk each.
     pub fn new(src: &'a str, tree: &'a Tree, style: &'a Style) -> Self {
-        let model = SemanticModel::build(tree, src);
+        let mut by_kind: HashMap<&'static str, Vec<Node<'a>>> = HashMap::new();
+        let mut named: Vec<Node<'a>> = Vec::new();
+        let mut strings: Vec<std::ops::Range<usize>> = Vec::new();
+        // One walk: the semantic model, the by-kind index, the string ranges.
+        let model = SemanticModel::build_with(tree, src, |v| {
+            let node = v.node;
+            if !node.is_named() {
+                return;
+            }
+            let kind = node.kind();
+            by_kind.entry(kind).or_default().push(node);
+            if kind == "string" && strings.last().is_none_or(|r| r.end <= node.start_byte()) {
+                strings.push(node.byte_range());
+            }
+            if matches!(kind, "call" | "await" | "identifier" | "attribute") {
+                named.push(node);
+            }
+        });
         // `from asyncio import sleep as s`: a call of `s` is indexed as `sleep` too.
         let aliases: HashMap<String, String> = model
             .imports
@@ -83,9 +100,6 @@ impl<'a> FileContext<'a> {
                 (last != i.local).then(|| (i.local.clone(), last.to_string()))
             })
             .collect();
-        let mut by_kind: HashMap<&'static str, Vec<Node<'a>>> = HashMap::new();
-        let mut by_last_name: HashMap<&'a str, [Vec<Node<'a>>; 3]> = HashMap::new();
-        let mut by_alias: HashMap<String, [Vec<Node<'a>>; 3]> = HashMap::new();
         let last_name = |n: Node<'a>| -> Option<&'a str> {
             match n.kind() {
                 "identifier" => Some(syntax::text(n, src)),
@@ -95,13 +109,10 @@ impl<'a> FileContext<'a> {
                 _ => None,
             }
         };
-        for (node, _) in syntax::preorder(tree.root_node()) {
-            if !node.is_named() {
-                continue;
-            }
-            let kind = node.kind();
-            by_kind.entry(kind).or_default().push(node);
-            let key = match kind {
+        let mut by_last_name: HashMap<&'a str, [Vec<Node<'a>>; 3]> = HashMap::new();
+        let mut by_alias: HashMap<String, [Vec<Node<'a>>; 3]> = HashMap::new();
+        for node in named {
+            let key = match node.kind() {
                 "call" => node
                     .child_by_field_name("function")
                     .and_then(last_name)
@@ -112,8 +123,7 @@ impl<'a> FileContext<'a> {
                     .and_then(|c| c.child_by_field_name("function"))
                     .and_then(last_name)
                     .map(|n| ("await", n)),
-                "identifier" | "attribute" => last_name(node).map(|n| ("name", n)),
-                _ => None,
+                _ => last_name(node).map(|n| ("name", n)),
             };
             if let Some((k, name)) = key {
                 let i = slot(k).expect("known slot");
@@ -128,7 +138,7 @@ impl<'a> FileContext<'a> {
             tree,
             model,
             style,
-            strings: syntax::string_ranges(tree),
+            strings,
             targets: Targets::default(),
             by_kind,
             by_last_name,
