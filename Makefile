@@ -6,13 +6,14 @@
 #   make docs    regenerate docs/transforms.md from the transform definitions
 #   make bench   timings on a pinned real corpus (docs/performance.md)
 #   make soak    migrate that corpus and check every output (parses, comments, stable)
+#   make fuzz    the property tests over mutated fixtures, with many more cases
 
 VENV    := .venv
 PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: test lint unit e2e e2e-programs e2e-demo e2e-pytest build venv docs bench soak clean
+.PHONY: test lint unit e2e e2e-programs e2e-demo e2e-pytest build venv docs bench soak fuzz clean
 
 test: lint unit e2e
 
@@ -62,6 +63,10 @@ bench: $(BENCH_VENV)/.installed
 # benchmark corpus; every output must parse, keep its comments, and be stable.
 soak: venv build
 	$(PY) bench/soak.py --tool $(BIN)
+
+# Longer property-test run (`make test` runs a bounded one).
+fuzz:
+	PROPTEST_CASES=5000 cargo test --release -p engine --test properties
 
 docs:
 	UPDATE_DOCS=1 cargo test -p anyio-migrate --bin anyio-migrate docs_reference_is_fresh

@@ -109,6 +109,7 @@ pub fn migrate_text(
             t.check(&cx, &mut diags);
         }
         diags.sort_by_key(|d| (d.range.start, d.range.end));
+        keep_carriage_returns(&mut diags, &current);
         let suppressed = suppressions(&cx, &diags);
         let chosen = choose_fixes(&diags, &suppressed, opts);
         let (next, next_tree, applied, rejected) =
@@ -190,6 +191,23 @@ pub fn migrate_text(
     }
     outcome.migrated = current;
     Ok(outcome)
+}
+
+/// tree-sitter-python's comment token takes the `\r` of a CRLF line end;
+/// an edit that ends just after it would leave a bare `\n` behind.
+fn keep_carriage_returns(diags: &mut [Diagnostic], text: &str) {
+    let bytes = text.as_bytes();
+    for fix in diags.iter_mut().filter_map(|d| d.fix.as_mut()) {
+        for e in &mut fix.edits {
+            if e.end > e.start
+                && bytes[e.end - 1] == b'\r'
+                && bytes.get(e.end) == Some(&b'\n')
+                && !e.content.ends_with('\r')
+            {
+                e.end -= 1;
+            }
+        }
+    }
 }
 
 /// The fixes to apply this round: enabled by their class, not suppressed,

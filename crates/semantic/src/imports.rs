@@ -198,6 +198,11 @@ fn delete_statement(stmt: Node, src: &str) -> Edit {
     if only_in_block || !alone_on_line {
         return Edit::replace(stmt.byte_range(), "pass");
     }
+    // A comment at the end of the line stays, on a line of its own.
+    if after.starts_with('#') {
+        let comment_start = stmt.end_byte() + src[stmt.end_byte()..].find('#').unwrap_or(0);
+        return Edit::delete(stmt.start_byte()..comment_start);
+    }
     // Deleting the line must not leave a blank line at the top of the file
     // or two blank lines where there was one.
     let prev_blank = line_start == 0 || {
@@ -313,6 +318,10 @@ mod tests {
             "import anyio\nx = 1\n"
         );
         assert_eq!(remove("import asyncio, os\n", &["asyncio"]), "import os\n");
+        assert_eq!(
+            remove("import asyncio  # loop\nx = 1\n", &["asyncio"]),
+            "# loop\nx = 1\n"
+        );
         assert_eq!(remove("import asyncio\n\nx = 1\n", &["asyncio"]), "x = 1\n");
         assert_eq!(
             remove(
