@@ -8,6 +8,10 @@ use std::path::Path;
 /// fsync, rename), keeping its permissions. Refuses when the file no longer
 /// holds `expected` (it changed since it was read).
 pub fn replace_file(path: &Path, expected: &[u8], new: &[u8]) -> Result<()> {
+    // Renaming over a symbolic link would replace the link, not write through it.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        bail!("is a symbolic link; not written (migrate its target instead)");
+    }
     let current = std::fs::read(path).context("cannot read it again before writing")?;
     if current != expected {
         bail!("changed on disk since it was read; not written");

@@ -305,3 +305,70 @@ fn a_pytest_asyncio_project_moves_to_the_anyio_plugin() {
     let again = run(&["--diff", "."], dir.path());
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinks_are_not_followed_or_written_through() {
+    let dir = tree(&[("real/a.py", GOOD.as_bytes())]);
+    let outside = tree(&[("b.py", GOOD.as_bytes())]);
+    std::os::unix::fs::symlink(outside.path().join("b.py"), dir.path().join("link.py")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linkdir")).unwrap();
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("real/a.py")).unwrap(),
+        MIGRATED
+    );
+    // Neither the linked file nor the linked folder outside the tree changed.
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("b.py")).unwrap(),
+        GOOD
+    );
+    // Named explicitly, a link is reported, not replaced.
+    let out = run(&["--write", "link.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("link.py: is a symbolic link; not written"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(std::fs::symlink_metadata(dir.path().join("link.py"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[cfg(unix)]
+#[test]
+fn killed_mid_write_leaves_every_file_old_or_new() {
+    let files: Vec<(String, Vec<u8>)> = (0..1500)
+        .map(|i| (format!("pkg{}/m{i}.py", i % 30), GOOD.as_bytes().to_vec()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_slice()))
+        .collect();
+    let dir = tree(&refs);
+    let mut child = bin()
+        .args(["--write", "-q", "-j", "2", "."])
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let (mut old, mut new) = (0, 0);
+    for (name, _) in &files {
+        let got = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        if got == GOOD {
+            old += 1;
+        } else {
+            assert_eq!(
+                got, MIGRATED,
+                "{name} is neither its old nor its new content"
+            );
+            new += 1;
+        }
+    }
+    assert_eq!(old + new, files.len());
+}
