@@ -88,9 +88,12 @@ pub struct RunArgs {
     /// Color the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Print only errors and the diff (no diagnostics, no summary).
+        /// Print only errors and the diff (no diagnostics, no summary).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Show a Rust backtrace when anyio-migrate itself fails (for bug reports).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Parse every file, even those with no trigger word (slower; for testing the pre-filter).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,

@@ -18,12 +18,12 @@ use std::process::ExitCode;
 use transforms::{Registry, Selection};
 
 fn main() -> ExitCode {
+        let cli = Cli::parse();
     // Panics inside one file are caught and reported as internal errors;
     // the default hook would print a Rust backtrace at the user.
-    if std::env::var_os("RUST_BACKTRACE").is_none() {
+    if !cli.run.verbose && std::env::var_os("RUST_BACKTRACE").is_none() {
         std::panic::set_hook(Box::new(|_| {}));
     }
-    let cli = Cli::parse();
     match real_main(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
