@@ -88,7 +88,7 @@ pub struct RunArgs {
     /// Color the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-        /// Print only errors and the diff (no diagnostics, no summary).
+    /// Print only errors and the diff (no diagnostics, no summary).
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Show a Rust backtrace when anyio-migrate itself fails (for bug reports).

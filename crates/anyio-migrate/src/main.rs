@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use transforms::{Registry, Selection};
 
 fn main() -> ExitCode {
-        let cli = Cli::parse();
+    let cli = Cli::parse();
     // Panics inside one file are caught and reported as internal errors;
     // the default hook would print a Rust backtrace at the user.
     if !cli.run.verbose && std::env::var_os("RUST_BACKTRACE").is_none() {

@@ -6,8 +6,24 @@ use transforms::{Transform, Trigger};
 /// The triggers of the enabled transforms; a file with none of them cannot
 /// match any pattern and is never parsed.
 pub struct Prefilter {
-    /// The words, and for each whether it must stand on an import line.
-    searcher: Option<(AhoCorasick, Vec<bool>)>,
+    /// The words, whether each must stand on an import line, and the
+    /// triggers as formulas over word indexes.
+    searcher: Option<(AhoCorasick, Vec<bool>, Vec<Formula>)>,
+}
+
+/// A trigger over word indexes.
+enum Formula {
+    Word(usize),
+    All(Vec<Formula>),
+}
+
+impl Formula {
+    fn holds(&self, seen: &[bool]) -> bool {
+        match self {
+            Formula::Word(i) => seen[*i],
+            Formula::All(fs) => fs.iter().all(|f| f.holds(seen)),
+        }
+    }
 }
 
 impl Prefilter {
@@ -17,21 +33,20 @@ impl Prefilter {
         let mut triggers: Vec<Trigger> = transforms.iter().flat_map(|t| t.triggers()).collect();
         triggers.sort();
         triggers.dedup();
-        if triggers.contains(&Trigger::Always) {
-            return Prefilter::disabled();
+        let mut words: Vec<(String, bool)> = Vec::new();
+        let mut formulas = Vec::new();
+        for t in &triggers {
+            match compile(t, &mut words) {
+                Some(f) => formulas.push(f),
+                None => return Prefilter::disabled(),
+            }
         }
-        let (words, import_only): (Vec<String>, Vec<bool>) = triggers
-            .into_iter()
-            .map(|t| match t {
-                Trigger::Import(w) => (w, true),
-                Trigger::Word(w) => (w, false),
-                Trigger::Always => unreachable!("handled above"),
-            })
-            .unzip();
+        let (patterns, import_only): (Vec<String>, Vec<bool>) = words.into_iter().unzip();
         Prefilter {
             searcher: Some((
-                AhoCorasick::new(&words).expect("plain words build an automaton"),
+                AhoCorasick::new(&patterns).expect("plain words build an automaton"),
                 import_only,
+                formulas,
             )),
         }
     }
@@ -43,17 +58,52 @@ impl Prefilter {
 
     /// Whether `text` may contain a match.
     pub fn may_match(&self, text: &[u8]) -> bool {
-        let Some((ac, import_only)) = &self.searcher else {
+        let Some((ac, import_only, formulas)) = &self.searcher else {
             return true;
         };
-        ac.find_iter(text).any(|m| {
+        let mut seen = vec![false; import_only.len()];
+        // Overlapping: `pytest` must not hide `pytest_asyncio` at the same place.
+        for m in ac.find_overlapping_iter(text) {
             let word_boundary =
                 |b: Option<&u8>| b.is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
             let bounded = word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i)))
                 && word_boundary(text.get(m.end()));
-            bounded && (!import_only[m.pattern().as_usize()] || on_import_line(text, m.start()))
-        })
+            let i = m.pattern().as_usize();
+            if bounded && (!import_only[i] || on_import_line(text, m.start())) {
+                seen[i] = true;
+                // A single-word trigger settles it at once.
+                if formulas
+                    .iter()
+                    .any(|f| matches!(f, Formula::Word(w) if *w == i))
+                {
+                    return true;
+                }
+            }
+        }
+        formulas.iter().any(|f| f.holds(&seen))
     }
+}
+
+/// A trigger as a formula, registering its words; `None` for `Always`.
+fn compile(t: &Trigger, words: &mut Vec<(String, bool)>) -> Option<Formula> {
+    let mut word = |w: &str, import: bool| {
+        let key = (w.to_string(), import);
+        let i = words.iter().position(|x| *x == key).unwrap_or_else(|| {
+            words.push(key);
+            words.len() - 1
+        });
+        Formula::Word(i)
+    };
+    Some(match t {
+        Trigger::Import(w) => word(w, true),
+        Trigger::Word(w) => word(w, false),
+        Trigger::All(ts) => Formula::All(
+            ts.iter()
+                .map(|t| compile(t, words))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        Trigger::Always => return None,
+    })
 }
 
 /// Whether the line holding `offset` is an `import …` or `from … import` line
@@ -85,6 +135,7 @@ mod tests {
         assert!(f.may_match(b"import os, asyncio\n"));
         assert!(!f.may_match(b"# works with asyncio too\nx = 'asyncio'\n"));
         assert!(!f.may_match(b"import asyncio_extras\n"));
-        assert!(f.may_match(b"tg.start_soon(f)\n"));
+        assert!(f.may_match(b"import anyio\ntg.start_soon(f)\n"));
+        assert!(!f.may_match(b"tg.start_soon(f)\n"));
     }
 }

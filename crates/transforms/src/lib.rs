@@ -26,6 +26,8 @@ pub enum Trigger {
     Import(String),
     /// The word appears anywhere (an attribute name such as `start_soon`).
     Word(String),
+    /// Every one of these holds (`start_soon` in a file that imports anyio).
+    All(Vec<Trigger>),
     /// Anything may match: the file is always parsed.
     Always,
 }

@@ -46,7 +46,10 @@ impl Transform for AnyioBackend {
     fn triggers(&self) -> Vec<Trigger> {
         // Root conftest files are parsed whatever they contain (the caller
         // knows which they are); elsewhere there is nothing to do.
-        vec![Trigger::Word("anyio_backend".into())]
+        vec![Trigger::All(vec![
+            Trigger::Word("anyio_backend".into()),
+            Trigger::Import("pytest_asyncio".into()),
+        ])]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

@@ -39,7 +39,15 @@ impl Transform for EventLoopFixture {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Word("event_loop".into())]
+        ["pytest", "pytest_asyncio"]
+            .into_iter()
+            .map(|m| {
+                Trigger::All(vec![
+                    Trigger::Word("event_loop".into()),
+                    Trigger::Import(m.into()),
+                ])
+            })
+            .collect()
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

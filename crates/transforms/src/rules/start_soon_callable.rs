@@ -79,7 +79,10 @@ impl Transform for StartSoonCallable {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Word("start_soon".into())]
+        vec![Trigger::All(vec![
+            Trigger::Word("start_soon".into()),
+            Trigger::Import("anyio".into()),
+        ])]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
