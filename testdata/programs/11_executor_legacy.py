@@ -6,6 +6,7 @@ loop.run_in_executor(None, f, *args)` -> `await anyio.to_thread.run_sync(f,
 fires while the thread keeps running. Backends: asyncio only, because the
 `loop = asyncio.get_running_loop()` line may be left in place.
 """
+# e2e-flags: --unsafe
 # e2e-expect: await anyio.to_thread.run_sync(parse_size, "12MB", abandon_on_cancel=True)
 # e2e-expect: await anyio.to_thread.run_sync(rebuild_index, "products", abandon_on_cancel=True)
 # e2e-expect: with anyio.fail_after(0.1):

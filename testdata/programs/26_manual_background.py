@@ -10,7 +10,6 @@ rewritten. asyncio backend only.
 # e2e-expect: asyncio.create_task(
 # e2e-expect: asyncio.get_event_loop()
 # e2e-expect: self.tick = asyncio.Event()
-# e2e-expect: self.closed = anyio.Event()
 # e2e-expect: await anyio.sleep(0.01)
 # e2e-expect: anyio.run(main)
 # e2e-backends: asyncio

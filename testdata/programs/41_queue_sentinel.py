@@ -1,5 +1,6 @@
 """A producer/consumer queue with a None sentinel, local to one coroutine
 (AM401): it becomes a memory object stream pair closed by a `with`."""
+# e2e-flags: --unsafe
 # e2e-expect: anyio.create_memory_object_stream[int | None](math.inf)
 # e2e-expect: with jobs_send, jobs_receive:
 # e2e-expect: await jobs_send.send(n)

@@ -1,5 +1,6 @@
 """A bounded queue (maxsize=2): the producer waits for room (AM401 keeps the
 bound as the stream's buffer size)."""
+# e2e-flags: --unsafe
 # e2e-expect: anyio.create_memory_object_stream(2)
 # e2e-expect: buf_receive.statistics().current_buffer_used
 # e2e-absent: asyncio

@@ -1,4 +1,5 @@
 """put_nowait / get_nowait with QueueEmpty (AM401): WouldBlock replaces it."""
+# e2e-flags: --unsafe
 # e2e-expect: except anyio.WouldBlock:
 # e2e-expect: q_receive.receive_nowait()
 # e2e-absent: asyncio

@@ -114,6 +114,15 @@ struct MatchSpec {
     /// one of these (qualified names of context manager functions).
     #[serde(default)]
     manual_inside_with: Vec<String>,
+    /// Only inside an `async def` (the rewrite needs a running event loop);
+    /// elsewhere the site is reported.
+    #[serde(default)]
+    only_in_async_def: bool,
+    /// Safe only when the value is assigned to a plain name or a private
+    /// attribute (`self._x`): a public attribute or an argument lets it
+    /// reach code in other modules the tool cannot see.
+    #[serde(default)]
+    safe_if_kept_private: bool,
     #[serde(default)]
     manual_inside_with_message: Option<String>,
 }
@@ -334,6 +343,11 @@ impl Declarative {
             diag.message = format!("{msg} (`{reason}`)");
             return Some(diag);
         }
+        if spec.only_in_async_def && !in_async_def(node) {
+            diag.message = format!("{} is not in an `async def`: `anyio.get_cancelled_exc_class()` needs a running event loop", cx.text(node));
+            diag.hint = Some("keep the asyncio exception here (this code runs outside the event loop), or move the handling into the coroutine".into());
+            return Some(diag);
+        }
         if let Some(scope) = inside_with(node, &spec.manual_inside_with, cx) {
             let msg = spec
                 .manual_inside_with_message
@@ -366,6 +380,10 @@ impl Declarative {
                     b.get(var).map_or("", |n| cx.text(n))
                 ));
             }
+        }
+        if spec.safe_if_kept_private && !kept_private(node, cx) {
+            applicability = Applicability::Unsafe;
+            notes.push("it is not kept in a local variable or a private attribute, so code elsewhere may use a method anyio's lacks".to_string());
         }
         if spec.safe_only_in_cleanup && !in_cleanup_path(node) {
             applicability = Applicability::Unsafe;
@@ -449,6 +467,22 @@ fn in_cleanup_path(node: Node) -> bool {
         ],
     )
     .is_some_and(|n| matches!(n.kind(), "finally_clause" | "except_clause"))
+}
+
+/// Whether a node is inside an `async def` (its nearest function).
+fn in_async_def(node: Node) -> bool {
+    syntax::enclosing(node, &["function_definition", "lambda"]).is_some_and(|f| {
+        f.kind() == "function_definition"
+            && syntax::children(f)
+                .first()
+                .is_some_and(|k| k.kind() == "async")
+    })
+}
+
+/// Whether the value is assigned to a plain name or a `_private` attribute.
+fn kept_private(node: Node, cx: &FileContext) -> bool {
+    assignment_target(node, cx)
+        .is_some_and(|t| !t.contains('.') || last_component(t).starts_with('_'))
 }
 
 /// Whether an except clause's body ends by re-raising the exception it caught

@@ -30,8 +30,8 @@ impl GatherEach {
                     fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`. As with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function whose arguments are names, attributes or literals is rewritten (they are evaluated inside the tasks now), and not inside a `try` of the same function (a failing task would leave the list partly filled where `gather` assigned nothing).".into(),
                 },
                 examples: vec![Example {
-                    before: "import asyncio\n\nasync def fetch_all(urls):\n    results = await asyncio.gather(*(fetch(u) for u in urls))\n    return results\n".into(),
-                    after: "import anyio\n\nasync def fetch_all(urls):\n    items = list(urls)\n    results = [None] * len(items)\n\n    async def _fetch_one(i, u):\n        results[i] = await fetch(u)\n\n    async with anyio.create_task_group() as tg:\n        for i, item in enumerate(items):\n            tg.start_soon(_fetch_one, i, item)\n    return results\n".into(),
+                    before: "import asyncio\n\nasync def fetch(url):\n    ...\n\nasync def fetch_all(urls):\n    results = await asyncio.gather(*(fetch(u) for u in urls))\n    return results\n".into(),
+                    after: "import anyio\n\nasync def fetch(url):\n    ...\n\nasync def fetch_all(urls):\n    items = list(urls)\n    results = [None] * len(items)\n\n    async def _fetch_one(i, u):\n        results[i] = await fetch(u)\n\n    async with anyio.create_task_group() as tg:\n        for i, item in enumerate(items):\n            tg.start_soon(_fetch_one, i, item)\n    return results\n".into(),
                     unsafe_fixes: false,
                 }],
             },
@@ -175,13 +175,29 @@ impl Transform for GatherEach {
             lines.push((2, format!("{tg}.start_soon({helper}, {i}, {item})")));
             let indent = cx.indent_at(stmt.start_byte());
             let new_text = block(&lines, indent, cx);
-            let applicability =
-                if swallow || cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
-                    Applicability::Unsafe
-                } else {
-                    Applicability::Safe
-                };
-            let diag = if swallow {
+            let known = spawn(each.call, cx).is_some_and(|s| s.known_coroutine);
+            let applicability = if swallow
+                || !known
+                || cx.dropped_comment(stmt.byte_range(), &new_text).is_some()
+            {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
+            let diag = if !known && !swallow {
+                let f = cx.text(
+                    each.call
+                        .child_by_field_name("function")
+                        .expect("spawned call has a function"),
+                );
+                Diagnostic {
+                    message: format!(
+                        "{} (assumes `{f}` returns a coroutine, as a coroutine function does)",
+                        diag.message
+                    ),
+                    ..diag
+                }
+            } else if swallow {
                 Diagnostic {
                     message: format!("{} (`return_exceptions=True`: exceptions are stored in the list as before, but a `BaseException` such as a cancellation is not)", diag.message),
                     ..diag

@@ -25,8 +25,8 @@ impl GatherResults {
                     fix_safety: "Safe: results come back in argument order, and the calls run concurrently in a task group. `anyio.gather` raises an `ExceptionGroup` where `asyncio.gather` raised the first exception bare; handlers of a `try` around it in the same function become `except*`, and where one cannot the site is reported. Callers further up are not visible to the tool.".into(),
                 },
                 examples: vec![Example {
-                    before: "import asyncio\n\nasync def page(uid):\n    user, posts = await asyncio.gather(get_user(uid), get_posts(uid))\n    return user, posts\n".into(),
-                    after: "import anyio\n\nasync def page(uid):\n    user, posts = await anyio.gather(get_user(uid), get_posts(uid))\n    return user, posts\n".into(),
+                    before: "import asyncio\n\nasync def get_user(uid):\n    ...\n\nasync def get_posts(uid):\n    ...\n\nasync def page(uid):\n    user, posts = await asyncio.gather(get_user(uid), get_posts(uid))\n    return user, posts\n".into(),
+                    after: "import anyio\n\nasync def get_user(uid):\n    ...\n\nasync def get_posts(uid):\n    ...\n\nasync def page(uid):\n    user, posts = await anyio.gather(get_user(uid), get_posts(uid))\n    return user, posts\n".into(),
                     unsafe_fixes: false,
                 }],
             },
@@ -66,6 +66,15 @@ impl Transform for GatherResults {
                 );
                 continue;
             }
+            let assumed: Vec<String> = arguments(call)
+                .into_iter()
+                .filter_map(|a| {
+                    spawn(a, cx)
+                        .filter(|s| !s.known_coroutine)
+                        .and_then(|_| a.child_by_field_name("function"))
+                })
+                .map(|f| cx.text(f).to_string())
+                .collect();
             if let Some(bad) = arguments(call)
                 .into_iter()
                 .find(|a| spawn(*a, cx).is_none())
@@ -90,7 +99,13 @@ impl Transform for GatherResults {
                     continue;
                 }
             }
-            out.push(diag.with_fix(Fix::new(edits, Applicability::Safe).with_imports(["anyio"])));
+            let (applicability, diag) = if assumed.is_empty() {
+                (Applicability::Safe, diag)
+            } else {
+                let message = format!("{} (assumes each of `{}` is a coroutine function: `anyio.gather` rejects a future or task)", diag.message, assumed.join("`, `"));
+                (Applicability::Unsafe, Diagnostic { message, ..diag })
+            };
+            out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(["anyio"])));
         }
     }
 }

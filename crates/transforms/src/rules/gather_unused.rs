@@ -30,19 +30,21 @@ impl GatherUnused {
                     fix_safety: "Safe when every argument is a call of a name or attribute (or one plain comprehension of such calls): the calls run concurrently and the statement ends when all are done, as before. A task group raises an `ExceptionGroup` where `gather` raised the first exception bare: handlers of a `try` around it in the same function become `except*`; when one cannot (a bare `except:`, a handler that uses the exception object or returns, a target below Python 3.11) the site is reported instead. Callers further up that catch the bare exception are not visible to the tool: review them. `return_exceptions=` and other shapes are reported.".into(),
                 },
                 examples: vec![Example {
-                    before: "import asyncio\n\nasync def refresh(a, b, c, k):\n    await asyncio.gather(fetch(a), fetch(b), store(c, key=k))\n".into(),
-                    after: "import anyio\nimport functools\n\nasync def refresh(a, b, c, k):\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(fetch, a)\n        tg.start_soon(fetch, b)\n        tg.start_soon(functools.partial(store, c, key=k))\n".into(),
+                    before: "import asyncio\n\nasync def fetch(x):\n    ...\n\nasync def store(x, key):\n    ...\n\nasync def refresh(a, b, c, k):\n    await asyncio.gather(fetch(a), fetch(b), store(c, key=k))\n".into(),
+                    after: "import anyio\nimport functools\n\nasync def fetch(x):\n    ...\n\nasync def store(x, key):\n    ...\n\nasync def refresh(a, b, c, k):\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(fetch, a)\n        tg.start_soon(fetch, b)\n        tg.start_soon(functools.partial(store, c, key=k))\n".into(),
                     unsafe_fixes: false,
                 }],
             },
         }
     }
 
-    fn rewrite(&self, call: Node, stmt: Node, cx: &FileContext) -> Result<Fix, String> {
+    /// The fix, and why it is unsafe when it is.
+    fn rewrite(&self, call: Node, stmt: Node, cx: &FileContext) -> Result<(Fix, String), String> {
         let indent = cx.indent_at(stmt.start_byte());
         let tg = cx.fresh_name("tg", &[]);
         let mut lines = vec![(0, format!("async with anyio.create_task_group() as {tg}:"))];
         let mut functools = false;
+        let mut assumed: Vec<String> = Vec::new();
         // With `return_exceptions=True` a failing call must not cancel the others.
         let swallow = returns_exceptions(call, cx) == Some(true);
         let mut helper = String::new();
@@ -65,10 +67,22 @@ impl GatherUnused {
         for arg in positional(call) {
             if let Some(s) = spawn(arg, cx) {
                 functools |= s.needs_functools;
+                if !s.known_coroutine {
+                    assumed.push(
+                        cx.text(arg.child_by_field_name("function").unwrap_or(arg))
+                            .to_string(),
+                    );
+                }
                 lines.push((1, format!("{tg}.start_soon({})", spawn_text(&s.args))));
             } else if let Some(e) = each(arg) {
                 let s = spawn(e.call, cx)
                     .ok_or("the comprehension's call is not of a plain function")?;
+                if !s.known_coroutine {
+                    assumed.push(
+                        cx.text(e.call.child_by_field_name("function").unwrap_or(e.call))
+                            .to_string(),
+                    );
+                }
                 if name_used_elsewhere(stmt, cx.text(e.var), arg, cx) {
                     return Err(format!(
                         "the loop variable `{}` is also used outside the comprehension",
@@ -98,19 +112,28 @@ impl GatherUnused {
             Handlers::Rewrite(e) => edits.extend(e),
             Handlers::Blocked(why) => return Err(why),
         }
-        let mut applicability = if swallow {
+        // A callee not known to be a coroutine function may return a future
+        // or a task, which `start_soon` rejects.
+        let mut applicability = if swallow || !assumed.is_empty() {
             Applicability::Unsafe
         } else {
             Applicability::Safe
         };
+        let mut note = String::new();
+        if swallow {
+            note = " (`return_exceptions=True`: the rewrite ignores each call's exception, where `gather` returned it; a `BaseException` such as a cancellation is not ignored)".into();
+        } else if !assumed.is_empty() {
+            note = format!(" (assumes each of `{}` is a coroutine function: a call returning a future or task would fail in `start_soon`)", assumed.join("`, `"));
+        }
         if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
             applicability = Applicability::Unsafe;
+            note.push_str(" (the fix would drop a comment)");
         }
         let mut imports = vec!["anyio"];
         if functools {
             imports.push("functools");
         }
-        Ok(Fix::new(edits, applicability).with_imports(imports))
+        Ok((Fix::new(edits, applicability).with_imports(imports), note))
     }
 }
 
@@ -140,20 +163,11 @@ impl Transform for GatherUnused {
                         stmt.byte_range(),
                     );
                     out.push(match self.rewrite(call, stmt, cx) {
-                                                Ok(fix) => {
-                            let note = if returns_exceptions(call, cx) == Some(true) {
-                                " (`return_exceptions=True`: the rewrite ignores each call's exception, where `gather` returned it; a `BaseException` such as a cancellation is not ignored)"
-                            } else if fix.applicability == Applicability::Unsafe {
-                                " (the fix would drop a comment)"
-                            } else {
-                                ""
-                            };
-                            Diagnostic {
-                                message: format!("{}{note}", diag.message),
-                                ..diag
-                            }
-                            .with_fix(fix)
+                        Ok((fix, note)) => Diagnostic {
+                            message: format!("{}{note}", diag.message),
+                            ..diag
                         }
+                        .with_fix(fix),
                         Err(why) => Diagnostic {
                             message: format!(
                                 "`asyncio.gather` cannot become a task group automatically: {why}"

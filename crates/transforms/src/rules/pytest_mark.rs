@@ -22,12 +22,12 @@ impl PytestMark {
                 docs: Docs {
                     what: "Removes `@pytest.mark.asyncio` / `@pytest.mark.asyncio(...)` decorators and `pytest.mark.asyncio` in `pytestmark` (alone or in a list) when the project's pytest configuration runs in auto mode after migration (it had `asyncio_mode`, which becomes `anyio_mode = auto`); otherwise each becomes `pytest.mark.anyio`. Any other use becomes `pytest.mark.anyio`.".into(),
                     why: "anyio's pytest plugin runs every async test in auto mode, so markers are noise (the seed's \"Testing\"); without auto mode it needs its own marker.".into(),
-                    fix_safety: "Safe: the test still runs as an async test (`loop_scope=` arguments go too: anyio shares one event loop for as long as a wider-scoped async fixture is alive). When nothing is left in a `pytestmark` list, the assignment goes; an `import pytest` left unused goes too.".into(),
+                    fix_safety: "Safe under auto mode: the test still runs as an async test (`loop_scope=` arguments go too: anyio shares one event loop for as long as a wider-scoped async fixture is alive). When nothing is left in a `pytestmark` list, the assignment goes; an `import pytest` left unused goes too. Without a pytest-asyncio configuration in the run the marker becomes `pytest.mark.anyio` and the fix is unsafe: anyio's plugin then runs each test on every installed backend unless an `anyio_backend` fixture pins asyncio (AM605 adds one only beside a configuration it migrates).".into(),
                 },
                 examples: vec![Example {
                     before: "import pytest\n\n@pytest.mark.asyncio\nasync def test_ping(client):\n    assert await client.ping()\n".into(),
                     after: "import pytest\n\n@pytest.mark.anyio\nasync def test_ping(client):\n    assert await client.ping()\n".into(),
-                    unsafe_fixes: false,
+                    unsafe_fixes: true,
                 }],
             },
         }
@@ -111,9 +111,16 @@ impl Transform for PytestMark {
             } else {
                 "`pytest.mark.asyncio` becomes `pytest.mark.anyio`"
             };
+            // Without auto mode (no pytest-asyncio configuration seen) the
+            // suite also runs on trio unless an `anyio_backend` fixture pins it.
+            let (applicability, message) = if cx.targets.pytest_auto_mode {
+                (Applicability::Safe, message.to_string())
+            } else {
+                (Applicability::Unsafe, format!("{message} (no pytest-asyncio configuration was found: add an `anyio_backend` fixture returning \"asyncio\" to the root conftest.py, or the tests also run on trio)"))
+            };
             out.push(
                 Diagnostic::new(self.info.code, message, site.byte_range())
-                    .with_fix(Fix::new(edits, Applicability::Safe)),
+                    .with_fix(Fix::new(edits, applicability)),
             );
         }
     }

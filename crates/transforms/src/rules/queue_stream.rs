@@ -17,16 +17,16 @@ impl QueueStream {
                 code: "AM401",
                 name: "queue",
                 summary: "an `asyncio.Queue` local to one coroutine becomes a memory object stream pair; other queues are reported".into(),
-                applicability: Some(Applicability::Safe),
+                applicability: Some(Applicability::Unsafe),
                 docs: Docs {
                     what: "Rewrites `q = asyncio.Queue(maxsize)` (optionally annotated `asyncio.Queue[T]`) inside an `async def` to `q_send, q_receive = anyio.create_memory_object_stream[T](size)` followed by `with q_send, q_receive:` around the rest of the block, when every use of `q` in that function (and in the closures it defines and runs itself) is `await q.put(x)`, `await q.get()`, `put_nowait`, `get_nowait`, `qsize()`, `empty()` or `full()`. Those become `send`, `receive`, `send_nowait`, `receive_nowait` and `statistics()` reads; `asyncio.QueueEmpty` / `QueueFull` in that function become `anyio.WouldBlock`. An absent or zero `maxsize` (unbounded in asyncio) becomes `math.inf` (zero means rendezvous in anyio). Every other queue is reported with the uses that block the rewrite (`task_done`/`join`, passed to another function, stored on an object, returned …), as are `LifoQueue` and `PriorityQueue`.".into(),
                     why: "Memory object streams give backpressure, a structured close (end of stream when every sender is closed) and `clone()` for several producers (seed gotcha 6). The `with` closes both ends when the function is done with them; an unclosed stream warns when it is collected.".into(),
-                    fix_safety: "Safe: items arrive in order, `send` on an unbounded buffer never blocks, and a cancelled `receive` loses no item, as with the queue. Sentinel values are kept as they are (ending the stream by closing the send side is the idiomatic next step, done by hand). Consider a bounded buffer: the seed prefers backpressure.".into(),
+                    fix_safety: "Unsafe: items arrive in order and a cancelled `receive` loses no item, as with the queue, but `send` and `receive` are checkpoints where `put` on an unbounded queue and a `get` with an item waiting are not: other tasks run in between (the interleaving of several producers changes), and a `send` under an expired deadline is cancelled where `put` would have queued the item. A closure that uses the queue and runs in a task that outlives the function would find the streams closed; the tool checks the closures the function defines, not what they call. Sentinel values are kept as they are (closing the send side is the idiomatic next step, done by hand). Consider a bounded buffer: the seed prefers backpressure.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def pipeline(items):\n    q = asyncio.Queue()\n    for x in items:\n        q.put_nowait(x)\n    return [await q.get() for _ in items]\n".into(),
                     after: "import anyio\nimport math\n\nasync def pipeline(items):\n    q_send, q_receive = anyio.create_memory_object_stream(math.inf)\n    with q_send, q_receive:\n        for x in items:\n            q_send.send_nowait(x)\n        return [await q_receive.receive() for _ in items]\n".into(),
-                    unsafe_fixes: false,
+                    unsafe_fixes: true,
                 }],
             },
         }
@@ -327,7 +327,7 @@ impl QueueStream {
             imports.push("math");
         }
         // The whole block moves: nothing else may edit it in the same round.
-        let fix = Fix::new(edits, Applicability::Safe)
+        let fix = Fix::new(edits, Applicability::Unsafe)
             .with_imports(imports)
             .with_scope(stmt.start_byte()..span.end);
         Ok((stmt.byte_range(), fix))

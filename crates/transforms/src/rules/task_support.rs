@@ -32,7 +32,20 @@ pub fn arguments(call: Node) -> Vec<Node> {
 pub struct Spawn {
     pub args: String,
     pub needs_functools: bool,
+    /// Whether the callee is known to be a coroutine function (an
+    /// undecorated `async def` of this module); otherwise it is assumed.
+    pub known_coroutine: bool,
 }
+
+/// Library functions known to be coroutine functions.
+const KNOWN_COROUTINE_FUNCTIONS: &[&str] = &[
+    "asyncio.sleep",
+    "anyio.sleep",
+    "anyio.sleep_forever",
+    "anyio.sleep_until",
+    "anyio.to_thread.run_sync",
+    "anyio.wait_all_tasks_blocked",
+];
 
 /// Calls that return a task or a future, not a coroutine: `start_soon` cannot run them.
 const NOT_COROUTINE_FUNCTIONS: &[&str] = &[
@@ -73,21 +86,25 @@ pub fn spawn(call: Node, cx: &FileContext) -> Option<Spawn> {
         return Some(Spawn {
             args: f.to_string(),
             needs_functools: false,
+            known_coroutine: is_module_coroutine(func, cx),
         });
     };
     let text = &cx.src[first.start_byte()..last.end_byte()];
     let keyword = args
         .iter()
         .any(|a| matches!(a.kind(), "keyword_argument" | "dictionary_splat"));
+    let known_coroutine = is_module_coroutine(func, cx);
     Some(if keyword {
         Spawn {
             args: format!("functools.partial({f}, {text})"),
             needs_functools: true,
+            known_coroutine,
         }
     } else {
         Spawn {
             args: format!("{f}, {text}"),
             needs_functools: false,
+            known_coroutine,
         }
     })
 }
@@ -263,6 +280,28 @@ pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Handlers {
         ) {
             break;
         }
+        // A context manager that catches exceptions (`pytest.raises`,
+        // `contextlib.suppress`) would miss the ExceptionGroup.
+        if n.kind() == "with_statement" {
+            let catches = syntax::preorder(n)
+                .take_while(|(m, _)| m.kind() != "block")
+                .filter(|(m, _)| m.kind() == "call")
+                .filter_map(|(m, _)| m.child_by_field_name("function"))
+                .map(|f| cx.text(f).rsplit('.').next().unwrap_or("").to_string())
+                .find(|last| {
+                    matches!(
+                        last.as_str(),
+                        "raises"
+                            | "suppress"
+                            | "assertRaises"
+                            | "assertRaisesRegex"
+                            | "RaisesGroup"
+                    )
+                });
+            if let Some(cm) = catches {
+                return Handlers::Blocked(format!("it is inside `with …{cm}(…)`, which would not catch the ExceptionGroup a task group raises"));
+            }
+        }
         if n.kind() == "try_statement" {
             let in_body = n.child_by_field_name("body").is_some_and(|b| {
                 b.start_byte() <= stmt.start_byte() && stmt.end_byte() <= b.end_byte()
@@ -404,6 +443,14 @@ pub fn block(lines: &[(usize, String)], indent: &str, cx: &FileContext) -> Strin
 /// Whether the module defines an undecorated `async def` named like the
 /// last component of `func` (a decorator may turn its result into anything).
 pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
+    // Library coroutine functions, by meaning or (before `import anyio` is
+    // added in a later round) by spelling.
+    let qualified = cx
+        .qualified(func)
+        .unwrap_or_else(|| cx.text(func).to_string());
+    if KNOWN_COROUTINE_FUNCTIONS.contains(&qualified.as_str()) {
+        return true;
+    }
     let name = cx.text(func).rsplit('.').next().unwrap_or_default();
     cx.nodes_of_kind("function_definition").iter().any(|d| {
         syntax::children(*d)
@@ -411,8 +458,13 @@ pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
             .is_some_and(|k| k.kind() == "async")
             && d.child_by_field_name("name")
                 .is_some_and(|n| cx.text(n) == name)
-            && d.parent()
-                .is_none_or(|p| p.kind() != "decorated_definition")
+            && d.parent().is_none_or(|p| {
+                p.kind() != "decorated_definition"
+                    || syntax::named_children(p)
+                        .iter()
+                        .filter(|c| c.kind() == "decorator")
+                        .all(|c| matches!(cx.text(*c).trim(), "@classmethod" | "@staticmethod"))
+            })
     })
 }
 

@@ -172,6 +172,22 @@ fn awaited_only(
     }
     // Used after the block (e.g. returned at the end of an outer block)?
     let scope = syntax::enclosing(block, &["function_definition"])?;
+    // Shared with an enclosing scope, or a `yield` inside the span (a task
+    // group cannot stay open across a yield of an async generator).
+    let shared = syntax::preorder(scope).any(|(n, _)| {
+        matches!(n.kind(), "nonlocal_statement" | "global_statement")
+            && syntax::named_children(n)
+                .iter()
+                .any(|c| cx.text(*c) == name)
+    });
+    let yields = last.is_some_and(|l| {
+        stmts[created..=l]
+            .iter()
+            .any(|s| syntax::preorder(*s).any(|(n, _)| n.kind() == "yield"))
+    });
+    if shared || yields {
+        return None;
+    }
     let outside = syntax::preorder(scope).any(|(n, _)| {
         n.kind() == "identifier"
             && cx.text(n) == name
