@@ -74,11 +74,17 @@ pub struct RunArgs {
     #[arg(long = "unsafe")]
     pub unsafe_fixes: bool,
     /// The anyio version the migrated code must run on (forms newer than it are not used).
-    #[arg(long, value_name = "X.Y", default_value = "4.16", value_parser = parse_target)]
-    pub target_anyio: (u32, u32),
+    #[arg(long, value_name = "X.Y", value_parser = parse_target)]
+    pub target_anyio: Option<(u32, u32)>,
     /// The Python version the migrated code must run on (`except*` needs 3.11).
-    #[arg(long, value_name = "X.Y", default_value = "3.11", value_parser = parse_target)]
-    pub target_python: (u32, u32),
+    #[arg(long, value_name = "X.Y", value_parser = parse_target)]
+    pub target_python: Option<(u32, u32)>,
+    /// Read settings from this pyproject.toml's [tool.anyio-migrate] table.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore any [tool.anyio-migrate] configuration.
+    #[arg(long, conflicts_with = "config")]
+    pub isolated: bool,
     /// Paths to skip (gitignore-style globs); may be repeated.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

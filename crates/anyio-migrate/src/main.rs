@@ -1,6 +1,7 @@
 //! anyio-migrate: migrate Python asyncio code to AnyIO.
 
 mod cli;
+mod config;
 mod explain;
 mod output;
 mod run;
@@ -52,23 +53,58 @@ fn real_main(cli: Cli) -> Result<u8> {
 }
 
 fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
-    let selection = Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+    // Settings: command-line flags win over [tool.anyio-migrate].
+    let start = args
+        .paths
+        .first()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .unwrap_or_else(|| ".".into());
+    let loaded = config::load(&start, args.config.as_deref(), args.isolated)?;
+    let cfg = &loaded.config;
+    let pick = |cli: &Vec<String>, file: &Option<Vec<String>>| {
+        if cli.is_empty() {
+            file.clone().unwrap_or_default()
+        } else {
+            cli.clone()
+        }
     };
+    let selection = Selection {
+        select: pick(&args.select, &cfg.select),
+        ignore: pick(&args.ignore, &cfg.ignore),
+    };
+    let version = |cli: Option<(u32, u32)>, file: &Option<String>, default: (u32, u32)| {
+        cli.or_else(|| {
+            file.as_deref()
+                .and_then(|v| transforms::parse_version(v).ok())
+        })
+        .unwrap_or(default)
+    };
+    let target_anyio = version(args.target_anyio, &cfg.target_anyio, (4, 16));
+    let target_python = version(args.target_python, &cfg.target_python, (3, 11));
+    let mut exclude = args.exclude.clone();
+    exclude.extend(cfg.exclude.iter().flatten().cloned());
+    let per_file = config::PerFileIgnores::new(&loaded);
     let unknown = selection.unknown(registry);
     if !unknown.is_empty() {
+        let from = match (
+            &loaded.path,
+            args.select.is_empty() && args.ignore.is_empty(),
+        ) {
+            (Some(p), true) => format!("{}: [tool.anyio-migrate]: ", p.display()),
+            _ => String::new(),
+        };
         bail!(
-            "unknown code or selector: {} (see `anyio-migrate list`)",
+            "{from}unknown code or selector: {} (see `anyio-migrate list`)",
             unknown.join(", ")
         );
     }
     let transforms = registry.enabled(&selection);
     let options = Options {
-        unsafe_fixes: args.unsafe_fixes,
+        unsafe_fixes: args.unsafe_fixes || cfg.unsafe_fixes.unwrap_or(false),
         targets: transforms::Targets {
-            anyio: args.target_anyio,
-            python: args.target_python,
+            anyio: target_anyio,
+            python: target_python,
             ..transforms::Targets::default()
         },
         ..Options::default()
@@ -88,7 +124,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     } else {
         Prefilter::new(&transforms)
     };
-    let (files, walk_errors) = walk::collect(&args.paths, &args.exclude)?;
+    let (files, walk_errors) = walk::collect(&args.paths, &exclude)?;
     let (pytest_roots, anyio_auto) = pytest_roots(&files);
     let mut options = options;
     options.targets.pytest_auto_mode = !pytest_roots.is_empty() || anyio_auto;
@@ -98,6 +134,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         options,
         mode,
         pytest_roots: pytest_roots.clone(),
+        per_file,
     };
     // The work, in output order: every file, and the root conftest.py files
     // to create (only when AM605 is enabled).

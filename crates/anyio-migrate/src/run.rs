@@ -19,6 +19,8 @@ pub struct Job<'a> {
     /// Folders whose pytest configuration used pytest-asyncio: their
     /// `conftest.py` gets the `anyio_backend` fixture.
     pub pytest_roots: Vec<PathBuf>,
+    /// `per-file-ignores` from the configuration.
+    pub per_file: crate::config::PerFileIgnores,
 }
 
 /// What happened to one file; texts are not kept, only the diff when asked for.
@@ -94,7 +96,22 @@ impl Job<'_> {
         } else {
             &self.prefilter
         };
-        let outcome = match migrate_bytes(&bytes, &self.transforms, prefilter, &options) {
+        // `per-file-ignores`: the codes this path leaves out.
+        let ignored = self.per_file.for_path(path);
+        let transforms: Vec<&dyn Transform> = if ignored.is_empty() {
+            self.transforms.clone()
+        } else {
+            let selection = transforms::Selection {
+                select: Vec::new(),
+                ignore: ignored,
+            };
+            self.transforms
+                .iter()
+                .copied()
+                .filter(|t| selection.enables(t.info()))
+                .collect()
+        };
+        let outcome = match migrate_bytes(&bytes, &transforms, prefilter, &options) {
             Ok(o) => o,
             Err(e) => {
                 result.error = Some(e.to_string());

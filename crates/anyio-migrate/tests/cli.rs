@@ -372,3 +372,61 @@ fn killed_mid_write_leaves_every_file_old_or_new() {
     }
     assert_eq!(old + new, files.len());
 }
+
+#[test]
+fn configuration_in_pyproject_and_flags_that_win() {
+    let sleep_and_lock =
+        "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n    return asyncio.Lock()\n";
+    let dir = tree(&[
+        ("pyproject.toml", b"[tool.anyio-migrate]\nselect = [\"AM3\"]\nper-file-ignores = { \"legacy/*.py\" = [\"AM301\"] }\n"),
+        ("a.py", sleep_and_lock.as_bytes()),
+        ("legacy/b.py", sleep_and_lock.as_bytes()),
+    ]);
+    let out = run(&["--diff", "."], dir.path());
+    let diff = text(&out.stdout);
+    assert!(diff.contains("+    return anyio.Lock()"), "{diff}");
+    assert!(
+        !diff.contains("anyio.sleep"),
+        "select = AM3 leaves sleep alone: {diff}"
+    );
+    assert!(!diff.contains("legacy/b.py"), "per-file-ignores: {diff}");
+    // A flag wins over the file; --isolated ignores it.
+    let out = run(&["--diff", "--select", "AM002", "a.py"], dir.path());
+    assert!(
+        text(&out.stdout).contains("anyio.sleep(1)") && !text(&out.stdout).contains("anyio.Lock")
+    );
+    let out = run(&["--diff", "--isolated", "legacy/b.py"], dir.path());
+    assert!(text(&out.stdout).contains("anyio.Lock()"));
+}
+
+#[test]
+fn a_bad_configuration_names_the_file_and_the_key() {
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[tool.anyio-migrate]\nselekt = [\"AM1\"]\n",
+        ),
+        ("a.py", GOOD.as_bytes()),
+    ]);
+    let out = run(&["a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("pyproject.toml")
+            && err.contains("selekt")
+            && err.contains("allowed keys: select"),
+        "{err}"
+    );
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[tool.anyio-migrate]\ntarget-anyio = \"four\"\n",
+        ),
+        ("a.py", GOOD.as_bytes()),
+    ]);
+    let err = text(&run(&["a.py"], dir.path()).stderr);
+    assert!(
+        err.contains("target-anyio") && err.contains("`four` is not a version"),
+        "{err}"
+    );
+}
