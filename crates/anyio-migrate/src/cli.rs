@@ -41,6 +41,17 @@ pub enum Mode {
     Check,
 }
 
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// `path:line:col: CODE [status] message` lines.
+    Text,
+    /// One JSON document: every diagnostic and a summary (docs/json-output.md).
+    Json,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
 /// When to color the diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
@@ -91,6 +102,12 @@ pub struct RunArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// How diagnostics are printed (the diff is always a unified diff).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+    /// Print the number of diagnostics per code (fixable or not) instead of each one.
+    #[arg(long)]
+    pub statistics: bool,
     /// Color the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,

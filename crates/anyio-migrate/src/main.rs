@@ -10,7 +10,7 @@ mod write;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use cli::{Cli, Color, Command, Mode, RunArgs};
+use cli::{Cli, Color, Command, Mode, OutputFormat, RunArgs};
 use engine::{migrate_text, Options, Prefilter, Status};
 use output::Totals;
 use rayon::prelude::*;
@@ -162,6 +162,10 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         writeln!(stderr, "anyio-migrate: error: {e}")?;
         totals.errors += 1;
     }
+    let format = args.output_format;
+    let mut json_items: Vec<serde_json::Value> = Vec::new();
+    let mut stats: std::collections::BTreeMap<&'static str, (usize, usize)> =
+        std::collections::BTreeMap::new();
     // Chunks keep the output in path order while holding only one chunk's
     // results (diffs, diagnostics) in memory, whatever the number of files.
     for chunk in work.chunks(256) {
@@ -177,8 +181,43 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             .collect();
         for r in &results {
             totals.add(r);
-            emit(r, mode, color, args.quiet, &mut stdout, &mut stderr)?;
+            match format {
+                OutputFormat::Json => {
+                    json_items.extend(r.diagnostics.iter().map(|d| output::json_diagnostic(r, d)))
+                }
+                OutputFormat::Github => stdout.write_all(output::github(r).as_bytes())?,
+                OutputFormat::Text => {}
+            }
+            if args.statistics {
+                for d in &r.diagnostics {
+                    let e = stats.entry(d.code).or_default();
+                    e.0 += 1;
+                    e.1 += usize::from(d.applicability.is_some());
+                }
+            }
+            let quiet = args.quiet || args.statistics || format != OutputFormat::Text;
+            emit(r, mode, color, quiet, &mut stdout, &mut stderr)?;
         }
+    }
+    if args.statistics {
+        stdout.write_all(output::statistics(&stats).as_bytes())?;
+    }
+    if format == OutputFormat::Json {
+        let doc = serde_json::json!({
+            "version": 1,
+            "diagnostics": json_items,
+            "summary": {
+                "files": totals.files,
+                "parsed": totals.parsed,
+                "changed": totals.changed,
+                "fixes": totals.fixed,
+                "manual": totals.manual,
+                "unsafe_pending": totals.unsafe_pending,
+                "suppressed": totals.suppressed,
+                "errors": totals.errors,
+            },
+        });
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
     }
     if !args.quiet {
         writeln!(stderr, "{}", totals.summary(mode))?;

@@ -39,6 +39,76 @@ fn status_label(d: &Reported, mode: Mode) -> &'static str {
     }
 }
 
+/// One diagnostic as a JSON object (schema: docs/json-output.md).
+pub fn json_diagnostic(result: &FileResult, d: &Reported) -> serde_json::Value {
+    serde_json::json!({
+        "path": display(&result.path),
+        "code": d.code,
+        "message": d.message,
+        "hint": d.hint,
+        "start": { "line": d.start.line, "column": d.start.column },
+        "end": { "line": d.end.line, "column": d.end.column },
+        "status": status_name(d.status),
+        "fix_applicability": d.applicability.map(|a| a.as_str()),
+    })
+}
+
+/// The status as a stable lowercase word.
+pub fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Fixed => "fixed",
+        Status::UnsafeFix => "unsafe-fix",
+        Status::Manual => "manual",
+        Status::Suppressed => "suppressed",
+        Status::Rejected => "rejected",
+    }
+}
+
+/// GitHub Actions annotations for the items left to a person.
+pub fn github(result: &FileResult) -> String {
+    let path = display(&result.path);
+    let mut out = String::new();
+    for d in result.diagnostics.iter().filter(|d| {
+        matches!(
+            d.status,
+            Status::Manual | Status::UnsafeFix | Status::Rejected
+        )
+    }) {
+        let level = if d.status == Status::Rejected {
+            "error"
+        } else {
+            "warning"
+        };
+        let msg = d
+            .message
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
+        out.push_str(&format!(
+            "::{level} file={path},line={},col={},endLine={},endColumn={},title={}::{msg}\n",
+            d.start.line, d.start.column, d.end.line, d.end.column, d.code
+        ));
+    }
+    out
+}
+
+/// `--statistics`: count per code, with whether its items have fixes.
+pub fn statistics(counts: &BTreeMap<&'static str, (usize, usize)>) -> String {
+    let mut out = String::new();
+    for (code, (total, fixable)) in counts {
+        let marker = if *fixable == *total {
+            "[*]"
+        } else if *fixable > 0 {
+            "[-]"
+        } else {
+            "[ ]"
+        };
+        out.push_str(&format!("{total:>6}  {code}  {marker}\n"));
+    }
+    out.push_str("[*] fixable, [-] partly fixable, [ ] for a person\n");
+    out
+}
+
 /// A unified diff with ANSI colors for added, removed and hunk lines.
 pub fn colorize(diff: &str) -> String {
     let mut out = String::with_capacity(diff.len() + diff.len() / 8);

@@ -430,3 +430,36 @@ fn a_bad_configuration_names_the_file_and_the_key() {
         "{err}"
     );
 }
+
+#[test]
+fn json_output_follows_its_schema() {
+    let manual = "import asyncio\n\nasync def f():\n    asyncio.create_task(g())\n    await asyncio.sleep(1)\n";
+    let dir = tree(&[("a.py", manual.as_bytes())]);
+    let out = run(&["--output-format", "json", "a.py"], dir.path());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    assert_eq!(doc["version"], 1);
+    let items = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    for d in items {
+        for key in ["path", "code", "message", "status"] {
+            assert!(d[key].is_string(), "{key} in {d}");
+        }
+        for key in ["start", "end"] {
+            assert!(
+                d[key]["line"].as_u64().unwrap() >= 1 && d[key]["column"].as_u64().unwrap() >= 1
+            );
+        }
+        assert!(["fixed", "unsafe-fix", "manual", "suppressed", "rejected"]
+            .contains(&d["status"].as_str().unwrap()));
+        assert!(
+            d["fix_applicability"].is_null()
+                || ["safe", "unsafe"].contains(&d["fix_applicability"].as_str().unwrap())
+        );
+    }
+    assert_eq!(items[0]["code"], "AM901");
+    assert_eq!(items[0]["status"], "manual");
+    assert_eq!(items[1]["status"], "fixed");
+    assert_eq!(doc["summary"]["manual"], 1);
+    assert_eq!(doc["summary"]["fixes"]["AM002"], 1);
+}
