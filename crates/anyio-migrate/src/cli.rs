@@ -30,6 +30,11 @@ pub enum Command {
         /// A code such as AM101, or a name such as wait-for.
         code: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// What to do with the files.

@@ -48,6 +48,16 @@ fn real_main(cli: Cli) -> Result<u8> {
             }
             None => bail!("no transform `{code}` (see `anyio-migrate list`)"),
         },
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "anyio-migrate",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
         None => migrate(&registry, &cli.run),
     }
 }

@@ -463,3 +463,15 @@ fn json_output_follows_its_schema() {
     assert_eq!(doc["summary"]["manual"], 1);
     assert_eq!(doc["summary"]["fixes"]["AM002"], 1);
 }
+
+#[test]
+fn completions_for_a_shell() {
+    let dir = tree(&[]);
+    let out = run(&["completions", "bash"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let script = text(&out.stdout);
+    assert!(
+        script.contains("--select") && script.contains("explain"),
+        "{script}"
+    );
+}
