@@ -176,6 +176,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     let mut json_items: Vec<serde_json::Value> = Vec::new();
     let mut stats: std::collections::BTreeMap<&'static str, (usize, usize)> =
         std::collections::BTreeMap::new();
+    let mut report_items: Vec<output::ReportItems> = Vec::new();
     // Chunks keep the output in path order while holding only one chunk's
     // results (diffs, diagnostics) in memory, whatever the number of files.
     for chunk in work.chunks(256) {
@@ -198,6 +199,9 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
                 OutputFormat::Github => stdout.write_all(output::github(r).as_bytes())?,
                 OutputFormat::Text => {}
             }
+            if args.report.is_some() {
+                report_items.push(output::ReportItems::of(r));
+            }
             if args.statistics {
                 for d in &r.diagnostics {
                     let e = stats.entry(d.code).or_default();
@@ -211,6 +215,11 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     }
     if args.statistics {
         stdout.write_all(output::statistics(&stats).as_bytes())?;
+    }
+    if let Some(path) = &args.report {
+        let text = output::markdown_report(&totals, &report_items, mode);
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     if format == OutputFormat::Json {
         let doc = serde_json::json!({

@@ -109,6 +109,76 @@ pub fn statistics(counts: &BTreeMap<&'static str, (usize, usize)>) -> String {
     out
 }
 
+/// The items of one file a Markdown report lists.
+pub struct ReportItems {
+    pub path: String,
+    pub manual: Vec<(usize, &'static str, String, Option<String>)>,
+    pub unsafe_fixes: Vec<(usize, &'static str, String)>,
+}
+
+impl ReportItems {
+    /// The items of one file's result.
+    pub fn of(r: &FileResult) -> ReportItems {
+        ReportItems {
+            path: display(&r.path),
+            manual: r
+                .diagnostics
+                .iter()
+                .filter(|d| d.status == Status::Manual)
+                .map(|d| (d.start.line, d.code, d.message.clone(), d.hint.clone()))
+                .collect(),
+            unsafe_fixes: r
+                .diagnostics
+                .iter()
+                .filter(|d| d.status == Status::UnsafeFix)
+                .map(|d| (d.start.line, d.code, d.message.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// `--report`: a Markdown summary of the migration for a pull request.
+pub fn markdown_report(totals: &Totals, items: &[ReportItems], mode: Mode) -> String {
+    let verb = if mode == Mode::Write {
+        "Rewritten"
+    } else {
+        "Would be rewritten"
+    };
+    let mut out = String::from("# asyncio → AnyIO migration report\n\n");
+    out.push_str(&format!(
+        "{} files scanned, {} {}. Produced by `anyio-migrate`; every code is documented by `anyio-migrate explain CODE`.\n\n",
+        totals.files,
+        totals.changed,
+        if mode == Mode::Write { "changed" } else { "would change" }
+    ));
+    out.push_str(&format!("## {verb}\n\n| code | fixes |\n|---|---:|\n"));
+    for (code, n) in &totals.fixed {
+        out.push_str(&format!("| {code} | {n} |\n"));
+    }
+    out.push_str(&format!("\n## For a person ({} items)\n", totals.manual));
+    for f in items.iter().filter(|f| !f.manual.is_empty()) {
+        out.push_str(&format!("\n### `{}`\n\n", f.path));
+        for (line, code, msg, hint) in &f.manual {
+            out.push_str(&format!("- line {line}, {code}: {msg}"));
+            if let Some(h) = hint {
+                out.push_str(&format!("  \n  *Instead:* {h}"));
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!(
+        "\n## Unsafe fixes not applied ({})\n\nApply them with `--unsafe` after review.\n",
+        totals.unsafe_pending
+    ));
+    for f in items.iter().filter(|f| !f.unsafe_fixes.is_empty()) {
+        out.push_str(&format!("\n### `{}`\n\n", f.path));
+        for (line, code, msg) in &f.unsafe_fixes {
+            out.push_str(&format!("- line {line}, {code}: {msg}\n"));
+        }
+    }
+    out
+}
+
 /// A unified diff with ANSI colors for added, removed and hunk lines.
 pub fn colorize(diff: &str) -> String {
     let mut out = String::with_capacity(diff.len() + diff.len() / 8);

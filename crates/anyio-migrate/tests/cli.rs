@@ -475,3 +475,21 @@ fn completions_for_a_shell() {
         "{script}"
     );
 }
+
+#[test]
+fn a_markdown_report_for_a_pull_request() {
+    let manual = "import asyncio\n\nasync def f(d):\n    asyncio.create_task(g())\n    await asyncio.sleep(1)\n    await asyncio.sleep(d)\n";
+    let dir = tree(&[("a.py", manual.as_bytes())]);
+    let out = run(&["--write", "--report", "report.md", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(report.contains("| AM002 | 1 |"), "{report}");
+    assert!(
+        report.contains("### `a.py`") && report.contains("line 4, AM901"),
+        "{report}"
+    );
+    assert!(
+        report.contains("## Unsafe fixes not applied (1)") && report.contains("line 6, AM002"),
+        "{report}"
+    );
+}
