@@ -166,7 +166,8 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
+    // Not locked for the whole run: the progress bar writes to stderr from the workers.
+    let mut stderr = std::io::stderr();
     let mut totals = Totals::default();
     for e in &walk_errors {
         writeln!(stderr, "anyio-migrate: error: {e}")?;
@@ -177,9 +178,22 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     let mut stats: std::collections::BTreeMap<&'static str, (usize, usize)> =
         std::collections::BTreeMap::new();
     let mut report_items: Vec<output::ReportItems> = Vec::new();
+    // A progress bar on a terminal (stderr), for runs over a second.
+    let started = std::time::Instant::now();
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::hidden();
+    bar.set_length(work.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files ({elapsed})")
+            .expect("a valid template"),
+    );
     // Chunks keep the output in path order while holding only one chunk's
     // results (diffs, diagnostics) in memory, whatever the number of files.
     for chunk in work.chunks(256) {
+        if show_progress && bar.is_hidden() && started.elapsed() > std::time::Duration::from_secs(1)
+        {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
         let results: Vec<run::FileResult> = chunk
             .par_iter()
             .map(|(p, create)| {
@@ -189,6 +203,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
                     job.process(p)
                 }
             })
+            .inspect(|_| bar.inc(1))
             .collect();
         for r in &results {
             totals.add(r);
@@ -210,9 +225,10 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
                 }
             }
             let quiet = args.quiet || args.statistics || format != OutputFormat::Text;
-            emit(r, mode, color, quiet, &mut stdout, &mut stderr)?;
+            bar.suspend(|| emit(r, mode, color, quiet, &mut stdout, &mut stderr))?;
         }
     }
+    bar.finish_and_clear();
     if args.statistics {
         stdout.write_all(output::statistics(&stats).as_bytes())?;
     }
