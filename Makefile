@@ -7,13 +7,14 @@
 #   make bench   timings on a pinned real corpus (docs/performance.md)
 #   make soak    migrate that corpus and check every output (parses, comments, stable)
 #   make fuzz    the property tests over mutated fixtures, with many more cases
+#   make wheel   the PyPI wheel (maturin, bindings = bin) in target/wheels/
 
 VENV    := .venv
 PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: test lint unit e2e e2e-programs e2e-demo e2e-pytest build venv docs bench soak fuzz clean
+.PHONY: test lint unit e2e e2e-programs e2e-demo e2e-pytest build venv docs bench soak fuzz wheel e2e-wheel clean
 
 test: lint unit e2e
 
@@ -34,13 +35,28 @@ $(VENV)/.installed: testdata/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements.txt
 	touch $@
 
-e2e: e2e-programs e2e-pytest e2e-demo
+e2e: e2e-programs e2e-pytest e2e-demo e2e-wheel
 
 e2e-programs: venv build
 	$(PY) testdata/e2e/run_programs.py --tool $(BIN) --python $(PY)
 
 e2e-pytest: venv build
 	$(PY) testdata/e2e/run_pytest_projects.py --tool $(BIN) --python $(PY)
+
+# The PyPI wheel: the binary packaged with maturin (bindings = bin).
+MATURIN_VENV := .maturin-venv
+
+$(MATURIN_VENV)/.installed:
+	$(PYTHON3) -m venv $(MATURIN_VENV)
+	$(MATURIN_VENV)/bin/pip install --quiet --disable-pip-version-check maturin==1.16.0
+	touch $@
+
+wheel: $(MATURIN_VENV)/.installed
+	rm -rf target/wheels
+	$(MATURIN_VENV)/bin/maturin build --release --strip -b bin -m crates/anyio-migrate/Cargo.toml -o target/wheels
+
+e2e-wheel: wheel
+	$(PYTHON3) testdata/e2e/run_wheel.py target/wheels/anyio_migrate-*.whl
 
 e2e-demo: venv build
 	$(PY) testdata/e2e/run_demo.py --tool $(BIN) --python $(PY)
