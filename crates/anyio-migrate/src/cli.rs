@@ -110,6 +110,9 @@ pub struct RunArgs {
     /// How diagnostics are printed (the diff is always a unified diff).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output_format: OutputFormat,
+    /// Print, per file, the fixes made (or to be made) by code.
+    #[arg(long)]
+    pub show_fixes: bool,
     /// Write a Markdown migration report (for a pull request) to this file.
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<std::path::PathBuf>,

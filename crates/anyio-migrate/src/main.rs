@@ -226,6 +226,22 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             }
             let quiet = args.quiet || args.statistics || format != OutputFormat::Text;
             bar.suspend(|| emit(r, mode, color, quiet, &mut stdout, &mut stderr))?;
+            if args.show_fixes && !r.fixed.is_empty() {
+                let total: usize = r.fixed.values().sum();
+                let by_code: Vec<String> =
+                    r.fixed.iter().map(|(c, n)| format!("{n} × {c}")).collect();
+                let verb = if mode == Mode::Write {
+                    "Fixed"
+                } else {
+                    "Would fix"
+                };
+                writeln!(
+                    stderr,
+                    "{}: {verb} {total}: {}",
+                    run::display(&r.path),
+                    by_code.join(", ")
+                )?;
+            }
         }
     }
     bar.finish_and_clear();

@@ -493,3 +493,14 @@ fn a_markdown_report_for_a_pull_request() {
         "{report}"
     );
 }
+
+#[test]
+fn show_fixes_per_file() {
+    let dir = tree(&[("a.py", GOOD.as_bytes())]);
+    let out = run(&["--write", "--show-fixes", "a.py"], dir.path());
+    assert!(
+        text(&out.stderr).contains("a.py: Fixed 2: 1 × AM001, 1 × AM002"),
+        "{}",
+        text(&out.stderr)
+    );
+}

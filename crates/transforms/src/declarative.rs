@@ -330,7 +330,20 @@ impl Declarative {
             Context::Expression => (node.byte_range(), None),
             Context::Callee => (node.child_by_field_name("function")?.byte_range(), None),
         };
-        let message = spec.message.clone().unwrap_or_else(|| self.message.clone());
+        // `{match}` in a message names the matched code (its first line, shortened).
+        let snippet: String = cx
+            .text(node)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
+        let message = spec
+            .message
+            .clone()
+            .unwrap_or_else(|| self.message.clone())
+            .replace("{match}", &snippet);
         let hint = spec.hint.clone().or_else(|| self.hint.clone());
         let mut diag = Diagnostic::new(self.info.code, message, range.clone());
         diag.hint = hint;
