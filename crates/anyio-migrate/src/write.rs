@@ -20,33 +20,20 @@ pub fn replace_file(path: &Path, expected: &[u8], new: &[u8]) -> Result<()> {
     if meta.permissions().readonly() {
         bail!("read-only; not written");
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".anyio-migrate-")
-        .tempfile_in(dir)
-        .context("cannot create a temporary file beside it")?;
-    tmp.write_all(new)
-        .context("cannot write the temporary file")?;
-    tmp.as_file()
-        .set_permissions(meta.permissions())
-        .context("cannot copy permissions")?;
-    tmp.as_file()
-        .sync_all()
-        .context("cannot flush the temporary file")?;
+    let tmp = synced_temp_beside(path, new, meta.permissions())?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .context("cannot rename the temporary file over it")?;
     Ok(())
 }
 
-/// Creates `path` with `content` atomically; refuses if it exists.
-pub fn create_file(path: &Path, content: &[u8]) -> Result<()> {
-    if path.exists() {
-        bail!("exists already; not created");
-    }
+/// A temporary file in `path`'s folder holding `content` with
+/// `permissions`, flushed to disk, ready to be renamed into place.
+fn synced_temp_beside(
+    path: &Path,
+    content: &[u8],
+    permissions: std::fs::Permissions,
+) -> Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -58,16 +45,30 @@ pub fn create_file(path: &Path, content: &[u8]) -> Result<()> {
     tmp.write_all(content)
         .context("cannot write the temporary file")?;
     tmp.as_file()
+        .set_permissions(permissions)
+        .context("cannot set permissions")?;
+    tmp.as_file()
         .sync_all()
         .context("cannot flush the temporary file")?;
+    Ok(tmp)
+}
+
+/// Creates `path` with `content` atomically; refuses if it exists.
+pub fn create_file(path: &Path, content: &[u8]) -> Result<()> {
+    if path.exists() {
+        bail!("exists already; not created");
+    }
     // Default permissions for a new file, not the temporary file's 0600.
     #[cfg(unix)]
-    {
+    let permissions = {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .context("cannot set permissions")?;
-    }
+        std::fs::Permissions::from_mode(0o644)
+    };
+    #[cfg(not(unix))]
+    let permissions = std::fs::metadata(path.parent().unwrap_or(Path::new(".")))
+        .context("cannot read permissions")?
+        .permissions();
+    let tmp = synced_temp_beside(path, content, permissions)?;
     tmp.persist_noclobber(path)
         .map_err(|e| e.error)
         .context("cannot rename the temporary file into place")?;
