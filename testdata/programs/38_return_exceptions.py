@@ -1,8 +1,9 @@
-"""Health checker using `gather(..., return_exceptions=True)`: reported only.
+"""Health checker using `gather(..., return_exceptions=True)`, without --unsafe.
 
-`return_exceptions=True` collects exceptions as values; no task-group rewrite
-keeps that, so the call is reported and left as it is (asyncio backend only),
-while the plain gather beside it and the sleeps are still migrated.
+The rewrite that keeps `return_exceptions=True` (a helper storing each
+exception) is unsafe, so this run leaves that call as it is (asyncio backend
+only) while the plain gather beside it and the sleeps are migrated;
+45_return_exceptions_unsafe runs the same program with --unsafe.
 """
 # e2e-expect: await asyncio.gather(*(probe(h) for h in hosts), return_exceptions=True)
 # e2e-expect: async with anyio.create_task_group() as tg:
