@@ -30,6 +30,8 @@ pub enum Command {
         /// A code such as AM101, or a name such as wait-for.
         code: String,
     },
+    /// Print the man page (roff) on stdout.
+    Man,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.

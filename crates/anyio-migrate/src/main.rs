@@ -48,6 +48,11 @@ fn real_main(cli: Cli) -> Result<u8> {
             }
             None => bail!("no transform `{code}` (see `anyio-migrate list`)"),
         },
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(0)
+        }
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(

@@ -504,3 +504,30 @@ fn show_fixes_per_file() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn man_page_and_odd_files() {
+    let dir = tree(&[
+        ("empty.py", b""),
+        ("bom_only.py", b"\xEF\xBB\xBF"),
+        ("only_comment.py", b"# import asyncio\n"),
+    ]);
+    let man = run(&["man"], dir.path());
+    assert_eq!(man.status.code(), Some(0));
+    assert!(
+        text(&man.stdout).contains(".TH anyio-migrate"),
+        "{}",
+        text(&man.stdout)
+    );
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(dir.path().join("empty.py")).unwrap(), b"");
+    assert_eq!(
+        std::fs::read(dir.path().join("bom_only.py")).unwrap(),
+        b"\xEF\xBB\xBF"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("only_comment.py")).unwrap(),
+        b"# import asyncio\n"
+    );
+}
