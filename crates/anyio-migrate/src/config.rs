@@ -19,6 +19,9 @@ pub struct Config {
     pub per_file_ignores: Option<BTreeMap<String, Vec<String>>>,
     pub target_anyio: Option<String>,
     pub target_python: Option<String>,
+    /// From `[project] requires-python`, the default for `target-python`.
+    #[serde(skip)]
+    pub requires_python: Option<String>,
 }
 
 /// The keys `[tool.anyio-migrate]` accepts, for error messages.
@@ -32,14 +35,24 @@ pub struct Loaded {
     pub path: Option<PathBuf>,
 }
 
-/// The `[tool.anyio-migrate]` table of a pyproject.toml, if it has one.
+/// The `[tool.anyio-migrate]` table of a pyproject.toml (with the project's
+/// `requires-python`), if it has either.
 pub fn read(path: &Path) -> Result<Option<Config>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let doc: toml::Table = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: not valid TOML: {}", path.display(), e.message()))?;
+    let requires_python = doc
+        .get("project")
+        .and_then(|p| p.get("requires-python"))
+        .and_then(|v| v.as_str())
+        .and_then(lowest_python);
     let Some(table) = doc.get("tool").and_then(|t| t.get("anyio-migrate")) else {
-        return Ok(None);
+        // No table: the project's requires-python alone still sets the target.
+        return Ok(requires_python.map(|v| Config {
+            requires_python: Some(v),
+            ..Config::default()
+        }));
     };
     let config: Config = table.clone().try_into().map_err(|e: toml::de::Error| {
         anyhow::anyhow!(
@@ -71,7 +84,25 @@ pub fn read(path: &Path) -> Result<Option<Config>> {
             )
         })?;
     }
+    let mut config = config;
+    config.requires_python = requires_python;
     Ok(Some(config))
+}
+
+/// The lowest Python a `requires-python` specifier allows (`>=3.9` → 3.9).
+pub fn lowest_python(spec: &str) -> Option<String> {
+    spec.split(',').find_map(|part| {
+        let v = part
+            .trim()
+            .strip_prefix(">=")
+            .or_else(|| part.trim().strip_prefix("~="))?;
+        let mut nums = v.trim().split('.');
+        Some(format!(
+            "{}.{}",
+            nums.next()?.trim(),
+            nums.next().unwrap_or("0").trim()
+        ))
+    })
 }
 
 /// The configuration for a run over `start`: `explicit` (`--config`), or

@@ -96,7 +96,14 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         .unwrap_or(default)
     };
     let target_anyio = version(args.target_anyio, &cfg.target_anyio, (4, 16));
-    let target_python = version(args.target_python, &cfg.target_python, (3, 11));
+    // target-python: the flag, the table, then the project's requires-python.
+    let target_python = version(
+        args.target_python,
+        &cfg.target_python
+            .clone()
+            .or_else(|| cfg.requires_python.clone()),
+        (3, 11),
+    );
     let mut exclude = args.exclude.clone();
     exclude.extend(cfg.exclude.iter().flatten().cloned());
     let per_file = config::PerFileIgnores::new(&loaded);

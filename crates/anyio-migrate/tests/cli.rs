@@ -531,3 +531,23 @@ fn man_page_and_odd_files() {
         b"# import asyncio\n"
     );
 }
+
+#[test]
+fn requires_python_below_3_11_keeps_asyncio_timeout_error() {
+    let src = "import asyncio\n\ndef f():\n    try:\n        g()\n    except asyncio.TimeoutError:\n        pass\n";
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[project]\nname = \"x\"\nrequires-python = \">=3.9\"\n",
+        ),
+        ("a.py", src.as_bytes()),
+    ]);
+    let out = run(&["--diff", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = run(&["--diff", "--target-python", "3.11", "a.py"], dir.path());
+    assert!(
+        text(&out.stdout).contains("+    except TimeoutError:"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -53,6 +53,10 @@ struct TransformFile {
     /// methods of objects, like `$LOOP.call_later`, that mean asyncio only there).
     #[serde(default)]
     requires_import: Option<String>,
+    /// The oldest Python the rewrite is right for (`3.11`); for an older
+    /// `--target-python` the transform does nothing.
+    #[serde(default)]
+    min_python: Option<String>,
     #[serde(rename = "match")]
     matches: Vec<MatchSpec>,
     docs: Docs,
@@ -139,6 +143,7 @@ pub struct Declarative {
     hint: Option<String>,
     imports: Vec<String>,
     requires_import: Option<String>,
+    min_python: Option<(u32, u32)>,
     matches: Vec<CompiledMatch>,
 }
 
@@ -197,6 +202,11 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
         hint: file.hint,
         imports: file.imports,
         requires_import: file.requires_import,
+        min_python: match file.min_python.as_deref().map(crate::parse_version) {
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => return Err(format!("{file_name}: min-python: {e}")),
+            None => None,
+        },
         matches,
     })
 }
@@ -235,6 +245,9 @@ impl Transform for Declarative {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        if self.min_python.is_some_and(|v| cx.targets.python < v) {
+            return;
+        }
         if let Some(m) = &self.requires_import {
             let imported = cx
                 .model
