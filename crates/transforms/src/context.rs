@@ -161,6 +161,21 @@ impl<'a> FileContext<'a> {
         nodes
     }
 
+    /// Calls whose function resolves to `qualified` (`asyncio.gather`), in
+    /// source order, found through the last-name index (aliases included).
+    pub fn calls_to(&self, qualified: &str) -> Vec<Node<'a>> {
+        let last = qualified.rsplit('.').next().unwrap_or(qualified);
+        self.nodes_ending_in("call", last)
+            .into_iter()
+            .filter(|c| {
+                c.child_by_field_name("function")
+                    .and_then(|f| self.qualified(f))
+                    .as_deref()
+                    == Some(qualified)
+            })
+            .collect()
+    }
+
     /// The same context for other target versions.
     pub fn with_targets(mut self, targets: Targets) -> Self {
         self.targets = targets;

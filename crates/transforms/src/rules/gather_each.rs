@@ -52,13 +52,7 @@ impl Transform for GatherEach {
         // One rewrite per function a round: the next one then sees the names
         // this one introduced and picks fresh ones.
         let mut rewritten: Vec<usize> = Vec::new();
-        for call in cx.nodes_ending_in("call", "gather") {
-            let Some(func) = call.child_by_field_name("function") else {
-                continue;
-            };
-            if cx.qualified(func).as_deref() != Some("asyncio.gather") {
-                continue;
-            }
+        for call in cx.calls_to("asyncio.gather") {
             let GatherShape::Collected { stmt, target, each } = gather_shape(call, cx) else {
                 continue;
             };

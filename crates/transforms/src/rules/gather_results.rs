@@ -44,13 +44,10 @@ impl Transform for GatherResults {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for call in cx.nodes_ending_in("call", "gather") {
-            let Some(func) = call.child_by_field_name("function") else {
-                continue;
-            };
-            if cx.qualified(func).as_deref() != Some("asyncio.gather") {
-                continue;
-            }
+        for call in cx.calls_to("asyncio.gather") {
+            let func = call
+                .child_by_field_name("function")
+                .expect("a call has a function");
             let GatherShape::Unpacked { stmt } = gather_shape(call, cx) else {
                 continue;
             };

@@ -147,13 +147,7 @@ impl Transform for GatherUnused {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for call in cx.nodes_ending_in("call", "gather") {
-            let Some(func) = call.child_by_field_name("function") else {
-                continue;
-            };
-            if cx.qualified(func).as_deref() != Some("asyncio.gather") {
-                continue;
-            }
+        for call in cx.calls_to("asyncio.gather") {
             let hint = "start each call in a task group: `async with anyio.create_task_group() as tg: tg.start_soon(f, a)`; collect results in a pre-allocated list from a small helper (the seed's `fetch_all`)";
             match gather_shape(call, cx) {
                 GatherShape::Unused { stmt } => {

@@ -132,26 +132,20 @@ impl Transform for QueueStream {
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let hint = "`send, receive = anyio.create_memory_object_stream[T](max_buffer_size)`; producers `async with send:` and `await send.send(x)`, consumers `async with receive:` and `async for x in receive:`; hand each side to the function that uses it";
         for name in ["LifoQueue", "PriorityQueue"] {
-            for call in cx.nodes_ending_in("call", name) {
-                if call
-                    .child_by_field_name("function")
-                    .and_then(|f| cx.qualified(f))
-                    .as_deref()
-                    == Some(&format!("asyncio.{name}"))
-                {
-                    out.push(Diagnostic::new(self.info.code, format!("`asyncio.{name}` has no memory-stream equivalent (streams are FIFO)"), call.byte_range()).with_hint(hint));
-                }
+            for call in cx.calls_to(&format!("asyncio.{name}")) {
+                out.push(
+                    Diagnostic::new(
+                        self.info.code,
+                        format!(
+                            "`asyncio.{name}` has no memory-stream equivalent (streams are FIFO)"
+                        ),
+                        call.byte_range(),
+                    )
+                    .with_hint(hint),
+                );
             }
         }
-        for call in cx.nodes_ending_in("call", "Queue") {
-            if call
-                .child_by_field_name("function")
-                .and_then(|f| cx.qualified(f))
-                .as_deref()
-                != Some("asyncio.Queue")
-            {
-                continue;
-            }
+        for call in cx.calls_to("asyncio.Queue") {
             match self.rewrite(call, cx) {
                 Ok((site, fix)) => out.push(
                     Diagnostic::new(self.info.code, "`asyncio.Queue` becomes a memory object stream pair", site).with_fix(fix),

@@ -1,6 +1,6 @@
 //! AM205: `tg.start_soon(f(x))` passes a coroutine object; anyio wants `tg.start_soon(f, x)`.
 
-use super::task_support::{arguments, is_module_coroutine, spawn};
+use super::task_support::{arguments, is_module_coroutine, method_call, spawn};
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
@@ -87,19 +87,10 @@ impl Transform for StartSoonCallable {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for call in cx.nodes_ending_in("call", "start_soon") {
-            let Some(f) = call
-                .child_by_field_name("function")
-                .filter(|f| f.kind() == "attribute")
-            else {
+            let Some((obj, method)) = method_call(call, cx) else {
                 continue;
             };
-            let (Some(obj), Some(attr)) = (
-                f.child_by_field_name("object"),
-                f.child_by_field_name("attribute"),
-            ) else {
-                continue;
-            };
-            if cx.text(attr) != "start_soon" || obj.kind() != "identifier" {
+            if method != "start_soon" || obj.kind() != "identifier" {
                 continue;
             }
             let args = arguments(call);

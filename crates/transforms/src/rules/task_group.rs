@@ -1,7 +1,7 @@
 //! AM204: `async with asyncio.TaskGroup() as tg:` becomes an anyio task
 //! group, and the tasks it creates are started with `start_soon`.
 
-use super::task_support::{arguments, spawn};
+use super::task_support::{arguments, method_call, spawn};
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
@@ -65,13 +65,7 @@ impl Transform for TaskGroup {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for call in cx.nodes_ending_in("call", "TaskGroup") {
-            let Some(func) = call.child_by_field_name("function") else {
-                continue;
-            };
-            if cx.qualified(func).as_deref() != Some("asyncio.TaskGroup") {
-                continue;
-            }
+        for call in cx.calls_to("asyncio.TaskGroup") {
             let Some((stmt, tg)) = opened_group(call, cx) else {
                 out.push(
                     Diagnostic::new(self.info.code, "`asyncio.TaskGroup()` not opened by `async with … as name`", call.byte_range())
@@ -96,19 +90,10 @@ impl Transform for TaskGroup {
                 {
                     continue;
                 }
-                let Some(f) = n
-                    .child_by_field_name("function")
-                    .filter(|f| f.kind() == "attribute")
-                else {
+                let Some((obj, method)) = method_call(n, cx) else {
                     continue;
                 };
-                let (Some(obj), Some(attr)) = (
-                    f.child_by_field_name("object"),
-                    f.child_by_field_name("attribute"),
-                ) else {
-                    continue;
-                };
-                if cx.text(obj) != tg || cx.text(attr) != "create_task" {
+                if cx.text(obj) != tg || method != "create_task" {
                     continue;
                 }
                 let unused = n

@@ -15,6 +15,17 @@ pub fn is_dotted(node: Node) -> bool {
     }
 }
 
+/// `obj.method(...)`: the object and the method's name.
+pub fn method_call<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a str)> {
+    let f = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")?;
+    Some((
+        f.child_by_field_name("object")?,
+        cx.text(f.child_by_field_name("attribute")?),
+    ))
+}
+
 /// The arguments of a call, without comments.
 pub fn arguments(call: Node) -> Vec<Node> {
     call.child_by_field_name("arguments")

@@ -48,14 +48,11 @@ impl Transform for UnusedLoop {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for call in cx.nodes_ending_in("call", "get_running_loop") {
-            let Some(func) = call.child_by_field_name("function") else {
-                continue;
-            };
+        for call in cx.calls_to("asyncio.get_running_loop") {
             let no_args = call
                 .child_by_field_name("arguments")
                 .is_some_and(|a| a.named_child_count() == 0);
-            if !no_args || cx.qualified(func).as_deref() != Some("asyncio.get_running_loop") {
+            if !no_args {
                 continue;
             }
             let Some(assign) = call.parent().filter(|p| p.kind() == "assignment") else {
