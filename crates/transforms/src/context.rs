@@ -60,6 +60,17 @@ pub struct FileContext<'a> {
     by_alias: HashMap<String, [Vec<Node<'a>>; 3]>,
 }
 
+/// A context manager an enclosing `with` opens by calling a function.
+pub struct WithItem<'a> {
+    /// What the called function resolves to, if it resolves.
+    pub qualified: Option<String>,
+    /// How the called function is spelled (`anyio.fail_after`): a call an
+    /// earlier round wrote is spelled `anyio.…` before `import anyio` exists.
+    pub spelling: &'a str,
+    /// The `as` name, if any.
+    pub alias: Option<&'a str>,
+}
+
 /// Slots of `FileContext::by_last_name`.
 fn slot(kind: &str) -> Option<usize> {
     match kind {
@@ -174,6 +185,55 @@ impl<'a> FileContext<'a> {
                     == Some(qualified)
             })
             .collect()
+    }
+
+    /// The context managers opened by calls in the `with` statements around
+    /// `node`, innermost first, up to its function.
+    pub fn enclosing_with_items(&self, node: Node<'a>) -> Vec<WithItem<'a>> {
+        let mut out = Vec::new();
+        let mut cur = node.parent();
+        while let Some(n) = cur {
+            if matches!(
+                n.kind(),
+                "function_definition" | "lambda" | "class_definition"
+            ) {
+                break;
+            }
+            if n.kind() == "with_statement" {
+                let clause = syntax::named_children(n)
+                    .into_iter()
+                    .find(|c| c.kind() == "with_clause");
+                for item in clause.map(syntax::named_children).unwrap_or_default() {
+                    let Some(value) = item
+                        .child_by_field_name("value")
+                        .filter(|_| item.kind() == "with_item")
+                    else {
+                        continue;
+                    };
+                    let (call, alias) = if value.kind() == "as_pattern" {
+                        (
+                            value.named_child(0),
+                            value.child_by_field_name("alias").map(|a| self.text(a)),
+                        )
+                    } else {
+                        (Some(value), None)
+                    };
+                    let Some(func) = call
+                        .filter(|c| c.kind() == "call")
+                        .and_then(|c| c.child_by_field_name("function"))
+                    else {
+                        continue;
+                    };
+                    out.push(WithItem {
+                        qualified: self.qualified(func),
+                        spelling: self.text(func),
+                        alias,
+                    });
+                }
+            }
+            cur = n.parent();
+        }
+        out
     }
 
     /// The same context for other target versions.

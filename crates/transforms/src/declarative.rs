@@ -547,47 +547,10 @@ fn reraises(handler: Node, cx: &FileContext) -> bool {
 /// The qualified name of a context manager call an enclosing `with` (in the
 /// same function) opens, if it is one of `names`.
 fn inside_with(node: Node, names: &[String], cx: &FileContext) -> Option<String> {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        if matches!(
-            n.kind(),
-            "function_definition" | "lambda" | "class_definition"
-        ) {
-            return None;
-        }
-        if n.kind() == "with_statement" {
-            let clause = syntax::named_children(n)
-                .into_iter()
-                .find(|c| c.kind() == "with_clause");
-            for item in clause.map(syntax::named_children).unwrap_or_default() {
-                if item.kind() != "with_item" {
-                    continue;
-                }
-                let value = item.child_by_field_name("value");
-                let call = value.and_then(|v| {
-                    if v.kind() == "as_pattern" {
-                        v.named_child(0)
-                    } else {
-                        Some(v)
-                    }
-                });
-                let func = call
-                    .filter(|c| c.kind() == "call")
-                    .and_then(|c| c.child_by_field_name("function"));
-                // A scope an earlier round wrote is spelled `anyio.…` before
-                // `import anyio` is added at the end, so the spelling counts too.
-                if let Some(q) =
-                    func.and_then(|f| cx.qualified(f).or_else(|| Some(cx.text(f).to_string())))
-                {
-                    if names.contains(&q) {
-                        return Some(q);
-                    }
-                }
-            }
-        }
-        cur = n.parent();
-    }
-    None
+    cx.enclosing_with_items(node)
+        .into_iter()
+        .map(|w| w.qualified.unwrap_or_else(|| w.spelling.to_string()))
+        .find(|q| names.contains(q))
 }
 
 /// The name or attribute a statement-level value is assigned to.

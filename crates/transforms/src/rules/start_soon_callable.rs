@@ -3,7 +3,7 @@
 use super::task_support::{arguments, is_module_coroutine, method_call, spawn};
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
-use syntax::{named_children, Node};
+use syntax::Node;
 
 /// Coroutine objects passed to `start_soon` become callables.
 pub struct StartSoonCallable {
@@ -36,41 +36,11 @@ impl StartSoonCallable {
 
 /// Names bound by `async with anyio.create_task_group() as name:` around `node`.
 fn is_task_group(node: Node, name: &str, cx: &FileContext) -> bool {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        if matches!(
-            n.kind(),
-            "function_definition" | "lambda" | "class_definition"
-        ) {
-            return false;
-        }
-        if n.kind() == "with_statement" {
-            let clause = named_children(n)
-                .into_iter()
-                .find(|c| c.kind() == "with_clause");
-            for item in clause.map(named_children).unwrap_or_default() {
-                let Some(pattern) = item
-                    .child_by_field_name("value")
-                    .filter(|v| v.kind() == "as_pattern")
-                else {
-                    continue;
-                };
-                let call = pattern.named_child(0).filter(|c| c.kind() == "call");
-                let func = call.and_then(|c| c.child_by_field_name("function"));
-                // Spelled out too: an earlier round may have written it before `import anyio` exists.
-                let opens = func.is_some_and(|f| {
-                    cx.qualified(f).as_deref() == Some("anyio.create_task_group")
-                        || cx.text(f) == "anyio.create_task_group"
-                });
-                let alias = pattern.child_by_field_name("alias").map(|a| cx.text(a));
-                if opens && alias == Some(name) {
-                    return true;
-                }
-            }
-        }
-        cur = n.parent();
-    }
-    false
+    cx.enclosing_with_items(node).iter().any(|w| {
+        let opens = w.qualified.as_deref() == Some("anyio.create_task_group")
+            || w.spelling == "anyio.create_task_group";
+        opens && w.alias == Some(name)
+    })
 }
 
 impl Transform for StartSoonCallable {
