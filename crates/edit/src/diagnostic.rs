@@ -33,7 +33,7 @@ pub struct Fix {
     pub imports: Vec<String>,
     /// A range the fix owns as a whole although it edits only parts of it
     /// (a block it re-indents): no other fix may touch it in the same round.
-    pub scope: Option<Range<usize>>,
+    pub scope: Vec<Range<usize>>,
 }
 
 impl Fix {
@@ -43,7 +43,7 @@ impl Fix {
             edits,
             applicability,
             imports: Vec::new(),
-            scope: None,
+            scope: Vec::new(),
         }
     }
 
@@ -60,17 +60,18 @@ impl Fix {
         start..end
     }
 
-    /// The same fix, owning `range` as a whole.
+    /// The same fix, owning `range` as a whole (in addition to any range it
+    /// owns already).
     pub fn with_scope(mut self, range: Range<usize>) -> Fix {
-        self.scope = Some(range);
+        self.scope.push(range);
         self
     }
 
     /// Whether any edit of `self` overlaps any edit of `other`, or either
     /// touches a range the other owns.
     pub fn conflicts_with(&self, other: &Fix) -> bool {
-        let in_scope = |scope: &Option<Range<usize>>, edits: &[crate::Edit]| {
-            scope.as_ref().is_some_and(|s| {
+        let in_scope = |scope: &[Range<usize>], edits: &[crate::Edit]| {
+            scope.iter().any(|s| {
                 edits
                     .iter()
                     .any(|e| e.start < s.end && s.start < e.end.max(e.start + 1))

@@ -2,13 +2,14 @@
 
 use crate::ImportBinding;
 use edit::Edit;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use syntax::{named_children, text, Node, Style, Tree};
 
 /// Edits that add `import M` for each module in `modules` that the file
 /// does not already import at module level, placed in the leading import
 /// block (alphabetically among plain imports), after the docstring and
-/// `from __future__` imports. Empty when nothing is missing.
+/// `from __future__` imports. An entry `M:N` asks for `from M import N`
+/// (one line per module, after the block). Empty when nothing is missing.
 pub fn add_imports(
     tree: &Tree,
     src: &str,
@@ -19,9 +20,13 @@ pub fn add_imports(
     let missing: Vec<&String> = modules
         .iter()
         .filter(|m| {
+            let (local, qualified) = match m.split_once(':') {
+                Some((module, name)) => (name.to_string(), format!("{module}.{name}")),
+                None => (m.to_string(), m.to_string()),
+            };
             !imports
                 .iter()
-                .any(|i| i.module_level && i.local == **m && i.qualified == **m)
+                .any(|i| i.module_level && i.local == local && i.qualified == qualified)
         })
         .collect();
     if missing.is_empty() {
@@ -51,10 +56,25 @@ pub fn add_imports(
         .filter(|s| s.start_position().column == 0)
         .collect();
 
+    // `from M import a, b` lines, one per module, after the plain imports.
+    let (names, missing): (Vec<&String>, Vec<&String>) =
+        missing.into_iter().partition(|m| m.contains(':'));
+    let mut from_lines: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for m in &names {
+        if let Some((module, name)) = m.split_once(':') {
+            from_lines.entry(module).or_default().push(name);
+        }
+    }
+    let from_lines: String = from_lines
+        .iter()
+        .map(|(module, names)| format!("from {module} import {}{nl}", names.join(", ")))
+        .collect();
+
     if block.is_empty() {
         // No import block: one new block after the docstring / future
         // imports, or at the top after leading comments.
-        let lines: String = missing.iter().map(|m| format!("import {m}{nl}")).collect();
+        let mut lines: String = missing.iter().map(|m| format!("import {m}{nl}")).collect();
+        lines.push_str(&from_lines);
         return vec![match i.checked_sub(1).map(|j| stmts[j]) {
             Some(prev) => Edit::insert(line_end(src, prev.end_byte()), format!("{nl}{lines}")),
             None => {
@@ -86,8 +106,12 @@ pub fn add_imports(
             };
         edits_at.push((offset, line));
     }
-    // Several modules at one place become one insertion, in module order.
-    edits_at.sort();
+    if !from_lines.is_empty() {
+        edits_at.push((line_end(src, block[block.len() - 1].end_byte()), from_lines));
+    }
+    // Several modules at one place become one insertion, in module order
+    // (`missing` is sorted), `from` lines last.
+    edits_at.sort_by_key(|(offset, _)| *offset);
     let mut edits: Vec<Edit> = Vec::new();
     for (offset, content) in edits_at {
         match edits.last_mut() {
@@ -255,6 +279,26 @@ mod tests {
             src,
             &add_imports(&tree, src, &Style::detect(src), &model.imports, &mods),
         )
+    }
+
+    #[test]
+    fn names_come_in_from_lines_after_the_block() {
+        assert_eq!(
+            add(
+                "import asyncio\n\nx = 1\n",
+                &["anyio", "anyio.streams.memory:MemoryObjectSendStream", "anyio.streams.memory:MemoryObjectReceiveStream", "math"]
+            ),
+            "import anyio\nimport asyncio\nimport math\nfrom anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream\n\nx = 1\n"
+        );
+        assert_eq!(
+            add("x = 1\n", &["a.b:C"]),
+            "from a.b import C\n\nx = 1\n"
+        );
+        // Already imported: nothing to add.
+        assert_eq!(
+            add("from a.b import C\n\nx = C\n", &["a.b:C"]),
+            "from a.b import C\n\nx = C\n"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod gather_unused;
 mod pytest_fixture;
 mod pytest_mark;
 mod pytest_support;
-mod queue_stream;
+mod queue;
 mod star_import;
 mod start_soon_callable;
 mod task_group;
@@ -33,7 +33,7 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(pytest_fixture::PytestFixture::new()),
         Box::new(anyio_backend::AnyioBackend::new()),
         Box::new(event_loop::EventLoopFixture::new()),
-        Box::new(queue_stream::QueueStream::new()),
+        Box::new(queue::QueueStream::new()),
         Box::new(star_import::StarImport::new()),
         Box::new(unused_loop::UnusedLoop::new()),
     ]

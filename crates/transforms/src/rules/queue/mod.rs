@@ -1,8 +1,15 @@
 //! AM401: a queue local to one coroutine becomes a memory object stream pair.
 
+mod handoff;
+mod sentinel;
+mod uses;
+
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
+use handoff::Handoff;
+use std::collections::BTreeMap;
 use syntax::{named_children, preorder, Node};
+use uses::{first_line, MethodUse, Side};
 
 /// `asyncio.Queue()` used only inside the coroutine that creates it.
 pub struct QueueStream {
@@ -31,61 +38,6 @@ impl QueueStream {
             },
         }
     }
-}
-
-/// How one use of the queue is rewritten, or why it blocks the rewrite.
-fn rewrite_use(ident: Node, send: &str, receive: &str, cx: &FileContext) -> Result<Edit, String> {
-    let attr = ident
-        .parent()
-        .filter(|p| p.kind() == "attribute" && p.child_by_field_name("object") == Some(ident));
-    let Some(attr) = attr else {
-        return Err(format!(
-            "`{}` (the queue itself is used)",
-            line_of(ident, cx)
-        ));
-    };
-    let method = attr
-        .child_by_field_name("attribute")
-        .map(|a| cx.text(a))
-        .unwrap_or("");
-    let call = attr
-        .parent()
-        .filter(|c| c.kind() == "call" && c.child_by_field_name("function") == Some(attr));
-    let Some(call) = call else {
-        return Err(format!("`{}`", cx.text(attr)));
-    };
-    let awaited = call.parent().is_some_and(|p| p.kind() == "await");
-    let stats = |side: &str| format!("{side}.statistics()");
-    Ok(match (method, awaited) {
-        ("put", true) => Edit::replace(attr.byte_range(), format!("{send}.send")),
-        ("get", true) => Edit::replace(attr.byte_range(), format!("{receive}.receive")),
-        ("put_nowait", false) => Edit::replace(attr.byte_range(), format!("{send}.send_nowait")),
-        ("get_nowait", false) => {
-            Edit::replace(attr.byte_range(), format!("{receive}.receive_nowait"))
-        }
-        ("qsize", false) => Edit::replace(
-            call.byte_range(),
-            format!("{}.current_buffer_used", stats(receive)),
-        ),
-        ("empty", false) => Edit::replace(
-            call.byte_range(),
-            format!("({}.current_buffer_used == 0)", stats(receive)),
-        ),
-        ("full", false) => Edit::replace(
-            call.byte_range(),
-            format!(
-                "({}.current_buffer_used >= {}.max_buffer_size)",
-                stats(send),
-                stats(send)
-            ),
-        ),
-        _ => return Err(format!("`{}`", cx.text(call))),
-    })
-}
-
-fn line_of(node: Node, cx: &FileContext) -> String {
-    let t = cx.text(node.parent().unwrap_or(node));
-    t.lines().next().unwrap_or(t).trim().to_string()
 }
 
 /// The buffer size for `asyncio.Queue(args)`: `math.inf` for 0 or nothing.
@@ -210,71 +162,55 @@ impl QueueStream {
         }
         let send = cx.fresh_name(&format!("{name}_send"), &[]);
         let receive = cx.fresh_name(&format!("{name}_receive"), std::slice::from_ref(&send));
+        let end_name = |side: Side| if side == Side::Send { &send } else { &receive };
         let mut edits = Vec::new();
         let mut blockers = Vec::new();
+        // Every use, with the name of the end it is rewritten to.
+        let mut uses: Vec<(MethodUse, String)> = Vec::new();
+        let mut handoffs: Vec<Handoff> = Vec::new();
         for (n, _) in preorder(func) {
-            if n.kind() != "identifier" || cx.text(n) != name || n == target {
+            if n.kind() != "identifier" || cx.text(n) != name || n == target || shadowed(n, func, name, cx) {
                 continue;
             }
             if !(span.start <= n.start_byte() && n.end_byte() <= span.end) {
                 blockers.push(format!(
                     "`{}` (used outside the block that creates it)",
-                    line_of(n, cx)
+                    first_line(n, cx)
                 ));
                 continue;
             }
-            match rewrite_use(n, &send, &receive, cx) {
-                Ok(e) => edits.push(e),
-                Err(b) => blockers.push(b),
+            match Handoff::of(n, cx) {
+                Some(Ok(h)) => handoffs.push(h),
+                Some(Err(why)) => blockers.push(why),
+                None => match MethodUse::of(n, cx) {
+                    Ok(u) => {
+                        edits.push(u.edit(&send, &receive));
+                        uses.push((u, end_name(u.side).clone()));
+                    }
+                    Err(why) => blockers.push(why),
+                },
             }
         }
-        // Closures that use the queue must run and finish inside the function.
-        for def in preorder(func)
-            .map(|(n, _)| n)
-            .filter(|n| n.kind() == "function_definition" && *n != func)
-        {
-            let uses_queue =
-                preorder(def).any(|(n, _)| n.kind() == "identifier" && cx.text(n) == name);
-            let Some(fname) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
-                continue;
-            };
-            if !uses_queue {
-                continue;
-            }
-            for (n, _) in preorder(func) {
-                if n.kind() != "identifier"
-                    || cx.text(n) != fname
-                    || def.child_by_field_name("name") == Some(n)
-                {
-                    continue;
-                }
-                let parent = n.parent();
-                let called = parent.is_some_and(|p| {
-                    p.kind() == "call" && p.child_by_field_name("function") == Some(n)
-                });
-                let started = parent.is_some_and(|p| p.kind() == "argument_list")
-                    && parent
-                        .and_then(|p| p.parent())
-                        .and_then(|c| c.child_by_field_name("function"))
-                        .is_some_and(|f| cx.text(f).ends_with("start_soon"));
-                let fire_and_forget = parent
-                    .and_then(|p| p.parent())
-                    .and_then(|c| c.parent())
-                    .and_then(|c| c.child_by_field_name("function"))
-                    .and_then(|f| cx.qualified(f))
-                    .is_some_and(|q| q == "asyncio.create_task" || q == "asyncio.ensure_future");
-                if !(called || started) || fire_and_forget {
-                    blockers.push(format!(
-                        "`{}` (a closure using the queue may outlive the function)",
-                        line_of(n, cx)
-                    ));
-                }
-            }
-        }
+        blockers.extend(closures_outliving(func, name, cx));
+        blockers.extend(callees_used_elsewhere(&handoffs, cx));
         if !blockers.is_empty() {
             blockers.sort();
             blockers.dedup();
             return Err(format!("it is used as {}", blockers.join(", ")));
+        }
+        let mut imports = vec!["anyio"];
+        if size == "math.inf" {
+            imports.push("math");
+        }
+        let mut scopes = vec![stmt.start_byte()..span.end];
+        for h in &handoffs {
+            edits.push(Edit::replace(h.arg.byte_range(), end_name(h.side).as_str()));
+            edits.extend(h.callee_edits());
+            if h.annotation.is_some() {
+                imports.push(h.class_import());
+            }
+            uses.extend(h.uses.iter().map(|u| (*u, h.param.to_string())));
+            scopes.push(h.callee.byte_range());
         }
         // asyncio.QueueEmpty / QueueFull in this function become anyio.WouldBlock.
         for (n, _) in preorder(func) {
@@ -306,24 +242,159 @@ impl QueueStream {
             stmt.byte_range(),
             format!("{send}, {receive} = anyio.create_memory_object_stream{type_arg}({size}){nl}{indent}with {send}, {receive}:"),
         ));
-        let mut pos = stmt.end_byte();
-        while let Some(i) = cx.src[pos..span.end].find('\n') {
-            let line_start = pos + i + 1;
-            pos = line_start;
-            let line = cx.src[line_start..].split('\n').next().unwrap_or("");
-            if line.trim().is_empty() || syntax::is_inside_string(&cx.strings, line_start) {
+        let mut layout = Layout::default();
+        layout.indent_lines(stmt.end_byte()..span.end, unit, cx);
+        // A sentinel shutdown becomes the end of the stream.
+        if let Some(shutdown) = sentinel::find(&uses, func, cx) {
+            edits.retain(|e| !shutdown.replaces(e));
+            layout.open_block(shutdown.body.start, &shutdown.body_indent, &shutdown.opener, nl);
+            layout.indent_lines(shutdown.body.clone(), unit, cx);
+            edits.push(Edit::delete(shutdown.sentinel_line.clone()));
+            edits.push(shutdown.loop_head);
+        }
+        edits.extend(layout.into_edits());
+        // A function handed the queue twice gets its edits once.
+        edits.sort_by(|a, b| (a.start, a.end, &a.content).cmp(&(b.start, b.end, &b.content)));
+        edits.dedup();
+        imports.sort();
+        imports.dedup();
+        // The whole block moves: nothing else may edit it in the same round.
+        let mut fix = Fix::new(edits, Applicability::Unsafe).with_imports(imports);
+        for s in scopes {
+            fix = fix.with_scope(s);
+        }
+        Ok((stmt.byte_range(), fix))
+    }
+}
+
+/// Whether `ident` (spelled like the queue) is inside a function nested in
+/// `func` that has a parameter of that name: another variable.
+fn shadowed(ident: Node, func: Node, name: &str, cx: &FileContext) -> bool {
+    let mut cur = ident.parent();
+    while let Some(n) = cur {
+        if n == func {
+            return false;
+        }
+        if n.kind() == "function_definition"
+            && n.child_by_field_name("parameters").is_some_and(|ps| {
+                preorder(ps).any(|(p, _)| p.kind() == "identifier" && cx.text(p) == name)
+            })
+        {
+            return true;
+        }
+        cur = n.parent();
+    }
+    false
+}
+
+/// Closures of `func` that use the queue and may outlive it (not called or
+/// started in a task group, or run fire-and-forget): the streams are closed
+/// when `func` is done with them.
+fn closures_outliving(func: Node, name: &str, cx: &FileContext) -> Vec<String> {
+    let mut blockers = Vec::new();
+    for def in preorder(func)
+        .map(|(n, _)| n)
+        .filter(|n| n.kind() == "function_definition" && *n != func)
+    {
+        let uses_queue = preorder(def).any(|(n, _)| n.kind() == "identifier" && cx.text(n) == name);
+        let Some(fname) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
+            continue;
+        };
+        if !uses_queue {
+            continue;
+        }
+        for (n, _) in preorder(func) {
+            if n.kind() != "identifier"
+                || cx.text(n) != fname
+                || def.child_by_field_name("name") == Some(n)
+            {
                 continue;
             }
-            edits.push(Edit::insert(line_start, unit));
+            let parent = n.parent();
+            let called = parent
+                .is_some_and(|p| p.kind() == "call" && p.child_by_field_name("function") == Some(n));
+            let started = parent.is_some_and(|p| p.kind() == "argument_list")
+                && parent
+                    .and_then(|p| p.parent())
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .is_some_and(|f| cx.text(f).ends_with("start_soon"));
+            let fire_and_forget = parent
+                .and_then(|p| p.parent())
+                .and_then(|c| c.parent())
+                .and_then(|c| c.child_by_field_name("function"))
+                .and_then(|f| cx.qualified(f))
+                .is_some_and(|q| q == "asyncio.create_task" || q == "asyncio.ensure_future");
+            if !(called || started) || fire_and_forget {
+                blockers.push(format!(
+                    "`{}` (a closure using the queue may outlive the function)",
+                    first_line(n, cx)
+                ));
+            }
         }
-        let mut imports = vec!["anyio"];
-        if size == "math.inf" {
-            imports.push("math");
+    }
+    blockers
+}
+
+/// Functions handed the queue that the file also uses elsewhere (with
+/// another queue, or as a value): their parameter cannot change type.
+fn callees_used_elsewhere(handoffs: &[Handoff], cx: &FileContext) -> Vec<String> {
+    let mut blockers = Vec::new();
+    for h in handoffs {
+        let Some(name_node) = h.callee.child_by_field_name("name") else {
+            continue;
+        };
+        let fname = cx.text(name_node);
+        let elsewhere = cx.nodes_of_kind("identifier").iter().any(|n| {
+            *n != name_node
+                && cx.text(*n) == fname
+                && !handoffs.iter().any(|o| o.reference == *n)
+        });
+        if elsewhere {
+            blockers.push(format!(
+                "`{}` (`{fname}` is also used elsewhere, so its parameter cannot change type)",
+                first_line(h.arg, cx)
+            ));
         }
-        // The whole block moves: nothing else may edit it in the same round.
-        let fix = Fix::new(edits, Applicability::Unsafe)
-            .with_imports(imports)
-            .with_scope(stmt.start_byte()..span.end);
-        Ok((stmt.byte_range(), fix))
+    }
+    blockers
+}
+
+/// Lines moved into new blocks: what each line start gets inserted, so that
+/// nested moves (a producer inside the `with` block) add up.
+#[derive(Default)]
+struct Layout {
+    inserts: BTreeMap<usize, String>,
+}
+
+impl Layout {
+    /// One more indentation level for every line that starts in `range`
+    /// (blank lines and lines inside strings are left alone).
+    fn indent_lines(&mut self, range: std::ops::Range<usize>, unit: &str, cx: &FileContext) {
+        let mut line_start = range.start;
+        if line_start > 0 && cx.src.as_bytes()[line_start - 1] != b'\n' {
+            line_start = cx.src[line_start..].find('\n').map_or(cx.src.len(), |i| line_start + i + 1);
+        }
+        while line_start < range.end {
+            let line = cx.src[line_start..].split('\n').next().unwrap_or("");
+            if !line.trim().is_empty() && !syntax::is_inside_string(&cx.strings, line_start) {
+                self.inserts.entry(line_start).or_default().push_str(unit);
+            }
+            line_start += line.len() + 1;
+        }
+    }
+
+    /// A block header (`async with send:`) on its own line before the line
+    /// starting at `line_start`, at `indent` plus what that line already gets.
+    fn open_block(&mut self, line_start: usize, indent: &str, header: &str, nl: &str) {
+        let outer = self.inserts.get(&line_start).cloned().unwrap_or_default();
+        self.inserts
+            .insert(line_start, format!("{outer}{indent}{header}{nl}{outer}"));
+    }
+
+    fn into_edits(self) -> Vec<Edit> {
+        self.inserts
+            .into_iter()
+            .map(|(at, content)| Edit::insert(at, content))
+            .collect()
     }
 }
