@@ -179,6 +179,7 @@ impl Job<'_> {
                 hint: None,
                 start: at,
                 end: at,
+                fix_lines: Vec::new(),
                 status: if n.fixed {
                     Status::Fixed
                 } else {
@@ -222,6 +223,7 @@ impl Job<'_> {
             end: at,
             status: Status::Fixed,
             applicability: Some(Applicability::Safe),
+            fix_lines: Vec::new(),
         });
         match self.mode {
             Mode::Diff => {

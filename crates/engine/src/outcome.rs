@@ -31,6 +31,9 @@ pub struct Reported {
     pub status: Status,
     /// The fix's class, when it has one.
     pub applicability: Option<Applicability>,
+    /// The lines (first, last; original, 1-based) each edit of an applied
+    /// fix touches: a fix may also edit code away from its finding.
+    pub fix_lines: Vec<(usize, usize)>,
 }
 
 /// The result of migrating one file that could be read and parsed.

@@ -288,15 +288,26 @@ fn reparse(tree: &Tree, old: &str, new: &str, edits: &[Edit]) -> Tree {
 /// Its range covers every edit of its fix (an `except*` added to a handler
 /// below a rewritten `gather` belongs to the same diagnostic).
 fn reported(d: &Diagnostic, status: Status, locate: &dyn Fn(usize) -> Position) -> Reported {
+    // A diagnostic is located at its finding, even when its fix also edits
+    // code before it (a function a queue is handed to).
     let span = d.fix.as_ref().map_or(d.range.clone(), |f| f.span());
+    let fix_lines = match (&d.fix, status) {
+        (Some(fix), Status::Fixed) => fix
+            .edits
+            .iter()
+            .map(|e| (locate(e.start).line, locate(e.end).line))
+            .collect(),
+        _ => Vec::new(),
+    };
     Reported {
         code: d.code,
         message: d.message.clone(),
         hint: d.hint.clone(),
-        start: locate(d.range.start.min(span.start)),
+        start: locate(d.range.start),
         end: locate(d.range.end.max(span.end)),
         status,
         applicability: d.fix.as_ref().map(|f| f.applicability),
+        fix_lines,
     }
 }
 

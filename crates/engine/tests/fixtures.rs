@@ -166,7 +166,9 @@ fn invariants_hold_on_every_input() {
             .diagnostics
             .iter()
             .filter(|d| d.status == Status::Fixed)
-            .map(|d| (d.start.line, d.end.line))
+            .flat_map(|d| {
+                std::iter::once((d.start.line, d.end.line)).chain(d.fix_lines.iter().copied())
+            })
             .collect();
         let old_lines: Vec<&str> = text.lines().collect();
         for line in changed_lines(&text, &outcome.migrated) {

@@ -290,10 +290,7 @@ mod tests {
             ),
             "import anyio\nimport asyncio\nimport math\nfrom anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream\n\nx = 1\n"
         );
-        assert_eq!(
-            add("x = 1\n", &["a.b:C"]),
-            "from a.b import C\n\nx = 1\n"
-        );
+        assert_eq!(add("x = 1\n", &["a.b:C"]), "from a.b import C\n\nx = 1\n");
         // Already imported: nothing to add.
         assert_eq!(
             add("from a.b import C\n\nx = C\n", &["a.b:C"]),

@@ -2,7 +2,7 @@
 //! `tg.start_soon(consumer, q)`): the function gets the one end it uses, and
 //! its parameter's annotation changes with it.
 
-use super::uses::{first_line, MethodUse, Side};
+use super::uses::{snippet, MethodUse, Side};
 use crate::rules::task_support::arguments;
 use crate::FileContext;
 use edit::Edit;
@@ -12,6 +12,8 @@ use syntax::{named_children, Node};
 pub struct Handoff<'a> {
     /// The queue's name as passed (`q` in `producer(q)`).
     pub arg: Node<'a>,
+    /// The call that passes it.
+    pub call: Node<'a>,
     /// The called function's definition.
     pub callee: Node<'a>,
     /// The name that calls it at the call site.
@@ -53,7 +55,8 @@ impl<'a> Handoff<'a> {
         keyword: Option<&'a str>,
         cx: &FileContext<'a>,
     ) -> Result<Self, String> {
-        let passed = || format!("`{}` (passed to code the tool cannot follow)", first_line(ident, cx));
+        let site = snippet(call, cx);
+        let passed = || format!("`{site}` (passed to code the tool cannot follow)");
         let args = arguments(call);
         let function = call.child_by_field_name("function").ok_or_else(passed)?;
         // `tg.start_soon(f, a, q)` runs `f(a, q)`.
@@ -67,10 +70,7 @@ impl<'a> Handoff<'a> {
             return Err(passed());
         }
         if fire_and_forget(call, cx) {
-            return Err(format!(
-                "`{}` (a task that may outlive the function)",
-                first_line(call, cx)
-            ));
+            return Err(format!("`{site}` (a task that may outlive the function)"));
         }
         let def = module_function(callee, cx).ok_or_else(passed)?;
         let name = cx.text(callee);
@@ -78,16 +78,18 @@ impl<'a> Handoff<'a> {
             Some(k) => parameter_named(def, k, cx),
             None => {
                 let index = args.iter().position(|a| *a == ident).ok_or_else(passed)?;
-                if args[..index]
-                    .iter()
-                    .any(|a| matches!(a.kind(), "list_splat" | "dictionary_splat" | "keyword_argument"))
-                {
+                if args[..index].iter().any(|a| {
+                    matches!(
+                        a.kind(),
+                        "list_splat" | "dictionary_splat" | "keyword_argument"
+                    )
+                }) {
                     return Err(passed());
                 }
                 positional_parameter(def, index)
             }
         }
-        .ok_or_else(|| format!("`{}` (no plain parameter of `{name}` takes it)", first_line(ident, cx)))?;
+        .ok_or_else(|| format!("`{site}` (no plain parameter of `{name}` takes it)"))?;
         let param_name = match param.kind() {
             "identifier" => cx.text(param),
             "typed_parameter" => param
@@ -95,21 +97,13 @@ impl<'a> Handoff<'a> {
                 .filter(|n| n.kind() == "identifier")
                 .map(|n| cx.text(n))
                 .ok_or_else(passed)?,
-            _ => {
-                return Err(format!(
-                    "`{}` (`{name}`'s parameter has a default)",
-                    first_line(ident, cx)
-                ))
-            }
+            _ => return Err(format!("`{site}` (`{name}`'s parameter has a default)")),
         };
         let annotation = match param.child_by_field_name("type") {
             None => None,
             Some(t) => Some(queue_annotation(t, cx).ok_or_else(|| {
-                format!(
-                    "`{}` (`{name}` annotates it `{}`, not `asyncio.Queue`)",
-                    first_line(ident, cx),
-                    cx.text(t)
-                )
+                let t = cx.text(t);
+                format!("`{site}` (`{name}` annotates it `{t}`, not `asyncio.Queue`)")
             })?),
         };
         let body = def.child_by_field_name("body").ok_or_else(passed)?;
@@ -122,17 +116,13 @@ impl<'a> Handoff<'a> {
         let puts = uses.iter().any(|u| u.side == Side::Send);
         let gets = uses.iter().any(|u| u.side == Side::Receive);
         let side = match (puts, gets) {
-            (true, true) => {
-                return Err(format!(
-                    "`{}` (`{name}` both puts and gets)",
-                    first_line(ident, cx)
-                ))
-            }
+            (true, true) => return Err(format!("`{site}` (`{name}` both puts and gets)")),
             (true, false) => Side::Send,
             _ => Side::Receive,
         };
         Ok(Handoff {
             arg: ident,
+            call,
             callee: def,
             reference: callee,
             side,
@@ -181,10 +171,17 @@ fn module_function<'a>(callee: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a
         .nodes_of_kind("function_definition")
         .iter()
         .copied()
-        .filter(|d| d.child_by_field_name("name").is_some_and(|n| cx.text(n) == name))
+        .filter(|d| {
+            d.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == name)
+        })
         .collect();
     match defs.as_slice() {
-        [def] if def.parent().is_some_and(|p| matches!(p.kind(), "module" | "block")) => {
+        [def]
+            if def
+                .parent()
+                .is_some_and(|p| matches!(p.kind(), "module" | "block")) =>
+        {
             Some(*def)
         }
         _ => None,

@@ -169,7 +169,11 @@ impl QueueStream {
         let mut uses: Vec<(MethodUse, String)> = Vec::new();
         let mut handoffs: Vec<Handoff> = Vec::new();
         for (n, _) in preorder(func) {
-            if n.kind() != "identifier" || cx.text(n) != name || n == target || shadowed(n, func, name, cx) {
+            if n.kind() != "identifier"
+                || cx.text(n) != name
+                || n == target
+                || shadowed(n, func, name, cx)
+            {
                 continue;
             }
             if !(span.start <= n.start_byte() && n.end_byte() <= span.end) {
@@ -202,7 +206,8 @@ impl QueueStream {
         if size == "math.inf" {
             imports.push("math");
         }
-        let mut scopes = vec![stmt.start_byte()..span.end];
+        let mut scopes = Vec::new();
+        scopes.push(stmt.start_byte()..span.end);
         for h in &handoffs {
             edits.push(Edit::replace(h.arg.byte_range(), end_name(h.side).as_str()));
             edits.extend(h.callee_edits());
@@ -247,7 +252,12 @@ impl QueueStream {
         // A sentinel shutdown becomes the end of the stream.
         if let Some(shutdown) = sentinel::find(&uses, func, cx) {
             edits.retain(|e| !shutdown.replaces(e));
-            layout.open_block(shutdown.body.start, &shutdown.body_indent, &shutdown.opener, nl);
+            layout.open_block(
+                shutdown.body.start,
+                &shutdown.body_indent,
+                &shutdown.opener,
+                nl,
+            );
             layout.indent_lines(shutdown.body.clone(), unit, cx);
             edits.push(Edit::delete(shutdown.sentinel_line.clone()));
             edits.push(shutdown.loop_head);
@@ -311,8 +321,9 @@ fn closures_outliving(func: Node, name: &str, cx: &FileContext) -> Vec<String> {
                 continue;
             }
             let parent = n.parent();
-            let called = parent
-                .is_some_and(|p| p.kind() == "call" && p.child_by_field_name("function") == Some(n));
+            let called = parent.is_some_and(|p| {
+                p.kind() == "call" && p.child_by_field_name("function") == Some(n)
+            });
             let started = parent.is_some_and(|p| p.kind() == "argument_list")
                 && parent
                     .and_then(|p| p.parent())
@@ -345,14 +356,12 @@ fn callees_used_elsewhere(handoffs: &[Handoff], cx: &FileContext) -> Vec<String>
         };
         let fname = cx.text(name_node);
         let elsewhere = cx.nodes_of_kind("identifier").iter().any(|n| {
-            *n != name_node
-                && cx.text(*n) == fname
-                && !handoffs.iter().any(|o| o.reference == *n)
+            *n != name_node && cx.text(*n) == fname && !handoffs.iter().any(|o| o.reference == *n)
         });
         if elsewhere {
+            let site = uses::snippet(h.call, cx);
             blockers.push(format!(
-                "`{}` (`{fname}` is also used elsewhere, so its parameter cannot change type)",
-                first_line(h.arg, cx)
+                "`{site}` (`{fname}` is also used elsewhere, so its parameter cannot change type)"
             ));
         }
     }
@@ -372,7 +381,9 @@ impl Layout {
     fn indent_lines(&mut self, range: std::ops::Range<usize>, unit: &str, cx: &FileContext) {
         let mut line_start = range.start;
         if line_start > 0 && cx.src.as_bytes()[line_start - 1] != b'\n' {
-            line_start = cx.src[line_start..].find('\n').map_or(cx.src.len(), |i| line_start + i + 1);
+            line_start = cx.src[line_start..]
+                .find('\n')
+                .map_or(cx.src.len(), |i| line_start + i + 1);
         }
         while line_start < range.end {
             let line = cx.src[line_start..].split('\n').next().unwrap_or("");

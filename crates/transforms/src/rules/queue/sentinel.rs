@@ -48,7 +48,11 @@ pub fn find<'a>(
         .collect();
     let producer = one_unit(puts.iter().map(|(u, _)| u.call))?;
     let consumer = one_unit(gets.iter().map(|(u, _)| u.call))?;
-    if producer == creator || consumer == creator || contains(producer, consumer) || contains(consumer, producer) {
+    if producer == creator
+        || consumer == creator
+        || contains(producer, consumer)
+        || contains(consumer, producer)
+    {
         return None;
     }
     if !runs_once(producer, cx) || !runs_once(consumer, cx) {
@@ -63,7 +67,10 @@ pub fn find<'a>(
     let [(sentinel, send)] = sentinels.as_slice() else {
         return None;
     };
-    if puts.iter().any(|(u, _)| u.call != sentinel.call && puts_none(u.call)) {
+    if puts
+        .iter()
+        .any(|(u, _)| u.call != sentinel.call && puts_none(u.call))
+    {
         return None;
     }
     let sentinel_stmt = sentinel
@@ -84,15 +91,17 @@ pub fn find<'a>(
     if !cx.owns_its_lines(first) || !cx.owns_its_lines(sentinel_stmt) {
         return None;
     }
-    let sentinel_line = line_start(cx.src, sentinel_stmt.start_byte())
-        ..line_end(cx.src, sentinel_stmt.end_byte());
+    let sentinel_line =
+        line_start(cx.src, sentinel_stmt.start_byte())..line_end(cx.src, sentinel_stmt.end_byte());
     // The consumer: one `get`, in the head of its loop.
     let [(get, receive)] = gets.as_slice() else {
         return None;
     };
     let (loop_stmt, item, head_end) = loop_head(get.call, cx)?;
-    if syntax::enclosing(loop_stmt, &["function_definition", "for_statement", "while_statement"])
-        != Some(consumer)
+    if syntax::enclosing(
+        loop_stmt,
+        &["function_definition", "for_statement", "while_statement"],
+    ) != Some(consumer)
         || loop_stmt.child_by_field_name("alternative").is_some()
     {
         return None;
@@ -165,8 +174,13 @@ fn runs_once(def: Node, cx: &FileContext) -> bool {
     while let Some(n) = cur {
         match n.kind() {
             "function_definition" => return true,
-            "for_statement" | "while_statement" | "list_comprehension" | "set_comprehension"
-            | "dictionary_comprehension" | "generator_expression" | "lambda" => return false,
+            "for_statement"
+            | "while_statement"
+            | "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression"
+            | "lambda" => return false,
             _ => cur = n.parent(),
         }
     }
@@ -196,7 +210,9 @@ fn loop_head<'a>(get: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a s
             let paren = holder
                 .parent()
                 .filter(|p| p.kind() == "parenthesized_expression")?;
-            let cmp = paren.parent().filter(|c| c.kind() == "comparison_operator")?;
+            let cmp = paren
+                .parent()
+                .filter(|c| c.kind() == "comparison_operator")?;
             // `is not` is one (aliased) token.
             let parts = syntax::children(cmp);
             let [left, op, none] = parts.as_slice() else {
@@ -206,13 +222,16 @@ fn loop_head<'a>(get: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a s
             let loop_stmt = cmp.parent().filter(|w| {
                 w.kind() == "while_statement" && w.child_by_field_name("condition") == Some(cmp)
             })?;
-            (*left == paren && is_not && none.kind() == "none")
-                .then_some((loop_stmt, cx.text(item), cmp.end_byte()))
+            (*left == paren && is_not && none.kind() == "none").then_some((
+                loop_stmt,
+                cx.text(item),
+                cmp.end_byte(),
+            ))
         }
         "assignment" => {
-            let item = holder
-                .child_by_field_name("left")
-                .filter(|l| l.kind() == "identifier" && holder.child_by_field_name("type").is_none())?;
+            let item = holder.child_by_field_name("left").filter(|l| {
+                l.kind() == "identifier" && holder.child_by_field_name("type").is_none()
+            })?;
             let stmt = holder
                 .parent()
                 .filter(|s| s.kind() == "expression_statement" && s.named_child_count() == 1)?;
@@ -237,8 +256,11 @@ fn loop_head<'a>(get: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a s
                 && check.child_by_field_name("consequence").is_some_and(|b| {
                     matches!(named_children(b).as_slice(), [s] if s.kind() == "break_statement")
                 });
-            (*first == stmt && breaks && cx.owns_its_lines(*check))
-                .then_some((loop_stmt, name, check.end_byte()))
+            (*first == stmt && breaks && cx.owns_its_lines(*check)).then_some((
+                loop_stmt,
+                name,
+                check.end_byte(),
+            ))
         }
         _ => None,
     }
@@ -255,5 +277,7 @@ fn line_start(src: &str, offset: usize) -> usize {
 }
 
 fn line_end(src: &str, offset: usize) -> usize {
-    src[offset..].find('\n').map_or(src.len(), |i| offset + i + 1)
+    src[offset..]
+        .find('\n')
+        .map_or(src.len(), |i| offset + i + 1)
 }

@@ -92,3 +92,9 @@ pub fn first_line(node: Node, cx: &FileContext) -> String {
     let t = cx.text(node.parent().unwrap_or(node));
     t.lines().next().unwrap_or(t).trim().to_string()
 }
+
+/// The first line of a node's own text, for messages.
+pub fn snippet(node: Node, cx: &FileContext) -> String {
+    let t = cx.text(node);
+    t.lines().next().unwrap_or(t).trim().to_string()
+}
