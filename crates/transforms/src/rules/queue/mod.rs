@@ -1,6 +1,7 @@
 //! AM401: a queue local to one coroutine becomes a memory object stream pair.
 
 mod handoff;
+mod on_self;
 mod sentinel;
 mod uses;
 
@@ -23,16 +24,20 @@ impl QueueStream {
             info: TransformInfo {
                 code: "AM401",
                 name: "queue",
-                summary: "an `asyncio.Queue` local to one coroutine becomes a memory object stream pair; other queues are reported".into(),
+                summary: "an `asyncio.Queue` local to one coroutine (and the functions it hands it to) or kept on `self._name` by one class becomes a memory object stream pair; other queues are reported".into(),
                 applicability: Some(Applicability::Unsafe),
                 docs: Docs {
-                    what: "Rewrites `q = asyncio.Queue(maxsize)` (optionally annotated `asyncio.Queue[T]`) inside an `async def` to `q_send, q_receive = anyio.create_memory_object_stream[T](size)` followed by `with q_send, q_receive:` around the rest of the block, when every use of `q` in that function (and in the closures it defines and runs itself) is `await q.put(x)`, `await q.get()`, `put_nowait`, `get_nowait`, `qsize()`, `empty()` or `full()`. Those become `send`, `receive`, `send_nowait`, `receive_nowait` and `statistics()` reads; `asyncio.QueueEmpty` / `QueueFull` in that function become `anyio.WouldBlock`. An absent or zero `maxsize` (unbounded in asyncio) becomes `math.inf` (zero means rendezvous in anyio). Every other queue is reported with the uses that block the rewrite (`task_done`/`join`, passed to another function, stored on an object, returned …), as are `LifoQueue` and `PriorityQueue`.".into(),
-                    why: "Memory object streams give backpressure, a structured close (end of stream when every sender is closed) and `clone()` for several producers (seed gotcha 6). The `with` closes both ends when the function is done with them; an unclosed stream warns when it is collected.".into(),
-                    fix_safety: "Unsafe: items arrive in order and a cancelled `receive` loses no item, as with the queue, but `send` and `receive` are checkpoints where `put` on an unbounded queue and a `get` with an item waiting are not: other tasks run in between (the interleaving of several producers changes), and a `send` under an expired deadline is cancelled where `put` would have queued the item. A closure that uses the queue and runs in a task that outlives the function would find the streams closed; the tool checks the closures the function defines, not what they call. Sentinel values are kept as they are (closing the send side is the idiomatic next step, done by hand). Consider a bounded buffer: the seed prefers backpressure.".into(),
+                    what: "Rewrites `q = asyncio.Queue(maxsize)` (optionally annotated `asyncio.Queue[T]`) inside an `async def` to `q_send, q_receive = anyio.create_memory_object_stream[T](size)` followed by `with q_send, q_receive:` around the rest of the block, when every use of `q` in that function (and in the closures it defines and runs itself) is `await q.put(x)`, `await q.get()`, `put_nowait`, `get_nowait`, `qsize()`, `empty()` or `full()`, or passes `q` to a function of the same module. Those become `send`, `receive`, `send_nowait`, `receive_nowait` and `statistics()` reads; `asyncio.QueueEmpty` / `QueueFull` in that function become `anyio.WouldBlock`. An absent or zero `maxsize` (unbounded in asyncio) becomes `math.inf` (zero means rendezvous in anyio).\n\n**Handing the queue over.** A function of the module that is given the queue (`producer(q)`, `tg.start_soon(consumer, q)`, `consumer(inbox=q)`) and only puts gets the send end, one that only gets the receive end; its parameter's annotation `asyncio.Queue[T]` becomes `MemoryObjectSendStream[T]` / `MemoryObjectReceiveStream[T]` (imported from `anyio.streams.memory`). The function must be defined once in the file, undecorated, called nowhere else, and take the queue in a plain parameter without a default.\n\n**Sentinel shutdown.** When exactly one producer (a closure or a handed-to function, run once) ends with `await q.put(None)` and exactly one consumer (run once) loops `while (item := await q.get()) is not None:` or `while True:` / `item = await q.get()` / `if item is None: break`, the producer's body moves into `async with send:` (its end closes when it is done, or fails) without the sentinel, and the consumer's loop becomes `async for item in receive:`. Any other shape keeps its sentinels (several workers each stopped by their own `None`, a sentinel line with a comment, an item read after the loop).\n\n**A queue on `self`.** `self._q = asyncio.Queue()` in a method becomes `self._q_send, self._q_receive = anyio.create_memory_object_stream(...)` when every use of `_q` in the file is `self._q.<method>` inside that class's methods.\n\nEvery other queue is reported with the uses that block the rewrite (`task_done`/`join`, passed to code outside the module, a function that both puts and gets, a public attribute, returned …), as are `LifoQueue` and `PriorityQueue`.".into(),
+                    why: "Memory object streams give backpressure, a structured close (end of stream when every sender is closed, so no sentinel is needed) and `clone()` for several producers (seed gotcha 6). The `with` closes both ends when the function is done with them; an unclosed stream warns when it is collected.".into(),
+                    fix_safety: "Unsafe: items arrive in order and a cancelled `receive` loses no item, as with the queue, but `send` and `receive` are checkpoints where `put` on an unbounded queue and a `get` with an item waiting are not: other tasks run in between (the interleaving of several producers changes), and a `send` under an expired deadline is cancelled where `put` would have queued the item. A closure that uses the queue and runs in a task that outlives the function would find the streams closed; the tool checks the closures the function defines, not what they call. A handed-to function's new parameter type assumes no other module calls it with an `asyncio.Queue`. The sentinel shutdown assumes the producer puts no other `None` at run time, and it ends the consumer's loop also when the producer fails (asyncio's consumer would wait forever). A queue on `self` is never closed by the rewrite: close both ends where the object shuts down (an unclosed stream warns when collected). Several producers sharing one receiver with `clone()` and an end of stream per producer are left to a person. Consider a bounded buffer: the seed prefers backpressure.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def pipeline(items):\n    q = asyncio.Queue()\n    for x in items:\n        q.put_nowait(x)\n    return [await q.get() for _ in items]\n".into(),
                     after: "import anyio\nimport math\n\nasync def pipeline(items):\n    q_send, q_receive = anyio.create_memory_object_stream(math.inf)\n    with q_send, q_receive:\n        for x in items:\n            q_send.send_nowait(x)\n        return [await q_receive.receive() for _ in items]\n".into(),
+                    unsafe_fixes: true,
+                }, Example {
+                    before: "import anyio\nimport asyncio\n\nasync def produce(out: asyncio.Queue[int | None]) -> None:\n    for i in range(3):\n        await out.put(i)\n    await out.put(None)\n\nasync def consume(inbox: asyncio.Queue[int | None]) -> None:\n    while (item := await inbox.get()) is not None:\n        print(item)\n\nasync def main() -> None:\n    q: asyncio.Queue[int | None] = asyncio.Queue(maxsize=1)\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(produce, q)\n        tg.start_soon(consume, q)\n".into(),
+                    after: "import anyio\nfrom anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream\n\nasync def produce(out: MemoryObjectSendStream[int | None]) -> None:\n    async with out:\n        for i in range(3):\n            await out.send(i)\n\nasync def consume(inbox: MemoryObjectReceiveStream[int | None]) -> None:\n    async for item in inbox:\n        print(item)\n\nasync def main() -> None:\n    q_send, q_receive = anyio.create_memory_object_stream[int | None](1)\n    with q_send, q_receive:\n        async with anyio.create_task_group() as tg:\n            tg.start_soon(produce, q_send)\n            tg.start_soon(consume, q_receive)\n".into(),
                     unsafe_fixes: true,
                 }],
             },
@@ -121,7 +126,12 @@ impl QueueStream {
             .parent()
             .filter(|a| a.kind() == "assignment" && a.child_by_field_name("right") == Some(call))
             .ok_or("it is not assigned to a name")?;
-        let target = assign.child_by_field_name("left").filter(|l| l.kind() == "identifier").ok_or("it is not assigned to a plain name (a queue on an object is shared beyond one function)")?;
+        let Some(target) = assign
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "identifier")
+        else {
+            return on_self::rewrite(call, assign, cx);
+        };
         let stmt = assign
             .parent()
             .filter(|s| s.kind() == "expression_statement" && cx.owns_its_lines(*s))
@@ -217,29 +227,9 @@ impl QueueStream {
             uses.extend(h.uses.iter().map(|u| (*u, h.param.to_string())));
             scopes.push(h.callee.byte_range());
         }
-        // asyncio.QueueEmpty / QueueFull in this function become anyio.WouldBlock.
-        for (n, _) in preorder(func) {
-            if matches!(n.kind(), "identifier" | "attribute")
-                && cx
-                    .qualified(n)
-                    .is_some_and(|q| q == "asyncio.QueueEmpty" || q == "asyncio.QueueFull")
-                && n.parent().is_none_or(|p| {
-                    !(p.kind() == "attribute" && p.child_by_field_name("object") == Some(n))
-                })
-            {
-                edits.push(Edit::replace(n.byte_range(), "anyio.WouldBlock"));
-            }
-        }
+        edits.extend(would_block_edits(func, cx));
         // The creation, and the rest of the block one level in, inside `with`.
-        let type_arg = assign
-            .child_by_field_name("type")
-            .map(|t| cx.text(t))
-            .and_then(|t| {
-                t.split_once('[')
-                    .map(|(_, inner)| inner.trim_end().trim_end_matches(']').to_string())
-            })
-            .map(|t| format!("[{t}]"))
-            .unwrap_or_default();
+        let type_arg = type_argument(assign, cx);
         let indent = cx.indent_at(stmt.start_byte());
         let nl = cx.style.newline.as_str();
         let unit = cx.style.indent.as_str();
@@ -275,6 +265,36 @@ impl QueueStream {
         }
         Ok((stmt.byte_range(), fix))
     }
+}
+
+/// `asyncio.QueueEmpty` / `QueueFull` inside `scope` become `anyio.WouldBlock`.
+fn would_block_edits(scope: Node, cx: &FileContext) -> Vec<Edit> {
+    preorder(scope)
+        .map(|(n, _)| n)
+        .filter(|n| {
+            matches!(n.kind(), "identifier" | "attribute")
+                && cx
+                    .qualified(*n)
+                    .is_some_and(|q| q == "asyncio.QueueEmpty" || q == "asyncio.QueueFull")
+                && n.parent().is_none_or(|p| {
+                    !(p.kind() == "attribute" && p.child_by_field_name("object") == Some(*n))
+                })
+        })
+        .map(|n| Edit::replace(n.byte_range(), "anyio.WouldBlock"))
+        .collect()
+}
+
+/// `[T]` from an annotation `asyncio.Queue[T]` on the assignment, or nothing.
+fn type_argument(assign: Node, cx: &FileContext) -> String {
+    assign
+        .child_by_field_name("type")
+        .map(|t| cx.text(t))
+        .and_then(|t| {
+            t.split_once('[')
+                .map(|(_, inner)| inner.trim_end().trim_end_matches(']').to_string())
+        })
+        .map(|t| format!("[{t}]"))
+        .unwrap_or_default()
 }
 
 /// Whether `ident` (spelled like the queue) is inside a function nested in

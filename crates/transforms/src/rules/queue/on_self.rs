@@ -1,0 +1,139 @@
+//! A queue kept on `self._name` by one class: the pair of ends becomes two
+//! attributes, and every method's use changes with them.
+
+use super::uses::{first_line, MethodUse};
+use super::{buffer_size, type_argument, would_block_edits};
+use crate::FileContext;
+use edit::{Applicability, Edit, Fix};
+use std::ops::Range;
+use syntax::{named_children, Node};
+
+/// The rewrite of `self._q = asyncio.Queue(...)` (the assignment `assign`)
+/// in a method, or why it cannot be done.
+pub fn rewrite(call: Node, assign: Node, cx: &FileContext) -> Result<(Range<usize>, Fix), String> {
+    let target = assign
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "attribute")
+        .ok_or("it is not assigned to a plain name or an attribute of `self`")?;
+    let object = target.child_by_field_name("object").ok_or("malformed")?;
+    let attr = target
+        .child_by_field_name("attribute")
+        .map(|a| cx.text(a))
+        .ok_or("malformed")?;
+    let stmt = assign
+        .parent()
+        .filter(|s| s.kind() == "expression_statement" && cx.owns_its_lines(*s))
+        .ok_or("its assignment does not stand on its own lines")?;
+    let (class, self_name) = method_of(stmt, cx)
+        .filter(|(_, s)| *s == cx.text(object))
+        .ok_or("it is stored on an object other than the `self` of a method")?;
+    if !attr.starts_with('_') {
+        return Err(format!(
+            "it is kept on the public attribute `{}`, which code in other modules can use (make it private to migrate it)",
+            cx.text(target)
+        ));
+    }
+    let size = buffer_size(call, cx)?;
+    let taken = |name: &str| {
+        cx.nodes_ending_in("name", name)
+            .iter()
+            .any(|n| n.kind() == "attribute")
+    };
+    let fresh = |base: String| {
+        (1..)
+            .map(|i| {
+                if i == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}_{i}")
+                }
+            })
+            .find(|n| !taken(n))
+            .unwrap_or_default()
+    };
+    let send = fresh(format!("{attr}_send"));
+    let receive = fresh(format!("{attr}_receive"));
+    let mut edits = Vec::new();
+    let mut blockers = Vec::new();
+    for node in cx.nodes_ending_in("name", attr) {
+        if node.kind() != "attribute" || node == target {
+            continue;
+        }
+        let own = method_of(node, cx).is_some_and(|(c, s)| {
+            c == class
+                && node
+                    .child_by_field_name("object")
+                    .is_some_and(|o| o.kind() == "identifier" && cx.text(o) == s)
+        });
+        if !own {
+            blockers.push(format!(
+                "`{}` (used outside the class's methods)",
+                first_line(node, cx)
+            ));
+            continue;
+        }
+        let object = cx.text(node.child_by_field_name("object").unwrap_or(node));
+        match MethodUse::of(node, cx) {
+            Ok(u) => {
+                edits.push(u.edit(&format!("{object}.{send}"), &format!("{object}.{receive}")))
+            }
+            Err(why) => blockers.push(why),
+        }
+    }
+    if !blockers.is_empty() {
+        blockers.sort();
+        blockers.dedup();
+        return Err(format!("it is used as {}", blockers.join(", ")));
+    }
+    edits.extend(would_block_edits(class, cx));
+    edits.push(Edit::replace(
+        stmt.byte_range(),
+        format!(
+            "{self_name}.{send}, {self_name}.{receive} = anyio.create_memory_object_stream{}({size})",
+            type_argument(assign, cx)
+        ),
+    ));
+    let mut imports = vec!["anyio"];
+    if size == "math.inf" {
+        imports.push("math");
+    }
+    Ok((
+        stmt.byte_range(),
+        Fix::new(edits, Applicability::Unsafe).with_imports(imports),
+    ))
+}
+
+/// The class and the `self` parameter's name of the method `node` is in
+/// (through any functions nested in the method).
+fn method_of<'a>(node: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a str)> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if n.kind() == "function_definition" {
+            let class = n
+                .parent()
+                .map(|p| {
+                    if p.kind() == "decorated_definition" {
+                        p.parent()
+                    } else {
+                        Some(p)
+                    }
+                })
+                .and_then(|b| b)
+                .filter(|b| b.kind() == "block")
+                .and_then(|b| b.parent())
+                .filter(|c| c.kind() == "class_definition");
+            if let Some(class) = class {
+                let first = n
+                    .child_by_field_name("parameters")
+                    .and_then(|ps| named_children(ps).into_iter().next())
+                    .filter(|p| p.kind() == "identifier")?;
+                return Some((class, cx.text(first)));
+            }
+        }
+        if n.kind() == "class_definition" {
+            return None;
+        }
+        cur = n.parent();
+    }
+    None
+}
