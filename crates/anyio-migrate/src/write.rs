@@ -107,6 +107,20 @@ mod tests {
     }
 
     #[test]
+    fn refuses_a_file_that_vanished_and_does_not_recreate_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.py");
+        let err = replace_file(&p, b"old", b"new").unwrap_err();
+        assert!(err.to_string().contains("cannot read it again"), "{err}");
+        assert!(!p.exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no temp file left"
+        );
+    }
+
+    #[test]
     fn refuses_a_file_that_changed() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.py");

@@ -1,37 +1,11 @@
 //! The command-line contract: modes, exit codes, per-file errors, layout
 //! preservation, stdin, selection, and the pre-filter.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_anyio-migrate"));
-    c.env_remove("RUST_BACKTRACE").env("NO_COLOR", "1");
-    c
-}
+mod common;
 
-fn run(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).current_dir(dir).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-const GOOD: &str =
-    "import asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n\nasyncio.run(main())\n";
-const MIGRATED: &str =
-    "import anyio\n\nasync def main():\n    await anyio.sleep(1)\n\nanyio.run(main)\n";
-
-fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-    dir
-}
+use common::{bin, repo_root, run, text, tree, GOOD, MIGRATED};
 
 #[test]
 fn a_file_that_does_not_parse_is_reported_and_the_others_migrate() {
@@ -220,10 +194,6 @@ fn unsafe_fixes_need_the_flag() {
     assert!(text(&out.stderr).contains("AM002 [unsafe fix: use --unsafe]"));
     let out = run(&["--diff", "--unsafe", "a.py"], dir.path());
     assert!(text(&out.stdout).contains("+    await anyio.sleep(d)"));
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 #[test]
