@@ -1,9 +1,10 @@
 //! Migrating many files in parallel, one result per file.
 
 use crate::cli::Mode;
+use crate::settings::Settings;
 use crate::write::replace_file;
 use edit::Applicability;
-use engine::{migrate_bytes, Options, Prefilter, Reported, Status};
+use engine::{migrate_bytes, Prefilter, Reported, Status};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -12,15 +13,12 @@ use transforms::Transform;
 
 /// What a run shares between files.
 pub struct Job<'a> {
-    pub transforms: Vec<&'a dyn Transform>,
-    pub prefilter: Prefilter,
-    pub options: Options,
+    /// One per configuration; each file names the one that applies to it.
+    pub settings: Vec<Settings<'a>>,
     pub mode: Mode,
     /// Folders whose pytest configuration used pytest-asyncio: their
     /// `conftest.py` gets the `anyio_backend` fixture.
     pub pytest_roots: Vec<PathBuf>,
-    /// `per-file-ignores` from the configuration.
-    pub per_file: crate::config::PerFileIgnores,
 }
 
 /// What happened to one file; texts are not kept, only the diff when asked for.
@@ -47,8 +45,9 @@ pub fn display(path: &Path) -> String {
 impl Job<'_> {
     /// Migrates one file; a panic inside is caught and reported as an
     /// internal error for this file only.
-    pub fn process(&self, path: &Path) -> FileResult {
-        match catch_unwind(AssertUnwindSafe(|| self.process_inner(path))) {
+    pub fn process(&self, path: &Path, settings: usize) -> FileResult {
+        let settings = &self.settings[settings];
+        match catch_unwind(AssertUnwindSafe(|| self.process_inner(path, settings))) {
             Ok(r) => r,
             Err(payload) => {
                 let msg = payload
@@ -67,7 +66,7 @@ impl Job<'_> {
         }
     }
 
-    fn process_inner(&self, path: &Path) -> FileResult {
+    fn process_inner(&self, path: &Path, settings: &Settings) -> FileResult {
         let mut result = FileResult {
             path: path.to_path_buf(),
             ..FileResult::default()
@@ -80,32 +79,33 @@ impl Job<'_> {
             }
         };
         if let Some(kind) = pytestcfg::kind_of(path) {
-            return self.config_file(path, kind, bytes, result);
+            return self.config_file(path, kind, bytes, settings, result);
         }
         let root_conftest = path.file_name().is_some_and(|n| n == "conftest.py")
             && self
                 .pytest_roots
                 .iter()
                 .any(|r| path.parent() == Some(r.as_path()));
-        let mut options = self.options.clone();
+        let mut options = settings.options.clone();
         options.targets.root_conftest = root_conftest;
         // A root conftest gets its fixture whatever words it contains.
         let everything = Prefilter::disabled();
         let prefilter = if root_conftest {
             &everything
         } else {
-            &self.prefilter
+            &settings.prefilter
         };
         // `per-file-ignores`: the codes this path leaves out.
-        let ignored = self.per_file.for_path(path);
+        let ignored = settings.per_file.for_path(path);
         let transforms: Vec<&dyn Transform> = if ignored.is_empty() {
-            self.transforms.clone()
+            settings.transforms.clone()
         } else {
             let selection = transforms::Selection {
                 select: Vec::new(),
                 ignore: ignored,
             };
-            self.transforms
+            settings
+                .transforms
                 .iter()
                 .copied()
                 .filter(|t| selection.enables(t.info()))
@@ -148,15 +148,18 @@ impl Job<'_> {
         path: &Path,
         kind: pytestcfg::Kind,
         bytes: Vec<u8>,
+        settings: &Settings,
         mut result: FileResult,
     ) -> FileResult {
         let Ok(text) = String::from_utf8(bytes.clone()) else {
             result.error = Some("not valid UTF-8; skipped".into());
             return result;
         };
-        let (anyio_major, anyio_minor) = self.options.targets.anyio;
+        let (anyio_major, anyio_minor) = settings.options.targets.anyio;
         let opts = pytestcfg::Options {
             anyio_floor: format!("{anyio_major}.{anyio_minor}"),
+            configuration: settings.enables(pytestcfg::CONFIG_CODE),
+            dependencies: settings.enables(pytestcfg::DEPENDENCY_CODE),
         };
         let migrated = match pytestcfg::migrate(kind, &text, &opts) {
             Ok(m) => m,

@@ -551,3 +551,78 @@ fn requires_python_below_3_11_keeps_asyncio_timeout_error() {
         text(&out.stdout)
     );
 }
+
+/// The diff of each file in a `--diff` output, by path.
+fn diffs_by_file(diff: &str) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for part in diff.split("--- a/").skip(1) {
+        let path = part.lines().next().unwrap().to_string();
+        out.insert(path, part.to_string());
+    }
+    out
+}
+
+#[test]
+fn each_file_uses_the_nearest_configuration() {
+    let sleep_and_lock =
+        "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n    return asyncio.Lock()\n";
+    let dir = tree(&[
+        (
+            "a/pyproject.toml",
+            b"[tool.anyio-migrate]\nselect = [\"AM3\"]\n",
+        ),
+        ("a/x.py", sleep_and_lock.as_bytes()),
+        (
+            "b/pyproject.toml",
+            b"[tool.anyio-migrate]\nignore = [\"AM3\"]\nexclude = [\"gen/\"]\n",
+        ),
+        ("b/x.py", sleep_and_lock.as_bytes()),
+        ("b/gen/y.py", sleep_and_lock.as_bytes()),
+        ("c/x.py", sleep_and_lock.as_bytes()),
+    ]);
+    let out = run(&["--diff", "."], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    let keys: Vec<&str> = by_file.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["a/x.py", "b/x.py", "c/x.py"],
+        "b's exclude leaves gen/ out"
+    );
+    let (a, b, c) = (&by_file["a/x.py"], &by_file["b/x.py"], &by_file["c/x.py"]);
+    assert!(
+        a.contains("+    return anyio.Lock()") && !a.contains("+    await anyio.sleep"),
+        "{a}"
+    );
+    assert!(
+        b.contains("+    await anyio.sleep(1)") && !b.contains("+    return anyio.Lock"),
+        "{b}"
+    );
+    assert!(
+        c.contains("anyio.sleep(1)") && c.contains("anyio.Lock()"),
+        "{c}"
+    );
+    // A flag wins in every sub-project.
+    let out = run(&["--diff", "--select", "AM002", "."], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    for (path, d) in &by_file {
+        assert!(
+            d.contains("anyio.sleep(1)") && !d.contains("anyio.Lock"),
+            "{path}: {d}"
+        );
+    }
+    assert!(by_file.contains_key("a/x.py"), "{by_file:?}");
+    // --config names one table for all; --isolated uses none.
+    let out = run(&["--diff", "--config", "a/pyproject.toml", "."], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    assert!(
+        by_file.contains_key("b/gen/y.py"),
+        "a's table has no exclude"
+    );
+    for (path, d) in &by_file {
+        assert!(!d.contains("+    await anyio.sleep"), "{path}: {d}");
+    }
+    let out = run(&["--diff", "--isolated", "."], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    assert_eq!(by_file.len(), 4);
+    assert!(by_file.values().all(|d| d.contains("anyio.Lock()")));
+}
