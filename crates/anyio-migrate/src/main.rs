@@ -4,6 +4,8 @@ mod cli;
 mod config;
 mod explain;
 mod output;
+mod patches;
+mod review;
 mod run;
 mod settings;
 mod walk;
@@ -73,9 +75,18 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     let mut configs = config::Configs::new(args.config.as_deref(), args.isolated)?;
     let mode = args.mode();
     if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
+        if matches!(mode, Mode::Patches | Mode::Interactive) {
+            bail!("--patches and --interactive work on files, not stdin");
+        }
         let at = configs.for_dir(std::path::Path::new("."))?;
         let settings = Settings::new(registry, args, &configs.loaded[at])?;
         return migrate_stdin(&settings.transforms, &settings.options, mode, args.quiet);
+    }
+    if let Some(dir) = &args.patches {
+        patches::check_dir(dir)?;
+    }
+    if mode == Mode::Interactive && !std::io::stdin().is_terminal() {
+        bail!("--interactive needs a terminal on stdin to ask about each hunk (use --diff, --patches or --write instead)");
     }
     if let Some(n) = args.jobs {
         rayon::ThreadPoolBuilder::new()
@@ -149,7 +160,9 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     let mut report_items: Vec<output::ReportItems> = Vec::new();
     // A progress bar on a terminal (stderr), for runs over a second.
     let started = std::time::Instant::now();
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = !args.quiet && mode != Mode::Interactive && std::io::stderr().is_terminal();
+    let mut patches = patches::Patches::default();
+    let mut reviewer = review::Reviewer::new(std::io::stdin().lock(), color);
     let bar = indicatif::ProgressBar::hidden();
     bar.set_length(work.len() as u64);
     bar.set_style(
@@ -186,6 +199,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             if args.report.is_some() {
                 report_items.push(output::ReportItems::of(r));
             }
+            patches.add(r);
             if args.statistics {
                 for d in &r.diagnostics {
                     let e = stats.entry(d.code).or_default();
@@ -195,6 +209,17 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             }
             let quiet = args.quiet || args.statistics || format != OutputFormat::Text;
             bar.suspend(|| emit(r, mode, color, quiet, &mut stdout, &mut stderr))?;
+            if let Some(change) = r.review.as_ref().filter(|_| !reviewer.quit) {
+                if let Some(text) = reviewer.file(&mut stdout, &r.path, change, &r.diagnostics)? {
+                    match review::write_accepted(&r.path, change, &text) {
+                        Ok(()) => reviewer.written += 1,
+                        Err(e) => {
+                            writeln!(stderr, "{}: {e:#}", run::display(&r.path))?;
+                            totals.errors += 1;
+                        }
+                    }
+                }
+            }
             if args.show_fixes && !r.fixed.is_empty() {
                 let total: usize = r.fixed.values().sum();
                 let by_code: Vec<String> =
@@ -214,6 +239,16 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         }
     }
     bar.finish_and_clear();
+    if let Some(dir) = &args.patches {
+        let n = patches.write(dir, registry)?;
+        if !args.quiet {
+            writeln!(
+                stderr,
+                "anyio-migrate: {n} patches written to {}",
+                dir.display()
+            )?;
+        }
+    }
     if args.statistics {
         stdout.write_all(output::statistics(&stats).as_bytes())?;
     }
@@ -241,6 +276,13 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     }
     if !args.quiet {
         writeln!(stderr, "{}", totals.summary(mode))?;
+        if mode == Mode::Interactive {
+            writeln!(
+                stderr,
+                "anyio-migrate: {} hunks applied, {} skipped; {} files written",
+                reviewer.accepted, reviewer.skipped, reviewer.written
+            )?;
+        }
     }
     Ok(exit_code(&totals, mode))
 }
@@ -352,7 +394,7 @@ fn migrate_stdin(
         Mode::Diff => stdout.write_all(
             edit::unified_diff(&outcome.original, &outcome.migrated, "<stdin>").as_bytes(),
         )?,
-        Mode::Check => {}
+        Mode::Check | Mode::Patches | Mode::Interactive => {}
         Mode::Report | Mode::Write => stdout.write_all(&source.encode(&outcome.migrated))?,
     }
     if !quiet {

@@ -34,6 +34,60 @@ pub struct FileResult {
     /// Why the file could not be read, parsed or written (exit status 2).
     pub error: Option<String>,
     pub internal_errors: Vec<String>,
+    /// `--patches`: this file's diff per code, the codes' fixes applied
+    /// cumulatively in code order (each diff applies on top of the one before).
+    pub steps: Vec<(&'static str, String)>,
+    /// `--interactive`: the texts to review hunk by hunk.
+    pub review: Option<Review>,
+}
+
+/// A changed file's texts, kept for the interactive review.
+#[derive(Debug, Default)]
+pub struct Review {
+    /// The bytes read (to check the file did not change before writing).
+    pub bytes: Vec<u8>,
+    /// The decoded original; empty for a file to create.
+    pub before: String,
+    /// The migrated text.
+    pub after: String,
+    /// Whether to restore a UTF-8 BOM on write.
+    pub bom: bool,
+    /// The file does not exist yet (a root `conftest.py`).
+    pub create: bool,
+}
+
+/// `--patches`: the diffs from `before` through the text after each of
+/// `codes` (sorted) to `after`; `upto(code)` is the text with the codes up
+/// to `code` enabled. The last step is `after` itself, so the diffs always
+/// add up to the whole migration.
+fn steps(
+    path: &Path,
+    before: &str,
+    after: &str,
+    codes: &[&'static str],
+    upto: impl Fn(&str) -> String,
+) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut previous = before.to_string();
+    for (k, code) in codes.iter().enumerate() {
+        let text = if k + 1 == codes.len() {
+            after.to_string()
+        } else {
+            upto(code)
+        };
+        let diff = edit::unified_diff(&previous, &text, &display(path));
+        if !diff.is_empty() {
+            out.push((*code, diff));
+        }
+        previous = text;
+    }
+    out
+}
+
+/// The diff that creates `path` with `text`.
+fn creation_diff(path: &Path, text: &str) -> String {
+    let diff = edit::unified_diff("", text, &display(path));
+    diff.replacen(&format!("--- a/{}", display(path)), "--- /dev/null", 1)
 }
 
 /// The path as shown to the user (no leading `./`).
@@ -135,6 +189,28 @@ impl Job<'_> {
                     Ok(()) => result.written = true,
                     Err(e) => result.error = Some(format!("{e:#}")),
                 },
+                Mode::Patches => {
+                    let codes: Vec<&'static str> = outcome.fixed.keys().copied().collect();
+                    result.steps =
+                        steps(path, &outcome.original, &outcome.migrated, &codes, |upto| {
+                            let prefix: Vec<&dyn Transform> = transforms
+                                .iter()
+                                .copied()
+                                .filter(|t| t.info().code <= upto)
+                                .collect();
+                            migrate_bytes(&bytes, &prefix, prefilter, &options)
+                                .map_or_else(|_| outcome.original.clone(), |o| o.migrated)
+                        });
+                }
+                Mode::Interactive => {
+                    result.review = Some(Review {
+                        before: outcome.original.clone(),
+                        after: outcome.migrated.clone(),
+                        bom: outcome.bom,
+                        create: false,
+                        bytes,
+                    })
+                }
                 Mode::Report | Mode::Check => {}
             }
         }
@@ -156,11 +232,15 @@ impl Job<'_> {
             return result;
         };
         let (anyio_major, anyio_minor) = settings.options.targets.anyio;
-        let opts = pytestcfg::Options {
+        // The codes up to `upto` that are enabled (all enabled ones: "~").
+        let options_upto = |upto: &str| pytestcfg::Options {
             anyio_floor: format!("{anyio_major}.{anyio_minor}"),
-            configuration: settings.enables(pytestcfg::CONFIG_CODE),
-            dependencies: settings.enables(pytestcfg::DEPENDENCY_CODE),
+            configuration: settings.enables(pytestcfg::CONFIG_CODE)
+                && pytestcfg::CONFIG_CODE <= upto,
+            dependencies: settings.enables(pytestcfg::DEPENDENCY_CODE)
+                && pytestcfg::DEPENDENCY_CODE <= upto,
         };
+        let opts = options_upto("~");
         let migrated = match pytestcfg::migrate(kind, &text, &opts) {
             Ok(m) => m,
             Err(e) => {
@@ -199,6 +279,26 @@ impl Job<'_> {
                     Ok(()) => result.written = true,
                     Err(e) => result.error = Some(format!("{e:#}")),
                 },
+                Mode::Patches => {
+                    let codes: Vec<&'static str> = result
+                        .fixed
+                        .iter()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(c, _)| *c)
+                        .collect();
+                    result.steps = steps(path, &text, &migrated.text, &codes, |upto| {
+                        pytestcfg::migrate(kind, &text, &options_upto(upto))
+                            .map_or_else(|_| text.clone(), |m| m.text)
+                    });
+                }
+                Mode::Interactive => {
+                    result.review = Some(Review {
+                        before: text.clone(),
+                        after: migrated.text.clone(),
+                        bytes,
+                        ..Review::default()
+                    })
+                }
                 Mode::Report | Mode::Check => {}
             }
         }
@@ -227,15 +327,19 @@ impl Job<'_> {
             applicability: Some(Applicability::Safe),
         });
         match self.mode {
-            Mode::Diff => {
-                let diff = edit::unified_diff("", &text, &display(path));
-                result.diff =
-                    Some(diff.replacen(&format!("--- a/{}", display(path)), "--- /dev/null", 1));
-            }
+            Mode::Diff => result.diff = Some(creation_diff(path, &text)),
+            Mode::Patches => result.steps = vec![("AM605", creation_diff(path, &text))],
             Mode::Write => match crate::write::create_file(path, text.as_bytes()) {
                 Ok(()) => result.written = true,
                 Err(e) => result.error = Some(format!("{e:#}")),
             },
+            Mode::Interactive => {
+                result.review = Some(Review {
+                    after: text,
+                    create: true,
+                    ..Review::default()
+                })
+            }
             Mode::Report | Mode::Check => {}
         }
         result

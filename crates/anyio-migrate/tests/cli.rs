@@ -626,3 +626,118 @@ fn each_file_uses_the_nearest_configuration() {
     assert_eq!(by_file.len(), 4);
     assert!(by_file.values().all(|d| d.contains("anyio.Lock()")));
 }
+
+/// Copies a folder recursively (no symbolic links in the fixtures).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` (but `.git`) with its bytes, by relative path.
+fn files_of(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    out
+}
+
+fn git(args: &[&str], dir: &Path) -> Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs")
+}
+
+#[test]
+fn patches_applied_in_order_with_git_equal_write() {
+    for fixture in ["testdata/demo", "testdata/pytest-projects/ini-project"] {
+        for flags in [&[][..], &["--unsafe"][..]] {
+            let work = tempfile::tempdir().unwrap();
+            let (patched, written) = (work.path().join("patched"), work.path().join("written"));
+            copy_tree(&repo_root().join(fixture), &patched);
+            copy_tree(&repo_root().join(fixture), &written);
+            let original = files_of(&patched);
+            let patch_dir = work.path().join("patches");
+            let mut args = vec!["--patches", patch_dir.to_str().unwrap(), "."];
+            args.extend(flags);
+            let out = run(&args, &patched);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            assert_eq!(files_of(&patched), original, "--patches changes no file");
+            let mut patches: Vec<PathBuf> = std::fs::read_dir(&patch_dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            patches.sort();
+            assert!(patches.len() > 3, "{fixture}: {patches:?}");
+            let first = std::fs::read_to_string(&patches[0]).unwrap();
+            let name = patches[0].file_name().unwrap().to_str().unwrap();
+            let code = &name[..5];
+            assert!(
+                first.starts_with(code)
+                    && first.contains("Fix safety: ")
+                    && first.contains("Files:\n  "),
+                "{name}: {first}"
+            );
+            assert_eq!(git(&["init", "-q"], &patched).status.code(), Some(0));
+            for p in &patches {
+                let out = git(&["apply", p.to_str().unwrap()], &patched);
+                assert!(
+                    out.status.success(),
+                    "{fixture} {flags:?}: {} does not apply: {}",
+                    p.display(),
+                    text(&out.stderr)
+                );
+            }
+            let mut args = vec!["--write", "-q", "."];
+            args.extend(flags);
+            run(&args, &written);
+            let (got, want) = (files_of(&patched), files_of(&written));
+            assert_ne!(want, original, "{fixture}: --write changes something");
+            assert_eq!(
+                got.keys().collect::<Vec<_>>(),
+                want.keys().collect::<Vec<_>>()
+            );
+            for (path, bytes) in &want {
+                assert!(
+                    got[path] == *bytes,
+                    "{fixture} {flags:?}: {} differs from --write",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn patches_refuse_a_folder_with_patches() {
+    let dir = tree(&[("a.py", GOOD.as_bytes()), ("out/old.patch", b"x")]);
+    let out = run(&["--patches", "out", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("holds patches already"),
+        "{}",
+        text(&out.stderr)
+    );
+}
