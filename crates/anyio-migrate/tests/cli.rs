@@ -741,3 +741,78 @@ fn patches_refuse_a_folder_with_patches() {
         text(&out.stderr)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn interactive_review_writes_only_the_accepted_hunks() {
+    let filler = "\n\ndef filler():\n    x = 1\n    y = 2\n    z = 3\n    return x + y + z\n\n";
+    let a = format!(
+        "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n{filler}\nasync def g():\n    return asyncio.Lock()\n{filler}\nasync def h():\n    await asyncio.sleep(2)\n"
+    );
+    let dir = tree(&[
+        ("a.py", a.as_bytes()),
+        ("b.py", GOOD.as_bytes()),
+        ("c.py", GOOD.as_bytes()),
+    ]);
+    // Without a terminal on stdin it refuses.
+    let out = bin()
+        .args(["--interactive", "."])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--interactive needs a terminal"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let mut cmd = bin();
+    cmd.args(["--interactive", "."]).current_dir(dir.path());
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    // a.py, hunk 1: the import and the first sleep; accept every AM002 hunk.
+    p.exp_string("a.py (hunk 1 of 3)").unwrap();
+    p.exp_string("AM002").unwrap();
+    p.exp_string("+    await anyio.sleep(1)").unwrap();
+    p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
+    p.send_line("a").unwrap();
+    // Hunk 2: the lock; skip it.
+    p.exp_string("a.py (hunk 2 of 3)").unwrap();
+    p.exp_string("AM301").unwrap();
+    p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
+    p.send_line("what").unwrap();
+    p.exp_string("n - skip this hunk").unwrap();
+    p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
+    p.send_line("n").unwrap();
+    // Hunk 3: another sleep, accepted without asking.
+    p.exp_string("a.py (hunk 3 of 3)").unwrap();
+    p.exp_string("(applied: every hunk of this code was accepted)")
+        .unwrap();
+    // b.py has an AM001 hunk too: quit there.
+    p.exp_string("b.py (hunk 1 of 1)").unwrap();
+    p.exp_string("AM001").unwrap();
+    p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
+    p.send_line("q").unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(
+        !rest.contains("c.py (hunk"),
+        "nothing is asked after q: {rest}"
+    );
+    assert!(rest.contains("1 files written"), "{rest}");
+    let want = a
+        .replacen("import asyncio\n", "import anyio\n", 1)
+        .replace("asyncio.sleep(", "anyio.sleep(");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
+        want
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("b.py")).unwrap(),
+        GOOD
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("c.py")).unwrap(),
+        GOOD
+    );
+}
