@@ -101,7 +101,10 @@ mod tests {
         let update = std::env::var_os("UPDATE_DOCS").is_some();
         // A page whose transform is gone is stale too.
         let wanted: Vec<&str> = want.iter().map(|(p, _)| p.as_str()).collect();
-        for e in std::fs::read_dir(docs.join("transforms")).into_iter().flatten() {
+        for e in std::fs::read_dir(docs.join("transforms"))
+            .into_iter()
+            .flatten()
+        {
             let name = format!("transforms/{}", e.unwrap().file_name().to_string_lossy());
             if !wanted.contains(&name.as_str()) {
                 if update {
