@@ -279,8 +279,12 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         if mode == Mode::Interactive {
             writeln!(
                 stderr,
-                "anyio-migrate: {} hunks applied, {} skipped; {} files written",
-                reviewer.accepted, reviewer.skipped, reviewer.written
+                "anyio-migrate: {} hunk{} applied, {} skipped; {} file{} written",
+                reviewer.accepted,
+                if reviewer.accepted == 1 { "" } else { "s" },
+                reviewer.skipped,
+                reviewer.written,
+                if reviewer.written == 1 { "" } else { "s" }
             )?;
         }
     }

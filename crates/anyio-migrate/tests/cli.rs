@@ -799,7 +799,10 @@ fn interactive_review_writes_only_the_accepted_hunks() {
         !rest.contains("c.py (hunk"),
         "nothing is asked after q: {rest}"
     );
-    assert!(rest.contains("1 files written"), "{rest}");
+    assert!(
+        rest.contains("2 hunks applied, 1 skipped; 1 file written"),
+        "{rest}"
+    );
     let want = a
         .replacen("import asyncio\n", "import anyio\n", 1)
         .replace("asyncio.sleep(", "anyio.sleep(");
