@@ -3,7 +3,7 @@
 #   make test    everything CI runs: format, lint, unit + snapshot tests, end-to-end
 #   make e2e     only the end-to-end programs and the demo (needs the venv)
 #   make venv    the pinned Python environment for end-to-end tests
-#   make docs    regenerate docs/transforms.md from the transform definitions
+#   make docs    regenerate docs/transforms.md and docs/transforms/AMxxx.md from the transform definitions
 #   make bench   timings on a pinned real corpus (docs/performance.md)
 #   make soak    migrate that corpus and check every output (parses, comments, stable)
 #   make fuzz    the property tests over mutated fixtures, with many more cases

@@ -46,6 +46,10 @@ pub enum Mode {
     Diff,
     Write,
     Check,
+    /// `--patches DIR`: one patch per code, nothing changed.
+    Patches,
+    /// `--interactive`: hunk-by-hunk review, then write what was accepted.
+    Interactive,
 }
 
 /// How diagnostics are printed.
@@ -82,6 +86,12 @@ pub struct RunArgs {
     /// Exit 1 when a file would change or manual items are left; change nothing.
     #[arg(long, group = "mode")]
     pub check: bool,
+    /// Write one patch per transform code into DIR (applicable in order with `git apply`); change nothing.
+    #[arg(long, group = "mode", value_name = "DIR")]
+    pub patches: Option<PathBuf>,
+    /// Review each hunk on the terminal (accept, skip, accept all of its code, quit); write what was accepted.
+    #[arg(long, group = "mode")]
+    pub interactive: bool,
     /// Transforms to enable: codes, code prefixes (AM1), or ALL, SAFE, UNSAFE, MANUAL.
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,
@@ -144,6 +154,10 @@ impl RunArgs {
             Mode::Write
         } else if self.check {
             Mode::Check
+        } else if self.patches.is_some() {
+            Mode::Patches
+        } else if self.interactive {
+            Mode::Interactive
         } else {
             Mode::Report
         }

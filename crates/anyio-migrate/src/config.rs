@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The settings a project can keep in its pyproject.toml.
@@ -105,40 +105,92 @@ pub fn lowest_python(spec: &str) -> Option<String> {
     })
 }
 
-/// The configuration for a run over `start`: `explicit` (`--config`), or
-/// the nearest pyproject.toml with a `[tool.anyio-migrate]` table upward of
-/// `start`; none with `--isolated`.
-pub fn load(start: &Path, explicit: Option<&Path>, isolated: bool) -> Result<Loaded> {
-    if isolated {
-        return Ok(Loaded::default());
-    }
-    if let Some(p) = explicit {
-        let config =
-            read(p)?.with_context(|| format!("{}: no [tool.anyio-migrate] table", p.display()))?;
-        return Ok(Loaded {
-            config,
-            path: Some(p.to_path_buf()),
-        });
-    }
-    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-    let mut dir = if start.is_dir() {
-        Some(start.as_path())
-    } else {
-        start.parent()
-    };
-    while let Some(d) = dir {
-        let candidate = d.join("pyproject.toml");
-        if candidate.is_file() {
-            if let Some(config) = read(&candidate)? {
-                return Ok(Loaded {
-                    config,
-                    path: Some(candidate),
-                });
-            }
+/// The configurations of a run and which one applies to each folder: the
+/// nearest pyproject.toml upward that has a `[tool.anyio-migrate]` table (or
+/// a `requires-python`), as ruff resolves its configuration per file;
+/// `--config` names one for every file, `--isolated` uses none.
+pub struct Configs {
+    /// The distinct configurations; the first is the empty one (no file).
+    pub loaded: Vec<Loaded>,
+    /// Set by `--config` or `--isolated`: the one configuration for all.
+    fixed: Option<usize>,
+    /// Folder (canonical) → index into `loaded`, filled as folders are asked for.
+    by_dir: HashMap<PathBuf, usize>,
+    /// Configuration file → index into `loaded`.
+    by_file: HashMap<PathBuf, usize>,
+}
+
+impl Configs {
+    /// The configurations for a run with these flags; reads `explicit` now.
+    pub fn new(explicit: Option<&Path>, isolated: bool) -> Result<Configs> {
+        let mut configs = Configs {
+            loaded: vec![Loaded::default()],
+            fixed: None,
+            by_dir: HashMap::new(),
+            by_file: HashMap::new(),
+        };
+        if isolated {
+            configs.fixed = Some(0);
+        } else if let Some(p) = explicit {
+            let config = read(p)?
+                .with_context(|| format!("{}: no [tool.anyio-migrate] table", p.display()))?;
+            configs.loaded.push(Loaded {
+                config,
+                path: Some(p.to_path_buf()),
+            });
+            configs.fixed = Some(1);
         }
-        dir = d.parent();
+        Ok(configs)
     }
-    Ok(Loaded::default())
+
+    /// The index (into `loaded`) of the configuration for a file: its folder's.
+    pub fn for_file(&mut self, file: &Path) -> Result<usize> {
+        let dir = file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        self.for_dir(dir)
+    }
+
+    /// The index (into `loaded`) of the configuration for a folder; a
+    /// configuration file that is not valid is an error.
+    pub fn for_dir(&mut self, dir: &Path) -> Result<usize> {
+        if let Some(i) = self.fixed {
+            return Ok(i);
+        }
+        let start = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut visited = Vec::new();
+        let mut found = 0;
+        let mut current = Some(start.as_path());
+        while let Some(d) = current {
+            if let Some(&i) = self.by_dir.get(d) {
+                found = i;
+                break;
+            }
+            visited.push(d.to_path_buf());
+            let candidate = d.join("pyproject.toml");
+            if let Some(&i) = self.by_file.get(&candidate) {
+                found = i;
+                break;
+            }
+            if candidate.is_file() {
+                if let Some(config) = read(&candidate)? {
+                    self.loaded.push(Loaded {
+                        config,
+                        path: Some(candidate.clone()),
+                    });
+                    found = self.loaded.len() - 1;
+                    self.by_file.insert(candidate, found);
+                    break;
+                }
+            }
+            current = d.parent();
+        }
+        for d in visited {
+            self.by_dir.insert(d, found);
+        }
+        Ok(found)
+    }
 }
 
 /// `per-file-ignores`: which codes to drop for a path, relative to the

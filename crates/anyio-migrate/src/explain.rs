@@ -59,32 +59,34 @@ pub fn explain(t: &dyn Transform) -> String {
     out
 }
 
-/// `docs/transforms.md`: the table of every transform and each one's docs
+/// The generated reference, as (path under `docs/`, content): the index
+/// `transforms.md` and one page per transform, `transforms/CODE.md`
 /// (written by `make docs`, through the freshness test).
 #[cfg(test)]
-pub fn reference(registry: &Registry) -> String {
-    let mut out = String::from(
-        "# Transform reference\n\nGenerated from the transform definitions (`transforms/*.toml` and the Rust rules in\n`crates/transforms/src/rules/`) by `make docs`; a test fails when it is stale.\n\n| code | name | fix safety | what |\n|---|---|---|---|\n",
+pub fn reference(registry: &Registry) -> Vec<(String, String)> {
+    let mut index = String::from(
+        "# Transform reference\n\nGenerated from the transform definitions (`transforms/*.toml` and the Rust rules in\n`crates/transforms/src/rules/`) by `make docs`; a test fails when it is stale.\nEach code links to its page: what it does, why, its fix safety, and examples.\n\n| code | name | fix safety | what |\n|---|---|---|---|\n",
     );
+    let mut pages = Vec::new();
     for t in registry.all() {
         let i = t.info();
-        out.push_str(&format!(
-            "| [{}](#{}) | {} | {} | {} |\n",
+        index.push_str(&format!(
+            "| [{}](transforms/{}.md) | {} | {} | {} |\n",
             i.code,
-            format!("{}-{}", i.code, i.name).to_lowercase(),
+            i.code,
             i.name,
             i.safety_label(),
             i.summary.replace('|', "\\|")
         ));
-    }
-    for t in registry.all() {
-        out.push('\n');
-        out.push_str(
-            &explain(t.as_ref())
-                .replacen("# ", "## ", 1)
-                .replace("\n## ", "\n### "),
+        let page = format!(
+            "{}\n[All transforms](../transforms.md) · `anyio-migrate explain {}` prints this page.\n",
+            explain(t.as_ref()),
+            i.code
         );
+        pages.push((format!("transforms/{}.md", i.code), page));
     }
+    let mut out = vec![("transforms.md".to_string(), index)];
+    out.extend(pages);
     out
 }
 
@@ -94,13 +96,36 @@ mod tests {
 
     #[test]
     fn docs_reference_is_fresh() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/transforms.md");
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
         let want = reference(&Registry::load());
-        if std::env::var_os("UPDATE_DOCS").is_some() {
-            std::fs::write(&path, &want).unwrap();
+        let update = std::env::var_os("UPDATE_DOCS").is_some();
+        // A page whose transform is gone is stale too.
+        let wanted: Vec<&str> = want.iter().map(|(p, _)| p.as_str()).collect();
+        for e in std::fs::read_dir(docs.join("transforms"))
+            .into_iter()
+            .flatten()
+        {
+            let name = format!("transforms/{}", e.unwrap().file_name().to_string_lossy());
+            if !wanted.contains(&name.as_str()) {
+                if update {
+                    std::fs::remove_file(docs.join(&name)).unwrap();
+                } else {
+                    panic!("docs/{name} has no transform: run `make docs`");
+                }
+            }
         }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(have == want, "docs/transforms.md is stale: run `make docs`");
+        for (path, text) in &want {
+            let path = docs.join(path);
+            if update {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, text).unwrap();
+            }
+            let have = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                have == *text,
+                "{} is stale: run `make docs`",
+                path.display()
+            );
+        }
     }
 }

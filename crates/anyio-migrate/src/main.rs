@@ -4,19 +4,23 @@ mod cli;
 mod config;
 mod explain;
 mod output;
+mod patches;
+mod review;
 mod run;
+mod settings;
 mod walk;
 mod write;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use cli::{Cli, Color, Command, Mode, OutputFormat, RunArgs};
-use engine::{migrate_text, Options, Prefilter, Status};
+use engine::{migrate_text, Options, Status};
 use output::Totals;
 use rayon::prelude::*;
+use settings::Settings;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
-use transforms::{Registry, Selection};
+use transforms::Registry;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -68,72 +72,21 @@ fn real_main(cli: Cli) -> Result<u8> {
 }
 
 fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
-    // Settings: command-line flags win over [tool.anyio-migrate].
-    let start = args
-        .paths
-        .first()
-        .filter(|p| p.as_os_str() != "-")
-        .cloned()
-        .unwrap_or_else(|| ".".into());
-    let loaded = config::load(&start, args.config.as_deref(), args.isolated)?;
-    let cfg = &loaded.config;
-    let pick = |cli: &Vec<String>, file: &Option<Vec<String>>| {
-        if cli.is_empty() {
-            file.clone().unwrap_or_default()
-        } else {
-            cli.clone()
-        }
-    };
-    let selection = Selection {
-        select: pick(&args.select, &cfg.select),
-        ignore: pick(&args.ignore, &cfg.ignore),
-    };
-    let version = |cli: Option<(u32, u32)>, file: &Option<String>, default: (u32, u32)| {
-        cli.or_else(|| {
-            file.as_deref()
-                .and_then(|v| transforms::parse_version(v).ok())
-        })
-        .unwrap_or(default)
-    };
-    let target_anyio = version(args.target_anyio, &cfg.target_anyio, (4, 16));
-    // target-python: the flag, the table, then the project's requires-python.
-    let target_python = version(
-        args.target_python,
-        &cfg.target_python
-            .clone()
-            .or_else(|| cfg.requires_python.clone()),
-        (3, 11),
-    );
-    let mut exclude = args.exclude.clone();
-    exclude.extend(cfg.exclude.iter().flatten().cloned());
-    let per_file = config::PerFileIgnores::new(&loaded);
-    let unknown = selection.unknown(registry);
-    if !unknown.is_empty() {
-        let from = match (
-            &loaded.path,
-            args.select.is_empty() && args.ignore.is_empty(),
-        ) {
-            (Some(p), true) => format!("{}: [tool.anyio-migrate]: ", p.display()),
-            _ => String::new(),
-        };
-        bail!(
-            "{from}unknown code or selector: {} (see `anyio-migrate list`)",
-            unknown.join(", ")
-        );
-    }
-    let transforms = registry.enabled(&selection);
-    let options = Options {
-        unsafe_fixes: args.unsafe_fixes || cfg.unsafe_fixes.unwrap_or(false),
-        targets: transforms::Targets {
-            anyio: target_anyio,
-            python: target_python,
-            ..transforms::Targets::default()
-        },
-        ..Options::default()
-    };
+    let mut configs = config::Configs::new(args.config.as_deref(), args.isolated)?;
     let mode = args.mode();
     if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
-        return migrate_stdin(&transforms, &options, mode, args.quiet);
+        if matches!(mode, Mode::Patches | Mode::Interactive) {
+            bail!("--patches and --interactive work on files, not stdin");
+        }
+        let at = configs.for_dir(std::path::Path::new("."))?;
+        let settings = Settings::new(registry, args, &configs.loaded[at])?;
+        return migrate_stdin(&settings.transforms, &settings.options, mode, args.quiet);
+    }
+    if let Some(dir) = &args.patches {
+        patches::check_dir(dir)?;
+    }
+    if mode == Mode::Interactive && !std::io::stdin().is_terminal() {
+        bail!("--interactive needs a terminal on stdin to ask about each hunk (use --diff, --patches or --write instead)");
     }
     if let Some(n) = args.jobs {
         rayon::ThreadPoolBuilder::new()
@@ -141,36 +94,51 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             .build_global()
             .context("cannot start the worker threads")?;
     }
-    let prefilter = if args.no_prefilter {
-        Prefilter::disabled()
-    } else {
-        Prefilter::new(&transforms)
-    };
-    let (files, walk_errors) = walk::collect(&args.paths, &exclude)?;
-    let (pytest_roots, anyio_auto) = pytest_roots(&files);
-    let mut options = options;
-    options.targets.pytest_auto_mode = !pytest_roots.is_empty() || anyio_auto;
+    let (files, walk_errors) = walk::collect(&args.paths, &args.exclude)?;
+    // Each file's configuration: the nearest one upward of it.
+    let mut indexed = Vec::with_capacity(files.len());
+    for f in files {
+        let at = configs.for_file(&f)?;
+        indexed.push((f, at));
+    }
+    let mut settings = Vec::with_capacity(configs.loaded.len());
+    for loaded in &configs.loaded {
+        settings.push(Settings::new(registry, args, loaded)?);
+    }
+    // A configuration's `exclude` leaves out the walked files under it; a
+    // file named on the command line is always migrated.
+    indexed.retain(|(f, at)| args.paths.contains(f) || !settings[*at].excludes(f));
+    let (pytest_roots, anyio_auto) = pytest_roots(indexed.iter().map(|(f, _)| f.as_path()));
+    // The work, in output order: every file, and the root conftest.py files
+    // to create (where AM605 is enabled).
+    let mut work: Vec<(std::path::PathBuf, bool, usize)> = Vec::new();
+    for root in &pytest_roots {
+        let conftest = root.join("conftest.py");
+        let at = configs.for_file(&conftest)?;
+        // A root's conftest is in its folder, whose configuration is known;
+        // this only guards the index.
+        while settings.len() < configs.loaded.len() {
+            settings.push(Settings::new(
+                registry,
+                args,
+                &configs.loaded[settings.len()],
+            )?);
+        }
+        let listed = indexed.iter().any(|(f, _)| *f == conftest);
+        if settings[at].enables("AM605") && !listed && !conftest.exists() {
+            work.push((conftest, true, at));
+        }
+    }
+    for s in &mut settings {
+        s.options.targets.pytest_auto_mode = !pytest_roots.is_empty() || anyio_auto;
+    }
+    work.extend(indexed.into_iter().map(|(p, at)| (p, false, at)));
+    work.sort();
     let job = run::Job {
-        transforms,
-        prefilter,
-        options,
+        settings,
         mode,
         pytest_roots: pytest_roots.clone(),
-        per_file,
     };
-    // The work, in output order: every file, and the root conftest.py files
-    // to create (only when AM605 is enabled).
-    let mut work: Vec<(std::path::PathBuf, bool)> =
-        files.iter().map(|p| (p.clone(), false)).collect();
-    if job.transforms.iter().any(|t| t.info().code == "AM605") {
-        for root in &pytest_roots {
-            let conftest = root.join("conftest.py");
-            if !files.contains(&conftest) && !conftest.exists() {
-                work.push((conftest, true));
-            }
-        }
-        work.sort();
-    }
 
     let color = match args.color {
         Color::Always => true,
@@ -192,7 +160,9 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     let mut report_items: Vec<output::ReportItems> = Vec::new();
     // A progress bar on a terminal (stderr), for runs over a second.
     let started = std::time::Instant::now();
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = !args.quiet && mode != Mode::Interactive && std::io::stderr().is_terminal();
+    let mut patches = patches::Patches::default();
+    let mut reviewer = review::Reviewer::new(std::io::stdin().lock(), color);
     let bar = indicatif::ProgressBar::hidden();
     bar.set_length(work.len() as u64);
     bar.set_style(
@@ -208,11 +178,11 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         }
         let results: Vec<run::FileResult> = chunk
             .par_iter()
-            .map(|(p, create)| {
+            .map(|(p, create, at)| {
                 if *create {
                     job.new_conftest(p)
                 } else {
-                    job.process(p)
+                    job.process(p, *at)
                 }
             })
             .inspect(|_| bar.inc(1))
@@ -229,6 +199,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             if args.report.is_some() {
                 report_items.push(output::ReportItems::of(r));
             }
+            patches.add(r);
             if args.statistics {
                 for d in &r.diagnostics {
                     let e = stats.entry(d.code).or_default();
@@ -238,6 +209,17 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             }
             let quiet = args.quiet || args.statistics || format != OutputFormat::Text;
             bar.suspend(|| emit(r, mode, color, quiet, &mut stdout, &mut stderr))?;
+            if let Some(change) = r.review.as_ref().filter(|_| !reviewer.quit) {
+                if let Some(text) = reviewer.file(&mut stdout, &r.path, change, &r.diagnostics)? {
+                    match review::write_accepted(&r.path, change, &text) {
+                        Ok(()) => reviewer.written += 1,
+                        Err(e) => {
+                            writeln!(stderr, "{}: {e:#}", run::display(&r.path))?;
+                            totals.errors += 1;
+                        }
+                    }
+                }
+            }
             if args.show_fixes && !r.fixed.is_empty() {
                 let total: usize = r.fixed.values().sum();
                 let by_code: Vec<String> =
@@ -257,6 +239,16 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         }
     }
     bar.finish_and_clear();
+    if let Some(dir) = &args.patches {
+        let n = patches.write(dir, registry)?;
+        if !args.quiet {
+            writeln!(
+                stderr,
+                "anyio-migrate: {n} patches written to {}",
+                dir.display()
+            )?;
+        }
+    }
     if args.statistics {
         stdout.write_all(output::statistics(&stats).as_bytes())?;
     }
@@ -284,6 +276,17 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     }
     if !args.quiet {
         writeln!(stderr, "{}", totals.summary(mode))?;
+        if mode == Mode::Interactive {
+            writeln!(
+                stderr,
+                "anyio-migrate: {} hunk{} applied, {} skipped; {} file{} written",
+                reviewer.accepted,
+                if reviewer.accepted == 1 { "" } else { "s" },
+                reviewer.skipped,
+                reviewer.written,
+                if reviewer.written == 1 { "" } else { "s" }
+            )?;
+        }
     }
     Ok(exit_code(&totals, mode))
 }
@@ -329,7 +332,9 @@ fn emit(
 /// become anyio auto-mode configurations, and their `conftest.py` gets the
 /// `anyio_backend` fixture), and whether a configuration is in anyio's auto
 /// mode already.
-fn pytest_roots(files: &[std::path::PathBuf]) -> (Vec<std::path::PathBuf>, bool) {
+fn pytest_roots<'p>(
+    files: impl Iterator<Item = &'p std::path::Path>,
+) -> (Vec<std::path::PathBuf>, bool) {
     let mut roots = Vec::new();
     let mut anyio_auto = false;
     for p in files {
@@ -393,7 +398,7 @@ fn migrate_stdin(
         Mode::Diff => stdout.write_all(
             edit::unified_diff(&outcome.original, &outcome.migrated, "<stdin>").as_bytes(),
         )?,
-        Mode::Check => {}
+        Mode::Check | Mode::Patches | Mode::Interactive => {}
         Mode::Report | Mode::Write => stdout.write_all(&source.encode(&outcome.migrated))?,
     }
     if !quiet {

@@ -1,9 +1,10 @@
 //! Migrating many files in parallel, one result per file.
 
 use crate::cli::Mode;
+use crate::settings::Settings;
 use crate::write::replace_file;
 use edit::Applicability;
-use engine::{migrate_bytes, Options, Prefilter, Reported, Status};
+use engine::{migrate_bytes, Prefilter, Reported, Status};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -12,15 +13,12 @@ use transforms::Transform;
 
 /// What a run shares between files.
 pub struct Job<'a> {
-    pub transforms: Vec<&'a dyn Transform>,
-    pub prefilter: Prefilter,
-    pub options: Options,
+    /// One per configuration; each file names the one that applies to it.
+    pub settings: Vec<Settings<'a>>,
     pub mode: Mode,
     /// Folders whose pytest configuration used pytest-asyncio: their
     /// `conftest.py` gets the `anyio_backend` fixture.
     pub pytest_roots: Vec<PathBuf>,
-    /// `per-file-ignores` from the configuration.
-    pub per_file: crate::config::PerFileIgnores,
 }
 
 /// What happened to one file; texts are not kept, only the diff when asked for.
@@ -36,6 +34,60 @@ pub struct FileResult {
     /// Why the file could not be read, parsed or written (exit status 2).
     pub error: Option<String>,
     pub internal_errors: Vec<String>,
+    /// `--patches`: this file's diff per code, the codes' fixes applied
+    /// cumulatively in code order (each diff applies on top of the one before).
+    pub steps: Vec<(&'static str, String)>,
+    /// `--interactive`: the texts to review hunk by hunk.
+    pub review: Option<Review>,
+}
+
+/// A changed file's texts, kept for the interactive review.
+#[derive(Debug, Default)]
+pub struct Review {
+    /// The bytes read (to check the file did not change before writing).
+    pub bytes: Vec<u8>,
+    /// The decoded original; empty for a file to create.
+    pub before: String,
+    /// The migrated text.
+    pub after: String,
+    /// Whether to restore a UTF-8 BOM on write.
+    pub bom: bool,
+    /// The file does not exist yet (a root `conftest.py`).
+    pub create: bool,
+}
+
+/// `--patches`: the diffs from `before` through the text after each of
+/// `codes` (sorted) to `after`; `upto(code)` is the text with the codes up
+/// to `code` enabled. The last step is `after` itself, so the diffs always
+/// add up to the whole migration.
+fn steps(
+    path: &Path,
+    before: &str,
+    after: &str,
+    codes: &[&'static str],
+    upto: impl Fn(&str) -> String,
+) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut previous = before.to_string();
+    for (k, code) in codes.iter().enumerate() {
+        let text = if k + 1 == codes.len() {
+            after.to_string()
+        } else {
+            upto(code)
+        };
+        let diff = edit::unified_diff(&previous, &text, &display(path));
+        if !diff.is_empty() {
+            out.push((*code, diff));
+        }
+        previous = text;
+    }
+    out
+}
+
+/// The diff that creates `path` with `text`.
+fn creation_diff(path: &Path, text: &str) -> String {
+    let diff = edit::unified_diff("", text, &display(path));
+    diff.replacen(&format!("--- a/{}", display(path)), "--- /dev/null", 1)
 }
 
 /// The path as shown to the user (no leading `./`).
@@ -47,8 +99,9 @@ pub fn display(path: &Path) -> String {
 impl Job<'_> {
     /// Migrates one file; a panic inside is caught and reported as an
     /// internal error for this file only.
-    pub fn process(&self, path: &Path) -> FileResult {
-        match catch_unwind(AssertUnwindSafe(|| self.process_inner(path))) {
+    pub fn process(&self, path: &Path, settings: usize) -> FileResult {
+        let settings = &self.settings[settings];
+        match catch_unwind(AssertUnwindSafe(|| self.process_inner(path, settings))) {
             Ok(r) => r,
             Err(payload) => {
                 let msg = payload
@@ -67,7 +120,7 @@ impl Job<'_> {
         }
     }
 
-    fn process_inner(&self, path: &Path) -> FileResult {
+    fn process_inner(&self, path: &Path, settings: &Settings) -> FileResult {
         let mut result = FileResult {
             path: path.to_path_buf(),
             ..FileResult::default()
@@ -80,32 +133,33 @@ impl Job<'_> {
             }
         };
         if let Some(kind) = pytestcfg::kind_of(path) {
-            return self.config_file(path, kind, bytes, result);
+            return self.config_file(path, kind, bytes, settings, result);
         }
         let root_conftest = path.file_name().is_some_and(|n| n == "conftest.py")
             && self
                 .pytest_roots
                 .iter()
                 .any(|r| path.parent() == Some(r.as_path()));
-        let mut options = self.options.clone();
+        let mut options = settings.options.clone();
         options.targets.root_conftest = root_conftest;
         // A root conftest gets its fixture whatever words it contains.
         let everything = Prefilter::disabled();
         let prefilter = if root_conftest {
             &everything
         } else {
-            &self.prefilter
+            &settings.prefilter
         };
         // `per-file-ignores`: the codes this path leaves out.
-        let ignored = self.per_file.for_path(path);
+        let ignored = settings.per_file.for_path(path);
         let transforms: Vec<&dyn Transform> = if ignored.is_empty() {
-            self.transforms.clone()
+            settings.transforms.clone()
         } else {
             let selection = transforms::Selection {
                 select: Vec::new(),
                 ignore: ignored,
             };
-            self.transforms
+            settings
+                .transforms
                 .iter()
                 .copied()
                 .filter(|t| selection.enables(t.info()))
@@ -135,6 +189,28 @@ impl Job<'_> {
                     Ok(()) => result.written = true,
                     Err(e) => result.error = Some(format!("{e:#}")),
                 },
+                Mode::Patches => {
+                    let codes: Vec<&'static str> = outcome.fixed.keys().copied().collect();
+                    result.steps =
+                        steps(path, &outcome.original, &outcome.migrated, &codes, |upto| {
+                            let prefix: Vec<&dyn Transform> = transforms
+                                .iter()
+                                .copied()
+                                .filter(|t| t.info().code <= upto)
+                                .collect();
+                            migrate_bytes(&bytes, &prefix, prefilter, &options)
+                                .map_or_else(|_| outcome.original.clone(), |o| o.migrated)
+                        });
+                }
+                Mode::Interactive => {
+                    result.review = Some(Review {
+                        before: outcome.original.clone(),
+                        after: outcome.migrated.clone(),
+                        bom: outcome.bom,
+                        create: false,
+                        bytes,
+                    })
+                }
                 Mode::Report | Mode::Check => {}
             }
         }
@@ -148,16 +224,23 @@ impl Job<'_> {
         path: &Path,
         kind: pytestcfg::Kind,
         bytes: Vec<u8>,
+        settings: &Settings,
         mut result: FileResult,
     ) -> FileResult {
         let Ok(text) = String::from_utf8(bytes.clone()) else {
             result.error = Some("not valid UTF-8; skipped".into());
             return result;
         };
-        let (anyio_major, anyio_minor) = self.options.targets.anyio;
-        let opts = pytestcfg::Options {
+        let (anyio_major, anyio_minor) = settings.options.targets.anyio;
+        // The codes up to `upto` that are enabled (all enabled ones: "~").
+        let options_upto = |upto: &str| pytestcfg::Options {
             anyio_floor: format!("{anyio_major}.{anyio_minor}"),
+            configuration: settings.enables(pytestcfg::CONFIG_CODE)
+                && pytestcfg::CONFIG_CODE <= upto,
+            dependencies: settings.enables(pytestcfg::DEPENDENCY_CODE)
+                && pytestcfg::DEPENDENCY_CODE <= upto,
         };
+        let opts = options_upto("~");
         let migrated = match pytestcfg::migrate(kind, &text, &opts) {
             Ok(m) => m,
             Err(e) => {
@@ -197,6 +280,26 @@ impl Job<'_> {
                     Ok(()) => result.written = true,
                     Err(e) => result.error = Some(format!("{e:#}")),
                 },
+                Mode::Patches => {
+                    let codes: Vec<&'static str> = result
+                        .fixed
+                        .iter()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(c, _)| *c)
+                        .collect();
+                    result.steps = steps(path, &text, &migrated.text, &codes, |upto| {
+                        pytestcfg::migrate(kind, &text, &options_upto(upto))
+                            .map_or_else(|_| text.clone(), |m| m.text)
+                    });
+                }
+                Mode::Interactive => {
+                    result.review = Some(Review {
+                        before: text.clone(),
+                        after: migrated.text.clone(),
+                        bytes,
+                        ..Review::default()
+                    })
+                }
                 Mode::Report | Mode::Check => {}
             }
         }
@@ -226,15 +329,19 @@ impl Job<'_> {
             fix_lines: Vec::new(),
         });
         match self.mode {
-            Mode::Diff => {
-                let diff = edit::unified_diff("", &text, &display(path));
-                result.diff =
-                    Some(diff.replacen(&format!("--- a/{}", display(path)), "--- /dev/null", 1));
-            }
+            Mode::Diff => result.diff = Some(creation_diff(path, &text)),
+            Mode::Patches => result.steps = vec![("AM605", creation_diff(path, &text))],
             Mode::Write => match crate::write::create_file(path, text.as_bytes()) {
                 Ok(()) => result.written = true,
                 Err(e) => result.error = Some(format!("{e:#}")),
             },
+            Mode::Interactive => {
+                result.review = Some(Review {
+                    after: text,
+                    create: true,
+                    ..Review::default()
+                })
+            }
             Mode::Report | Mode::Check => {}
         }
         result

@@ -521,3 +521,271 @@ fn requires_python_below_3_11_keeps_asyncio_timeout_error() {
         text(&out.stdout)
     );
 }
+
+/// The diff of each file in a `--diff` output, by path.
+fn diffs_by_file(diff: &str) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for part in diff.split("--- a/").skip(1) {
+        let path = part.lines().next().unwrap().to_string();
+        out.insert(path, part.to_string());
+    }
+    out
+}
+
+#[test]
+fn each_file_uses_the_nearest_configuration() {
+    let sleep_and_lock =
+        "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n    return asyncio.Lock()\n";
+    let dir = tree(&[
+        (
+            "a/pyproject.toml",
+            b"[tool.anyio-migrate]\nselect = [\"AM3\"]\n",
+        ),
+        ("a/x.py", sleep_and_lock.as_bytes()),
+        (
+            "b/pyproject.toml",
+            b"[tool.anyio-migrate]\nignore = [\"AM3\"]\nexclude = [\"gen/\"]\n",
+        ),
+        ("b/x.py", sleep_and_lock.as_bytes()),
+        ("b/gen/y.py", sleep_and_lock.as_bytes()),
+        ("c/x.py", sleep_and_lock.as_bytes()),
+    ]);
+    let out = run(&["--diff", "."], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    let keys: Vec<&str> = by_file.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["a/x.py", "b/x.py", "c/x.py"],
+        "b's exclude leaves gen/ out"
+    );
+    let (a, b, c) = (&by_file["a/x.py"], &by_file["b/x.py"], &by_file["c/x.py"]);
+    assert!(
+        a.contains("+    return anyio.Lock()") && !a.contains("+    await anyio.sleep"),
+        "{a}"
+    );
+    assert!(
+        b.contains("+    await anyio.sleep(1)") && !b.contains("+    return anyio.Lock"),
+        "{b}"
+    );
+    assert!(
+        c.contains("anyio.sleep(1)") && c.contains("anyio.Lock()"),
+        "{c}"
+    );
+    // A flag wins in every sub-project.
+    let out = run(&["--diff", "--select", "AM002", "."], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    for (path, d) in &by_file {
+        assert!(
+            d.contains("anyio.sleep(1)") && !d.contains("anyio.Lock"),
+            "{path}: {d}"
+        );
+    }
+    assert!(by_file.contains_key("a/x.py"), "{by_file:?}");
+    // --config names one table for all; --isolated uses none.
+    let out = run(&["--diff", "--config", "a/pyproject.toml", "."], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    assert!(
+        by_file.contains_key("b/gen/y.py"),
+        "a's table has no exclude"
+    );
+    for (path, d) in &by_file {
+        assert!(!d.contains("+    await anyio.sleep"), "{path}: {d}");
+    }
+    let out = run(&["--diff", "--isolated", "."], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    assert_eq!(by_file.len(), 4);
+    assert!(by_file.values().all(|d| d.contains("anyio.Lock()")));
+}
+
+/// Copies a folder recursively (no symbolic links in the fixtures).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` (but `.git`) with its bytes, by relative path.
+fn files_of(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    out
+}
+
+fn git(args: &[&str], dir: &Path) -> Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs")
+}
+
+#[test]
+fn patches_applied_in_order_with_git_equal_write() {
+    for fixture in ["testdata/demo", "testdata/pytest-projects/ini-project"] {
+        for flags in [&[][..], &["--unsafe"][..]] {
+            let work = tempfile::tempdir().unwrap();
+            let (patched, written) = (work.path().join("patched"), work.path().join("written"));
+            copy_tree(&repo_root().join(fixture), &patched);
+            copy_tree(&repo_root().join(fixture), &written);
+            let original = files_of(&patched);
+            let patch_dir = work.path().join("patches");
+            let mut args = vec!["--patches", patch_dir.to_str().unwrap(), "."];
+            args.extend(flags);
+            let out = run(&args, &patched);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            assert_eq!(files_of(&patched), original, "--patches changes no file");
+            let mut patches: Vec<PathBuf> = std::fs::read_dir(&patch_dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            patches.sort();
+            assert!(patches.len() > 3, "{fixture}: {patches:?}");
+            let first = std::fs::read_to_string(&patches[0]).unwrap();
+            let name = patches[0].file_name().unwrap().to_str().unwrap();
+            let code = &name[..5];
+            assert!(
+                first.starts_with(code)
+                    && first.contains("Fix safety: ")
+                    && first.contains("Files:\n  "),
+                "{name}: {first}"
+            );
+            assert_eq!(git(&["init", "-q"], &patched).status.code(), Some(0));
+            for p in &patches {
+                let out = git(&["apply", p.to_str().unwrap()], &patched);
+                assert!(
+                    out.status.success(),
+                    "{fixture} {flags:?}: {} does not apply: {}",
+                    p.display(),
+                    text(&out.stderr)
+                );
+            }
+            let mut args = vec!["--write", "-q", "."];
+            args.extend(flags);
+            run(&args, &written);
+            let (got, want) = (files_of(&patched), files_of(&written));
+            assert_ne!(want, original, "{fixture}: --write changes something");
+            assert_eq!(
+                got.keys().collect::<Vec<_>>(),
+                want.keys().collect::<Vec<_>>()
+            );
+            for (path, bytes) in &want {
+                assert!(
+                    got[path] == *bytes,
+                    "{fixture} {flags:?}: {} differs from --write",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn patches_refuse_a_folder_with_patches() {
+    let dir = tree(&[("a.py", GOOD.as_bytes()), ("out/old.patch", b"x")]);
+    let out = run(&["--patches", "out", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("holds patches already"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn interactive_review_writes_only_the_accepted_hunks() {
+    let filler = "\n\ndef filler():\n    x = 1\n    y = 2\n    z = 3\n    return x + y + z\n\n";
+    let a = format!(
+        "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n{filler}\nasync def g():\n    return asyncio.Lock()\n{filler}\nasync def h():\n    await asyncio.sleep(2)\n"
+    );
+    let dir = tree(&[
+        ("a.py", a.as_bytes()),
+        ("b.py", GOOD.as_bytes()),
+        ("c.py", GOOD.as_bytes()),
+    ]);
+    // Without a terminal on stdin it refuses.
+    let out = bin()
+        .args(["--interactive", "."])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--interactive needs a terminal"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let mut cmd = bin();
+    cmd.args(["--interactive", "."]).current_dir(dir.path());
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    // a.py, hunk 1: the import and the first sleep; accept every AM002 hunk.
+    p.exp_string("a.py (hunk 1 of 3)").unwrap();
+    p.exp_string("AM002").unwrap();
+    p.exp_string("+    await anyio.sleep(1)").unwrap();
+    p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
+    p.send_line("a").unwrap();
+    // Hunk 2: the lock; skip it.
+    p.exp_string("a.py (hunk 2 of 3)").unwrap();
+    p.exp_string("AM301").unwrap();
+    p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
+    p.send_line("what").unwrap();
+    p.exp_string("n - skip this hunk").unwrap();
+    p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
+    p.send_line("n").unwrap();
+    // Hunk 3: another sleep, accepted without asking.
+    p.exp_string("a.py (hunk 3 of 3)").unwrap();
+    p.exp_string("(applied: every hunk of this code was accepted)")
+        .unwrap();
+    // b.py has an AM001 hunk too: quit there.
+    p.exp_string("b.py (hunk 1 of 1)").unwrap();
+    p.exp_string("AM001").unwrap();
+    p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
+    p.send_line("q").unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(
+        !rest.contains("c.py (hunk"),
+        "nothing is asked after q: {rest}"
+    );
+    assert!(
+        rest.contains("2 hunks applied, 1 skipped; 1 file written"),
+        "{rest}"
+    );
+    let want = a
+        .replacen("import asyncio\n", "import anyio\n", 1)
+        .replace("asyncio.sleep(", "anyio.sleep(");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
+        want
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("b.py")).unwrap(),
+        GOOD
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("c.py")).unwrap(),
+        GOOD
+    );
+}

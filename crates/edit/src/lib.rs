@@ -7,7 +7,7 @@ mod diff;
 
 pub use apply::{apply_edits, overlaps};
 pub use diagnostic::{Applicability, Diagnostic, Fix};
-pub use diff::unified_diff;
+pub use diff::{apply_hunks, hunks, unified_diff, Hunk};
 
 use std::ops::Range;
 

@@ -84,7 +84,7 @@ pub fn migrate(
         }
     };
     for e in &entries {
-        if pytest_sections.contains(&e.section.as_str()) {
+        if opts.configuration && pytest_sections.contains(&e.section.as_str()) {
             if e.key == "asyncio_mode" {
                 replace[e.first] = Some(format!("anyio_mode = auto{}", nl(e.last)));
                 for r in replace.iter_mut().take(e.last + 1).skip(e.first + 1) {
@@ -123,7 +123,7 @@ pub fn migrate(
         let is_deps = (tox && e.section.starts_with("testenv") && e.key == "deps")
             || (!tox && e.section == "options" && e.key == "install_requires")
             || (!tox && e.section == "options.extras_require");
-        if is_deps {
+        if is_deps && opts.dependencies {
             dependency_entry(&lines, e, &mut replace, &mut notes, opts);
         }
     }

@@ -56,17 +56,23 @@ pub struct Migrated {
     pub notes: Vec<Note>,
 }
 
-/// Options for the dependency rewrite.
+/// Options for the rewrite.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The anyio floor written in place of pytest-asyncio (`4.16`).
     pub anyio_floor: String,
+    /// Migrate the pytest settings ([`CONFIG_CODE`] is selected).
+    pub configuration: bool,
+    /// Migrate the dependency lists ([`DEPENDENCY_CODE`] is selected).
+    pub dependencies: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             anyio_floor: "4.16".into(),
+            configuration: true,
+            dependencies: true,
         }
     }
 }
@@ -80,7 +86,11 @@ pub fn migrate(kind: Kind, text: &str, opts: &Options) -> Result<Migrated, Strin
             ini::migrate(text, &["pytest"], kind == Kind::ToxIni, opts)
         }
         Kind::SetupCfg => ini::migrate(text, &["tool:pytest"], false, opts),
-        Kind::Requirements => Ok(requirements::migrate(text, opts)),
+        Kind::Requirements if opts.dependencies => Ok(requirements::migrate(text, opts)),
+        Kind::Requirements => Ok(Migrated {
+            text: text.to_string(),
+            notes: Vec::new(),
+        }),
     }
 }
 
@@ -198,5 +208,44 @@ mod tests {
             Some(Kind::Requirements)
         );
         assert_eq!(kind_of(Path::new("setup.py")), None);
+    }
+
+    #[test]
+    fn a_code_left_out_leaves_its_part_alone() {
+        let src = "[project]\ndependencies = [\"pytest-asyncio\"]\n\n[tool.pytest.ini_options]\nasyncio_mode = \"auto\"\n";
+        let only = |configuration, dependencies| {
+            let opts = Options {
+                configuration,
+                dependencies,
+                ..Options::default()
+            };
+            let m = migrate(Kind::Pyproject, src, &opts).unwrap();
+            let codes: Vec<&str> = m.notes.iter().map(|n| n.code).collect();
+            (m.text, codes)
+        };
+        let (text, codes) = only(true, false);
+        assert!(
+            text.contains("anyio_mode") && text.contains("pytest-asyncio"),
+            "{text}"
+        );
+        assert_eq!(codes, [CONFIG_CODE]);
+        let (text, codes) = only(false, true);
+        assert!(
+            text.contains("asyncio_mode") && text.contains("anyio>=4.16"),
+            "{text}"
+        );
+        assert_eq!(codes, [DEPENDENCY_CODE]);
+        let ini = "[pytest]\nasyncio_mode = auto\n";
+        let opts = Options {
+            configuration: false,
+            ..Options::default()
+        };
+        assert_eq!(migrate(Kind::PytestIni, ini, &opts).unwrap().text, ini);
+        let reqs = "pytest-asyncio\n";
+        let opts = Options {
+            dependencies: false,
+            ..Options::default()
+        };
+        assert_eq!(migrate(Kind::Requirements, reqs, &opts).unwrap().text, reqs);
     }
 }

@@ -17,6 +17,7 @@ pub fn migrate(text: &str, opts: &Options) -> Result<Migrated, String> {
     let mut notes = Vec::new();
     if let Some(t) = doc
         .get("tool")
+        .filter(|_| opts.configuration)
         .and_then(|t| t.get("pytest"))
         .and_then(|t| t.get("ini_options"))
         .and_then(Item::as_table)
@@ -24,7 +25,7 @@ pub fn migrate(text: &str, opts: &Options) -> Result<Migrated, String> {
         pytest_table(text, t, &mut edits, &mut notes);
     }
     let mut arrays: Vec<&Array> = Vec::new();
-    if let Some(project) = doc.get("project") {
+    if let Some(project) = doc.get("project").filter(|_| opts.dependencies) {
         arrays.extend(project.get("dependencies").and_then(Item::as_array));
         if let Some(extras) = project
             .get("optional-dependencies")
@@ -33,13 +34,21 @@ pub fn migrate(text: &str, opts: &Options) -> Result<Migrated, String> {
             arrays.extend(extras.iter().filter_map(|(_, v)| v.as_array()));
         }
     }
-    if let Some(groups) = doc.get("dependency-groups").and_then(Item::as_table_like) {
+    if let Some(groups) = doc
+        .get("dependency-groups")
+        .filter(|_| opts.dependencies)
+        .and_then(Item::as_table_like)
+    {
         arrays.extend(groups.iter().filter_map(|(_, v)| v.as_array()));
     }
     for a in arrays {
         dependency_array(text, a, &mut edits, &mut notes, opts);
     }
-    if let Some(poetry) = doc.get("tool").and_then(|t| t.get("poetry")) {
+    if let Some(poetry) = doc
+        .get("tool")
+        .filter(|_| opts.dependencies)
+        .and_then(|t| t.get("poetry"))
+    {
         let mut tables: Vec<&Table> = Vec::new();
         tables.extend(poetry.get("dependencies").and_then(Item::as_table));
         tables.extend(poetry.get("dev-dependencies").and_then(Item::as_table));

@@ -129,8 +129,10 @@ mod tests {
                 "{} lacks docs",
                 info.code
             );
+            // AM601 / AM602 change configuration files only (pytestcfg).
+            let python = !matches!(info.code, "AM601" | "AM602");
             assert!(
-                !t.triggers().is_empty(),
+                !python || !t.triggers().is_empty(),
                 "{} has no trigger words",
                 info.code
             );

@@ -5,6 +5,7 @@ mod event_loop;
 mod gather_each;
 mod gather_results;
 mod gather_unused;
+mod pytest_config;
 mod pytest_fixture;
 mod pytest_mark;
 mod pytest_support;
@@ -29,6 +30,8 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(task_group::TaskGroup::new()),
         Box::new(start_soon_callable::StartSoonCallable::new()),
         Box::new(task_then_await::TaskThenAwait::new()),
+        Box::new(pytest_config::ConfigFileTransform::settings()),
+        Box::new(pytest_config::ConfigFileTransform::dependency()),
         Box::new(pytest_mark::PytestMark::new()),
         Box::new(pytest_fixture::PytestFixture::new()),
         Box::new(anyio_backend::AnyioBackend::new()),

@@ -1,0 +1,128 @@
+//! The settings a file is migrated with: the command-line flags over the
+//! `[tool.anyio-migrate]` table that applies to it.
+
+use crate::cli::RunArgs;
+use crate::config::{Loaded, PerFileIgnores};
+use anyhow::{bail, Result};
+use engine::{Options, Prefilter};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::path::{Path, PathBuf};
+use transforms::{Registry, Selection, Transform};
+
+/// Transforms, options and ignores for the files under one configuration.
+pub struct Settings<'r> {
+    pub transforms: Vec<&'r dyn Transform>,
+    pub prefilter: Prefilter,
+    pub options: Options,
+    /// `per-file-ignores` from the configuration.
+    pub per_file: PerFileIgnores,
+    /// The configuration's `exclude` globs, relative to its folder.
+    exclude: Option<Gitignore>,
+}
+
+impl<'r> Settings<'r> {
+    /// The flags in `args` over the configuration `loaded` (flags win).
+    pub fn new(registry: &'r Registry, args: &RunArgs, loaded: &Loaded) -> Result<Settings<'r>> {
+        let cfg = &loaded.config;
+        let pick = |cli: &Vec<String>, file: &Option<Vec<String>>| {
+            if cli.is_empty() {
+                file.clone().unwrap_or_default()
+            } else {
+                cli.clone()
+            }
+        };
+        let selection = Selection {
+            select: pick(&args.select, &cfg.select),
+            ignore: pick(&args.ignore, &cfg.ignore),
+        };
+        let unknown = selection.unknown(registry);
+        if !unknown.is_empty() {
+            let from = match (
+                &loaded.path,
+                args.select.is_empty() && args.ignore.is_empty(),
+            ) {
+                (Some(p), true) => format!("{}: [tool.anyio-migrate]: ", p.display()),
+                _ => String::new(),
+            };
+            bail!(
+                "{from}unknown code or selector: {} (see `anyio-migrate list`)",
+                unknown.join(", ")
+            );
+        }
+        let version = |cli: Option<(u32, u32)>, file: &Option<String>, default: (u32, u32)| {
+            cli.or_else(|| {
+                file.as_deref()
+                    .and_then(|v| transforms::parse_version(v).ok())
+            })
+            .unwrap_or(default)
+        };
+        // target-python: the flag, the table, then the project's requires-python.
+        let target_python = version(
+            args.target_python,
+            &cfg.target_python
+                .clone()
+                .or_else(|| cfg.requires_python.clone()),
+            (3, 11),
+        );
+        let transforms = registry.enabled(&selection);
+        let prefilter = if args.no_prefilter {
+            Prefilter::disabled()
+        } else {
+            Prefilter::new(&transforms)
+        };
+        let options = Options {
+            unsafe_fixes: args.unsafe_fixes || cfg.unsafe_fixes.unwrap_or(false),
+            targets: transforms::Targets {
+                anyio: version(args.target_anyio, &cfg.target_anyio, (4, 16)),
+                python: target_python,
+                ..transforms::Targets::default()
+            },
+            ..Options::default()
+        };
+        Ok(Settings {
+            transforms,
+            prefilter,
+            options,
+            per_file: PerFileIgnores::new(loaded),
+            exclude: exclude_matcher(loaded)?,
+        })
+    }
+
+    /// Whether a transform with this code is enabled.
+    pub fn enables(&self, code: &str) -> bool {
+        self.transforms.iter().any(|t| t.info().code == code)
+    }
+
+    /// Whether the configuration's `exclude` leaves out this walked file.
+    pub fn excludes(&self, path: &Path) -> bool {
+        let Some(matcher) = &self.exclude else {
+            return false;
+        };
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let rel: PathBuf = match abs.strip_prefix(matcher.path()) {
+            Ok(r) => r.to_path_buf(),
+            // A `--config` outside the tree: globs match the path as given.
+            Err(_) => path.strip_prefix(".").unwrap_or(path).to_path_buf(),
+        };
+        !rel.has_root() && matcher.matched_path_or_any_parents(&rel, false).is_ignore()
+    }
+}
+
+/// A gitignore-style matcher of `exclude`, rooted at the configuration's folder.
+fn exclude_matcher(loaded: &Loaded) -> Result<Option<Gitignore>> {
+    let globs = loaded.config.exclude.as_deref().unwrap_or_default();
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let root = loaded
+        .path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()))
+        .unwrap_or_default();
+    let mut builder = GitignoreBuilder::new(root);
+    for glob in globs {
+        builder.add_line(None, glob)?;
+    }
+    Ok(Some(builder.build()?))
+}
