@@ -1,7 +1,8 @@
 //! The command-line contract: modes, exit codes, per-file errors, layout
 //! preservation, stdin, selection, and the pre-filter.
 
-use std::process::Stdio;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
 mod common;
 
