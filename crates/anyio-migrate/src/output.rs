@@ -50,6 +50,7 @@ pub fn json_diagnostic(result: &FileResult, d: &Reported) -> serde_json::Value {
         "end": { "line": d.end.line, "column": d.end.column },
         "status": status_name(d.status),
         "fix_applicability": d.applicability.map(|a| a.as_str()),
+        "fix_lines": d.fix_lines.iter().map(|(a, b)| [a, b]).collect::<Vec<_>>(),
     })
 }
 

@@ -430,7 +430,9 @@ fn json_output_follows_its_schema() {
     }
     assert_eq!(items[0]["code"], "AM901");
     assert_eq!(items[0]["status"], "manual");
+    assert_eq!(items[0]["fix_lines"], serde_json::json!([]));
     assert_eq!(items[1]["status"], "fixed");
+    assert_eq!(items[1]["fix_lines"], serde_json::json!([[5, 5]]));
     assert_eq!(doc["summary"]["manual"], 1);
     assert_eq!(doc["summary"]["fixes"]["AM002"], 1);
 }

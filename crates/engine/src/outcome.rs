@@ -31,8 +31,8 @@ pub struct Reported {
     pub status: Status,
     /// The fix's class, when it has one.
     pub applicability: Option<Applicability>,
-    /// The lines (first, last; original, 1-based) each edit of an applied
-    /// fix touches: a fix may also edit code away from its finding.
+    /// The lines (first, last; original, 1-based) each edit of the fix
+    /// touches, if it has one: a fix may also edit code away from its finding.
     pub fix_lines: Vec<(usize, usize)>,
 }
 

@@ -291,14 +291,12 @@ fn reported(d: &Diagnostic, status: Status, locate: &dyn Fn(usize) -> Position) 
     // A diagnostic is located at its finding, even when its fix also edits
     // code before it (a function a queue is handed to).
     let span = d.fix.as_ref().map_or(d.range.clone(), |f| f.span());
-    let fix_lines = match (&d.fix, status) {
-        (Some(fix), Status::Fixed) => fix
-            .edits
+    let fix_lines = d.fix.as_ref().map_or(Vec::new(), |fix| {
+        fix.edits
             .iter()
             .map(|e| (locate(e.start).line, locate(e.end).line))
-            .collect(),
-        _ => Vec::new(),
-    };
+            .collect()
+    });
     Reported {
         code: d.code,
         message: d.message.clone(),
