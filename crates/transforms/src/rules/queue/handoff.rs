@@ -263,3 +263,43 @@ fn queue_annotation<'a>(ty: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> 
     };
     (cx.qualified(base).as_deref() == Some("asyncio.Queue")).then_some(base)
 }
+
+/// The names in the file that refer to the function `def` defines (its
+/// calls and other uses; not its own name, nor local variables spelled alike).
+pub fn references_to<'a>(def: Node<'a>, cx: &FileContext<'a>) -> Vec<Node<'a>> {
+    let Some(name_node) = def.child_by_field_name("name") else {
+        return Vec::new();
+    };
+    let name = cx.text(name_node);
+    cx.nodes_of_kind("identifier")
+        .iter()
+        .copied()
+        .filter(|n| *n != name_node && cx.text(*n) == name && !is_local_variable(*n, cx))
+        .collect()
+}
+
+/// Whether the identifier `ident` is a local variable of the function it is
+/// in (a parameter or an assignment target there), so not a use of a
+/// module-level function of that name.
+fn is_local_variable(ident: Node, cx: &FileContext) -> bool {
+    let name = cx.text(ident);
+    let Some(func) = syntax::enclosing(ident, &["function_definition", "lambda"]) else {
+        return false;
+    };
+    fn binds(n: Node) -> Option<Node> {
+        match n.kind() {
+            "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+                n.child_by_field_name("left")
+            }
+            "named_expression" => n.child_by_field_name("name"),
+            _ => None,
+        }
+    }
+    let params = func.child_by_field_name("parameters");
+    params.is_some_and(|ps| {
+        syntax::preorder(ps).any(|(p, _)| p.kind() == "identifier" && cx.text(p) == name)
+    }) || syntax::preorder(func).any(|(n, _)| {
+        binds(n).is_some_and(|t| t.kind() == "identifier" && cx.text(t) == name)
+            && syntax::enclosing(n, &["function_definition", "lambda"]) == Some(func)
+    })
+}

@@ -27,9 +27,9 @@ impl QueueStream {
                 summary: "an `asyncio.Queue` local to one coroutine (and the functions it hands it to) or kept on `self._name` by one class becomes a memory object stream pair; other queues are reported".into(),
                 applicability: Some(Applicability::Unsafe),
                 docs: Docs {
-                    what: "Rewrites `q = asyncio.Queue(maxsize)` (optionally annotated `asyncio.Queue[T]`) inside an `async def` to `q_send, q_receive = anyio.create_memory_object_stream[T](size)` followed by `with q_send, q_receive:` around the rest of the block, when every use of `q` in that function (and in the closures it defines and runs itself) is `await q.put(x)`, `await q.get()`, `put_nowait`, `get_nowait`, `qsize()`, `empty()` or `full()`, or passes `q` to a function of the same module. Those become `send`, `receive`, `send_nowait`, `receive_nowait` and `statistics()` reads; `asyncio.QueueEmpty` / `QueueFull` in that function become `anyio.WouldBlock`. An absent or zero `maxsize` (unbounded in asyncio) becomes `math.inf` (zero means rendezvous in anyio).\n\n**Handing the queue over.** A function of the module that is given the queue (`producer(q)`, `tg.start_soon(consumer, q)`, `consumer(inbox=q)`) and only puts gets the send end, one that only gets the receive end; its parameter's annotation `asyncio.Queue[T]` becomes `MemoryObjectSendStream[T]` / `MemoryObjectReceiveStream[T]` (imported from `anyio.streams.memory`). The function must be defined once in the file, undecorated, called nowhere else, and take the queue in a plain parameter without a default.\n\n**Sentinel shutdown.** When exactly one producer (a closure or a handed-to function, run once) ends with `await q.put(None)` and exactly one consumer (run once) loops `while (item := await q.get()) is not None:` or `while True:` / `item = await q.get()` / `if item is None: break`, the producer's body moves into `async with send:` (its end closes when it is done, or fails) without the sentinel, and the consumer's loop becomes `async for item in receive:`. Any other shape keeps its sentinels (several workers each stopped by their own `None`, a sentinel line with a comment, an item read after the loop).\n\n**A queue on `self`.** `self._q = asyncio.Queue()` in a method becomes `self._q_send, self._q_receive = anyio.create_memory_object_stream(...)` when every use of `_q` in the file is `self._q.<method>` inside that class's methods.\n\nEvery other queue is reported with the uses that block the rewrite (`task_done`/`join`, passed to code outside the module, a function that both puts and gets, a public attribute, returned …), as are `LifoQueue` and `PriorityQueue`.".into(),
+                    what: "Rewrites `q = asyncio.Queue(maxsize)` (optionally annotated `asyncio.Queue[T]`) inside an `async def` to `q_send, q_receive = anyio.create_memory_object_stream[T](size)` followed by `with q_send, q_receive:` around the rest of the block, when every use of `q` in that function (and in the closures it defines and runs itself) is `await q.put(x)`, `await q.get()`, `put_nowait`, `get_nowait`, `qsize()`, `empty()` or `full()`, or passes `q` to a function of the same module. Those become `send`, `receive`, `send_nowait`, `receive_nowait` and `statistics()` reads; `asyncio.QueueEmpty` / `QueueFull` in that function become `anyio.WouldBlock`. An absent or zero `maxsize` (unbounded in asyncio) becomes `math.inf` (zero means rendezvous in anyio).\n\n**Handing the queue over.** A function of the module that is given the queue (`producer(q)`, `tg.start_soon(consumer, q)`, `consumer(inbox=q)`) and only puts gets the send end, one that only gets the receive end; its parameter's annotation `asyncio.Queue[T]` becomes `MemoryObjectSendStream[T]` / `MemoryObjectReceiveStream[T]` (imported from `anyio.streams.memory`). The function must be defined once in the file, undecorated, called nowhere else, and take the queue in a plain parameter without a default.\n\n**Sentinel shutdown.** When exactly one producer (a closure or a handed-to function, run once) ends with `await q.put(None)` and exactly one consumer (run once) loops `while (item := await q.get()) is not None:` or `while True:` / `item = await q.get()` / `if item is None: break`, the producer's body moves into `async with send:` (its end closes when it is done, or fails) without the sentinel, and the consumer's loop becomes `async for item in receive:`. Several producers work the same way when the creating function itself puts the one `None` after they are done (each producer awaited, gathered, or started in a task group whose `async with` ends before the sentinel): the sentinel becomes `await send.aclose()`. Any other shape keeps its sentinels (several workers each stopped by their own `None`, a sentinel line with a comment, an item read after the loop).\n\n**A queue on `self`.** `self._q = asyncio.Queue()` in a method becomes `self._q_send, self._q_receive = anyio.create_memory_object_stream(...)` when every use of `_q` in the file is `self._q.<method>` inside that class's methods.\n\nEvery other queue is reported with the uses that block the rewrite (`task_done`/`join`, passed to code outside the module, a function that both puts and gets, a public attribute, returned …), as are `LifoQueue` and `PriorityQueue`.".into(),
                     why: "Memory object streams give backpressure, a structured close (end of stream when every sender is closed, so no sentinel is needed) and `clone()` for several producers (seed gotcha 6). The `with` closes both ends when the function is done with them; an unclosed stream warns when it is collected.".into(),
-                    fix_safety: "Unsafe: items arrive in order and a cancelled `receive` loses no item, as with the queue, but `send` and `receive` are checkpoints where `put` on an unbounded queue and a `get` with an item waiting are not: other tasks run in between (the interleaving of several producers changes), and a `send` under an expired deadline is cancelled where `put` would have queued the item. A closure that uses the queue and runs in a task that outlives the function would find the streams closed; the tool checks the closures the function defines, not what they call. A handed-to function's new parameter type assumes no other module calls it with an `asyncio.Queue`. The sentinel shutdown assumes the producer puts no other `None` at run time, and it ends the consumer's loop also when the producer fails (asyncio's consumer would wait forever). A queue on `self` is never closed by the rewrite: close both ends where the object shuts down (an unclosed stream warns when collected). Several producers sharing one receiver with `clone()` and an end of stream per producer are left to a person. Consider a bounded buffer: the seed prefers backpressure.".into(),
+                    fix_safety: "Unsafe: items arrive in order and a cancelled `receive` loses no item, as with the queue, but `send` and `receive` are checkpoints where `put` on an unbounded queue and a `get` with an item waiting are not: other tasks run in between (the interleaving of several producers changes), and a `send` under an expired deadline is cancelled where `put` would have queued the item. A closure that uses the queue and runs in a task that outlives the function would find the streams closed; the tool checks the closures the function defines, not what they call. A handed-to function's new parameter type assumes no other module calls it with an `asyncio.Queue`. The sentinel shutdown assumes the producer puts no other `None` at run time, and it ends the consumer's loop also when the producer fails (asyncio's consumer would wait forever). A queue on `self` is never closed by the rewrite: close both ends where the object shuts down (an unclosed stream warns when collected). Producers that each close their own `clone()` of the send end (the seed's idiom when there is no coordinator to close it) are left to a person. Consider a bounded buffer: the seed prefers backpressure.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def pipeline(items):\n    q = asyncio.Queue()\n    for x in items:\n        q.put_nowait(x)\n    return [await q.get() for _ in items]\n".into(),
@@ -242,14 +242,11 @@ impl QueueStream {
         // A sentinel shutdown becomes the end of the stream.
         if let Some(shutdown) = sentinel::find(&uses, func, cx) {
             edits.retain(|e| !shutdown.replaces(e));
-            layout.open_block(
-                shutdown.body.start,
-                &shutdown.body_indent,
-                &shutdown.opener,
-                nl,
-            );
-            layout.indent_lines(shutdown.body.clone(), unit, cx);
-            edits.push(Edit::delete(shutdown.sentinel_line.clone()));
+            if let Some(wrap) = &shutdown.wrap {
+                layout.open_block(wrap.body.start, &wrap.indent, &wrap.opener, nl);
+                layout.indent_lines(wrap.body.clone(), unit, cx);
+            }
+            edits.push(shutdown.sentinel);
             edits.push(shutdown.loop_head);
         }
         edits.extend(layout.into_edits());
@@ -371,13 +368,13 @@ fn closures_outliving(func: Node, name: &str, cx: &FileContext) -> Vec<String> {
 fn callees_used_elsewhere(handoffs: &[Handoff], cx: &FileContext) -> Vec<String> {
     let mut blockers = Vec::new();
     for h in handoffs {
-        let Some(name_node) = h.callee.child_by_field_name("name") else {
-            continue;
-        };
-        let fname = cx.text(name_node);
-        let elsewhere = cx.nodes_of_kind("identifier").iter().any(|n| {
-            *n != name_node && cx.text(*n) == fname && !handoffs.iter().any(|o| o.reference == *n)
-        });
+        let fname = h
+            .callee
+            .child_by_field_name("name")
+            .map_or("", |n| cx.text(n));
+        let elsewhere = handoff::references_to(h.callee, cx)
+            .iter()
+            .any(|n| !handoffs.iter().any(|o| o.reference == *n));
         if elsewhere {
             let site = uses::snippet(h.call, cx);
             blockers.push(format!(

@@ -3,6 +3,7 @@
 //! become a producer that closes its end (`async with send:`) and a consumer
 //! that iterates (`async for item in receive:`).
 
+use super::handoff::references_to;
 use super::uses::{MethodUse, Side};
 use crate::FileContext;
 use edit::Edit;
@@ -11,30 +12,38 @@ use syntax::{named_children, Node};
 
 /// The edits of a sentinel shutdown, found unambiguous.
 pub struct Shutdown {
-    /// The producer's statements before the sentinel (whole lines), which
-    /// move into `async with {send}:`.
-    pub body: Range<usize>,
-    /// `async with send:`, the line that opens them.
-    pub opener: String,
-    /// The indentation of the producer's body.
-    pub body_indent: String,
-    /// The sentinel's line, deleted.
-    pub sentinel_line: Range<usize>,
+    /// When one producer puts the sentinel: its body, which moves into
+    /// `async with send:`.
+    pub wrap: Option<Wrap>,
+    /// The sentinel: its line deleted (a producer's), or its put turned into
+    /// `await send.aclose()` (the creating function's, after the producers).
+    pub sentinel: Edit,
     /// The consumer's loop head, which becomes `async for item in receive`.
     pub loop_head: Edit,
+}
+
+/// A producer's statements before the sentinel (whole lines), moved into a
+/// new block.
+pub struct Wrap {
+    pub body: Range<usize>,
+    /// `async with send:`, the line that opens the block.
+    pub opener: String,
+    /// The indentation of the producer's body.
+    pub indent: String,
 }
 
 impl Shutdown {
     /// Whether an edit of a use lies in text this shutdown replaces.
     pub fn replaces(&self, e: &Edit) -> bool {
-        let inside = |r: &Range<usize>| r.start <= e.start && e.end <= r.end;
-        inside(&self.sentinel_line) || inside(&(self.loop_head.start..self.loop_head.end))
+        let inside = |r: &Edit| r.start <= e.start && e.end <= r.end;
+        inside(&self.sentinel) || inside(&self.loop_head)
     }
 }
 
 /// The shutdown of a queue with these uses: `(use, name of the end it is
-/// rewritten to)`. `None` unless exactly one producer and one consumer,
-/// each run once, follow the pattern.
+/// rewritten to)`. `None` unless one consumer, run once, loops until `None`
+/// and either one producer, run once, puts it last, or the creating
+/// function puts it once every producer is done.
 pub fn find<'a>(
     uses: &[(MethodUse<'a>, String)],
     creator: Node<'a>,
@@ -46,53 +55,68 @@ pub fn find<'a>(
         .iter()
         .filter(|(u, _)| u.side == Side::Receive)
         .collect();
-    let producer = one_unit(puts.iter().map(|(u, _)| u.call))?;
-    let consumer = one_unit(gets.iter().map(|(u, _)| u.call))?;
-    if producer == creator
-        || consumer == creator
-        || contains(producer, consumer)
-        || contains(consumer, producer)
-    {
-        return None;
-    }
-    if !runs_once(producer, cx) || !runs_once(consumer, cx) {
-        return None;
-    }
-    // The producer: `await q.put(None)` is its last statement, and the only
-    // `None` it puts.
-    let sentinels: Vec<&&(MethodUse, String)> = puts
-        .iter()
-        .filter(|(u, _)| u.method == "put" && puts_none(u.call))
-        .collect();
+    let sentinels: Vec<&&(MethodUse, String)> =
+        puts.iter().filter(|(u, _)| puts_none(u.call)).collect();
     let [(sentinel, send)] = sentinels.as_slice() else {
         return None;
     };
-    if puts
-        .iter()
-        .any(|(u, _)| u.call != sentinel.call && puts_none(u.call))
-    {
-        return None;
-    }
-    let sentinel_stmt = sentinel
-        .call
+    let awaited = sentinel.call.parent().filter(|a| a.kind() == "await")?;
+    let sentinel_stmt = awaited
         .parent()
-        .and_then(|a| a.parent())
         .filter(|s| s.kind() == "expression_statement" && s.named_child_count() == 1)?;
-    let body = producer.child_by_field_name("body")?;
-    let stmts: Vec<Node> = named_children(body)
-        .into_iter()
-        .filter(|n| n.kind() != "comment")
-        .collect();
-    let (last, before) = stmts.split_last()?;
-    if *last != sentinel_stmt {
+    if sentinel.method != "put" || !cx.owns_its_lines(sentinel_stmt) {
         return None;
     }
-    let first = before.iter().copied().find(|s| !is_docstring(*s))?;
-    if !cx.owns_its_lines(first) || !cx.owns_its_lines(sentinel_stmt) {
+    let has_comment = |r: &Range<usize>| {
+        cx.nodes_of_kind("comment")
+            .iter()
+            .any(|c| r.start <= c.start_byte() && c.end_byte() <= r.end)
+    };
+    let consumer = one_unit(gets.iter().map(|(u, _)| u.call))?;
+    if consumer == creator || !runs_once(consumer, cx) {
         return None;
     }
-    let sentinel_line =
-        line_start(cx.src, sentinel_stmt.start_byte())..line_end(cx.src, sentinel_stmt.end_byte());
+    let (wrap, sentinel_edit) = if unit_of(sentinel.call) == Some(creator) {
+        if !done_before(&puts, sentinel_stmt, creator, cx) {
+            return None;
+        }
+        let edit = Edit::replace(awaited.byte_range(), format!("await {send}.aclose()"));
+        (None, edit)
+    } else {
+        let producer = one_unit(puts.iter().map(|(u, _)| u.call))?;
+        if producer == creator
+            || contains(producer, consumer)
+            || contains(consumer, producer)
+            || !runs_once(producer, cx)
+        {
+            return None;
+        }
+        // `await q.put(None)` is the producer's last statement.
+        let body = producer.child_by_field_name("body")?;
+        let stmts: Vec<Node> = named_children(body)
+            .into_iter()
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        let (last, before) = stmts.split_last()?;
+        if *last != sentinel_stmt {
+            return None;
+        }
+        let first = before.iter().copied().find(|s| !is_docstring(*s))?;
+        if !cx.owns_its_lines(first) {
+            return None;
+        }
+        let line = line_start(cx.src, sentinel_stmt.start_byte())
+            ..line_end(cx.src, sentinel_stmt.end_byte());
+        if has_comment(&line) {
+            return None;
+        }
+        let wrap = Wrap {
+            body: line_start(cx.src, first.start_byte())..line.start,
+            opener: format!("async with {send}:"),
+            indent: cx.indent_at(first.start_byte()).to_string(),
+        };
+        (Some(wrap), Edit::delete(line))
+    };
     // The consumer: one `get`, in the head of its loop.
     let [(get, receive)] = gets.as_slice() else {
         return None;
@@ -115,12 +139,7 @@ pub fn find<'a>(
         return None;
     }
     let head = loop_stmt.start_byte()..head_end;
-    let has_comment = |r: &Range<usize>| {
-        cx.nodes_of_kind("comment")
-            .iter()
-            .any(|c| r.start <= c.start_byte() && c.end_byte() <= r.end)
-    };
-    if has_comment(&sentinel_line) || has_comment(&head) {
+    if has_comment(&head) {
         return None;
     }
     let colon = if head_end == loop_stmt.child_by_field_name("condition")?.end_byte() {
@@ -129,19 +148,120 @@ pub fn find<'a>(
         ":"
     };
     Some(Shutdown {
-        body: line_start(cx.src, first.start_byte())..sentinel_line.start,
-        opener: format!("async with {send}:"),
-        body_indent: cx.indent_at(first.start_byte()).to_string(),
-        sentinel_line,
+        wrap,
+        sentinel: sentinel_edit,
         loop_head: Edit::replace(head, format!("async for {item} in {receive}{colon}")),
     })
+}
+
+/// Whether every other put has finished when the creating function reaches
+/// its sentinel `stmt`: the sentinel is in no loop; the creator's own puts
+/// come before it; and every other function that puts is started before it
+/// and outside any `with` block (a task group) that still runs at the sentinel.
+fn done_before(puts: &[&(MethodUse, String)], stmt: Node, creator: Node, cx: &FileContext) -> bool {
+    let mut cur = stmt.parent();
+    while let Some(n) = cur.filter(|n| *n != creator) {
+        if matches!(n.kind(), "for_statement" | "while_statement") {
+            return false;
+        }
+        cur = n.parent();
+    }
+    puts.iter().all(|(u, _)| {
+        if u.call.start_byte() >= stmt.start_byte() && u.call.end_byte() <= stmt.end_byte() {
+            return true;
+        }
+        match unit_of(u.call) {
+            Some(unit) if unit == creator => u.call.end_byte() <= stmt.start_byte(),
+            Some(unit) => {
+                let refs = references_to(unit, cx);
+                !refs.is_empty()
+                    && !contains(unit, stmt)
+                    && refs.iter().all(|r| {
+                        r.end_byte() <= stmt.start_byte() && finished_before(*r, stmt, creator, cx)
+                    })
+            }
+            None => false,
+        }
+    })
+}
+
+/// Whether the call that `reference` (a function's name) makes or starts has
+/// finished by `stmt`: it is awaited (alone or in an awaited `gather`), or
+/// started in a task group whose `async with` ends before `stmt`.
+fn finished_before(reference: Node, stmt: Node, creator: Node, cx: &FileContext) -> bool {
+    let Some(parent) = reference.parent() else {
+        return false;
+    };
+    // The task group's name, for `tg.start_soon(f, ...)` / `tg.create_task(f(...))`.
+    let group_of = |call: Node| -> Option<String> {
+        let f = call.child_by_field_name("function")?;
+        let name = cx.text(f.child_by_field_name("attribute")?);
+        if !matches!(name, "start_soon" | "create_task" | "start") {
+            return None;
+        }
+        Some(cx.text(f.child_by_field_name("object")?).to_string())
+    };
+    let group =
+        if parent.kind() == "call" && parent.child_by_field_name("function") == Some(reference) {
+            let Some(holder) = parent.parent() else {
+                return false;
+            };
+            if holder.kind() == "await" {
+                return true;
+            }
+            let Some(outer) = holder
+                .parent()
+                .filter(|o| holder.kind() == "argument_list" && o.kind() == "call")
+            else {
+                return false;
+            };
+            if outer.parent().is_some_and(|a| a.kind() == "await")
+                && cx
+                    .text(outer.child_by_field_name("function").unwrap_or(outer))
+                    .ends_with("gather")
+            {
+                return true;
+            }
+            group_of(outer)
+        } else if parent.kind() == "argument_list" {
+            parent.parent().and_then(group_of)
+        } else {
+            None
+        };
+    let Some(group) = group else {
+        return false;
+    };
+    withs_around(reference, creator).iter().any(|w| {
+        !contains(*w, stmt)
+            && syntax::preorder(*w)
+                .take_while(|(n, _)| n.kind() != "block")
+                .any(|(n, _)| n.kind() == "as_pattern_target" && cx.text(n) == group)
+    })
+}
+
+/// The `with` statements around `node`, up to `creator`.
+fn withs_around<'a>(node: Node<'a>, creator: Node<'a>) -> Vec<Node<'a>> {
+    let mut out = Vec::new();
+    let mut cur = node.parent();
+    while let Some(n) = cur.filter(|n| *n != creator) {
+        if n.kind() == "with_statement" {
+            out.push(n);
+        }
+        cur = n.parent();
+    }
+    out
+}
+
+/// The function `node` is directly in.
+fn unit_of(node: Node) -> Option<Node> {
+    syntax::enclosing(node, &["function_definition"])
 }
 
 /// The one function all `calls` are directly in, if there is one.
 fn one_unit<'a>(calls: impl Iterator<Item = Node<'a>>) -> Option<Node<'a>> {
     let mut unit = None;
     for call in calls {
-        let f = syntax::enclosing(call, &["function_definition"])?;
+        let f = unit_of(call)?;
         if unit.is_some_and(|u| u != f) {
             return None;
         }
@@ -157,16 +277,7 @@ fn contains(outer: Node, inner: Node) -> bool {
 /// Whether the function named by `def` is referenced once in the file, and
 /// not from inside a loop, a comprehension or a lambda (so it runs once).
 fn runs_once(def: Node, cx: &FileContext) -> bool {
-    let Some(name_node) = def.child_by_field_name("name") else {
-        return false;
-    };
-    let name = cx.text(name_node);
-    let refs: Vec<Node> = cx
-        .nodes_of_kind("identifier")
-        .iter()
-        .copied()
-        .filter(|n| *n != name_node && cx.text(*n) == name)
-        .collect();
+    let refs = references_to(def, cx);
     let [reference] = refs.as_slice() else {
         return false;
     };
