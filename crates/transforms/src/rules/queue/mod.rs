@@ -246,6 +246,9 @@ impl QueueStream {
                 layout.open_block(wrap.body.start, &wrap.indent, &wrap.opener, nl);
                 layout.indent_lines(wrap.body.clone(), unit, cx);
             }
+            // Lines the shutdown deletes or joins need no indentation.
+            layout.forget(shutdown.sentinel.start..shutdown.sentinel.end);
+            layout.forget(shutdown.loop_head.start..shutdown.loop_head.end);
             edits.push(shutdown.sentinel);
             edits.push(shutdown.loop_head);
         }
@@ -417,6 +420,11 @@ impl Layout {
         let outer = self.inserts.get(&line_start).cloned().unwrap_or_default();
         self.inserts
             .insert(line_start, format!("{outer}{indent}{header}{nl}{outer}"));
+    }
+
+    /// Drops what lines starting inside `range` get (text another edit removes).
+    fn forget(&mut self, range: std::ops::Range<usize>) {
+        self.inserts.retain(|at, _| !range.contains(at));
     }
 
     fn into_edits(self) -> Vec<Edit> {
