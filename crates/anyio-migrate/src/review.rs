@@ -48,6 +48,7 @@ impl<R: BufRead> Reviewer<R> {
         diagnostics: &[Reported],
     ) -> Result<Option<String>> {
         let hunks = edit::hunks(&review.before, &review.after);
+        let python = is_python(path);
         let mut accepted = vec![false; hunks.len()];
         for (i, hunk) in hunks.iter().enumerate() {
             if self.quit {
@@ -60,8 +61,17 @@ impl<R: BufRead> Reviewer<R> {
             let fixes: Vec<&Reported> = diagnostics
                 .iter()
                 .filter(|d| d.status == Status::Fixed)
-                .filter(|d| d.start.line <= last && d.end.line + 1 >= first)
+                .filter(|d| {
+                    let touches = |a: usize, b: usize| a <= last && b + 1 >= first;
+                    touches(d.start.line, d.end.line)
+                        || d.fix_lines.iter().any(|&(a, b)| touches(a, b))
+                })
                 .collect();
+            // Import lines that no fix of their own changes follow from the
+            // fixes accepted: they are set right afterwards, not asked about.
+            if python && fixes.is_empty() && only_import_lines(hunk) {
+                continue;
+            }
             let codes: BTreeSet<&'static str> = fixes.iter().map(|d| d.code).collect();
             writeln!(
                 out,
@@ -122,22 +132,41 @@ impl<R: BufRead> Reviewer<R> {
         if !accepted.contains(&true) {
             return Ok(None);
         }
-        Ok(Some(edit::apply_hunks(
+        let text = edit::apply_hunks(&review.before, &review.after, |i| accepted[i]);
+        if !python {
+            return Ok(Some(text));
+        }
+        Ok(Some(engine::reconcile_imports(
             &review.before,
-            &review.after,
-            |i| accepted[i],
+            &text,
+            &review.imports,
         )))
     }
+}
+
+fn is_python(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("py" | "pyi")
+    )
+}
+
+/// Whether every line a hunk removes or adds is an import or blank.
+fn only_import_lines(hunk: &edit::Hunk) -> bool {
+    hunk.text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.strip_prefix(['-', '+']))
+        .all(|l| {
+            let t = l.trim();
+            t.is_empty() || t.starts_with("import ") || t.starts_with("from ")
+        })
 }
 
 /// Writes the accepted text through the same atomic path as `--write`,
 /// after checking it still parses (Python) or is valid TOML.
 pub fn write_accepted(path: &Path, review: &Review, text: &str) -> Result<()> {
-    let python = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("py" | "pyi")
-    );
-    if python {
+    if is_python(path) {
         if let Err(e) = syntax::parse_clean(text) {
             bail!(
                 "the accepted hunks do not parse together ({}); not written",

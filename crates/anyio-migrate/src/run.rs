@@ -5,7 +5,7 @@ use crate::settings::Settings;
 use crate::write::replace_file;
 use edit::Applicability;
 use engine::{migrate_bytes, Prefilter, Reported, Status};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use syntax::Position;
@@ -54,6 +54,9 @@ pub struct Review {
     pub bom: bool,
     /// The file does not exist yet (a root `conftest.py`).
     pub create: bool,
+    /// The imports the migration of a Python file needed, to set the
+    /// imports right for the hunks accepted (`engine::reconcile_imports`).
+    pub imports: BTreeSet<String>,
 }
 
 /// `--patches`: the diffs from `before` through the text after each of
@@ -209,6 +212,7 @@ impl Job<'_> {
                         bom: outcome.bom,
                         create: false,
                         bytes,
+                        imports: outcome.imports_needed.clone(),
                     })
                 }
                 Mode::Report | Mode::Check => {}

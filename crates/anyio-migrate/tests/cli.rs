@@ -776,8 +776,10 @@ fn interactive_review_writes_only_the_accepted_hunks() {
         rest.contains("2 hunks applied, 1 skipped; 1 file written"),
         "{rest}"
     );
+    // The skipped lock still needs `import asyncio`: it stays, beside the
+    // `import anyio` the accepted sleeps need.
     let want = a
-        .replacen("import asyncio\n", "import anyio\n", 1)
+        .replacen("import asyncio\n", "import anyio\nimport asyncio\n", 1)
         .replace("asyncio.sleep(", "anyio.sleep(");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.py")).unwrap(),

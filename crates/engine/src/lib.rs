@@ -10,5 +10,5 @@ mod prefilter;
 mod suppress;
 
 pub use outcome::{FileError, Outcome, Reported, Status};
-pub use pipeline::{migrate_bytes, migrate_text, Options};
+pub use pipeline::{migrate_bytes, migrate_text, reconcile_imports, Options};
 pub use prefilter::Prefilter;

@@ -1,7 +1,7 @@
 //! What migrating one file produced.
 
 use edit::Applicability;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use syntax::{DecodeError, Position};
 
@@ -51,6 +51,8 @@ pub struct Outcome {
     pub fixed: BTreeMap<&'static str, usize>,
     /// Problems in the tool itself (a fix that broke the code, no fixed point).
     pub internal_errors: Vec<String>,
+    /// The imports the applied fixes needed (`anyio`, `module:Name` …).
+    pub imports_needed: BTreeSet<String>,
     /// Whether the file was parsed at all (false when the pre-filter skipped it).
     pub parsed: bool,
 }

@@ -4,7 +4,7 @@ use crate::history::{to_original, Round};
 use crate::suppress::is_suppressed;
 use crate::{FileError, Outcome, Prefilter, Reported, Status};
 use edit::{apply_edits, Applicability, Diagnostic, Edit, Fix};
-use semantic::ImportBinding;
+use semantic::{ImportBinding, SemanticModel};
 use std::collections::{BTreeSet, HashSet};
 use syntax::{LineIndex, Position, Style, Tree};
 use transforms::{FileContext, Targets, Transform};
@@ -94,15 +94,7 @@ pub fn migrate_text(
     for round in 0..opts.max_rounds {
         let cx = FileContext::new(&current, &current_tree, &style).with_targets(opts.targets);
         if round == 0 {
-            let counts = cx.model.reference_counts(&current_tree, &current);
-            used_before = cx
-                .model
-                .imports
-                .iter()
-                .zip(counts)
-                .filter(|(i, n)| *n > 0 && i.module_level)
-                .map(|(i, _)| (i.local.clone(), i.qualified.clone()))
-                .collect();
+            used_before = used_imports(&cx.model, &current_tree, &current);
         }
         let mut diags = Vec::new();
         for t in transforms {
@@ -190,7 +182,86 @@ pub fn migrate_text(
         );
     }
     outcome.migrated = current;
+    outcome.imports_needed = needed;
     Ok(outcome)
+}
+
+/// The module-level imports a text uses: `(local name, qualified name)`.
+fn used_imports(model: &SemanticModel, tree: &Tree, text: &str) -> HashSet<(String, String)> {
+    let counts = model.reference_counts(tree, text);
+    model
+        .imports
+        .iter()
+        .zip(counts)
+        .filter(|(i, n)| *n > 0 && i.module_level)
+        .map(|(i, _)| (i.local.clone(), i.qualified.clone()))
+        .collect()
+}
+
+/// The imports of `edited` (`original` with only some of its fixes applied,
+/// its import lines as they were) set right: of `candidates` (the imports
+/// the whole migration needed, `Outcome::imports_needed`) those whose name
+/// `edited` uses without binding it are added, and the original's imports
+/// of migrated modules that `edited` no longer uses are removed; an import
+/// of the original that `edited` lost but still uses comes back. Without
+/// this, keeping one `asyncio.Lock()` while taking the import edits would
+/// leave a name that is not defined.
+pub fn reconcile_imports(original: &str, edited: &str, candidates: &BTreeSet<String>) -> String {
+    if edited == original {
+        return edited.to_string();
+    }
+    let before = syntax::parse(original);
+    let before_model = SemanticModel::build(&before, original);
+    let used_before = used_imports(&before_model, &before, original);
+    let tree = syntax::parse(edited);
+    let model = SemanticModel::build(&tree, edited);
+    let counts = model.reference_counts(&tree, edited);
+    let unbound = |name: &str| {
+        syntax::preorder(tree.root_node()).any(|(n, _)| {
+            n.kind() == "identifier"
+                && syntax::text(n, edited) == name
+                && model.is_reference(n)
+                && model.lookup(name, n).is_none()
+                // not a builtin either
+                && model.resolve(n, edited).is_none()
+        })
+    };
+    // The original's own imports come back when a kept line still needs
+    // them (an accepted hunk may have removed `import asyncio`).
+    let restorable = before_model
+        .imports
+        .into_iter()
+        .filter(|i| i.module_level)
+        .filter_map(|i| {
+            if i.local == i.qualified {
+                Some(i.qualified)
+            } else {
+                let (module, name) = i.qualified.rsplit_once('.')?;
+                (name == i.local).then(|| format!("{module}:{name}"))
+            }
+        });
+    let candidates: BTreeSet<String> = candidates.iter().cloned().chain(restorable).collect();
+    let needed: BTreeSet<String> = candidates
+        .iter()
+        .filter(|c| {
+            let local = match c.split_once(':') {
+                Some((_, name)) => name,
+                None => c.split('.').next().unwrap_or(c),
+            };
+            unbound(local)
+        })
+        .cloned()
+        .collect();
+    let mut errors = Vec::new();
+    finish_imports(
+        edited,
+        &tree,
+        &Style::detect(edited),
+        (&model.imports, &counts),
+        &needed,
+        &used_before,
+        &mut errors,
+    )
 }
 
 /// tree-sitter-python's comment token takes the `\r` of a CRLF line end;

@@ -219,3 +219,51 @@ fn tempfile_dir() -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn reconciled_imports_of_the_whole_migration_are_its_own() {
+    // With every fix taken, setting the imports right changes nothing.
+    let mut failures = Vec::new();
+    for path in all_inputs() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let outcome = run(&text);
+        let again = engine::reconcile_imports(&text, &outcome.migrated, &outcome.imports_needed);
+        if again != outcome.migrated {
+            failures.push(format!(
+                "{}:\n{}",
+                path.display(),
+                edit::unified_diff(&outcome.migrated, &again, "reconciled")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn reconciled_imports_follow_the_fixes_kept() {
+    let original = "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n    return asyncio.Lock()\n";
+    let outcome = run(original);
+    assert!(outcome.migrated.contains("anyio.Lock()"));
+    // Only the sleep taken, import lines as they were: anyio is added and
+    // asyncio stays (the lock needs it).
+    let partial =
+        "import asyncio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n";
+    assert_eq!(
+        engine::reconcile_imports(original, partial, &outcome.imports_needed),
+        "import anyio\nimport asyncio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n"
+    );
+    // The import edits taken without the lock: asyncio comes back.
+    let lost =
+        "import anyio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n";
+    assert_eq!(
+        engine::reconcile_imports(original, lost, &outcome.imports_needed),
+        "import anyio\nimport asyncio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n"
+    );
+    // Every fix taken but the import lines kept: asyncio goes, anyio comes.
+    let all =
+        "import asyncio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return anyio.Lock()\n";
+    assert_eq!(
+        engine::reconcile_imports(original, all, &outcome.imports_needed),
+        outcome.migrated
+    );
+}
