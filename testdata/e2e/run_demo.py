@@ -7,12 +7,13 @@ Usage: python testdata/e2e/run_demo.py --tool target/release/anyio-migrate
 from __future__ import annotations
 
 import argparse
-import difflib
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from harness import report_one, unified
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
 
@@ -52,7 +53,7 @@ def main() -> int:
 
         after = run([args.python, "-m", "demo_app"], work)
         if after.returncode != 0 or after.stdout != before.stdout:
-            diff = "".join(difflib.unified_diff(before.stdout.splitlines(True), after.stdout.splitlines(True), "original", "migrated"))
+            diff = unified(before.stdout, after.stdout, "original", "migrated")
             failures.append(f"migrated app differs (exit {after.returncode}):\n{diff}{after.stderr[-2000:]}")
         # pytest-asyncio is still installed in the shared venv; after the
         # migration the suite runs on anyio's plugin alone.
@@ -60,10 +61,7 @@ def main() -> int:
         if tests_after.returncode != 0:
             failures.append(f"migrated tests failed:\n{tests_after.stdout[-3000:]}")
 
-    for f in failures:
-        print(f"FAIL demo: {f}")
-    print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
-    return 1 if failures else 0
+    return report_one("demo", failures)
 
 
 if __name__ == "__main__":

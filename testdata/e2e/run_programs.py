@@ -36,37 +36,23 @@ from __future__ import annotations
 
 import argparse
 import ast
-import difflib
 import io
-import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
-import tempfile
 import tokenize
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from harness import Failure, Runner, find_tool, run_all, tail, unified
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PROGRAMS = HERE.parent / "programs"
 RUN_ON = HERE / "run_on.py"
-TIMEOUT = 30  # seconds, per subprocess
 KNOWN_BACKENDS = {"asyncio", "trio"}
 HEADER_RE = re.compile(r"^#\s*e2e-([a-z]+):(.*)$")
 HUNK_RE = re.compile(r"^(@@ |\+\+\+ |--- )", re.MULTILINE)
-
-
-class Failure(Exception):
-    """One program failed; `details` is printed indented under the FAIL line."""
-
-    def __init__(self, reason: str, details: str = "", show_migration: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
-        self.show_migration = show_migration  # append the migration diff (once)
 
 
 @dataclass
@@ -75,14 +61,6 @@ class Spec:
     expect: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     backends: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Result:
-    name: str
-    ok: bool
-    reason: str = ""
-    details: str = ""
 
 
 def parse_spec(source: str) -> Spec:
@@ -165,78 +143,14 @@ def module_imports(source: str) -> list[str]:
     return found
 
 
-def unified(a: str, b: str, a_name: str, b_name: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            a.splitlines(keepends=True), b.splitlines(keepends=True), a_name, b_name
-        )
-    )
+class ProgramRunner(Runner):
+    """Checks one program (steps 1-7 above)."""
 
-
-def tail(text: str, lines: int = 40) -> str:
-    parts = text.rstrip("\n").splitlines()
-    if len(parts) > lines:
-        parts = ["[...]"] + parts[-lines:]
-    return "\n".join(parts)
-
-
-class Runner:
-    def __init__(self, tool: str, python: str, keep: bool) -> None:
-        self.tool = tool
-        self.python = python
-        self.keep = keep
-        self.env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
-
-    def run(self, argv: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess[str]:
-        try:
-            return subprocess.run(
-                argv,
-                cwd=cwd,
-                env=self.env,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-            raise Failure(
-                f"{what} timed out after {TIMEOUT}s",
-                f"command: {shlex.join(argv)}\nstdout:\n{tail(out)}\nstderr:\n{tail(err)}",
-            ) from None
-        except OSError as exc:
-            raise Failure(f"{what} could not start: {exc}", f"command: {shlex.join(argv)}") from None
+    def item_name(self, item: Path) -> str:
+        return item.stem
 
     def tool_cmd(self, mode: str, spec: Spec, path: Path) -> list[str]:
         return [self.tool, mode, *spec.flags, str(path)]
-
-    def check(self, program: Path) -> Result:
-        name = program.stem
-        tmp = Path(tempfile.mkdtemp(prefix=f"anyio-migrate-e2e-{name}-"))
-        ctx: dict[str, str] = {}
-        try:
-            problems = self._check(program, tmp, ctx)
-        except Failure as f:
-            problems = [f]
-        except Exception as exc:  # a harness bug must not hide the other programs
-            problems = [Failure(f"harness error: {type(exc).__name__}: {exc}")]
-        finally:
-            if not self.keep:
-                shutil.rmtree(tmp, ignore_errors=True)
-        if not problems:
-            return Result(name, True)
-        details = []
-        if len(problems) > 1:
-            details.append("also: " + "; ".join(p.reason for p in problems[1:]))
-        details += [p.details for p in problems if p.details]
-        if any(p.show_migration for p in problems):
-            details.append("migration diff:\n" + (ctx.get("migration_diff") or "(file unchanged)"))
-            if ctx.get("tool_stderr", "").strip():
-                details.append("anyio-migrate --write stderr:\n" + tail(ctx["tool_stderr"]))
-        if self.keep:
-            details.append(f"work dir kept: {tmp}")
-        return Result(name, False, problems[0].reason, "\n".join(details))
 
     def _check(self, program: Path, tmp: Path, ctx: dict[str, str]) -> list[Failure]:
         original_src = program.read_text(encoding="utf-8")
@@ -353,9 +267,8 @@ def main() -> int:
                         help="only programs whose file name contains one of these")
     args = parser.parse_args()
 
-    tool = shutil.which(args.tool) or args.tool
-    if not (os.path.isfile(tool) and os.access(tool, os.X_OK)):
-        print(f"error: tool not found or not executable: {args.tool}", file=sys.stderr)
+    tool = find_tool(args.tool)
+    if tool is None:
         return 2
     programs = sorted(p for p in args.programs.glob("*.py") if p.is_file())
     if args.names:
@@ -364,21 +277,7 @@ def main() -> int:
         print("error: no programs selected", file=sys.stderr)
         return 2
 
-    runner = Runner(os.path.abspath(tool), args.python, args.keep)
-    passed = failed = 0
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for result in pool.map(runner.check, programs):
-            if result.ok:
-                passed += 1
-                print(f"ok {result.name}", flush=True)
-            else:
-                failed += 1
-                print(f"FAIL {result.name}: {result.reason}")
-                if result.details:
-                    print("\n".join("    " + line for line in result.details.rstrip("\n").splitlines()))
-                sys.stdout.flush()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_all(ProgramRunner(tool, args.python, args.keep).check, programs, args.jobs)
 
 
 if __name__ == "__main__":

@@ -29,21 +29,17 @@ from __future__ import annotations
 
 import argparse
 import configparser
-import difflib
-import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
+
+from harness import Failure, Runner, find_tool, run_all, tail, unified
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PROJECTS = HERE.parent / "pytest-projects"
-TIMEOUT = 60  # seconds, per subprocess
+TAIL = 60  # output lines kept in failure details; pytest says more than one program
 PYTEST = ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider"]
 FORBIDDEN = ["pytest_asyncio", "asyncio_mode", "mark.asyncio"]
 FORBIDDEN_DEPS = ["pytest-asyncio"]
@@ -51,31 +47,6 @@ TEXT_SUFFIXES = {".py", ".toml", ".ini", ".cfg", ".txt", ".md", ".rst", ".in", "
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "*.egg-info", ".venv", ".tox")
 SUMMARY_RE = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)\b")
 DIFF_HEADER_RE = re.compile(r"^--- a/", re.MULTILINE)
-
-
-class Failure(Exception):
-    """One project failed; `details` is printed indented under the FAIL line."""
-
-    def __init__(self, reason: str, details: str = "", show_migration: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
-        self.show_migration = show_migration
-
-
-@dataclass
-class Result:
-    name: str
-    ok: bool
-    reason: str = ""
-    details: str = ""
-
-
-def tail(text: str, lines: int = 60) -> str:
-    parts = text.rstrip("\n").splitlines()
-    if len(parts) > lines:
-        parts = ["[...]"] + parts[-lines:]
-    return "\n".join(parts)
 
 
 def text_files(root: Path) -> dict[str, str]:
@@ -99,9 +70,7 @@ def tree_diff(before: dict[str, str], after: dict[str, str]) -> str:
     for rel in sorted(set(before) | set(after)):
         a, b = before.get(rel, ""), after.get(rel, "")
         if a != b:
-            out += difflib.unified_diff(
-                a.splitlines(keepends=True), b.splitlines(keepends=True), f"original/{rel}", f"migrated/{rel}"
-            )
+            out.append(unified(a, b, f"original/{rel}", f"migrated/{rel}"))
     return "".join(out)
 
 
@@ -157,70 +126,26 @@ def quoting_hint(config: Path) -> str:
     return ""
 
 
-class Runner:
-    def __init__(self, tool: str, python: str, tool_args: list[str], keep: bool, check_deps: bool) -> None:
-        self.tool = tool
-        self.python = python
-        self.tool_args = tool_args
-        self.keep = keep
-        self.forbidden = FORBIDDEN + (FORBIDDEN_DEPS if check_deps else [])
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
-        for var in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-            env.pop(var, None)
-        self.env = env
+class ProjectRunner(Runner):
+    """Checks one project (steps 1-5 above)."""
 
-    def run(self, argv: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess[str]:
-        try:
-            return subprocess.run(
-                argv,
-                cwd=cwd,
-                env=self.env,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-            raise Failure(
-                f"{what} timed out after {TIMEOUT}s",
-                f"command: {shlex.join(argv)}\nstdout:\n{tail(out)}\nstderr:\n{tail(err)}",
-            ) from None
-        except OSError as exc:
-            raise Failure(f"{what} could not start: {exc}", f"command: {shlex.join(argv)}") from None
+    timeout = 60  # a test suite takes longer than one program
+    tail_lines = TAIL
+    tmp_prefix = "anyio-migrate-pytest-"
+    unchanged = "(nothing changed)"
+
+    def __init__(self, tool: str, python: str, tool_args: list[str], keep: bool, check_deps: bool) -> None:
+        super().__init__(tool, python, keep)
+        self.tool_args = tool_args
+        self.forbidden = FORBIDDEN + (FORBIDDEN_DEPS if check_deps else [])
+        for var in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+            self.env.pop(var, None)
 
     def tool_cmd(self, mode: str) -> list[str]:
         return [self.tool, mode, *self.tool_args, "."]
 
-    def check(self, project: Path) -> Result:
-        name = project.name
-        tmp = Path(tempfile.mkdtemp(prefix=f"anyio-migrate-pytest-{name}-"))
-        ctx: dict[str, str] = {}
-        try:
-            problems = self._check(project, tmp / name, ctx)
-        except Failure as f:
-            problems = [f]
-        except Exception as exc:  # a harness bug must not hide the other projects
-            problems = [Failure(f"harness error: {type(exc).__name__}: {exc}")]
-        finally:
-            if not self.keep:
-                shutil.rmtree(tmp, ignore_errors=True)
-        if not problems:
-            return Result(name, True)
-        details = []
-        if len(problems) > 1:
-            details.append("also: " + "; ".join(p.reason for p in problems[1:]))
-        details += [p.details for p in problems if p.details]
-        if any(p.show_migration for p in problems):
-            details.append("migration diff:\n" + (ctx.get("migration_diff") or "(nothing changed)"))
-            if ctx.get("tool_stderr", "").strip():
-                details.append("anyio-migrate --write stderr:\n" + tail(ctx["tool_stderr"]))
-        if self.keep:
-            details.append(f"work dir kept: {tmp}")
-        return Result(name, False, problems[0].reason, "\n".join(details))
-
-    def _check(self, project: Path, work: Path, ctx: dict[str, str]) -> list[Failure]:
+    def _check(self, project: Path, tmp: Path, ctx: dict[str, str]) -> list[Failure]:
+        work = tmp / project.name
         shutil.copytree(project, work, ignore=IGNORED)
         config = pytest_config_file(work)
         if config is None:
@@ -231,7 +156,7 @@ class Runner:
         if before_run.returncode != 0:
             raise Failure(
                 f"original test suite failed (pytest exited {before_run.returncode})",
-                f"stdout:\n{tail(before_run.stdout)}\nstderr:\n{tail(before_run.stderr)}",
+                f"stdout:\n{tail(before_run.stdout, TAIL)}\nstderr:\n{tail(before_run.stderr, TAIL)}",
             )
         before_counts = summary_counts(before_run.stdout)
         original = text_files(work)
@@ -245,7 +170,7 @@ class Runner:
         if mig.returncode not in (0, 1):
             raise Failure(
                 f"anyio-migrate --write exited {mig.returncode}",
-                f"command: {shlex.join(cmd)}\nstderr:\n{tail(mig.stderr)}\nstdout:\n{tail(mig.stdout)}",
+                f"command: {shlex.join(cmd)}\nstderr:\n{tail(mig.stderr, TAIL)}\nstdout:\n{tail(mig.stdout, TAIL)}",
                 show_migration=True,
             )
 
@@ -273,7 +198,7 @@ class Runner:
                 Failure(
                     f"migrated test suite failed with -p no:asyncio (pytest exited {after_run.returncode})",
                     (hint + "\n" if hint else "")
-                    + f"stdout:\n{tail(after_run.stdout)}\nstderr:\n{tail(after_run.stderr)}",
+                    + f"stdout:\n{tail(after_run.stdout, TAIL)}\nstderr:\n{tail(after_run.stderr, TAIL)}",
                     show_migration=True,
                 )
             )
@@ -295,7 +220,8 @@ class Runner:
             problems.append(
                 Failure(
                     f"second run is not a no-op (--diff exited {second.returncode})",
-                    f"command: {shlex.join(cmd)}\nstdout:\n{tail(second.stdout)}\nstderr:\n{tail(second.stderr)}",
+                    f"command: {shlex.join(cmd)}\n"
+                    f"stdout:\n{tail(second.stdout, TAIL)}\nstderr:\n{tail(second.stderr, TAIL)}",
                 )
             )
         changed = tree_diff(migrated, text_files(work))
@@ -321,9 +247,8 @@ def main() -> int:
                         help="only projects whose directory name contains one of these")
     args = parser.parse_args()
 
-    tool = shutil.which(args.tool) or args.tool
-    if not (os.path.isfile(tool) and os.access(tool, os.X_OK)):
-        print(f"error: tool not found or not executable: {args.tool}", file=sys.stderr)
+    tool = find_tool(args.tool)
+    if tool is None:
         return 2
     if not args.projects.is_dir():
         print(f"error: not a directory: {args.projects}", file=sys.stderr)
@@ -335,21 +260,8 @@ def main() -> int:
         print("error: no projects selected", file=sys.stderr)
         return 2
 
-    runner = Runner(os.path.abspath(tool), args.python, args.tool_arg, args.keep, args.check_deps)
-    passed = failed = 0
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for result in pool.map(runner.check, projects):
-            if result.ok:
-                passed += 1
-                print(f"ok {result.name}", flush=True)
-            else:
-                failed += 1
-                print(f"FAIL {result.name}: {result.reason}")
-                if result.details:
-                    print("\n".join("    " + line for line in result.details.rstrip("\n").splitlines()))
-                sys.stdout.flush()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    runner = ProjectRunner(tool, args.python, args.tool_arg, args.keep, args.check_deps)
+    return run_all(runner.check, projects, args.jobs)
 
 
 if __name__ == "__main__":

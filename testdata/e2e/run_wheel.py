@@ -17,6 +17,8 @@ import tempfile
 import venv
 from pathlib import Path
 
+from harness import report_one
+
 SOURCE = "import asyncio\n\n\nasync def main():\n    await asyncio.sleep(0)\n    print('ok')\n\n\nasyncio.run(main())\n"
 
 PROJECT = {
@@ -103,10 +105,7 @@ def main() -> int:
             if run.returncode != 0 or "anyio.run(main)" not in migrated or "import anyio" not in migrated:
                 failures.append(f"migration through the installed entry point failed ({run.returncode}):\n{run.stderr}\n{migrated}")
             failures.extend(project_checks(tool, Path(tmp)))
-    for f in failures:
-        print(f"FAIL wheel: {f}")
-    print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
-    return 1 if failures else 0
+    return report_one("wheel", failures)
 
 
 if __name__ == "__main__":
