@@ -1,9 +1,12 @@
 """Several producers feed one consumer; the coordinating function puts the
-None sentinel once every producer is done (AM401): the producers get the send
-end, and the sentinel becomes closing it (`await send.aclose()`), which ends
-the consumer's `async for`."""
+None sentinel once every producer is done (AM401): each producer gets its own
+clone of the send end and closes it (`async with out:`), the sentinel becomes
+closing the original (`await send.aclose()`), and the consumer's loop an
+`async for` that ends when every send end is closed."""
 # e2e-flags: --unsafe
 # e2e-expect: async def produce(name: str, out: MemoryObjectSendStream[str | None], count: int) -> None:
+# e2e-expect: async with out:
+# e2e-expect: producers.start_soon(produce, name, lines_send.clone(), 3)
 # e2e-expect: async for line in inbox:
 # e2e-expect: await lines_send.aclose()
 # e2e-absent: put(None)

@@ -27,9 +27,9 @@ impl QueueStream {
                 summary: "an `asyncio.Queue` local to one coroutine (and the functions it hands it to) or kept on `self._name` by one class becomes a memory object stream pair; other queues are reported".into(),
                 applicability: Some(Applicability::Unsafe),
                 docs: Docs {
-                    what: "Rewrites `q = asyncio.Queue(maxsize)` (optionally annotated `asyncio.Queue[T]`) inside an `async def` to `q_send, q_receive = anyio.create_memory_object_stream[T](size)` followed by `with q_send, q_receive:` around the rest of the block, when every use of `q` in that function (and in the closures it defines and runs itself) is `await q.put(x)`, `await q.get()`, `put_nowait`, `get_nowait`, `qsize()`, `empty()` or `full()`, or passes `q` to a function of the same module. Those become `send`, `receive`, `send_nowait`, `receive_nowait` and `statistics()` reads; `asyncio.QueueEmpty` / `QueueFull` in that function become `anyio.WouldBlock`. An absent or zero `maxsize` (unbounded in asyncio) becomes `math.inf` (zero means rendezvous in anyio).\n\n**Handing the queue over.** A function of the module that is given the queue (`producer(q)`, `tg.start_soon(consumer, q)`, `consumer(inbox=q)`) and only puts gets the send end, one that only gets the receive end; its parameter's annotation `asyncio.Queue[T]` becomes `MemoryObjectSendStream[T]` / `MemoryObjectReceiveStream[T]` (imported from `anyio.streams.memory`). The function must be defined once in the file, undecorated, called nowhere else, and take the queue in a plain parameter without a default.\n\n**Sentinel shutdown.** When exactly one producer (a closure or a handed-to function, run once) ends with `await q.put(None)` and exactly one consumer (run once) loops `while (item := await q.get()) is not None:` or `while True:` / `item = await q.get()` / `if item is None: break`, the producer's body moves into `async with send:` (its end closes when it is done, or fails) without the sentinel, and the consumer's loop becomes `async for item in receive:`. Several producers work the same way when the creating function itself puts the one `None` after they are done (each producer awaited, gathered, or started in a task group whose `async with` ends before the sentinel): the sentinel becomes `await send.aclose()`. Any other shape keeps its sentinels (several workers each stopped by their own `None`, a sentinel line with a comment, an item read after the loop).\n\n**A queue on `self`.** `self._q = asyncio.Queue()` in a method becomes `self._q_send, self._q_receive = anyio.create_memory_object_stream(...)` when every use of `_q` in the file is `self._q.<method>` inside that class's methods.\n\nEvery other queue is reported with the uses that block the rewrite (`task_done`/`join`, passed to code outside the module, a function that both puts and gets, a public attribute, returned …), as are `LifoQueue` and `PriorityQueue`.".into(),
+                    what: "Rewrites `q = asyncio.Queue(maxsize)` (optionally annotated `asyncio.Queue[T]`) inside an `async def` to `q_send, q_receive = anyio.create_memory_object_stream[T](size)` followed by `with q_send, q_receive:` around the rest of the block, when every use of `q` in that function (and in the closures it defines and runs itself) is `await q.put(x)`, `await q.get()`, `put_nowait`, `get_nowait`, `qsize()`, `empty()` or `full()`, or passes `q` to a function of the same module. Those become `send`, `receive`, `send_nowait`, `receive_nowait` and `statistics()` reads; `asyncio.QueueEmpty` / `QueueFull` in that function become `anyio.WouldBlock`. An absent or zero `maxsize` (unbounded in asyncio) becomes `math.inf` (zero means rendezvous in anyio).\n\n**Handing the queue over.** A function of the module that is given the queue (`producer(q)`, `tg.start_soon(consumer, q)`, `consumer(inbox=q)`) and only puts gets the send end, one that only gets the receive end; its parameter's annotation `asyncio.Queue[T]` becomes `MemoryObjectSendStream[T]` / `MemoryObjectReceiveStream[T]` (imported from `anyio.streams.memory`). The function must be defined once in the file, undecorated, called nowhere else, and take the queue in a plain parameter without a default.\n\n**Sentinel shutdown.** When exactly one producer (a closure or a handed-to function, run once) ends with `await q.put(None)` and exactly one consumer (run once) loops `while (item := await q.get()) is not None:` or `while True:` / `item = await q.get()` / `if item is None: break`, the producer's body moves into `async with send:` (its end closes when it is done, or fails) without the sentinel, and the consumer's loop becomes `async for item in receive:`. Several producers work the same way when the creating function itself puts the one `None` after they are done (each producer awaited, gathered, or started in a task group whose `async with` ends before the sentinel): each producer that is handed the queue gets its own `send.clone()` and closes it (`async with out:`), and the sentinel becomes `await send.aclose()`: the stream ends when every end is closed. Any other shape keeps its sentinels (several workers each stopped by their own `None`, a sentinel line with a comment, an item read after the loop).\n\n**A queue on `self`.** `self._q = asyncio.Queue()` in a method becomes `self._q_send, self._q_receive = anyio.create_memory_object_stream(...)` when every use of `_q` in the file is `self._q.<method>` inside that class's methods.\n\nEvery other queue is reported with the uses that block the rewrite (`task_done`/`join`, passed to code outside the module, a function that both puts and gets, a public attribute, returned …), as are `LifoQueue` and `PriorityQueue`.".into(),
                     why: "Memory object streams give backpressure, a structured close (end of stream when every sender is closed, so no sentinel is needed) and `clone()` for several producers (seed gotcha 6). The `with` closes both ends when the function is done with them; an unclosed stream warns when it is collected.".into(),
-                    fix_safety: "Unsafe: items arrive in order and a cancelled `receive` loses no item, as with the queue, but `send` and `receive` are checkpoints where `put` on an unbounded queue and a `get` with an item waiting are not: other tasks run in between (the interleaving of several producers changes), and a `send` under an expired deadline is cancelled where `put` would have queued the item. A closure that uses the queue and runs in a task that outlives the function would find the streams closed; the tool checks the closures the function defines, not what they call. A handed-to function's new parameter type assumes no other module calls it with an `asyncio.Queue`. The sentinel shutdown assumes the producer puts no other `None` at run time, and it ends the consumer's loop also when the producer fails (asyncio's consumer would wait forever). A queue on `self` is never closed by the rewrite: close both ends where the object shuts down (an unclosed stream warns when collected). Producers that each close their own `clone()` of the send end (the seed's idiom when there is no coordinator to close it) are left to a person. Consider a bounded buffer: the seed prefers backpressure.".into(),
+                    fix_safety: "Unsafe: items arrive in order and a cancelled `receive` loses no item, as with the queue, but `send` and `receive` are checkpoints where `put` on an unbounded queue and a `get` with an item waiting are not: other tasks run in between (the interleaving of several producers changes), and a `send` under an expired deadline is cancelled where `put` would have queued the item. A closure that uses the queue and runs in a task that outlives the function would find the streams closed; the tool checks the closures the function defines, not what they call. A handed-to function's new parameter type assumes no other module calls it with an `asyncio.Queue`. The sentinel shutdown assumes the producer puts no other `None` at run time, and it ends the consumer's loop also when the producer fails (asyncio's consumer would wait forever). A queue on `self` is never closed by the rewrite: close both ends where the object shuts down (an unclosed stream warns when collected). Several producers without a coordinator that waits for them (each putting its own sentinel, a consumer counting them) are left to a person. Consider a bounded buffer: the seed prefers backpressure.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def pipeline(items):\n    q = asyncio.Queue()\n    for x in items:\n        q.put_nowait(x)\n    return [await q.get() for _ in items]\n".into(),
@@ -219,7 +219,6 @@ impl QueueStream {
         let mut scopes = Vec::new();
         scopes.push(stmt.start_byte()..span.end);
         for h in &handoffs {
-            edits.push(Edit::replace(h.arg.byte_range(), end_name(h.side).as_str()));
             edits.extend(h.callee_edits());
             if h.annotation.is_some() {
                 imports.push(h.class_import());
@@ -239,6 +238,7 @@ impl QueueStream {
         ));
         let mut layout = Layout::default();
         layout.indent_lines(stmt.end_byte()..span.end, unit, cx);
+        let mut clones: Vec<ClonedProducer> = Vec::new();
         // A sentinel shutdown becomes the end of the stream.
         if let Some(shutdown) = sentinel::find(&uses, func, cx) {
             edits.retain(|e| !shutdown.replaces(e));
@@ -249,8 +249,31 @@ impl QueueStream {
             // Lines the shutdown deletes or joins need no indentation.
             layout.forget(shutdown.sentinel.start..shutdown.sentinel.end);
             layout.forget(shutdown.loop_head.start..shutdown.loop_head.end);
+            // Several producers, closed by the coordinator after them: each
+            // also gets its own clone and closes it when done (the seed's
+            // idiom; the end of the stream comes at the same point).
+            if shutdown.wrap.is_none() {
+                clones = cloned_producers(&uses, &handoffs, func, cx);
+                for def in &clones {
+                    let (at, indent, header) = def.opener.clone();
+                    layout.open_block(at, &indent, &header, nl);
+                    layout.indent_lines(def.body.clone(), unit, cx);
+                }
+            }
             edits.push(shutdown.sentinel);
             edits.push(shutdown.loop_head);
+        }
+        for h in &handoffs {
+            let clone = clones.iter().any(|c| c.def == h.callee);
+            let end = end_name(h.side);
+            edits.push(Edit::replace(
+                h.arg.byte_range(),
+                if clone {
+                    format!("{end}.clone()")
+                } else {
+                    end.clone()
+                },
+            ));
         }
         edits.extend(layout.into_edits());
         // A function handed the queue twice gets its edits once.
@@ -265,6 +288,66 @@ impl QueueStream {
         }
         Ok((stmt.byte_range(), fix))
     }
+}
+
+/// A producer function handed its own clone of the send end, which its body
+/// closes (`async with out:`).
+struct ClonedProducer<'a> {
+    def: Node<'a>,
+    /// Where the `async with` line goes, its indentation and the header.
+    opener: (usize, String, String),
+    /// The body's lines, moved into it.
+    body: std::ops::Range<usize>,
+}
+
+/// The producers to hand clones to, when every function that puts (other
+/// than `func`) is one the queue is handed to, and each body can move into
+/// an `async with`; otherwise none.
+fn cloned_producers<'a>(
+    uses: &[(MethodUse<'a>, String)],
+    handoffs: &[Handoff<'a>],
+    func: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Vec<ClonedProducer<'a>> {
+    let mut out: Vec<ClonedProducer> = Vec::new();
+    for (u, _) in uses.iter().filter(|(u, _)| u.side == Side::Send) {
+        let Some(unit) = syntax::enclosing(u.call, &["function_definition"]) else {
+            return Vec::new();
+        };
+        if unit == func || out.iter().any(|c| c.def == unit) {
+            continue;
+        }
+        let Some(h) = handoffs
+            .iter()
+            .find(|h| h.callee == unit && h.side == Side::Send)
+        else {
+            return Vec::new();
+        };
+        let Some(body) = unit.child_by_field_name("body") else {
+            return Vec::new();
+        };
+        let first = named_children(body).into_iter().find(|s| {
+            s.kind() != "comment"
+                && !(s.kind() == "expression_statement"
+                    && s.named_child(0).is_some_and(|c| c.kind() == "string"))
+        });
+        let Some(first) = first.filter(|f| cx.owns_its_lines(*f)) else {
+            return Vec::new();
+        };
+        let at = cx.src[..first.start_byte()]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        out.push(ClonedProducer {
+            def: unit,
+            opener: (
+                at,
+                cx.indent_at(first.start_byte()).to_string(),
+                format!("async with {}:", h.param),
+            ),
+            body: at..body.end_byte(),
+        });
+    }
+    out
 }
 
 /// `asyncio.QueueEmpty` / `QueueFull` inside `scope` become `anyio.WouldBlock`.
