@@ -54,3 +54,44 @@ fn a_huge_file_is_migrated_whole_and_stays_stable() {
     let again = run(&["--diff", "big.py"], dir.path());
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
 }
+
+#[test]
+fn a_panic_in_one_file_is_reported_and_the_others_finish() {
+    // The debug binary panics on request (ANYIO_MIGRATE_TEST_PANIC_ON); a
+    // release build (same profile as this test) has no such hook.
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let dir = tree(&[
+        ("a.py", GOOD.as_bytes()),
+        ("b.py", GOOD.as_bytes()),
+        ("c.py", GOOD.as_bytes()),
+    ]);
+    let out = common::bin()
+        .args(["--write", "."])
+        .env("ANYIO_MIGRATE_TEST_PANIC_ON", "b.py")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("b.py: internal error: test panic requested")
+            && err.contains("this is a bug in anyio-migrate: please report it"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked at") && !err.contains("stack backtrace"),
+        "no Rust panic output reaches the user: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("b.py")).unwrap(),
+        GOOD
+    );
+    for f in ["a.py", "c.py"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(f)).unwrap(),
+            MIGRATED
+        );
+    }
+}
