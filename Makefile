@@ -14,13 +14,13 @@ PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: test lint unit e2e e2e-programs e2e-demo e2e-pytest build venv docs bench soak fuzz wheel e2e-wheel clean
+.PHONY: test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest build venv docs bench soak fuzz wheel e2e-wheel clean
 
 test: lint unit e2e
 
 lint:
 	cargo fmt --all --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 
 unit:
 	cargo test --workspace
@@ -35,7 +35,11 @@ $(VENV)/.installed: testdata/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements.txt
 	touch $@
 
-e2e: e2e-programs e2e-pytest e2e-demo e2e-wheel
+e2e: readme-command e2e-programs e2e-pytest e2e-demo e2e-wheel
+
+# The README's first command, exactly as written (exit 1: changes to show).
+readme-command: build
+	cargo run --release -q -- --diff testdata/demo > /dev/null 2>&1; test $$? -eq 1
 
 e2e-programs: venv build
 	$(PY) testdata/e2e/run_programs.py --tool $(BIN) --python $(PY)
