@@ -405,6 +405,18 @@ fn shadowed(ident: Node, func: Node, name: &str, cx: &FileContext) -> bool {
 /// when `func` is done with them.
 fn closures_outliving(func: Node, name: &str, cx: &FileContext) -> Vec<String> {
     let mut blockers = Vec::new();
+    // A lambda is a value: where it goes (a callback, an attribute) is not followed.
+    for lambda in preorder(func)
+        .map(|(n, _)| n)
+        .filter(|n| n.kind() == "lambda")
+    {
+        if preorder(lambda).any(|(n, _)| n.kind() == "identifier" && cx.text(n) == name) {
+            blockers.push(format!(
+                "`{}` (a lambda using the queue may outlive the function)",
+                uses::snippet(lambda, cx)
+            ));
+        }
+    }
     for def in preorder(func)
         .map(|(n, _)| n)
         .filter(|n| n.kind() == "function_definition" && *n != func)

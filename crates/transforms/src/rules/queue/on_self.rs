@@ -59,15 +59,19 @@ pub fn rewrite(call: Node, assign: Node, cx: &FileContext) -> Result<(Range<usiz
         if node.kind() != "attribute" || node == target {
             continue;
         }
-        let own = method_of(node, cx).is_some_and(|(c, s)| {
-            c == class
-                && node
-                    .child_by_field_name("object")
-                    .is_some_and(|o| o.kind() == "identifier" && cx.text(o) == s)
-        });
-        if !own {
+        let Some((_, self_name)) = method_of(node, cx).filter(|(c, _)| *c == class) else {
             blockers.push(format!(
                 "`{}` (used outside the class's methods)",
+                first_line(node, cx)
+            ));
+            continue;
+        };
+        let through_self = node
+            .child_by_field_name("object")
+            .is_some_and(|o| o.kind() == "identifier" && cx.text(o) == self_name);
+        if !through_self {
+            blockers.push(format!(
+                "`{}` (used on another object than `self`)",
                 first_line(node, cx)
             ));
             continue;
