@@ -1,11 +1,13 @@
 //! Python source files as tree-sitter trees: decoding, parse checks, node
 //! helpers, line/column lookup and the file's layout style.
 
+mod kinds;
 mod locate;
 mod nodes;
 mod source;
 mod walk;
 
+pub use kinds::{fields, kind_count, kind_id, kinds, language, Fields, Kinds};
 pub use locate::{LineIndex, Position};
 pub use nodes::{
     children, enclosing, is_inside_string, named_children, statement_anchor, string_ranges, text,
@@ -34,7 +36,7 @@ thread_local! {
 fn new_parser() -> tree_sitter::Parser {
     let mut parser = tree_sitter::Parser::new();
     parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .set_language(&language())
         .expect("the bundled tree-sitter-python grammar matches the tree-sitter version");
     parser
 }

@@ -42,7 +42,8 @@ impl<'t> Iterator for Preorder<'t> {
 pub struct Visit<'t> {
     pub node: Node<'t>,
     pub parent: Option<Node<'t>>,
-    pub field: Option<&'static str>,
+    /// The id of its field in the parent (see [`crate::fields`]), if any.
+    pub field: Option<u16>,
     pub depth: usize,
 }
 
@@ -58,7 +59,7 @@ pub fn walk_with_parents<'t>(root: Node<'t>, mut visit: impl FnMut(Visit<'t>)) {
         visit(Visit {
             node,
             parent: ancestors.last().copied(),
-            field: cursor.field_name(),
+            field: cursor.field_id().map(|f| f.get()),
             depth: ancestors.len(),
         });
         if cursor.goto_first_child() {
@@ -95,7 +96,8 @@ mod tests {
         let mut seen = Vec::new();
         super::walk_with_parents(tree.root_node(), |v| {
             if v.node.kind() == "identifier" {
-                seen.push((v.parent.map(|p| p.kind()), v.field));
+                let field = v.field.and_then(|f| crate::language().field_name_for_id(f));
+                seen.push((v.parent.map(|p| p.kind()), field));
                 assert_eq!(v.parent, v.node.parent());
             }
         });
