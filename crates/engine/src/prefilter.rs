@@ -6,9 +6,23 @@ use transforms::{Transform, Trigger};
 /// The triggers of the enabled transforms; a file with none of them cannot
 /// match any pattern and is never parsed.
 pub struct Prefilter {
-    /// The words, whether each must stand on an import line, and the
-    /// triggers as formulas over word indexes.
-    searcher: Option<(AhoCorasick, Vec<bool>, Vec<Formula>)>,
+    searcher: Option<Searcher>,
+}
+
+struct Searcher {
+    words: AhoCorasick,
+    /// Per word: whether it must stand on an import line.
+    import_only: Vec<bool>,
+    /// Per word: whether its first and its last byte are word characters
+    /// (only such an edge needs a non-word neighbour: `asyncio` is not in
+    /// `asyncio_extras`, while `*` in `import*` counts).
+    word_edges: Vec<(bool, bool)>,
+    /// The triggers as formulas over word indexes.
+    formulas: Vec<Formula>,
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// A trigger over word indexes.
@@ -42,12 +56,23 @@ impl Prefilter {
             }
         }
         let (patterns, import_only): (Vec<String>, Vec<bool>) = words.into_iter().unzip();
+        let word_edges = patterns
+            .iter()
+            .map(|p| {
+                let b = p.as_bytes();
+                (
+                    b.first().is_some_and(|&c| is_word_byte(c)),
+                    b.last().is_some_and(|&c| is_word_byte(c)),
+                )
+            })
+            .collect();
         Prefilter {
-            searcher: Some((
-                AhoCorasick::new(&patterns).expect("plain words build an automaton"),
+            searcher: Some(Searcher {
+                words: AhoCorasick::new(&patterns).expect("plain words build an automaton"),
                 import_only,
+                word_edges,
                 formulas,
-            )),
+            }),
         }
     }
 
@@ -58,17 +83,24 @@ impl Prefilter {
 
     /// Whether `text` may contain a match.
     pub fn may_match(&self, text: &[u8]) -> bool {
-        let Some((ac, import_only, formulas)) = &self.searcher else {
+        let Some(Searcher {
+            words,
+            import_only,
+            word_edges,
+            formulas,
+        }) = &self.searcher
+        else {
             return true;
         };
         let mut seen = vec![false; import_only.len()];
         // Overlapping: `pytest` must not hide `pytest_asyncio` at the same place.
-        for m in ac.find_overlapping_iter(text) {
-            let word_boundary =
-                |b: Option<&u8>| b.is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
-            let bounded = word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i)))
-                && word_boundary(text.get(m.end()));
+        for m in words.find_overlapping_iter(text) {
             let i = m.pattern().as_usize();
+            let word_boundary = |b: Option<&u8>| b.is_none_or(|&c| !is_word_byte(c));
+            let (first, last) = word_edges[i];
+            let bounded = (!first
+                || word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i))))
+                && (!last || word_boundary(text.get(m.end())));
             if bounded && (!import_only[i] || on_import_line(text, m.start())) {
                 seen[i] = true;
                 // A single-word trigger settles it at once.
@@ -106,14 +138,30 @@ fn compile(t: &Trigger, words: &mut Vec<(String, bool)>) -> Option<Formula> {
     })
 }
 
-/// Whether the line holding `offset` is an `import …` or `from … import` line
-/// (a word after a backslash continuation is missed; that needs the module
-/// named on the first line anyway for `from`, and is rare for `import`).
+/// Whether the line holding `offset` is an `import …` or `from … import` line,
+/// following backslash continuations back to the line that starts the
+/// statement (`from asyncio import \` / `    *`). A word on a line inside
+/// the parentheses of `from m import (…)` is missed; `Import` words are
+/// modules, named before the parentheses, and `*`, which cannot stand in them.
 fn on_import_line(text: &[u8], offset: usize) -> bool {
-    let start = text[..offset]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = |end: usize| {
+        text[..end]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+    };
+    let mut start = line_start(offset);
+    while start > 0 {
+        // The previous line, without its line end (`\n` or `\r\n`).
+        let prev_end = start - 1;
+        let prev = text[..prev_end]
+            .strip_suffix(b"\r")
+            .unwrap_or(&text[..prev_end]);
+        if !prev.ends_with(b"\\") {
+            break;
+        }
+        start = line_start(prev_end);
+    }
     let line = text[start..offset].trim_ascii_start();
     line.starts_with(b"import ")
         || line.starts_with(b"from ")
@@ -130,12 +178,19 @@ mod tests {
     fn imports_count_only_on_import_lines() {
         let reg = Registry::load();
         let f = Prefilter::new(&reg.enabled(&Selection::default()));
-        assert!(f.may_match(b"import asyncio\n"));
+        assert!(f.may_match(b"import asyncio\nasyncio.run(main())\n"));
         assert!(f.may_match(b"x = 1\n    from asyncio.tasks import sleep\n"));
-        assert!(f.may_match(b"import os, asyncio\n"));
+        assert!(f.may_match(b"import os, asyncio\nawait asyncio.gather(a(), b())\n"));
+        // A file that imports asyncio but uses none of the names any
+        // transform looks for is not parsed.
+        assert!(!f.may_match(b"import asyncio\nasyncio.iscoroutinefunction(f)\n"));
         assert!(!f.may_match(b"# works with asyncio too\nx = 'asyncio'\n"));
         assert!(!f.may_match(b"import asyncio_extras\n"));
         assert!(f.may_match(b"import anyio\ntg.start_soon(f)\n"));
         assert!(!f.may_match(b"tg.start_soon(f)\n"));
+        assert!(f.may_match(b"import os, \\\n    asyncio\nasyncio.sleep(1)\n"));
+        assert!(f.may_match(b"from asyncio import \\\r\n  *\n"));
+        assert!(f.may_match(b"from asyncio import*\n"));
+        assert!(!f.may_match(b"import asyncio\nx = 2 * y  # nothing of asyncio used\n"));
     }
 }

@@ -217,25 +217,40 @@ impl Transform for Declarative {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        if let Some(m) = &self.requires_import {
-            return vec![Trigger::Import(m.clone())];
-        }
         let mut triggers: Vec<Trigger> = self
             .matches
             .iter()
             .map(|m| {
                 let qualified = m.pattern.qualified_names();
-                match m.pattern.required_word() {
+                let base = match (&self.requires_import, m.pattern.required_word()) {
+                    // `check` looks at nothing unless the module is imported.
+                    (Some(module), _) => Trigger::Import(module.clone()),
                     // Names resolve through imports: the module must be imported.
-                    Some(w)
+                    (None, Some(w))
                         if qualified
                             .iter()
                             .any(|q| q.contains('.') && q.starts_with(&format!("{w}."))) =>
                     {
                         Trigger::Import(w)
                     }
-                    Some(w) => Trigger::Word(w),
-                    None => Trigger::Always,
+                    (None, Some(w)) => Trigger::Word(w),
+                    (None, None) => Trigger::Always,
+                };
+                // Candidates are only nodes spelled like the anchor, and
+                // each name matched by meaning must be spelled in the file.
+                let mut all: Vec<Trigger> = m
+                    .pattern
+                    .required_names()
+                    .into_iter()
+                    .map(Trigger::Word)
+                    .collect();
+                if base != Trigger::Always {
+                    all.insert(0, base);
+                }
+                match all.len() {
+                    0 => Trigger::Always,
+                    1 => all.remove(0),
+                    _ => Trigger::All(all),
                 }
             })
             .collect();

@@ -32,6 +32,25 @@ pub enum Trigger {
     Always,
 }
 
+impl Trigger {
+    /// What a name resolving to `qualified` (`asyncio.gather`) needs: its
+    /// module imported, and its last name in the file. A name resolves
+    /// either as an attribute ending in that name or through an import
+    /// that spells it (`from asyncio import gather as g`), so a file without
+    /// the word holds nothing that resolves to it.
+    pub fn name(qualified: &str) -> Trigger {
+        let module = qualified.split('.').next().unwrap_or(qualified);
+        let last = qualified.rsplit('.').next().unwrap_or(qualified);
+        if module == last {
+            return Trigger::Import(module.into());
+        }
+        Trigger::All(vec![
+            Trigger::Import(module.into()),
+            Trigger::Word(last.into()),
+        ])
+    }
+}
+
 /// One rewrite or report: looks at a file and proposes diagnostics, most with a fix.
 pub trait Transform: Send + Sync {
     /// Code, name, docs and examples.

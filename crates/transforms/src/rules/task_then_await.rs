@@ -57,7 +57,8 @@ impl Transform for TaskThenAwait {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Import("asyncio".into())]
+        // Nothing is looked at without a call ending in `create_task`.
+        vec![Trigger::name("asyncio.create_task")]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
