@@ -124,10 +124,10 @@ impl SemanticModel {
             let current = stack.last().unwrap().0;
             // Only named nodes bind or open scopes (the `lambda` keyword
             // token is not the lambda).
-            if !node.is_named() {
+            if !v.named {
                 return;
             }
-            let kind = node.kind_id();
+            let kind = v.kind;
             if kind == k.identifier {
                 model.ident_index.insert(node.id(), model.idents.len());
                 model.idents.push(Ident {

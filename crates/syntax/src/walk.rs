@@ -41,6 +41,10 @@ impl<'t> Iterator for Preorder<'t> {
 #[derive(Clone, Copy)]
 pub struct Visit<'t> {
     pub node: Node<'t>,
+    /// `node.kind_id()` and `node.is_named()`, asked of tree-sitter once
+    /// for every user of the walk.
+    pub kind: u16,
+    pub named: bool,
     pub parent: Option<Node<'t>>,
     /// The id of its field in the parent (see [`crate::fields`]), if any.
     pub field: Option<u16>,
@@ -58,6 +62,8 @@ pub fn walk_with_parents<'t>(root: Node<'t>, mut visit: impl FnMut(Visit<'t>)) {
         let node = cursor.node();
         visit(Visit {
             node,
+            kind: node.kind_id(),
+            named: node.is_named(),
             parent: ancestors.last().copied(),
             field: cursor.field_id().map(|f| f.get()),
             depth: ancestors.len(),

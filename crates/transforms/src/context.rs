@@ -92,10 +92,10 @@ impl<'a> FileContext<'a> {
         // One walk: the semantic model, the by-kind index, the string ranges.
         let model = SemanticModel::build_with(tree, src, |v| {
             let node = v.node;
-            if !node.is_named() {
+            if !v.named {
                 return;
             }
-            let kind = node.kind_id();
+            let kind = v.kind;
             by_kind[usize::from(kind)].push(node);
             if kind == k.string && strings.last().is_none_or(|r| r.end <= node.start_byte()) {
                 strings.push(node.byte_range());
