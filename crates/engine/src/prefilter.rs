@@ -10,15 +10,70 @@ pub struct Prefilter {
 }
 
 struct Searcher {
-    words: AhoCorasick,
+    /// Every trigger word.
+    all: Words,
+    /// One word of each formula that it cannot hold without (an import
+    /// where it has one: those are few, and rarely on an import line). A
+    /// file without any of them is settled by this small, fast search.
+    keys: Words,
+    /// The triggers as formulas over indexes into `all`.
+    formulas: Vec<Formula>,
+}
+
+/// Words searched together, each with how it must stand in the text.
+struct Words {
+    automaton: AhoCorasick,
+    /// Per word: its index among all trigger words.
+    index: Vec<usize>,
     /// Per word: whether it must stand on an import line.
     import_only: Vec<bool>,
     /// Per word: whether its first and its last byte are word characters
     /// (only such an edge needs a non-word neighbour: `asyncio` is not in
     /// `asyncio_extras`, while `*` in `import*` counts).
     word_edges: Vec<(bool, bool)>,
-    /// The triggers as formulas over word indexes.
-    formulas: Vec<Formula>,
+}
+
+impl Words {
+    /// `words` are (index in `all`, word, import only).
+    fn new(words: &[(usize, &str, bool)]) -> Words {
+        Words {
+            automaton: AhoCorasick::new(words.iter().map(|w| w.1))
+                .expect("plain words build an automaton"),
+            index: words.iter().map(|w| w.0).collect(),
+            import_only: words.iter().map(|w| w.2).collect(),
+            word_edges: words
+                .iter()
+                .map(|w| {
+                    let b = w.1.as_bytes();
+                    (
+                        b.first().is_some_and(|&c| is_word_byte(c)),
+                        b.last().is_some_and(|&c| is_word_byte(c)),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Calls `seen` with the index of every word standing in
+    /// `text` as it must, until `seen` returns true; whether it did.
+    fn any(&self, text: &[u8], mut seen: impl FnMut(usize) -> bool) -> bool {
+        let word_boundary = |b: Option<&u8>| b.is_none_or(|&c| !is_word_byte(c));
+        // Overlapping: `pytest` must not hide `pytest_asyncio` at the same place.
+        for m in self.automaton.find_overlapping_iter(text) {
+            let i = m.pattern().as_usize();
+            let (first, last) = self.word_edges[i];
+            let bounded = (!first
+                || word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i))))
+                && (!last || word_boundary(text.get(m.end())));
+            if bounded
+                && (!self.import_only[i] || on_import_line(text, m.start()))
+                && seen(self.index[i])
+            {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -38,6 +93,14 @@ impl Formula {
             Formula::All(fs) => fs.iter().all(|f| f.holds(seen)),
         }
     }
+
+    /// The words it cannot hold without.
+    fn needs(&self, out: &mut Vec<usize>) {
+        match self {
+            Formula::Word(i) => out.push(*i),
+            Formula::All(fs) => fs.iter().for_each(|f| f.needs(out)),
+        }
+    }
 }
 
 impl Prefilter {
@@ -55,22 +118,30 @@ impl Prefilter {
                 None => return Prefilter::disabled(),
             }
         }
-        let (patterns, import_only): (Vec<String>, Vec<bool>) = words.into_iter().unzip();
-        let word_edges = patterns
+        let all: Vec<(usize, &str, bool)> = words
             .iter()
-            .map(|p| {
-                let b = p.as_bytes();
-                (
-                    b.first().is_some_and(|&c| is_word_byte(c)),
-                    b.last().is_some_and(|&c| is_word_byte(c)),
-                )
+            .enumerate()
+            .map(|(i, (w, import))| (i, w.as_str(), *import))
+            .collect();
+        let mut keys: Vec<usize> = formulas
+            .iter()
+            .map(|f| {
+                let mut needs = Vec::new();
+                f.needs(&mut needs);
+                needs
+                    .iter()
+                    .copied()
+                    .find(|&i| words[i].1)
+                    .unwrap_or(needs[0])
             })
             .collect();
+        keys.sort();
+        keys.dedup();
+        let key_words: Vec<(usize, &str, bool)> = keys.iter().map(|&i| all[i]).collect();
         Prefilter {
             searcher: Some(Searcher {
-                words: AhoCorasick::new(&patterns).expect("plain words build an automaton"),
-                import_only,
-                word_edges,
+                all: Words::new(&all),
+                keys: Words::new(&key_words),
                 formulas,
             }),
         }
@@ -84,35 +155,25 @@ impl Prefilter {
     /// Whether `text` may contain a match.
     pub fn may_match(&self, text: &[u8]) -> bool {
         let Some(Searcher {
-            words,
-            import_only,
-            word_edges,
+            all,
+            keys,
             formulas,
         }) = &self.searcher
         else {
             return true;
         };
-        let mut seen = vec![false; import_only.len()];
-        // Overlapping: `pytest` must not hide `pytest_asyncio` at the same place.
-        for m in words.find_overlapping_iter(text) {
-            let i = m.pattern().as_usize();
-            let word_boundary = |b: Option<&u8>| b.is_none_or(|&c| !is_word_byte(c));
-            let (first, last) = word_edges[i];
-            let bounded = (!first
-                || word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i))))
-                && (!last || word_boundary(text.get(m.end())));
-            if bounded && (!import_only[i] || on_import_line(text, m.start())) {
-                seen[i] = true;
-                // A single-word trigger settles it at once.
-                if formulas
-                    .iter()
-                    .any(|f| matches!(f, Formula::Word(w) if *w == i))
-                {
-                    return true;
-                }
-            }
+        if !keys.any(text, |_| true) {
+            return false;
         }
-        formulas.iter().any(|f| f.holds(&seen))
+        let mut seen = vec![false; all.index.len()];
+        let settled = all.any(text, |i| {
+            seen[i] = true;
+            // A single-word trigger settles it at once.
+            formulas
+                .iter()
+                .any(|f| matches!(f, Formula::Word(w) if *w == i))
+        });
+        settled || formulas.iter().any(|f| f.holds(&seen))
     }
 }
 
