@@ -134,6 +134,17 @@ struct MatchSpec {
 struct CompiledMatch {
     spec: MatchSpec,
     pattern: Pattern,
+    /// Where its candidates come from, worked out once from the pattern
+    /// rather than for every file and round.
+    candidates: Candidates,
+}
+
+/// The nodes a match may start at.
+enum Candidates {
+    /// Nodes of this kind (`call`, `await`, `name`) ending in this name.
+    Anchor(&'static str, String),
+    /// Every node of these kinds.
+    Kinds(Vec<&'static str>),
 }
 
 /// A transform loaded from a TOML file.
@@ -187,7 +198,15 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
                 "{file_name}: a manual transform cannot have a template"
             ));
         }
-        matches.push(CompiledMatch { spec, pattern });
+        let candidates = match pattern.anchor() {
+            Some((kind, last)) => Candidates::Anchor(kind, last),
+            None => Candidates::Kinds(pattern.candidate_kinds()),
+        };
+        matches.push(CompiledMatch {
+            spec,
+            pattern,
+            candidates,
+        });
     }
     Ok(Declarative {
         info: TransformInfo {
@@ -278,11 +297,9 @@ impl Transform for Declarative {
         let mut claimed: Vec<Range<usize>> = Vec::new();
         for m in &self.matches {
             // Only nodes spelled like the pattern's anchor name can match.
-            let candidates: Vec<Node> = match m.pattern.anchor() {
-                Some((kind, last)) => cx.nodes_ending_in(kind, &last),
-                None => m
-                    .pattern
-                    .candidate_kinds()
+            let candidates: Vec<Node> = match &m.candidates {
+                Candidates::Anchor(kind, last) => cx.nodes_ending_in(kind, last),
+                Candidates::Kinds(kinds) => kinds
                     .iter()
                     .flat_map(|k| cx.nodes_of_kind(k).iter().copied())
                     .collect(),
