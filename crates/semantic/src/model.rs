@@ -93,7 +93,7 @@ impl SemanticModel {
     pub fn build_with<'t>(
         tree: &'t Tree,
         src: &str,
-        mut also: impl FnMut(&syntax::Visit<'t>),
+        mut also: impl FnMut(&syntax::Visit<'_, 't>),
     ) -> SemanticModel {
         let (k, f) = (kinds(), fields());
         let root = tree.root_node();
@@ -116,7 +116,7 @@ impl SemanticModel {
         // (scope node id, depth at which it was opened)
         let mut stack: Vec<(usize, usize)> = vec![(root.id(), 0)];
         syntax::walk_with_parents(root, |v| {
-            also(&v);
+            also(v);
             let (node, depth) = (v.node, v.depth);
             while stack.len() > 1 && stack.last().unwrap().1 >= depth {
                 stack.pop();
@@ -133,7 +133,7 @@ impl SemanticModel {
                 model.idents.push(Ident {
                     range: (node.start_byte(), node.end_byte()),
                     scope: current,
-                    reference: is_reference(k, v.parent.map(|p| p.kind_id()), v.field),
+                    reference: is_reference(k, v.parent.map(|p| p.kind_id()), v.field()),
                 });
             } else if kind == k.function_definition || kind == k.class_definition {
                 if let Some(name) = node.child_by_field_id(f.name) {
