@@ -25,8 +25,8 @@ struct Words {
     automaton: AhoCorasick,
     /// Per word: its index among all trigger words.
     index: Vec<usize>,
-    /// Per word: whether it must stand on an import line.
-    import_only: Vec<bool>,
+    /// Per word: where it must stand.
+    place: Vec<Place>,
     /// Per word: whether its first and its last byte are word characters
     /// (only such an edge needs a non-word neighbour: `asyncio` is not in
     /// `asyncio_extras`, while `*` in `import*` counts).
@@ -35,12 +35,12 @@ struct Words {
 
 impl Words {
     /// `words` are (index in `all`, word, import only).
-    fn new(words: &[(usize, &str, bool)]) -> Words {
+    fn new(words: &[(usize, &str, Place)]) -> Words {
         Words {
             automaton: AhoCorasick::new(words.iter().map(|w| w.1))
                 .expect("plain words build an automaton"),
             index: words.iter().map(|w| w.0).collect(),
-            import_only: words.iter().map(|w| w.2).collect(),
+            place: words.iter().map(|w| w.2).collect(),
             word_edges: words
                 .iter()
                 .map(|w| {
@@ -65,14 +65,31 @@ impl Words {
             let bounded = (!first
                 || word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i))))
                 && (!last || word_boundary(text.get(m.end())));
-            if bounded
-                && (!self.import_only[i] || on_import_line(text, m.start()))
-                && seen(self.index[i])
-            {
+            if bounded && self.place[i].holds(text, m.start()) && seen(self.index[i]) {
                 return true;
             }
         }
         false
+    }
+}
+
+/// Where a trigger word must stand to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Anywhere,
+    /// On an `import` or `from` line ([`Trigger::Import`]).
+    ImportLine,
+    /// First in a module path of an import statement ([`Trigger::Module`]).
+    ModulePath,
+}
+
+impl Place {
+    fn holds(self, text: &[u8], offset: usize) -> bool {
+        match self {
+            Place::Anywhere => true,
+            Place::ImportLine => on_import_line(text, offset),
+            Place::ModulePath => first_in_module_path(text, offset),
+        }
     }
 }
 
@@ -110,7 +127,7 @@ impl Prefilter {
         let mut triggers: Vec<Trigger> = transforms.iter().flat_map(|t| t.triggers()).collect();
         triggers.sort();
         triggers.dedup();
-        let mut words: Vec<(String, bool)> = Vec::new();
+        let mut words: Vec<(String, Place)> = Vec::new();
         let mut formulas = Vec::new();
         for t in &triggers {
             match compile(t, &mut words) {
@@ -118,7 +135,7 @@ impl Prefilter {
                 None => return Prefilter::disabled(),
             }
         }
-        let all: Vec<(usize, &str, bool)> = words
+        let all: Vec<(usize, &str, Place)> = words
             .iter()
             .enumerate()
             .map(|(i, (w, import))| (i, w.as_str(), *import))
@@ -131,13 +148,13 @@ impl Prefilter {
                 needs
                     .iter()
                     .copied()
-                    .find(|&i| words[i].1)
+                    .find(|&i| words[i].1 != Place::Anywhere)
                     .unwrap_or(needs[0])
             })
             .collect();
         keys.sort();
         keys.dedup();
-        let key_words: Vec<(usize, &str, bool)> = keys.iter().map(|&i| all[i]).collect();
+        let key_words: Vec<(usize, &str, Place)> = keys.iter().map(|&i| all[i]).collect();
         Prefilter {
             searcher: Some(Searcher {
                 all: Words::new(&all),
@@ -178,9 +195,9 @@ impl Prefilter {
 }
 
 /// A trigger as a formula, registering its words; `None` for `Always`.
-fn compile(t: &Trigger, words: &mut Vec<(String, bool)>) -> Option<Formula> {
-    let mut word = |w: &str, import: bool| {
-        let key = (w.to_string(), import);
+fn compile(t: &Trigger, words: &mut Vec<(String, Place)>) -> Option<Formula> {
+    let mut word = |w: &str, place: Place| {
+        let key = (w.to_string(), place);
         let i = words.iter().position(|x| *x == key).unwrap_or_else(|| {
             words.push(key);
             words.len() - 1
@@ -188,8 +205,9 @@ fn compile(t: &Trigger, words: &mut Vec<(String, bool)>) -> Option<Formula> {
         Formula::Word(i)
     };
     Some(match t {
-        Trigger::Import(w) => word(w, true),
-        Trigger::Word(w) => word(w, false),
+        Trigger::Import(w) => word(w, Place::ImportLine),
+        Trigger::Module(m) => word(m, Place::ModulePath),
+        Trigger::Word(w) => word(w, Place::Anywhere),
         Trigger::All(ts) => Formula::All(
             ts.iter()
                 .map(|t| compile(t, words))
@@ -205,6 +223,16 @@ fn compile(t: &Trigger, words: &mut Vec<(String, bool)>) -> Option<Formula> {
 /// the parentheses of `from m import (…)` is missed; `Import` words are
 /// modules, named before the parentheses, and `*`, which cannot stand in them.
 fn on_import_line(text: &[u8], offset: usize) -> bool {
+    let line = text[statement_start(text, offset)..offset].trim_ascii_start();
+    line.starts_with(b"import ")
+        || line.starts_with(b"from ")
+        || line.starts_with(b"import\t")
+        || line.starts_with(b"from\t")
+}
+
+/// The start of the line holding `offset`, or of the first line before it
+/// that a backslash continues onto it.
+fn statement_start(text: &[u8], offset: usize) -> usize {
     let line_start = |end: usize| {
         text[..end]
             .iter()
@@ -223,11 +251,42 @@ fn on_import_line(text: &[u8], offset: usize) -> bool {
         }
         start = line_start(prev_end);
     }
-    let line = text[start..offset].trim_ascii_start();
-    line.starts_with(b"import ")
-        || line.starts_with(b"from ")
-        || line.starts_with(b"import\t")
-        || line.starts_with(b"from\t")
+    start
+}
+
+/// Whether the word at `offset` is the first name of a module path in an
+/// import statement (`import asyncio.tasks`, `import os, asyncio`,
+/// `from asyncio import sleep`): only there does it make a qualified name
+/// start with it. Not after a dot (`from redis import asyncio`,
+/// `from ..ext.asyncio import X` bind other modules), not after `as`.
+/// Statements joined by `;` are taken as they come: any word there counts.
+fn first_in_module_path(text: &[u8], offset: usize) -> bool {
+    if !on_import_line(text, offset) {
+        return false;
+    }
+    let start = statement_start(text, offset);
+    let before = &text[start..offset];
+    // What precedes the word, past blanks and backslash continuations.
+    let end = before
+        .iter()
+        .rposition(|&b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' | b'\n'))
+        .map_or(0, |i| i + 1);
+    let prev = &before[..end];
+    let keyword = |k: &[u8]| {
+        prev.ends_with(k)
+            && prev
+                .len()
+                .checked_sub(k.len() + 1)
+                .is_none_or(|i| !is_word_byte(prev[i]))
+    };
+    if keyword(b"from") || before.contains(&b';') {
+        return true;
+    }
+    // In `from m import …` the word is an imported name or an alias.
+    if before.trim_ascii_start().starts_with(b"from") {
+        return false;
+    }
+    keyword(b"import") || prev.ends_with(b",")
 }
 
 #[cfg(test)]
@@ -253,5 +312,20 @@ mod tests {
         assert!(f.may_match(b"from asyncio import \\\r\n  *\n"));
         assert!(f.may_match(b"from asyncio import*\n"));
         assert!(!f.may_match(b"import asyncio\nx = 2 * y  # nothing of asyncio used\n"));
+        // `asyncio` that is not the first name of a module path binds
+        // another module (or is an alias): nothing resolves to asyncio's.
+        assert!(!f.may_match(b"from redis import asyncio\nasyncio.run(main())\n"));
+        assert!(!f.may_match(b"from ..ext.asyncio import x\nasyncio.run(main())\n"));
+        assert!(!f.may_match(b"import trio as asyncio\nasyncio.run(main())\n"));
+        assert!(!f.may_match(b"import x.asyncio\nasyncio.run(main())\n"));
+        for ok in [
+            &b"import os, asyncio.tasks as t\nt.sleep(1)\n"[..],
+            b"import os as o,\\\n  asyncio\nasyncio.sleep(1)\n",
+            b"from \\\n  asyncio import sleep\n",
+            b"import os; from redis import asyncio\nasyncio.run(main())\n",
+            b"from asyncio.tasks import sleep\n",
+        ] {
+            assert!(f.may_match(ok), "{}", String::from_utf8_lossy(ok));
+        }
     }
 }

@@ -243,14 +243,14 @@ impl Transform for Declarative {
                 let qualified = m.pattern.qualified_names();
                 let base = match (&self.requires_import, m.pattern.required_word()) {
                     // `check` looks at nothing unless the module is imported.
-                    (Some(module), _) => Trigger::Import(module.clone()),
+                    (Some(module), _) => Trigger::Module(module.clone()),
                     // Names resolve through imports: the module must be imported.
                     (None, Some(w))
                         if qualified
                             .iter()
                             .any(|q| q.contains('.') && q.starts_with(&format!("{w}."))) =>
                     {
-                        Trigger::Import(w)
+                        Trigger::Module(w)
                     }
                     (None, Some(w)) => Trigger::Word(w),
                     (None, None) => Trigger::Always,

@@ -36,7 +36,7 @@ impl Transform for StarImport {
     fn triggers(&self) -> Vec<Trigger> {
         // `*` on an import line: only a star import has one there.
         vec![Trigger::All(vec![
-            Trigger::Import("asyncio".into()),
+            Trigger::Module("asyncio".into()),
             Trigger::Import("*".into()),
         ])]
     }
