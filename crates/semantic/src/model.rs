@@ -97,11 +97,14 @@ impl SemanticModel {
     ) -> SemanticModel {
         let (k, f) = (kinds(), fields());
         let root = tree.root_node();
+        // About a fifth of a Python tree's nodes are identifiers: room for
+        // them up front spares the growing (and rehashing) on the way.
+        let idents = root.descendant_count() / 5;
         let mut model = SemanticModel {
             scopes: HashMap::default(),
             root: root.id(),
-            idents: Vec::new(),
-            ident_index: HashMap::default(),
+            idents: Vec::with_capacity(idents),
+            ident_index: HashMap::with_capacity_and_hasher(idents, Default::default()),
             imports: Vec::new(),
             star_imports: Vec::new(),
         };

@@ -87,7 +87,9 @@ impl<'a> FileContext<'a> {
     pub fn new(src: &'a str, tree: &'a Tree, style: &'a Style) -> Self {
         let (k, f) = (syntax::kinds(), syntax::fields());
         let mut by_kind: Vec<Vec<Node<'a>>> = vec![Vec::new(); syntax::kind_count()];
-        let mut named: Vec<Node<'a>> = Vec::new();
+        // Calls, awaits, names and attributes are about 30 % of the nodes.
+        let mut named: Vec<Node<'a>> =
+            Vec::with_capacity(tree.root_node().descendant_count() * 3 / 10);
         let mut strings: Vec<std::ops::Range<usize>> = Vec::new();
         // One walk: the semantic model, the by-kind index, the string ranges.
         let model = SemanticModel::build_with(tree, src, |v| {
