@@ -223,11 +223,17 @@ fn compile(t: &Trigger, words: &mut Vec<(String, Place)>) -> Option<Formula> {
 /// the parentheses of `from m import (…)` is missed; `Import` words are
 /// modules, named before the parentheses, and `*`, which cannot stand in them.
 fn on_import_line(text: &[u8], offset: usize) -> bool {
-    let line = text[statement_start(text, offset)..offset].trim_ascii_start();
-    line.starts_with(b"import ")
-        || line.starts_with(b"from ")
-        || line.starts_with(b"import\t")
-        || line.starts_with(b"from\t")
+    let line = &text[statement_start(text, offset)..offset];
+    // The import may also follow `if …:`, `try:` or `…;` on its line.
+    std::iter::once(line)
+        .chain(line.split(|&b| b == b':' || b == b';').skip(1))
+        .map(<[u8]>::trim_ascii_start)
+        .any(|stmt| {
+            stmt.starts_with(b"import ")
+                || stmt.starts_with(b"from ")
+                || stmt.starts_with(b"import\t")
+                || stmt.starts_with(b"from\t")
+        })
 }
 
 /// The start of the line holding `offset`, or of the first line before it
@@ -324,6 +330,8 @@ mod tests {
             b"from \\\n  asyncio import sleep\n",
             b"import os; from redis import asyncio\nasyncio.run(main())\n",
             b"from asyncio.tasks import sleep\n",
+            b"try: import asyncio\nexcept ImportError: pass\nasyncio.run(main())\n",
+            b"if TYPE_CHECKING: from asyncio import sleep\n",
         ] {
             assert!(f.may_match(ok), "{}", String::from_utf8_lossy(ok));
         }
