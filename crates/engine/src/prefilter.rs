@@ -34,7 +34,7 @@ struct Words {
 }
 
 impl Words {
-    /// `words` are (index in `all`, word, import only).
+    /// `words` are (index among all trigger words, word, place).
     fn new(words: &[(usize, &str, Place)]) -> Words {
         Words {
             automaton: AhoCorasick::new(words.iter().map(|w| w.1))
@@ -138,7 +138,7 @@ impl Prefilter {
         let all: Vec<(usize, &str, Place)> = words
             .iter()
             .enumerate()
-            .map(|(i, (w, import))| (i, w.as_str(), *import))
+            .map(|(i, (w, place))| (i, w.as_str(), *place))
             .collect();
         let mut keys: Vec<usize> = formulas
             .iter()
@@ -265,7 +265,7 @@ fn statement_start(text: &[u8], offset: usize) -> usize {
 /// `from asyncio import sleep`): only there does it make a qualified name
 /// start with it. Not after a dot (`from redis import asyncio`,
 /// `from ..ext.asyncio import X` bind other modules), not after `as`.
-/// Statements joined by `;` are taken as they come: any word there counts.
+/// Statements joined by `;` are not told apart: any word there counts.
 fn first_in_module_path(text: &[u8], offset: usize) -> bool {
     if !on_import_line(text, offset) {
         return false;

@@ -98,7 +98,11 @@ impl<'a> FileContext<'a> {
                 return;
             }
             let kind = v.kind;
-            by_kind[usize::from(kind)].push(node);
+            // (An ERROR node's id is past the grammar's kinds; only trees
+            // without errors get here, but a missing index is no reason to panic.)
+            if let Some(nodes) = by_kind.get_mut(usize::from(kind)) {
+                nodes.push(node);
+            }
             if kind == k.string && strings.last().is_none_or(|r| r.end <= node.start_byte()) {
                 strings.push(node.byte_range());
             }
