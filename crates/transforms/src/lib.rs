@@ -37,10 +37,10 @@ pub enum Trigger {
 
 impl Trigger {
     /// What a name resolving to `qualified` (`asyncio.gather`) needs: its
-    /// module imported ([`Trigger::Module`]), and its last name in the file. A name resolves
-    /// either as an attribute ending in that name or through an import
-    /// that spells it (`from asyncio import gather as g`), so a file without
-    /// the word holds nothing that resolves to it.
+    /// module imported ([`Trigger::Module`]), and its last name in the file.
+    /// A name resolves either as an attribute ending in that name or through
+    /// an import that spells it (`from asyncio import gather as g`), so a
+    /// file without the word holds nothing that resolves to it.
     pub fn name(qualified: &str) -> Trigger {
         let module = qualified.split('.').next().unwrap_or(qualified);
         let last = qualified.rsplit('.').next().unwrap_or(qualified);
