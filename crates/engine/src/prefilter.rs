@@ -6,9 +6,95 @@ use transforms::{Transform, Trigger};
 /// The triggers of the enabled transforms; a file with none of them cannot
 /// match any pattern and is never parsed.
 pub struct Prefilter {
-    /// The words, whether each must stand on an import line, and the
-    /// triggers as formulas over word indexes.
-    searcher: Option<(AhoCorasick, Vec<bool>, Vec<Formula>)>,
+    searcher: Option<Searcher>,
+}
+
+struct Searcher {
+    /// Every trigger word.
+    all: Words,
+    /// One word of each formula that it cannot hold without (an import
+    /// where it has one: those are few, and rarely on an import line). A
+    /// file without any of them is settled by this small, fast search.
+    keys: Words,
+    /// The triggers as formulas over indexes into `all`.
+    formulas: Vec<Formula>,
+}
+
+/// Words searched together, each with how it must stand in the text.
+struct Words {
+    automaton: AhoCorasick,
+    /// Per word: its index among all trigger words.
+    index: Vec<usize>,
+    /// Per word: where it must stand.
+    place: Vec<Place>,
+    /// Per word: whether its first and its last byte are word characters
+    /// (only such an edge needs a non-word neighbour: `asyncio` is not in
+    /// `asyncio_extras`, while `*` in `import*` counts).
+    word_edges: Vec<(bool, bool)>,
+}
+
+impl Words {
+    /// `words` are (index among all trigger words, word, place).
+    fn new(words: &[(usize, &str, Place)]) -> Words {
+        Words {
+            automaton: AhoCorasick::new(words.iter().map(|w| w.1))
+                .expect("plain words build an automaton"),
+            index: words.iter().map(|w| w.0).collect(),
+            place: words.iter().map(|w| w.2).collect(),
+            word_edges: words
+                .iter()
+                .map(|w| {
+                    let b = w.1.as_bytes();
+                    (
+                        b.first().is_some_and(|&c| is_word_byte(c)),
+                        b.last().is_some_and(|&c| is_word_byte(c)),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Calls `seen` with the index of every word standing in
+    /// `text` as it must, until `seen` returns true; whether it did.
+    fn any(&self, text: &[u8], mut seen: impl FnMut(usize) -> bool) -> bool {
+        let word_boundary = |b: Option<&u8>| b.is_none_or(|&c| !is_word_byte(c));
+        // Overlapping: `pytest` must not hide `pytest_asyncio` at the same place.
+        for m in self.automaton.find_overlapping_iter(text) {
+            let i = m.pattern().as_usize();
+            let (first, last) = self.word_edges[i];
+            let bounded = (!first
+                || word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i))))
+                && (!last || word_boundary(text.get(m.end())));
+            if bounded && self.place[i].holds(text, m.start()) && seen(self.index[i]) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Where a trigger word must stand to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Anywhere,
+    /// On an `import` or `from` line ([`Trigger::Import`]).
+    ImportLine,
+    /// First in a module path of an import statement ([`Trigger::Module`]).
+    ModulePath,
+}
+
+impl Place {
+    fn holds(self, text: &[u8], offset: usize) -> bool {
+        match self {
+            Place::Anywhere => true,
+            Place::ImportLine => on_import_line(text, offset),
+            Place::ModulePath => first_in_module_path(text, offset),
+        }
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// A trigger over word indexes.
@@ -24,6 +110,14 @@ impl Formula {
             Formula::All(fs) => fs.iter().all(|f| f.holds(seen)),
         }
     }
+
+    /// The words it cannot hold without.
+    fn needs(&self, out: &mut Vec<usize>) {
+        match self {
+            Formula::Word(i) => out.push(*i),
+            Formula::All(fs) => fs.iter().for_each(|f| f.needs(out)),
+        }
+    }
 }
 
 impl Prefilter {
@@ -33,7 +127,7 @@ impl Prefilter {
         let mut triggers: Vec<Trigger> = transforms.iter().flat_map(|t| t.triggers()).collect();
         triggers.sort();
         triggers.dedup();
-        let mut words: Vec<(String, bool)> = Vec::new();
+        let mut words: Vec<(String, Place)> = Vec::new();
         let mut formulas = Vec::new();
         for t in &triggers {
             match compile(t, &mut words) {
@@ -41,13 +135,32 @@ impl Prefilter {
                 None => return Prefilter::disabled(),
             }
         }
-        let (patterns, import_only): (Vec<String>, Vec<bool>) = words.into_iter().unzip();
+        let all: Vec<(usize, &str, Place)> = words
+            .iter()
+            .enumerate()
+            .map(|(i, (w, place))| (i, w.as_str(), *place))
+            .collect();
+        let mut keys: Vec<usize> = formulas
+            .iter()
+            .map(|f| {
+                let mut needs = Vec::new();
+                f.needs(&mut needs);
+                needs
+                    .iter()
+                    .copied()
+                    .find(|&i| words[i].1 != Place::Anywhere)
+                    .unwrap_or(needs[0])
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let key_words: Vec<(usize, &str, Place)> = keys.iter().map(|&i| all[i]).collect();
         Prefilter {
-            searcher: Some((
-                AhoCorasick::new(&patterns).expect("plain words build an automaton"),
-                import_only,
+            searcher: Some(Searcher {
+                all: Words::new(&all),
+                keys: Words::new(&key_words),
                 formulas,
-            )),
+            }),
         }
     }
 
@@ -58,36 +171,33 @@ impl Prefilter {
 
     /// Whether `text` may contain a match.
     pub fn may_match(&self, text: &[u8]) -> bool {
-        let Some((ac, import_only, formulas)) = &self.searcher else {
+        let Some(Searcher {
+            all,
+            keys,
+            formulas,
+        }) = &self.searcher
+        else {
             return true;
         };
-        let mut seen = vec![false; import_only.len()];
-        // Overlapping: `pytest` must not hide `pytest_asyncio` at the same place.
-        for m in ac.find_overlapping_iter(text) {
-            let word_boundary =
-                |b: Option<&u8>| b.is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
-            let bounded = word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i)))
-                && word_boundary(text.get(m.end()));
-            let i = m.pattern().as_usize();
-            if bounded && (!import_only[i] || on_import_line(text, m.start())) {
-                seen[i] = true;
-                // A single-word trigger settles it at once.
-                if formulas
-                    .iter()
-                    .any(|f| matches!(f, Formula::Word(w) if *w == i))
-                {
-                    return true;
-                }
-            }
+        if !keys.any(text, |_| true) {
+            return false;
         }
-        formulas.iter().any(|f| f.holds(&seen))
+        let mut seen = vec![false; all.index.len()];
+        let settled = all.any(text, |i| {
+            seen[i] = true;
+            // A single-word trigger settles it at once.
+            formulas
+                .iter()
+                .any(|f| matches!(f, Formula::Word(w) if *w == i))
+        });
+        settled || formulas.iter().any(|f| f.holds(&seen))
     }
 }
 
 /// A trigger as a formula, registering its words; `None` for `Always`.
-fn compile(t: &Trigger, words: &mut Vec<(String, bool)>) -> Option<Formula> {
-    let mut word = |w: &str, import: bool| {
-        let key = (w.to_string(), import);
+fn compile(t: &Trigger, words: &mut Vec<(String, Place)>) -> Option<Formula> {
+    let mut word = |w: &str, place: Place| {
+        let key = (w.to_string(), place);
         let i = words.iter().position(|x| *x == key).unwrap_or_else(|| {
             words.push(key);
             words.len() - 1
@@ -95,8 +205,9 @@ fn compile(t: &Trigger, words: &mut Vec<(String, bool)>) -> Option<Formula> {
         Formula::Word(i)
     };
     Some(match t {
-        Trigger::Import(w) => word(w, true),
-        Trigger::Word(w) => word(w, false),
+        Trigger::Import(w) => word(w, Place::ImportLine),
+        Trigger::Module(m) => word(m, Place::ModulePath),
+        Trigger::Word(w) => word(w, Place::Anywhere),
         Trigger::All(ts) => Formula::All(
             ts.iter()
                 .map(|t| compile(t, words))
@@ -106,19 +217,82 @@ fn compile(t: &Trigger, words: &mut Vec<(String, bool)>) -> Option<Formula> {
     })
 }
 
-/// Whether the line holding `offset` is an `import …` or `from … import` line
-/// (a word after a backslash continuation is missed; that needs the module
-/// named on the first line anyway for `from`, and is rare for `import`).
+/// Whether the line holding `offset` is an `import …` or `from … import` line,
+/// following backslash continuations back to the line that starts the
+/// statement (`from asyncio import \` / `    *`). A word on a line inside
+/// the parentheses of `from m import (…)` is missed; `Import` words are
+/// modules, named before the parentheses, and `*`, which cannot stand in them.
 fn on_import_line(text: &[u8], offset: usize) -> bool {
-    let start = text[..offset]
+    let line = &text[statement_start(text, offset)..offset];
+    // The import may also follow `if …:`, `try:` or `…;` on its line.
+    std::iter::once(line)
+        .chain(line.split(|&b| b == b':' || b == b';').skip(1))
+        .map(<[u8]>::trim_ascii_start)
+        .any(|stmt| {
+            stmt.starts_with(b"import ")
+                || stmt.starts_with(b"from ")
+                || stmt.starts_with(b"import\t")
+                || stmt.starts_with(b"from\t")
+        })
+}
+
+/// The start of the line holding `offset`, or of the first line before it
+/// that a backslash continues onto it.
+fn statement_start(text: &[u8], offset: usize) -> usize {
+    let line_start = |end: usize| {
+        text[..end]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+    };
+    let mut start = line_start(offset);
+    while start > 0 {
+        // The previous line, without its line end (`\n` or `\r\n`).
+        let prev_end = start - 1;
+        let prev = text[..prev_end]
+            .strip_suffix(b"\r")
+            .unwrap_or(&text[..prev_end]);
+        if !prev.ends_with(b"\\") {
+            break;
+        }
+        start = line_start(prev_end);
+    }
+    start
+}
+
+/// Whether the word at `offset` is the first name of a module path in an
+/// import statement (`import asyncio.tasks`, `import os, asyncio`,
+/// `from asyncio import sleep`): only there does it make a qualified name
+/// start with it. Not after a dot (`from redis import asyncio`,
+/// `from ..ext.asyncio import X` bind other modules), not after `as`.
+/// Statements joined by `;` are not told apart: any word there counts.
+fn first_in_module_path(text: &[u8], offset: usize) -> bool {
+    if !on_import_line(text, offset) {
+        return false;
+    }
+    let start = statement_start(text, offset);
+    let before = &text[start..offset];
+    // What precedes the word, past blanks and backslash continuations.
+    let end = before
         .iter()
-        .rposition(|&b| b == b'\n')
+        .rposition(|&b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' | b'\n'))
         .map_or(0, |i| i + 1);
-    let line = text[start..offset].trim_ascii_start();
-    line.starts_with(b"import ")
-        || line.starts_with(b"from ")
-        || line.starts_with(b"import\t")
-        || line.starts_with(b"from\t")
+    let prev = &before[..end];
+    let keyword = |k: &[u8]| {
+        prev.ends_with(k)
+            && prev
+                .len()
+                .checked_sub(k.len() + 1)
+                .is_none_or(|i| !is_word_byte(prev[i]))
+    };
+    if keyword(b"from") || before.contains(&b';') {
+        return true;
+    }
+    // In `from m import …` the word is an imported name or an alias.
+    if before.trim_ascii_start().starts_with(b"from") {
+        return false;
+    }
+    keyword(b"import") || prev.ends_with(b",")
 }
 
 #[cfg(test)]
@@ -130,12 +304,36 @@ mod tests {
     fn imports_count_only_on_import_lines() {
         let reg = Registry::load();
         let f = Prefilter::new(&reg.enabled(&Selection::default()));
-        assert!(f.may_match(b"import asyncio\n"));
+        assert!(f.may_match(b"import asyncio\nasyncio.run(main())\n"));
         assert!(f.may_match(b"x = 1\n    from asyncio.tasks import sleep\n"));
-        assert!(f.may_match(b"import os, asyncio\n"));
+        assert!(f.may_match(b"import os, asyncio\nawait asyncio.gather(a(), b())\n"));
+        // A file that imports asyncio but uses none of the names any
+        // transform looks for is not parsed.
+        assert!(!f.may_match(b"import asyncio\nasyncio.iscoroutinefunction(f)\n"));
         assert!(!f.may_match(b"# works with asyncio too\nx = 'asyncio'\n"));
         assert!(!f.may_match(b"import asyncio_extras\n"));
         assert!(f.may_match(b"import anyio\ntg.start_soon(f)\n"));
         assert!(!f.may_match(b"tg.start_soon(f)\n"));
+        assert!(f.may_match(b"import os, \\\n    asyncio\nasyncio.sleep(1)\n"));
+        assert!(f.may_match(b"from asyncio import \\\r\n  *\n"));
+        assert!(f.may_match(b"from asyncio import*\n"));
+        assert!(!f.may_match(b"import asyncio\nx = 2 * y  # nothing of asyncio used\n"));
+        // `asyncio` that is not the first name of a module path binds
+        // another module (or is an alias): nothing resolves to asyncio's.
+        assert!(!f.may_match(b"from redis import asyncio\nasyncio.run(main())\n"));
+        assert!(!f.may_match(b"from ..ext.asyncio import x\nasyncio.run(main())\n"));
+        assert!(!f.may_match(b"import trio as asyncio\nasyncio.run(main())\n"));
+        assert!(!f.may_match(b"import x.asyncio\nasyncio.run(main())\n"));
+        for ok in [
+            &b"import os, asyncio.tasks as t\nt.sleep(1)\n"[..],
+            b"import os as o,\\\n  asyncio\nasyncio.sleep(1)\n",
+            b"from \\\n  asyncio import sleep\n",
+            b"import os; from redis import asyncio\nasyncio.run(main())\n",
+            b"from asyncio.tasks import sleep\n",
+            b"try: import asyncio\nexcept ImportError: pass\nasyncio.run(main())\n",
+            b"if TYPE_CHECKING: from asyncio import sleep\n",
+        ] {
+            assert!(f.may_match(ok), "{}", String::from_utf8_lossy(ok));
+        }
     }
 }

@@ -192,6 +192,26 @@ impl Pattern {
             .map(str::to_string)
     }
 
+    /// Words every file this pattern can match contains: its anchor's name
+    /// (see [`Self::anchor`]), and the last component of every name it
+    /// matches by meaning (`gather` for `asyncio.gather`). A name resolves
+    /// to `asyncio.gather` only as an attribute ending in `gather`, as a
+    /// builtin of that name, or through an import statement that spells
+    /// `gather`; qualified names are normalized without losing their last
+    /// component.
+    pub fn required_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .qualified_names()
+            .iter()
+            .filter_map(|q| q.rsplit('.').next())
+            .map(str::to_string)
+            .chain(self.anchor().map(|(_, last)| last))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// Every dotted name the pattern matches by meaning (`asyncio.sleep`);
     /// their first components are the words a file must contain to match.
     pub fn qualified_names(&self) -> Vec<String> {
@@ -230,8 +250,13 @@ mod tests {
         assert_eq!(p.qualified_names(), vec!["asyncio.wait_for".to_string()]);
         assert_eq!(p.required_word().as_deref(), Some("asyncio"));
         assert_eq!(p.anchor(), Some(("await", "wait_for".to_string())));
+        assert_eq!(p.required_names(), vec!["wait_for".to_string()]);
         let p = Pattern::compile("$L.run_in_executor(None, $F)", PatternKind::Expression).unwrap();
         assert_eq!(p.required_word().as_deref(), Some("run_in_executor"));
+        assert_eq!(p.required_names(), vec!["run_in_executor".to_string()]);
+        let p =
+            Pattern::compile("$TG.start_soon(asyncio.sleep, $T)", PatternKind::Expression).unwrap();
+        assert_eq!(p.required_names(), vec!["sleep", "start_soon"]);
     }
 
     #[test]

@@ -25,6 +25,18 @@ pub struct Bindings<'t> {
 }
 
 impl<'t> Bindings<'t> {
+    /// A mark to go back to with [`Self::restore`]: matching only ever
+    /// adds bindings, so undoing a failed branch is truncating (cheaper
+    /// than keeping a copy of every binding for each branch tried).
+    fn mark(&self) -> (usize, usize) {
+        (self.single.len(), self.multi.len())
+    }
+
+    fn restore(&mut self, (single, multi): (usize, usize)) {
+        self.single.truncate(single);
+        self.multi.truncate(multi);
+    }
+
     /// The node bound to `$NAME`.
     pub fn get(&self, name: &str) -> Option<Node<'t>> {
         self.single
@@ -128,9 +140,10 @@ fn metavariable<'p>(node: Node, src: &'p str, prefix: &str) -> Option<&'p str> {
 /// The children that take part in a match: everything but comments and
 /// meaningless punctuation.
 fn significant(node: Node<'_>) -> Vec<Node<'_>> {
-    syntax::children(node)
-        .into_iter()
-        .filter(|c| c.kind() != "comment" && (c.is_named() || !PUNCTUATION.contains(&c.kind())))
+    let comment = syntax::kinds().comment;
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|c| c.kind_id() != comment && (c.is_named() || !PUNCTUATION.contains(&c.kind())))
         .collect()
 }
 
@@ -201,23 +214,23 @@ impl<'a, 't> Matcher<'a, 't> {
             // Greedy first, backtracking to shorter runs.
             let max = t.iter().take_while(|n| n.is_named()).count();
             for take in (0..=max).rev() {
-                let saved = self.bindings.clone();
+                let saved = self.bindings.mark();
                 self.bindings.multi.push((name.clone(), t[..take].to_vec()));
                 if self.sequence(rest, &t[take..]) {
                     return true;
                 }
-                self.bindings = saved;
+                self.bindings.restore(saved);
             }
             return false;
         }
         let Some((tfirst, trest)) = t.split_first() else {
             return false;
         };
-        let saved = self.bindings.clone();
+        let saved = self.bindings.mark();
         if self.node(*first, *tfirst) && self.sequence(rest, trest) {
             return true;
         }
-        self.bindings = saved;
+        self.bindings.restore(saved);
         false
     }
 }

@@ -1,8 +1,8 @@
 //! Scopes, bindings and the resolution of names to qualified names.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
-use syntax::{text, Node, Tree};
+use syntax::{fields, kinds, text, Kinds, Node, Tree};
 
 /// One name bound by an import statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,17 +65,20 @@ pub struct SemanticModel {
     pub star_imports: Vec<(String, Range<usize>)>,
 }
 
-/// The kind of node that opens a scope, if `kind` opens one.
-fn scope_kind(kind: &str) -> Option<ScopeKind> {
-    match kind {
-        "function_definition"
-        | "lambda"
-        | "list_comprehension"
-        | "set_comprehension"
-        | "dictionary_comprehension"
-        | "generator_expression" => Some(ScopeKind::Function),
-        "class_definition" => Some(ScopeKind::Class),
-        _ => None,
+/// The kind of node that opens a scope, if a node of kind `kind` opens one.
+fn scope_kind(k: &Kinds, kind: u16) -> Option<ScopeKind> {
+    if kind == k.function_definition
+        || kind == k.lambda
+        || kind == k.list_comprehension
+        || kind == k.set_comprehension
+        || kind == k.dictionary_comprehension
+        || kind == k.generator_expression
+    {
+        Some(ScopeKind::Function)
+    } else if kind == k.class_definition {
+        Some(ScopeKind::Class)
+    } else {
+        None
     }
 }
 
@@ -90,14 +93,18 @@ impl SemanticModel {
     pub fn build_with<'t>(
         tree: &'t Tree,
         src: &str,
-        mut also: impl FnMut(&syntax::Visit<'t>),
+        mut also: impl FnMut(&syntax::Visit<'_, 't>),
     ) -> SemanticModel {
+        let (k, f) = (kinds(), fields());
         let root = tree.root_node();
+        // About a fifth of a Python tree's nodes are identifiers: room for
+        // them up front spares the growing (and rehashing) on the way.
+        let idents = root.descendant_count() / 5;
         let mut model = SemanticModel {
-            scopes: HashMap::new(),
+            scopes: HashMap::default(),
             root: root.id(),
-            idents: Vec::new(),
-            ident_index: HashMap::new(),
+            idents: Vec::with_capacity(idents),
+            ident_index: HashMap::with_capacity_and_hasher(idents, Default::default()),
             imports: Vec::new(),
             star_imports: Vec::new(),
         };
@@ -106,64 +113,65 @@ impl SemanticModel {
             Scope {
                 kind: ScopeKind::Module,
                 parent: None,
-                bindings: HashMap::new(),
+                bindings: HashMap::default(),
             },
         );
         // (scope node id, depth at which it was opened)
         let mut stack: Vec<(usize, usize)> = vec![(root.id(), 0)];
         syntax::walk_with_parents(root, |v| {
-            also(&v);
+            also(v);
             let (node, depth) = (v.node, v.depth);
             while stack.len() > 1 && stack.last().unwrap().1 >= depth {
                 stack.pop();
             }
             let current = stack.last().unwrap().0;
-            let kind = node.kind();
-            match kind {
-                "identifier" => {
-                    model.ident_index.insert(node.id(), model.idents.len());
-                    model.idents.push(Ident {
-                        range: (node.start_byte(), node.end_byte()),
-                        scope: current,
-                        reference: is_reference(v.parent.map(|p| p.kind()), v.field),
-                    });
-                }
-                "function_definition" | "class_definition" => {
-                    if let Some(name) = node.child_by_field_name("name") {
-                        model.bind(current, text(name, src), Binding::Other);
-                    }
-                }
-                "import_statement" | "import_from_statement" => {
-                    model.collect_import(node, src, current);
-                }
-                "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
-                    if let Some(left) = node.child_by_field_name("left") {
-                        model.bind_targets(left, src, current);
-                    }
-                }
-                "as_pattern" => {
-                    if let Some(alias) = node.child_by_field_name("alias") {
-                        model.bind_targets(alias, src, current);
-                    }
-                }
-                "named_expression" => {
-                    if let Some(name) = node.child_by_field_name("name") {
-                        model.bind(current, text(name, src), Binding::Other);
-                    }
-                }
-                _ => {}
+            // Only named nodes bind or open scopes (the `lambda` keyword
+            // token is not the lambda).
+            if !v.named {
+                return;
             }
-            if let Some(sk) = scope_kind(kind) {
+            let kind = v.kind;
+            if kind == k.identifier {
+                model.ident_index.insert(node.id(), model.idents.len());
+                model.idents.push(Ident {
+                    range: (node.start_byte(), node.end_byte()),
+                    scope: current,
+                    reference: is_reference(k, v.parent.map(|p| p.kind_id()), v.field()),
+                });
+            } else if kind == k.function_definition || kind == k.class_definition {
+                if let Some(name) = node.child_by_field_id(f.name) {
+                    model.bind(current, text(name, src), Binding::Other);
+                }
+            } else if kind == k.import_statement || kind == k.import_from_statement {
+                model.collect_import(node, src, current);
+            } else if kind == k.assignment
+                || kind == k.augmented_assignment
+                || kind == k.for_statement
+                || kind == k.for_in_clause
+            {
+                if let Some(left) = node.child_by_field_id(f.left) {
+                    model.bind_targets(left, src, current);
+                }
+            } else if kind == k.as_pattern {
+                if let Some(alias) = node.child_by_field_id(f.alias) {
+                    model.bind_targets(alias, src, current);
+                }
+            } else if kind == k.named_expression {
+                if let Some(name) = node.child_by_field_id(f.name) {
+                    model.bind(current, text(name, src), Binding::Other);
+                }
+            }
+            if let Some(sk) = scope_kind(k, kind) {
                 model.scopes.insert(
                     node.id(),
                     Scope {
                         kind: sk,
                         parent: Some(current),
-                        bindings: HashMap::new(),
+                        bindings: HashMap::default(),
                     },
                 );
                 stack.push((node.id(), depth));
-                if let Some(params) = node.child_by_field_name("parameters") {
+                if let Some(params) = node.child_by_field_id(f.parameters) {
                     model.bind_parameters(params, src, node.id());
                 }
             }
@@ -302,7 +310,7 @@ impl SemanticModel {
     pub fn is_reference(&self, node: Node) -> bool {
         match self.ident_index.get(&node.id()) {
             Some(&i) => self.idents[i].reference,
-            None => node.kind() != "identifier",
+            None => node.kind_id() != kinds().identifier,
         }
     }
 
@@ -311,25 +319,25 @@ impl SemanticModel {
     /// `TimeoutError`; `None` for anything bound locally, and for a name
     /// nothing binds that is not a builtin (an `asyncio` never imported).
     pub fn resolve(&self, node: Node, src: &str) -> Option<String> {
-        match node.kind() {
-            "identifier" => {
-                let name = text(node, src);
-                match self.lookup(name, node) {
-                    None => BUILTINS
-                        .binary_search(&name)
-                        .is_ok()
-                        .then(|| name.to_string()),
-                    Some(Binding::Import(i)) => Some(self.imports[i].qualified.clone()),
-                    Some(Binding::Other) => None,
-                }
+        let (k, f) = (kinds(), fields());
+        let kind = node.kind_id();
+        if kind == k.identifier {
+            let name = text(node, src);
+            match self.lookup(name, node) {
+                None => BUILTINS
+                    .binary_search(&name)
+                    .is_ok()
+                    .then(|| name.to_string()),
+                Some(Binding::Import(i)) => Some(self.imports[i].qualified.clone()),
+                Some(Binding::Other) => None,
             }
-            "attribute" => {
-                let object = node.child_by_field_name("object")?;
-                let attr = node.child_by_field_name("attribute")?;
-                let base = self.resolve(object, src)?;
-                Some(crate::normalize(&format!("{base}.{}", text(attr, src))))
-            }
-            _ => None,
+        } else if kind == k.attribute {
+            let object = node.child_by_field_id(f.object)?;
+            let attr = node.child_by_field_id(f.attribute)?;
+            let base = self.resolve(object, src)?;
+            Some(crate::normalize(&format!("{base}.{}", text(attr, src))))
+        } else {
+            None
         }
     }
 
@@ -371,31 +379,38 @@ impl SemanticModel {
 }
 
 /// Whether an identifier with this parent kind and field is a use of a name.
-fn is_reference(parent: Option<&str>, field: Option<&str>) -> bool {
-    match parent {
-        None => false,
-        Some("attribute") => field != Some("attribute"),
-        Some(
-            "keyword_argument"
-            | "function_definition"
-            | "class_definition"
-            | "default_parameter"
-            | "typed_default_parameter",
-        ) => field != Some("name"),
-        Some(
-            "dotted_name"
-            | "aliased_import"
-            | "import_statement"
-            | "import_from_statement"
-            | "parameters"
-            | "lambda_parameters"
-            | "typed_parameter"
-            | "list_splat_pattern"
-            | "dictionary_splat_pattern"
-            | "global_statement"
-            | "nonlocal_statement",
-        ) => false,
-        Some(_) => true,
+fn is_reference(k: &Kinds, parent: Option<u16>, field: Option<u16>) -> bool {
+    let f = fields();
+    let Some(p) = parent else {
+        return false;
+    };
+    if p == k.attribute {
+        field != Some(f.attribute)
+    } else if [
+        k.keyword_argument,
+        k.function_definition,
+        k.class_definition,
+        k.default_parameter,
+        k.typed_default_parameter,
+    ]
+    .contains(&p)
+    {
+        field != Some(f.name)
+    } else {
+        ![
+            k.dotted_name,
+            k.aliased_import,
+            k.import_statement,
+            k.import_from_statement,
+            k.parameters,
+            k.lambda_parameters,
+            k.typed_parameter,
+            k.list_splat_pattern,
+            k.dictionary_splat_pattern,
+            k.global_statement,
+            k.nonlocal_statement,
+        ]
+        .contains(&p)
     }
 }
 

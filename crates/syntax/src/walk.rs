@@ -39,27 +39,42 @@ impl<'t> Iterator for Preorder<'t> {
 
 /// A node seen by [`walk_with_parents`]: its parent and its field in it.
 #[derive(Clone, Copy)]
-pub struct Visit<'t> {
+pub struct Visit<'c, 't> {
     pub node: Node<'t>,
+    /// `node.kind_id()` and `node.is_named()`, asked of tree-sitter once
+    /// for every user of the walk.
+    pub kind: u16,
+    pub named: bool,
     pub parent: Option<Node<'t>>,
-    pub field: Option<&'static str>,
     pub depth: usize,
+    cursor: &'c TreeCursor<'t>,
+}
+
+impl Visit<'_, '_> {
+    /// The id of the node's field in its parent (see [`crate::fields`]), if
+    /// any. Asked only where needed: tree-sitter finds it by searching the
+    /// parent's field map.
+    pub fn field(&self) -> Option<u16> {
+        self.cursor.field_id().map(|f| f.get())
+    }
 }
 
 /// Every node of the subtree at `root`, parents before children, each with
 /// its parent and field name. `Node::parent` walks down from the root each
 /// time; this keeps the ancestors on a stack instead, so a whole-file pass
 /// stays linear.
-pub fn walk_with_parents<'t>(root: Node<'t>, mut visit: impl FnMut(Visit<'t>)) {
+pub fn walk_with_parents<'t>(root: Node<'t>, mut visit: impl FnMut(&Visit<'_, 't>)) {
     let mut cursor = root.walk();
     let mut ancestors: Vec<Node> = Vec::new();
     loop {
         let node = cursor.node();
-        visit(Visit {
+        visit(&Visit {
             node,
+            kind: node.kind_id(),
+            named: node.is_named(),
             parent: ancestors.last().copied(),
-            field: cursor.field_name(),
             depth: ancestors.len(),
+            cursor: &cursor,
         });
         if cursor.goto_first_child() {
             ancestors.push(node);
@@ -95,7 +110,10 @@ mod tests {
         let mut seen = Vec::new();
         super::walk_with_parents(tree.root_node(), |v| {
             if v.node.kind() == "identifier" {
-                seen.push((v.parent.map(|p| p.kind()), v.field));
+                let field = v
+                    .field()
+                    .and_then(|f| crate::language().field_name_for_id(f));
+                seen.push((v.parent.map(|p| p.kind()), field));
                 assert_eq!(v.parent, v.node.parent());
             }
         });

@@ -1,7 +1,7 @@
 //! Everything a transform may read about one file.
 
+use rustc_hash::FxHashMap as HashMap;
 use semantic::SemanticModel;
-use std::collections::HashMap;
 use std::ops::Range;
 use syntax::{Node, Style, Tree};
 
@@ -52,7 +52,8 @@ pub struct FileContext<'a> {
     pub strings: Vec<Range<usize>>,
     /// The versions the output must run on.
     pub targets: Targets,
-    by_kind: HashMap<&'static str, Vec<Node<'a>>>,
+    /// Named nodes by kind id, in source order.
+    by_kind: Vec<Vec<Node<'a>>>,
     /// Calls, awaited calls and names by the last name they end in
     /// (`("call", "sleep")`, `("await", "wait_for")`, `("name", "TimeoutError")`).
     by_last_name: HashMap<&'a str, [Vec<Node<'a>>; 3]>,
@@ -84,21 +85,28 @@ fn slot(kind: &str) -> Option<usize> {
 impl<'a> FileContext<'a> {
     /// Builds the semantic model and the node indexes in one walk each.
     pub fn new(src: &'a str, tree: &'a Tree, style: &'a Style) -> Self {
-        let mut by_kind: HashMap<&'static str, Vec<Node<'a>>> = HashMap::new();
-        let mut named: Vec<Node<'a>> = Vec::new();
+        let (k, f) = (syntax::kinds(), syntax::fields());
+        let mut by_kind: Vec<Vec<Node<'a>>> = vec![Vec::new(); syntax::kind_count()];
+        // Calls, awaits, names and attributes are about 30 % of the nodes.
+        let mut named: Vec<Node<'a>> =
+            Vec::with_capacity(tree.root_node().descendant_count() * 3 / 10);
         let mut strings: Vec<std::ops::Range<usize>> = Vec::new();
         // One walk: the semantic model, the by-kind index, the string ranges.
         let model = SemanticModel::build_with(tree, src, |v| {
             let node = v.node;
-            if !node.is_named() {
+            if !v.named {
                 return;
             }
-            let kind = node.kind();
-            by_kind.entry(kind).or_default().push(node);
-            if kind == "string" && strings.last().is_none_or(|r| r.end <= node.start_byte()) {
+            let kind = v.kind;
+            // (An ERROR node's id is past the grammar's kinds; only trees
+            // without errors get here, but a missing index is no reason to panic.)
+            if let Some(nodes) = by_kind.get_mut(usize::from(kind)) {
+                nodes.push(node);
+            }
+            if kind == k.string && strings.last().is_none_or(|r| r.end <= node.start_byte()) {
                 strings.push(node.byte_range());
             }
-            if matches!(kind, "call" | "await" | "identifier" | "attribute") {
+            if kind == k.call || kind == k.await_ || kind == k.identifier || kind == k.attribute {
                 named.push(node);
             }
         });
@@ -112,29 +120,31 @@ impl<'a> FileContext<'a> {
             })
             .collect();
         let last_name = |n: Node<'a>| -> Option<&'a str> {
-            match n.kind() {
-                "identifier" => Some(syntax::text(n, src)),
-                "attribute" => n
-                    .child_by_field_name("attribute")
-                    .map(|a| syntax::text(a, src)),
-                _ => None,
+            if n.kind_id() == k.identifier {
+                Some(syntax::text(n, src))
+            } else if n.kind_id() == k.attribute {
+                n.child_by_field_id(f.attribute)
+                    .map(|a| syntax::text(a, src))
+            } else {
+                None
             }
         };
-        let mut by_last_name: HashMap<&'a str, [Vec<Node<'a>>; 3]> = HashMap::new();
-        let mut by_alias: HashMap<String, [Vec<Node<'a>>; 3]> = HashMap::new();
+        let mut by_last_name: HashMap<&'a str, [Vec<Node<'a>>; 3]> = HashMap::default();
+        let mut by_alias: HashMap<String, [Vec<Node<'a>>; 3]> = HashMap::default();
         for node in named {
-            let key = match node.kind() {
-                "call" => node
-                    .child_by_field_name("function")
+            let kind = node.kind_id();
+            let key = if kind == k.call {
+                node.child_by_field_id(f.function)
                     .and_then(last_name)
-                    .map(|n| ("call", n)),
-                "await" => node
-                    .named_child(0)
-                    .filter(|c| c.kind() == "call")
-                    .and_then(|c| c.child_by_field_name("function"))
+                    .map(|n| ("call", n))
+            } else if kind == k.await_ {
+                node.named_child(0)
+                    .filter(|c| c.kind_id() == k.call)
+                    .and_then(|c| c.child_by_field_id(f.function))
                     .and_then(last_name)
-                    .map(|n| ("await", n)),
-                _ => last_name(node).map(|n| ("name", n)),
+                    .map(|n| ("await", n))
+            } else {
+                last_name(node).map(|n| ("name", n))
             };
             if let Some((k, name)) = key {
                 let i = slot(k).expect("known slot");
@@ -280,7 +290,9 @@ impl<'a> FileContext<'a> {
 
     /// Every named node of `kind`, in source order.
     pub fn nodes_of_kind(&self, kind: &str) -> &[Node<'a>] {
-        self.by_kind.get(kind).map_or(&[], Vec::as_slice)
+        syntax::kind_id(kind)
+            .and_then(|id| self.by_kind.get(usize::from(id)))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The canonical qualified name a name or attribute refers to.

@@ -134,6 +134,17 @@ struct MatchSpec {
 struct CompiledMatch {
     spec: MatchSpec,
     pattern: Pattern,
+    /// Where its candidates come from, worked out once from the pattern
+    /// rather than for every file and round.
+    candidates: Candidates,
+}
+
+/// The nodes a match may start at.
+enum Candidates {
+    /// Nodes of this kind (`call`, `await`, `name`) ending in this name.
+    Anchor(&'static str, String),
+    /// Every node of these kinds.
+    Kinds(Vec<&'static str>),
 }
 
 /// A transform loaded from a TOML file.
@@ -187,7 +198,15 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
                 "{file_name}: a manual transform cannot have a template"
             ));
         }
-        matches.push(CompiledMatch { spec, pattern });
+        let candidates = match pattern.anchor() {
+            Some((kind, last)) => Candidates::Anchor(kind, last),
+            None => Candidates::Kinds(pattern.candidate_kinds()),
+        };
+        matches.push(CompiledMatch {
+            spec,
+            pattern,
+            candidates,
+        });
     }
     Ok(Declarative {
         info: TransformInfo {
@@ -217,25 +236,40 @@ impl Transform for Declarative {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        if let Some(m) = &self.requires_import {
-            return vec![Trigger::Import(m.clone())];
-        }
         let mut triggers: Vec<Trigger> = self
             .matches
             .iter()
             .map(|m| {
                 let qualified = m.pattern.qualified_names();
-                match m.pattern.required_word() {
+                let base = match (&self.requires_import, m.pattern.required_word()) {
+                    // `check` looks at nothing unless the module is imported.
+                    (Some(module), _) => Trigger::Module(module.clone()),
                     // Names resolve through imports: the module must be imported.
-                    Some(w)
+                    (None, Some(w))
                         if qualified
                             .iter()
                             .any(|q| q.contains('.') && q.starts_with(&format!("{w}."))) =>
                     {
-                        Trigger::Import(w)
+                        Trigger::Module(w)
                     }
-                    Some(w) => Trigger::Word(w),
-                    None => Trigger::Always,
+                    (None, Some(w)) => Trigger::Word(w),
+                    (None, None) => Trigger::Always,
+                };
+                // Candidates are only nodes spelled like the anchor, and
+                // each name matched by meaning must be spelled in the file.
+                let mut all: Vec<Trigger> = m
+                    .pattern
+                    .required_names()
+                    .into_iter()
+                    .map(Trigger::Word)
+                    .collect();
+                if base != Trigger::Always {
+                    all.insert(0, base);
+                }
+                match all.len() {
+                    0 => Trigger::Always,
+                    1 => all.remove(0),
+                    _ => Trigger::All(all),
                 }
             })
             .collect();
@@ -263,11 +297,9 @@ impl Transform for Declarative {
         let mut claimed: Vec<Range<usize>> = Vec::new();
         for m in &self.matches {
             // Only nodes spelled like the pattern's anchor name can match.
-            let candidates: Vec<Node> = match m.pattern.anchor() {
-                Some((kind, last)) => cx.nodes_ending_in(kind, &last),
-                None => m
-                    .pattern
-                    .candidate_kinds()
+            let candidates: Vec<Node> = match &m.candidates {
+                Candidates::Anchor(kind, last) => cx.nodes_ending_in(kind, last),
+                Candidates::Kinds(kinds) => kinds
                     .iter()
                     .flat_map(|k| cx.nodes_of_kind(k).iter().copied())
                     .collect(),

@@ -20,16 +20,38 @@ use edit::Diagnostic;
 /// What a file must contain for a transform to find anything in it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Trigger {
-    /// The module is imported: the word stands on an `import` or `from` line.
-    /// Names resolve only through imports, so a pattern on `asyncio.sleep`
-    /// cannot match a file that never imports asyncio.
+    /// The word stands on an `import` or `from` line.
     Import(String),
+    /// The module is imported: a module path in an import statement starts
+    /// with it (`import asyncio.tasks`, `from asyncio import sleep`; not
+    /// `from redis import asyncio`). Names resolve only through imports, so
+    /// a name cannot resolve to `asyncio.sleep` in a file without this.
+    Module(String),
     /// The word appears anywhere (an attribute name such as `start_soon`).
     Word(String),
     /// Every one of these holds (`start_soon` in a file that imports anyio).
     All(Vec<Trigger>),
     /// Anything may match: the file is always parsed.
     Always,
+}
+
+impl Trigger {
+    /// What a name resolving to `qualified` (`asyncio.gather`) needs: its
+    /// module imported ([`Trigger::Module`]), and its last name in the file.
+    /// A name resolves either as an attribute ending in that name or through
+    /// an import that spells it (`from asyncio import gather as g`), so a
+    /// file without the word holds nothing that resolves to it.
+    pub fn name(qualified: &str) -> Trigger {
+        let module = qualified.split('.').next().unwrap_or(qualified);
+        let last = qualified.rsplit('.').next().unwrap_or(qualified);
+        if module == last {
+            return Trigger::Module(module.into());
+        }
+        Trigger::All(vec![
+            Trigger::Module(module.into()),
+            Trigger::Word(last.into()),
+        ])
+    }
 }
 
 /// One rewrite or report: looks at a file and proposes diagnostics, most with a fix.

@@ -45,7 +45,7 @@ impl Transform for GatherEach {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Import("asyncio".into())]
+        vec![Trigger::name("asyncio.gather")]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

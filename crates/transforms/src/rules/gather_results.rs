@@ -40,7 +40,7 @@ impl Transform for GatherResults {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Import("asyncio".into())]
+        vec![Trigger::name("asyncio.gather")]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

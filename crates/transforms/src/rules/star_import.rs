@@ -34,7 +34,11 @@ impl Transform for StarImport {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Import("asyncio".into())]
+        // `*` on an import line: only a star import has one there.
+        vec![Trigger::All(vec![
+            Trigger::Module("asyncio".into()),
+            Trigger::Import("*".into()),
+        ])]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

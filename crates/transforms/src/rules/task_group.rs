@@ -61,7 +61,7 @@ impl Transform for TaskGroup {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Import("asyncio".into())]
+        vec![Trigger::name("asyncio.TaskGroup")]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

@@ -57,14 +57,30 @@ impl Transform for TaskThenAwait {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Import("asyncio".into())]
+        // Nothing is looked at without a call ending in `create_task`.
+        vec![Trigger::name("asyncio.create_task")]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        if cx.targets.anyio < (4, 14) || cx.nodes_ending_in("call", "create_task").is_empty() {
+        if cx.targets.anyio < (4, 14) {
             return;
         }
-        for &block in cx.nodes_of_kind("block") {
+        // Spans start at a statement `name = <…create_task>(…)`: only the
+        // blocks holding such a call as a statement's right side can have one.
+        let holders: Vec<usize> = cx
+            .nodes_ending_in("call", "create_task")
+            .iter()
+            .filter_map(|call| call.parent()?.parent()?.parent())
+            .map(|block| block.id())
+            .collect();
+        if holders.is_empty() {
+            return;
+        }
+        for &block in cx
+            .nodes_of_kind("block")
+            .iter()
+            .filter(|b| holders.contains(&b.id()))
+        {
             let stmts: Vec<Node> = named_children(block)
                 .into_iter()
                 .filter(|c| c.kind() != "comment")

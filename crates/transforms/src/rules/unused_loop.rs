@@ -44,7 +44,7 @@ impl Transform for UnusedLoop {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Import("asyncio".into())]
+        vec![Trigger::name("asyncio.get_running_loop")]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {

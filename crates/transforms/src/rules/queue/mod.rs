@@ -83,7 +83,9 @@ impl Transform for QueueStream {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::Import("asyncio".into())]
+        ["Queue", "LifoQueue", "PriorityQueue"]
+            .map(|q| Trigger::name(&format!("asyncio.{q}")))
+            .into()
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
