@@ -26,7 +26,7 @@ fn leading_ws(line: &str) -> &str {
 impl Rendered {
     /// The text of `range` in `src`; `strings` are the string-literal ranges of `src`.
     pub fn from_source(src: &str, range: Range<usize>, strings: &[Range<usize>]) -> Rendered {
-        let line_start = src[..range.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = syntax::line_start(src, range.start);
         let base = leading_ws(&src[line_start..range.start]).to_string();
         let text = src[range.clone()].to_string();
         let protected = text
@@ -236,7 +236,7 @@ mod tests {
         let (node, b) = syntax::preorder(tree.root_node())
             .find_map(|(n, _)| p.matches(n, src, &Spelling).map(|b| (n, b)))
             .expect("pattern matches");
-        let line_start = src[..node.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = syntax::line_start(src, node.start_byte());
         let indent = leading_ws(&src[line_start..]).to_string();
         let env = RenderEnv {
             src,

@@ -3,7 +3,7 @@
 use crate::ImportBinding;
 use edit::Edit;
 use std::collections::{BTreeMap, BTreeSet};
-use syntax::{named_children, text, Node, Style, Tree};
+use syntax::{is_docstring, line_end, line_start, named_children, text, Node, Style, Tree};
 
 /// Edits that add `import M` for each module in `modules` that the file
 /// does not already import at module level, placed in the leading import
@@ -122,12 +122,6 @@ pub fn add_imports(
     edits
 }
 
-fn is_docstring(stmt: Node) -> bool {
-    stmt.kind() == "expression_statement"
-        && stmt.named_child_count() == 1
-        && stmt.named_child(0).is_some_and(|c| c.kind() == "string")
-}
-
 fn first_module<'s>(stmt: Node, src: &'s str) -> &'s str {
     stmt.child_by_field_name("name")
         .map(|n| {
@@ -139,14 +133,6 @@ fn first_module<'s>(stmt: Node, src: &'s str) -> &'s str {
             text(n, src)
         })
         .unwrap_or("")
-}
-
-/// The offset just past the newline that ends the line holding `offset`.
-fn line_end(src: &str, offset: usize) -> usize {
-    match src[offset..].find('\n') {
-        Some(i) => offset + i + 1,
-        None => src.len(),
-    }
 }
 
 /// The offset after a shebang, encoding cookie and the comments that open a file.
@@ -204,7 +190,7 @@ pub fn remove_unused(
 
 /// Deletes a statement and its line; a lone statement in a block becomes `pass`.
 fn delete_statement(stmt: Node, src: &str) -> Edit {
-    let line_start = src[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = line_start(src, stmt.start_byte());
     let before = &src[line_start..stmt.start_byte()];
     let rest_end = line_end(src, stmt.end_byte());
     let after = src[stmt.end_byte()..rest_end]

@@ -8,9 +8,10 @@ mod source;
 mod walk;
 
 pub use kinds::{fields, kind_count, kind_id, kinds, language, Fields, Kinds};
-pub use locate::{LineIndex, Position};
+pub use locate::{line_end, line_start, LineIndex, Position};
 pub use nodes::{
-    children, enclosing, is_inside_string, named_children, statement_anchor, string_ranges, text,
+    children, enclosing, is_docstring, is_inside_string, named_children, statement_anchor,
+    string_ranges, text,
 };
 pub use source::{decode, DecodeError, Newline, SourceText, Style};
 pub use tree_sitter::{Node, Point, Tree};

@@ -67,6 +67,20 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// The byte offset where the line holding `offset` starts (without an index,
+/// for a single lookup).
+pub fn line_start(src: &str, offset: usize) -> usize {
+    src[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The byte offset just past the newline that ends the line holding
+/// `offset` (the end of `src` on its last line).
+pub fn line_end(src: &str, offset: usize) -> usize {
+    src[offset..]
+        .find('\n')
+        .map_or(src.len(), |i| offset + i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

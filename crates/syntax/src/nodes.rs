@@ -79,6 +79,14 @@ pub fn is_inside_string(ranges: &[std::ops::Range<usize>], offset: usize) -> boo
     i > 0 && ranges[i - 1].end > offset
 }
 
+/// Whether a statement is a docstring: an expression statement holding only
+/// a string.
+pub fn is_docstring(stmt: Node) -> bool {
+    stmt.kind() == "expression_statement"
+        && stmt.named_child_count() == 1
+        && stmt.named_child(0).is_some_and(|c| c.kind() == "string")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -307,17 +307,14 @@ impl<'a> FileContext<'a> {
 
     /// The indentation of the line holding `offset`.
     pub fn indent_at(&self, offset: usize) -> &'a str {
-        let start = self.src[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line = &self.src[start..];
+        let line = &self.src[syntax::line_start(self.src, offset)..];
         &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
     }
 
     /// Whether a statement has its lines to itself: only indentation before
     /// it, and nothing but a comment after it on its last line.
     pub fn owns_its_lines(&self, stmt: Node) -> bool {
-        let start = self.src[..stmt.start_byte()]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        let start = syntax::line_start(self.src, stmt.start_byte());
         let before_ok = self.src[start..stmt.start_byte()].trim().is_empty();
         let rest = &self.src[stmt.end_byte()..];
         let line_rest = rest.split('\n').next().unwrap_or("").trim();

@@ -28,10 +28,8 @@ pub fn remove_element(items: &[Node], k: usize) -> Edit {
 /// Blank lines around the deleted ones are trimmed so that no more than two
 /// remain in a row.
 pub fn delete_lines(cx: &FileContext, node: Node) -> Edit {
-    let start = cx.src[..node.start_byte()].rfind('\n').map_or(0, |i| i + 1);
-    let mut end = cx.src[node.end_byte()..]
-        .find('\n')
-        .map_or(cx.src.len(), |i| node.end_byte() + i + 1);
+    let start = syntax::line_start(cx.src, node.start_byte());
+    let mut end = syntax::line_end(cx.src, node.end_byte());
     let blank_before = cx.src[..start]
         .split_inclusive('\n')
         .rev()

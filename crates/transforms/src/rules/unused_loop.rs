@@ -109,9 +109,7 @@ fn delete_statement_line(cx: &FileContext, stmt: Node) -> Edit {
     if alone {
         return Edit::replace(stmt.byte_range(), "pass");
     }
-    let start = cx.src[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
-    let end = cx.src[stmt.end_byte()..]
-        .find('\n')
-        .map_or(cx.src.len(), |i| stmt.end_byte() + i + 1);
+    let start = syntax::line_start(cx.src, stmt.start_byte());
+    let end = syntax::line_end(cx.src, stmt.end_byte());
     Edit::delete(start..end)
 }

@@ -216,17 +216,13 @@ fn cloned_producers<'a>(
         let Some(body) = unit.child_by_field_name("body") else {
             return Vec::new();
         };
-        let first = named_children(body).into_iter().find(|s| {
-            s.kind() != "comment"
-                && !(s.kind() == "expression_statement"
-                    && s.named_child(0).is_some_and(|c| c.kind() == "string"))
-        });
+        let first = named_children(body)
+            .into_iter()
+            .find(|s| s.kind() != "comment" && !syntax::is_docstring(*s));
         let Some(first) = first.filter(|f| cx.owns_its_lines(*f)) else {
             return Vec::new();
         };
-        let at = cx.src[..first.start_byte()]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        let at = syntax::line_start(cx.src, first.start_byte());
         out.push(ClonedProducer {
             def: unit,
             opener: (

@@ -8,7 +8,7 @@ use super::uses::{MethodUse, Side};
 use crate::FileContext;
 use edit::Edit;
 use std::ops::Range;
-use syntax::{named_children, Node};
+use syntax::{is_docstring, line_end, line_start, named_children, Node};
 
 /// The edits of a sentinel shutdown, found unambiguous.
 pub struct Shutdown {
@@ -375,20 +375,4 @@ fn loop_head<'a>(get: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a s
         }
         _ => None,
     }
-}
-
-fn is_docstring(stmt: Node) -> bool {
-    stmt.kind() == "expression_statement"
-        && stmt.named_child_count() == 1
-        && stmt.named_child(0).is_some_and(|c| c.kind() == "string")
-}
-
-fn line_start(src: &str, offset: usize) -> usize {
-    src[..offset].rfind('\n').map_or(0, |i| i + 1)
-}
-
-fn line_end(src: &str, offset: usize) -> usize {
-    src[offset..]
-        .find('\n')
-        .map_or(src.len(), |i| offset + i + 1)
 }
