@@ -67,11 +67,8 @@ pub fn find<'a>(
     if sentinel.method != "put" || !cx.owns_its_lines(sentinel_stmt) {
         return None;
     }
-    let has_comment = |r: &Range<usize>| {
-        cx.nodes_of_kind("comment")
-            .iter()
-            .any(|c| r.start <= c.start_byte() && c.end_byte() <= r.end)
-    };
+    // Text these edits replace with code must hold no comment.
+    let has_comment = |r: &Range<usize>| cx.dropped_comment(r.clone(), "").is_some();
     let consumer = one_unit(gets.iter().map(|(u, _)| u.call))?;
     if consumer == creator || !runs_once(consumer, cx) {
         return None;
