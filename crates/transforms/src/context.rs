@@ -70,6 +70,8 @@ pub struct WithItem<'a> {
     pub spelling: &'a str,
     /// The `as` name, if any.
     pub alias: Option<&'a str>,
+    /// The `with` statement (its block is where the context is open).
+    pub statement: Node<'a>,
 }
 
 /// Slots of `FileContext::by_last_name`.
@@ -238,6 +240,7 @@ impl<'a> FileContext<'a> {
                         qualified: self.qualified(func),
                         spelling: self.text(func),
                         alias,
+                        statement: n,
                     });
                 }
             }

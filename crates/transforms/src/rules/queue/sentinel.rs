@@ -173,9 +173,9 @@ fn done_before(puts: &[&(MethodUse, String)], stmt: Node, creator: Node, cx: &Fi
                 let refs = references_to(unit, cx);
                 !refs.is_empty()
                     && !contains(unit, stmt)
-                    && refs.iter().all(|r| {
-                        r.end_byte() <= stmt.start_byte() && finished_before(*r, stmt, creator, cx)
-                    })
+                    && refs
+                        .iter()
+                        .all(|r| r.end_byte() <= stmt.start_byte() && finished_before(*r, stmt, cx))
             }
             None => false,
         }
@@ -185,7 +185,7 @@ fn done_before(puts: &[&(MethodUse, String)], stmt: Node, creator: Node, cx: &Fi
 /// Whether the call that `reference` (a function's name) makes or starts has
 /// finished by `stmt`: it is awaited (alone or in an awaited `gather`), or
 /// started in a task group whose `async with` ends before `stmt`.
-fn finished_before(reference: Node, stmt: Node, creator: Node, cx: &FileContext) -> bool {
+fn finished_before(reference: Node, stmt: Node, cx: &FileContext) -> bool {
     let Some(parent) = reference.parent() else {
         return false;
     };
@@ -228,25 +228,9 @@ fn finished_before(reference: Node, stmt: Node, creator: Node, cx: &FileContext)
     let Some(group) = group else {
         return false;
     };
-    withs_around(reference, creator).iter().any(|w| {
-        !contains(*w, stmt)
-            && syntax::preorder(*w)
-                .take_while(|(n, _)| n.kind() != "block")
-                .any(|(n, _)| n.kind() == "as_pattern_target" && cx.text(n) == group)
-    })
-}
-
-/// The `with` statements around `node`, up to `creator`.
-fn withs_around<'a>(node: Node<'a>, creator: Node<'a>) -> Vec<Node<'a>> {
-    let mut out = Vec::new();
-    let mut cur = node.parent();
-    while let Some(n) = cur.filter(|n| *n != creator) {
-        if n.kind() == "with_statement" {
-            out.push(n);
-        }
-        cur = n.parent();
-    }
-    out
+    cx.enclosing_with_items(reference)
+        .iter()
+        .any(|w| w.alias == Some(group.as_str()) && !contains(w.statement, stmt))
 }
 
 /// The function `node` is directly in.
