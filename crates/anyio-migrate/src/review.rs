@@ -2,6 +2,7 @@
 //! fix, offered one by one on the terminal; only what was accepted is written.
 
 use crate::run::{display, Review};
+use crate::walk::is_python;
 use crate::write::{create_file, replace_file};
 use anyhow::{bail, Result};
 use engine::{Reported, Status};
@@ -142,13 +143,6 @@ impl<R: BufRead> Reviewer<R> {
             &review.imports,
         )))
     }
-}
-
-fn is_python(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("py" | "pyi")
-    )
 }
 
 /// Whether every line a hunk removes or adds is an import or blank.

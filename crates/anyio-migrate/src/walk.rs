@@ -5,7 +5,7 @@ use ignore::{overrides::OverrideBuilder, WalkBuilder};
 use std::path::{Path, PathBuf};
 
 /// Whether a path names a Python source or stub file.
-fn is_python(path: &Path) -> bool {
+pub fn is_python(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("py" | "pyi")
