@@ -87,6 +87,11 @@ pub fn is_docstring(stmt: Node) -> bool {
         && stmt.named_child(0).is_some_and(|c| c.kind() == "string")
 }
 
+/// Whether a node is an `async def`.
+pub fn is_async_def(node: Node) -> bool {
+    node.kind() == "function_definition" && node.child(0).is_some_and(|c| c.kind() == "async")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -529,12 +529,7 @@ fn in_cleanup_path(node: Node) -> bool {
 
 /// Whether a node is inside an `async def` (its nearest function).
 fn in_async_def(node: Node) -> bool {
-    syntax::enclosing(node, &["function_definition", "lambda"]).is_some_and(|f| {
-        f.kind() == "function_definition"
-            && syntax::children(f)
-                .first()
-                .is_some_and(|k| k.kind() == "async")
-    })
+    syntax::enclosing(node, &["function_definition", "lambda"]).is_some_and(syntax::is_async_def)
 }
 
 /// Whether the value is assigned to a plain name or a `_private` attribute.

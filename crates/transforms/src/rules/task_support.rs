@@ -464,9 +464,7 @@ pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
     }
     let name = cx.text(func).rsplit('.').next().unwrap_or_default();
     cx.nodes_of_kind("function_definition").iter().any(|d| {
-        syntax::children(*d)
-            .first()
-            .is_some_and(|k| k.kind() == "async")
+        syntax::is_async_def(*d)
             && d.child_by_field_name("name")
                 .is_some_and(|n| cx.text(n) == name)
             && d.parent().is_none_or(|p| {
@@ -484,9 +482,7 @@ pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
 fn is_module_plain_function(func: Node, cx: &FileContext) -> bool {
     let name = cx.text(func).rsplit('.').next().unwrap_or_default();
     cx.nodes_of_kind("function_definition").iter().any(|d| {
-        syntax::children(*d)
-            .first()
-            .is_some_and(|k| k.kind() != "async")
+        !syntax::is_async_def(*d)
             && d.child_by_field_name("name")
                 .is_some_and(|n| cx.text(n) == name)
     })

@@ -34,10 +34,6 @@ impl UnusedLoop {
     }
 }
 
-fn is_async_def(node: Node) -> bool {
-    node.kind() == "function_definition" && node.child(0).is_some_and(|c| c.kind() == "async")
-}
-
 impl Transform for UnusedLoop {
     fn info(&self) -> &TransformInfo {
         &self.info
@@ -75,7 +71,7 @@ impl Transform for UnusedLoop {
             else {
                 continue;
             };
-            if !is_async_def(func_def) || !cx.owns_its_lines(stmt) {
+            if !syntax::is_async_def(func_def) || !cx.owns_its_lines(stmt) {
                 continue;
             }
             let name = cx.text(target);

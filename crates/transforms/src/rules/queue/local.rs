@@ -28,12 +28,7 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
         .filter(|s| s.kind() == "expression_statement" && cx.owns_its_lines(*s))
         .ok_or("its assignment does not stand on its own lines")?;
     let func = syntax::enclosing(stmt, &["function_definition", "lambda", "class_definition"])
-        .filter(|f| {
-            f.kind() == "function_definition"
-                && syntax::children(*f)
-                    .first()
-                    .is_some_and(|k| k.kind() == "async")
-        })
+        .filter(|f| syntax::is_async_def(*f))
         .ok_or("it is not created inside an `async def`")?;
     let block = stmt.parent().ok_or("no block")?;
     let size = buffer_size(call, cx)?;
