@@ -93,7 +93,7 @@ impl SemanticModel {
     pub fn build_with<'t>(
         tree: &'t Tree,
         src: &str,
-        mut also: impl FnMut(&syntax::Visit<'_, 't>),
+        mut also: impl FnMut(&syntax::Visit<'t>),
     ) -> SemanticModel {
         let (k, f) = (kinds(), fields());
         let root = tree.root_node();
@@ -125,18 +125,13 @@ impl SemanticModel {
                 stack.pop();
             }
             let current = stack.last().unwrap().0;
-            // Only named nodes bind or open scopes (the `lambda` keyword
-            // token is not the lambda).
-            if !v.named {
-                return;
-            }
             let kind = v.kind;
             if kind == k.identifier {
                 model.ident_index.insert(node.id(), model.idents.len());
                 model.idents.push(Ident {
                     range: (node.start_byte(), node.end_byte()),
                     scope: current,
-                    reference: is_reference(k, v.parent.map(|p| p.kind_id()), v.field()),
+                    reference: is_reference(k, v.parent.map(|p| p.kind_id()), || v.field_name()),
                 });
             } else if kind == k.function_definition || kind == k.class_definition {
                 if let Some(name) = node.child_by_field_id(f.name) {
@@ -379,13 +374,16 @@ impl SemanticModel {
 }
 
 /// Whether an identifier with this parent kind and field is a use of a name.
-fn is_reference(k: &Kinds, parent: Option<u16>, field: Option<u16>) -> bool {
-    let f = fields();
+fn is_reference(
+    k: &Kinds,
+    parent: Option<u16>,
+    field: impl FnOnce() -> Option<&'static str>,
+) -> bool {
     let Some(p) = parent else {
         return false;
     };
     if p == k.attribute {
-        field != Some(f.attribute)
+        field() != Some("attribute")
     } else if [
         k.keyword_argument,
         k.function_definition,
@@ -395,7 +393,7 @@ fn is_reference(k: &Kinds, parent: Option<u16>, field: Option<u16>) -> bool {
     ]
     .contains(&p)
     {
-        field != Some(f.name)
+        field() != Some("name")
     } else {
         ![
             k.dotted_name,

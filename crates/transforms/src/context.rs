@@ -96,9 +96,6 @@ impl<'a> FileContext<'a> {
         // One walk: the semantic model, the by-kind index, the string ranges.
         let model = SemanticModel::build_with(tree, src, |v| {
             let node = v.node;
-            if !v.named {
-                return;
-            }
             let kind = v.kind;
             // (An ERROR node's id is past the grammar's kinds; only trees
             // without errors get here, but a missing index is no reason to panic.)
