@@ -89,7 +89,9 @@ impl SemanticModel {
     }
 
     /// The same, calling `also` on every node of the same walk (so a caller
-    /// that indexes nodes needs no walk of its own).
+    /// that indexes nodes needs no walk of its own). The walk does not go
+    /// into plain string literals (no names there): `also` sees the
+    /// `string`, not its parts.
     pub fn build_with<'t>(
         tree: &'t Tree,
         src: &str,
@@ -155,6 +157,8 @@ impl SemanticModel {
                 if let Some(name) = node.child_by_field_id(f.name) {
                     model.bind(current, text(name, src), Binding::Other);
                 }
+            } else if kind == k.string {
+                return !syntax::is_plain_string(node, src);
             }
             if let Some(sk) = scope_kind(k, kind) {
                 model.scopes.insert(
@@ -170,6 +174,7 @@ impl SemanticModel {
                     model.bind_parameters(params, src, node.id());
                 }
             }
+            true
         });
         model
     }

@@ -86,3 +86,12 @@ fn unbound_names_are_not_modules() {
     let got = resolved_calls("async def f():\n    await asyncio.sleep(1)\n");
     assert_eq!(got, vec![None]);
 }
+
+#[test]
+fn names_in_f_strings_count_and_plain_strings_hold_none() {
+    let src = "import asyncio\nx = f\"{asyncio.sleep}\"\ny = t'{asyncio}'\nz = \"{asyncio}\" + rb'asyncio'\n";
+    let tree = syntax::parse(src);
+    let model = SemanticModel::build(&tree, src);
+    // The f-string's and the t-string's `asyncio`, not the plain strings' text.
+    assert_eq!(model.reference_counts(&tree, src), vec![2]);
+}

@@ -73,6 +73,15 @@ pub fn string_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
     }
 }
 
+/// Whether a `string` node is a literal without interpolations: no `f` or
+/// `t` in its prefix (`"…"`, `b'…'`, `r"""…"""`), so no names inside.
+pub fn is_plain_string(node: Node, src: &str) -> bool {
+    src.as_bytes()[node.start_byte()..]
+        .iter()
+        .take_while(|b| !matches!(b, b'"' | b'\''))
+        .all(|b| !matches!(b, b'f' | b'F' | b't' | b'T'))
+}
+
 /// Whether `offset` lies strictly inside one of the sorted `ranges`.
 pub fn is_inside_string(ranges: &[std::ops::Range<usize>], offset: usize) -> bool {
     let i = ranges.partition_point(|r| r.start < offset);
@@ -95,6 +104,17 @@ pub fn is_async_def(node: Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_strings_are_told_from_interpolated_ones() {
+        let src = "a = ['x', b'x', rb\"\"\"x\"\"\", U'x', f'{x}', Rf\"x\", t'{x}', Fr'']\n";
+        let tree = crate::parse(src);
+        let plain: Vec<bool> = crate::preorder(tree.root_node())
+            .filter(|(n, _)| n.kind() == "string")
+            .map(|(n, _)| is_plain_string(n, src))
+            .collect();
+        assert_eq!(plain, [true, true, true, true, false, false, false, false]);
+    }
 
     fn first_await(tree: &Tree) -> Node<'_> {
         let mut cursor = tree.walk();

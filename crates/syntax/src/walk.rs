@@ -70,7 +70,8 @@ const FEW_CHILDREN: usize = 16;
 /// are not visited: about a third of a tree, and no user of the walk needs
 /// them. Reading a node's children by index costs half of what tree-sitter's
 /// cursor costs per node (which also stops at every anonymous node).
-pub fn walk_with_parents<'t>(root: Node<'t>, mut visit: impl FnMut(&Visit<'t>)) {
+/// `visit` says whether to go on into the node's children.
+pub fn walk_with_parents<'t>(root: Node<'t>, mut visit: impl FnMut(&Visit<'t>) -> bool) {
     let mut cursor = root.walk();
     let mut children: Vec<Node<'t>> = Vec::new();
     let mut stack: Vec<Visit<'t>> = vec![Visit {
@@ -81,7 +82,9 @@ pub fn walk_with_parents<'t>(root: Node<'t>, mut visit: impl FnMut(&Visit<'t>)) 
         index: 0,
     }];
     while let Some(v) = stack.pop() {
-        visit(&v);
+        if !visit(&v) {
+            continue;
+        }
         let count = v.node.child_count();
         if count == 0 {
             continue;
@@ -128,6 +131,7 @@ mod tests {
                 seen.push((v.parent.map(|p| p.kind()), v.field_name()));
                 assert_eq!(v.parent, v.node.parent());
             }
+            true
         });
         assert_eq!(
             seen,
@@ -166,9 +170,30 @@ mod tests {
             });
             assert_eq!(v.field_name(), field, "{}", v.node.kind());
             seen.push(v.node);
+            true
         });
         assert_eq!(seen, expected);
         assert!(seen.iter().any(|n| n.kind() == "comment"));
+    }
+
+    #[test]
+    fn a_visit_can_skip_a_subtree() {
+        let tree = crate::parse("f(g(x), y)\n");
+        let mut seen = Vec::new();
+        super::walk_with_parents(tree.root_node(), |v| {
+            seen.push(v.node.kind());
+            v.node.kind() != "argument_list"
+        });
+        assert_eq!(
+            seen,
+            [
+                "module",
+                "expression_statement",
+                "call",
+                "identifier",
+                "argument_list"
+            ]
+        );
     }
 
     #[test]
