@@ -1,6 +1,6 @@
 //! Deciding, by a byte search, whether a file can match at all.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use transforms::{Transform, Trigger};
 
 /// The triggers of the enabled transforms; a file with none of them cannot
@@ -18,29 +18,45 @@ struct Searcher {
     keys: Words,
     /// The triggers as formulas over indexes into `all`.
     formulas: Vec<Formula>,
+    /// Per word of `all`: the formulas it is part of.
+    formulas_of: Vec<Vec<usize>>,
 }
 
 /// Words searched together, each with how it must stand in the text.
 struct Words {
+    /// Leftmost-longest, so that the search can use a SIMD prefilter (an
+    /// overlapping search cannot) ; see [`Words::any`] for why no word is missed.
     automaton: AhoCorasick,
     /// Per word: its index among all trigger words.
     index: Vec<usize>,
     /// Per word: where it must stand.
     place: Vec<Place>,
+    /// The words themselves.
+    word: Vec<String>,
     /// Per word: whether its first and its last byte are word characters
     /// (only such an edge needs a non-word neighbour: `asyncio` is not in
     /// `asyncio_extras`, while `*` in `import*` counts).
     word_edges: Vec<(bool, bool)>,
+    /// Per word: the other words it starts with (`pytest` for
+    /// `pytest_asyncio`, and the same word with another place), which the
+    /// search does not report where it reports this one.
+    shorter: Vec<Vec<usize>>,
+    /// The words for an overlapping search (the tests' plain definition).
+    #[cfg(test)]
+    plain: AhoCorasick,
 }
 
 impl Words {
     /// `words` are (index among all trigger words, word, place).
     fn new(words: &[(usize, &str, Place)]) -> Words {
         Words {
-            automaton: AhoCorasick::new(words.iter().map(|w| w.1))
+            automaton: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(words.iter().map(|w| w.1))
                 .expect("plain words build an automaton"),
             index: words.iter().map(|w| w.0).collect(),
             place: words.iter().map(|w| w.2).collect(),
+            word: words.iter().map(|w| w.1.to_string()).collect(),
             word_edges: words
                 .iter()
                 .map(|w| {
@@ -51,25 +67,62 @@ impl Words {
                     )
                 })
                 .collect(),
+            shorter: words
+                .iter()
+                .enumerate()
+                .map(|(i, (_, w, _))| {
+                    (0..words.len())
+                        .filter(|&j| j != i && w.starts_with(words[j].1))
+                        .collect()
+                })
+                .collect(),
+            #[cfg(test)]
+            plain: AhoCorasick::new(words.iter().map(|w| w.1)).expect("plain words"),
         }
+    }
+
+    /// Whether word `i` at `start` stands in `text` as it must.
+    fn stands(&self, text: &[u8], i: usize, start: usize) -> bool {
+        let word_boundary = |b: Option<&u8>| b.is_none_or(|&c| !is_word_byte(c));
+        let (first, last) = self.word_edges[i];
+        (!first || word_boundary(start.checked_sub(1).and_then(|i| text.get(i))))
+            && (!last || word_boundary(text.get(start + self.word[i].len())))
+            && self.place[i].holds(text, start)
     }
 
     /// Calls `seen` with the index of every word standing in
     /// `text` as it must, until `seen` returns true; whether it did.
+    ///
+    /// The search reports, at the leftmost place where any word starts, the
+    /// longest word there; the shorter words starting there are tried by
+    /// hand, and the search goes on from the next byte. So every place
+    /// where a word starts is seen with every word starting there (`pytest`
+    /// must not be hidden by `pytest_asyncio` at the same place).
     fn any(&self, text: &[u8], mut seen: impl FnMut(usize) -> bool) -> bool {
-        let word_boundary = |b: Option<&u8>| b.is_none_or(|&c| !is_word_byte(c));
-        // Overlapping: `pytest` must not hide `pytest_asyncio` at the same place.
-        for m in self.automaton.find_overlapping_iter(text) {
-            let i = m.pattern().as_usize();
-            let (first, last) = self.word_edges[i];
-            let bounded = (!first
-                || word_boundary(m.start().checked_sub(1).and_then(|i| text.get(i))))
-                && (!last || word_boundary(text.get(m.end())));
-            if bounded && self.place[i].holds(text, m.start()) && seen(self.index[i]) {
-                return true;
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = self.automaton.find(Input::new(text).span(at..text.len())) else {
+                break;
+            };
+            let (start, longest) = (m.start(), m.pattern().as_usize());
+            for i in std::iter::once(longest).chain(self.shorter[longest].iter().copied()) {
+                if self.stands(text, i, start) && seen(self.index[i]) {
+                    return true;
+                }
             }
+            at = start + 1;
         }
         false
+    }
+
+    /// The same by an overlapping search (every occurrence of every word),
+    /// the plain definition the fast search is tested against.
+    #[cfg(test)]
+    fn any_overlapping(&self, text: &[u8], mut seen: impl FnMut(usize) -> bool) -> bool {
+        self.plain.find_overlapping_iter(text).any(|m| {
+            let i = m.pattern().as_usize();
+            self.stands(text, i, m.start()) && seen(self.index[i])
+        })
     }
 }
 
@@ -155,11 +208,23 @@ impl Prefilter {
         keys.sort();
         keys.dedup();
         let key_words: Vec<(usize, &str, Place)> = keys.iter().map(|&i| all[i]).collect();
+        let formulas_of = (0..all.len())
+            .map(|w| {
+                (0..formulas.len())
+                    .filter(|&f| {
+                        let mut needs = Vec::new();
+                        formulas[f].needs(&mut needs);
+                        needs.contains(&w)
+                    })
+                    .collect()
+            })
+            .collect();
         Prefilter {
             searcher: Some(Searcher {
                 all: Words::new(&all),
                 keys: Words::new(&key_words),
                 formulas,
+                formulas_of,
             }),
         }
     }
@@ -175,6 +240,7 @@ impl Prefilter {
             all,
             keys,
             formulas,
+            formulas_of,
         }) = &self.searcher
         else {
             return true;
@@ -183,14 +249,28 @@ impl Prefilter {
             return false;
         }
         let mut seen = vec![false; all.index.len()];
-        let settled = all.any(text, |i| {
+        // Settled as soon as a word completes a trigger (`asyncio`
+        // imported, then `sleep`): most files that can match end there,
+        // long before their end.
+        all.any(text, |i| {
+            !std::mem::replace(&mut seen[i], true)
+                && formulas_of[i].iter().any(|&f| formulas[f].holds(&seen))
+        })
+    }
+
+    /// The same decision from overlapping searches and the formulas checked
+    /// at the end: the plain definition `may_match` is tested against.
+    #[cfg(test)]
+    fn may_match_plain(&self, text: &[u8]) -> bool {
+        let Some(Searcher { all, formulas, .. }) = &self.searcher else {
+            return true;
+        };
+        let mut seen = vec![false; all.index.len()];
+        all.any_overlapping(text, |i| {
             seen[i] = true;
-            // A single-word trigger settles it at once.
-            formulas
-                .iter()
-                .any(|f| matches!(f, Formula::Word(w) if *w == i))
+            false
         });
-        settled || formulas.iter().any(|f| f.holds(&seen))
+        formulas.iter().any(|f| f.holds(&seen))
     }
 }
 
@@ -334,6 +414,51 @@ mod tests {
             b"if TYPE_CHECKING: from asyncio import sleep\n",
         ] {
             assert!(f.may_match(ok), "{}", String::from_utf8_lossy(ok));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// The leftmost-longest search with early settling decides as the
+        /// overlapping search over the whole text does, on texts made of the
+        /// trigger words, their prefixes and what stands around them.
+        #[test]
+        fn fast_search_decides_as_the_plain_one(
+            parts in proptest::collection::vec(0usize..26, 0..40)
+        ) {
+            const PIECES: [&str; 26] = [
+                "import ", "from ", "asyncio", "pytest", "pytest_asyncio", "mark.asyncio",
+                "anyio", "async_timeout", "sleep", "gather", "run", "run_until_complete",
+                "timeout", "timeout_at", "*", ".", ",", " ", "\n", "\\\n", ";", ":",
+                "_", "x", "as ", "wait",
+            ];
+            static FILTER: std::sync::OnceLock<Prefilter> = std::sync::OnceLock::new();
+            let f = FILTER.get_or_init(|| {
+                Prefilter::new(&Registry::load().enabled(&Selection::default()))
+            });
+            let text: String = parts.iter().map(|&i| PIECES[i]).collect();
+            proptest::prop_assert_eq!(
+                f.may_match(text.as_bytes()),
+                f.may_match_plain(text.as_bytes()),
+                "{:?}", text
+            );
+            // Every word standing in the text is seen, also one that starts
+            // another (the same word with another place, a longer word that
+            // does not stand where the shorter does).
+            let words = Words::new(&[
+                (0, "asyncio", Place::ModulePath),
+                (1, "asyncio", Place::Anywhere),
+                (2, "asyncio.", Place::ImportLine),
+                (3, "pytest", Place::Anywhere),
+                (4, "pytest_asyncio", Place::ImportLine),
+                (5, "*", Place::ImportLine),
+                (6, "run", Place::Anywhere),
+                (7, "run_until_complete", Place::Anywhere),
+            ]);
+            let (mut fast, mut plain) = ([false; 8], [false; 8]);
+            words.any(text.as_bytes(), |i| { fast[i] = true; false });
+            words.any_overlapping(text.as_bytes(), |i| { plain[i] = true; false });
+            proptest::prop_assert_eq!(fast, plain, "{:?}", text);
         }
     }
 }
