@@ -116,7 +116,7 @@ impl Pattern {
 
     /// The kind of node this pattern can match (the root's kind).
     pub fn root_kind(&self) -> &'static str {
-        self.root().kind()
+        syntax::kind_name(self.root().kind_id())
     }
 
     /// The node kinds a match can start at: a bare dotted name (`asyncio.TimeoutError`)
@@ -126,7 +126,7 @@ impl Pattern {
         if crate::matcher::is_dotted(root, &self.source) {
             vec!["attribute", "identifier"]
         } else {
-            vec![root.kind()]
+            vec![syntax::kind_name(root.kind_id())]
         }
     }
 

@@ -379,10 +379,10 @@ impl SemanticModel {
 }
 
 /// Whether an identifier with this parent kind and field is a use of a name.
-fn is_reference(
+fn is_reference<'t>(
     k: &Kinds,
     parent: Option<u16>,
-    field: impl FnOnce() -> Option<&'static str>,
+    field: impl FnOnce() -> Option<&'t str>,
 ) -> bool {
     let Some(p) = parent else {
         return false;

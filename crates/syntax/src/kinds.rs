@@ -16,8 +16,16 @@ use tree_sitter::Language;
 
 /// The Python grammar.
 pub fn language() -> Language {
-    tree_sitter_python::LANGUAGE.into()
+    LANGUAGE.clone()
 }
+
+/// The name of a node kind (`call`), as long-lived as the grammar.
+pub fn kind_name(id: u16) -> &'static str {
+    let lang: &'static Language = &LANGUAGE;
+    lang.node_kind_for_id(id).unwrap_or("ERROR")
+}
+
+static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::LANGUAGE.into());
 
 macro_rules! ids {
     ($(#[$meta:meta])* $ty:ident, $lookup:ident, { $($field:ident = $name:literal,)* }) => {
@@ -119,7 +127,7 @@ struct Ids {
 }
 
 static IDS: LazyLock<Ids> = LazyLock::new(|| {
-    let lang = language();
+    let lang: &'static Language = &LANGUAGE;
     let by_name = (0..lang.node_kind_count() as u16)
         .filter(|&id| lang.node_kind_is_named(id) && lang.node_kind_is_visible(id))
         .filter_map(|id| {
@@ -129,8 +137,8 @@ static IDS: LazyLock<Ids> = LazyLock::new(|| {
         })
         .collect();
     Ids {
-        kinds: Kinds::load(&lang),
-        fields: Fields::load(&lang),
+        kinds: Kinds::load(lang),
+        fields: Fields::load(lang),
         by_name,
     }
 });

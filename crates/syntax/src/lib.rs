@@ -7,7 +7,7 @@ mod nodes;
 mod source;
 mod walk;
 
-pub use kinds::{fields, kind_count, kind_id, kinds, language, Fields, Kinds};
+pub use kinds::{fields, kind_count, kind_id, kind_name, kinds, language, Fields, Kinds};
 pub use locate::{line_end, line_start, LineIndex, Position};
 pub use nodes::{
     children, enclosing, is_async_def, is_docstring, is_inside_string, is_plain_string,
@@ -54,12 +54,12 @@ fn use_mimalloc() {
         // SAFETY: nothing has been allocated by tree-sitter yet (see above),
         // and the four functions are one allocator's.
         unsafe {
-            tree_sitter::set_allocator(
-                Some(libmimalloc_sys::mi_malloc),
-                Some(libmimalloc_sys::mi_calloc),
-                Some(libmimalloc_sys::mi_realloc),
-                Some(libmimalloc_sys::mi_free),
-            );
+            tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+                malloc: libmimalloc_sys::mi_malloc,
+                calloc: libmimalloc_sys::mi_calloc,
+                realloc: libmimalloc_sys::mi_realloc,
+                free: libmimalloc_sys::mi_free,
+            }));
         }
     });
 }

@@ -50,10 +50,10 @@ pub struct Visit<'t> {
     index: u32,
 }
 
-impl Visit<'_> {
+impl<'t> Visit<'t> {
     /// The name of the node's field in its parent, if any. Asked only where
     /// needed: tree-sitter finds it by searching the parent's children.
-    pub fn field_name(&self) -> Option<&'static str> {
+    pub fn field_name(&self) -> Option<&'t str> {
         self.parent?.field_name_for_named_child(self.index)
     }
 }
@@ -61,7 +61,7 @@ impl Visit<'_> {
 /// Nodes with at most this many children are read with `Node::child(i)`
 /// (which starts from the first child each time, so quadratic in the
 /// count); wider ones with a cursor, which is linear but costs more per step.
-const FEW_CHILDREN: usize = 16;
+const FEW_CHILDREN: u32 = 16;
 
 /// Every named node of the subtree at `root` (comments included), parents
 /// before children, each with its parent. `Node::parent` walks down from
