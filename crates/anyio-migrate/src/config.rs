@@ -116,6 +116,9 @@ pub struct Configs {
     fixed: Option<usize>,
     /// Folder (canonical) → index into `loaded`, filled as folders are asked for.
     by_dir: HashMap<PathBuf, usize>,
+    /// Folder as asked for → index into `loaded`: the files of one folder
+    /// make one `canonicalize` (a system call per path component), not one each.
+    by_given_dir: HashMap<PathBuf, usize>,
     /// Configuration file → index into `loaded`.
     by_file: HashMap<PathBuf, usize>,
 }
@@ -127,6 +130,7 @@ impl Configs {
             loaded: vec![Loaded::default()],
             fixed: None,
             by_dir: HashMap::new(),
+            by_given_dir: HashMap::new(),
             by_file: HashMap::new(),
         };
         if isolated {
@@ -158,6 +162,15 @@ impl Configs {
         if let Some(i) = self.fixed {
             return Ok(i);
         }
+        if let Some(&i) = self.by_given_dir.get(dir) {
+            return Ok(i);
+        }
+        let found = self.for_canonical_dir(dir)?;
+        self.by_given_dir.insert(dir.to_path_buf(), found);
+        Ok(found)
+    }
+
+    fn for_canonical_dir(&mut self, dir: &Path) -> Result<usize> {
         let start = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let mut visited = Vec::new();
         let mut found = 0;

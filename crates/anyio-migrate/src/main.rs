@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod explain;
+mod ordered;
 mod output;
 mod patches;
 mod review;
@@ -16,7 +17,6 @@ use clap::Parser;
 use cli::{Cli, Color, Command, Mode, OutputFormat, RunArgs};
 use engine::{migrate_text, Options, Status};
 use output::Totals;
-use rayon::prelude::*;
 use settings::Settings;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -88,12 +88,10 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     if mode == Mode::Interactive && !std::io::stdin().is_terminal() {
         bail!("--interactive needs a terminal on stdin to ask about each hunk (use --diff, --patches or --write instead)");
     }
-    if let Some(n) = args.jobs {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global()
-            .context("cannot start the worker threads")?;
-    }
+    let threads = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
     let (files, walk_errors) = walk::collect(&args.paths, &args.exclude)?;
     // Each file's configuration: the nearest one upward of it.
     let mut indexed = Vec::with_capacity(files.len());
@@ -169,75 +167,73 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files ({elapsed})")
             .expect("a valid template"),
     );
-    // Chunks keep the output in path order while holding only one chunk's
-    // results (diffs, diagnostics) in memory, whatever the number of files.
-    for chunk in work.chunks(256) {
+    // Results come in path order, the workers at most 256 files ahead: only
+    // those files' results (diffs, diagnostics) are held in memory,
+    // whatever the number of files.
+    let process = |(p, create, at): &(std::path::PathBuf, bool, usize)| {
+        let result = if *create {
+            job.new_conftest(p)
+        } else {
+            job.process(p, *at)
+        };
+        bar.inc(1);
+        result
+    };
+    ordered::map_in_order(&work, threads, 256, process, |result| -> Result<()> {
+        let r = &result;
         if show_progress && bar.is_hidden() && started.elapsed() > std::time::Duration::from_secs(1)
         {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
-        let results: Vec<run::FileResult> = chunk
-            .par_iter()
-            .map(|(p, create, at)| {
-                if *create {
-                    job.new_conftest(p)
-                } else {
-                    job.process(p, *at)
-                }
-            })
-            .inspect(|_| bar.inc(1))
-            .collect();
-        for r in &results {
-            totals.add(r);
-            match format {
-                OutputFormat::Json => {
-                    json_items.extend(r.diagnostics.iter().map(|d| output::json_diagnostic(r, d)))
-                }
-                OutputFormat::Github => stdout.write_all(output::github(r).as_bytes())?,
-                OutputFormat::Text => {}
+        totals.add(r);
+        match format {
+            OutputFormat::Json => {
+                json_items.extend(r.diagnostics.iter().map(|d| output::json_diagnostic(r, d)))
             }
-            if args.report.is_some() {
-                report_items.push(output::ReportItems::of(r));
+            OutputFormat::Github => stdout.write_all(output::github(r).as_bytes())?,
+            OutputFormat::Text => {}
+        }
+        if args.report.is_some() {
+            report_items.push(output::ReportItems::of(r));
+        }
+        patches.add(r);
+        if args.statistics {
+            for d in &r.diagnostics {
+                let e = stats.entry(d.code).or_default();
+                e.0 += 1;
+                e.1 += usize::from(d.applicability.is_some());
             }
-            patches.add(r);
-            if args.statistics {
-                for d in &r.diagnostics {
-                    let e = stats.entry(d.code).or_default();
-                    e.0 += 1;
-                    e.1 += usize::from(d.applicability.is_some());
-                }
-            }
-            let quiet = args.quiet || args.statistics || format != OutputFormat::Text;
-            bar.suspend(|| emit(r, mode, color, quiet, &mut stdout, &mut stderr))?;
-            if let Some(change) = r.review.as_ref().filter(|_| !reviewer.quit) {
-                if let Some(text) = reviewer.file(&mut stdout, &r.path, change, &r.diagnostics)? {
-                    match review::write_accepted(&r.path, change, &text) {
-                        Ok(()) => reviewer.written += 1,
-                        Err(e) => {
-                            writeln!(stderr, "{}: {e:#}", run::display(&r.path))?;
-                            totals.errors += 1;
-                        }
+        }
+        let quiet = args.quiet || args.statistics || format != OutputFormat::Text;
+        bar.suspend(|| emit(r, mode, color, quiet, &mut stdout, &mut stderr))?;
+        if let Some(change) = r.review.as_ref().filter(|_| !reviewer.quit) {
+            if let Some(text) = reviewer.file(&mut stdout, &r.path, change, &r.diagnostics)? {
+                match review::write_accepted(&r.path, change, &text) {
+                    Ok(()) => reviewer.written += 1,
+                    Err(e) => {
+                        writeln!(stderr, "{}: {e:#}", run::display(&r.path))?;
+                        totals.errors += 1;
                     }
                 }
             }
-            if args.show_fixes && !r.fixed.is_empty() {
-                let total: usize = r.fixed.values().sum();
-                let by_code: Vec<String> =
-                    r.fixed.iter().map(|(c, n)| format!("{n} × {c}")).collect();
-                let verb = if mode == Mode::Write {
-                    "Fixed"
-                } else {
-                    "Would fix"
-                };
-                writeln!(
-                    stderr,
-                    "{}: {verb} {total}: {}",
-                    run::display(&r.path),
-                    by_code.join(", ")
-                )?;
-            }
         }
-    }
+        if args.show_fixes && !r.fixed.is_empty() {
+            let total: usize = r.fixed.values().sum();
+            let by_code: Vec<String> = r.fixed.iter().map(|(c, n)| format!("{n} × {c}")).collect();
+            let verb = if mode == Mode::Write {
+                "Fixed"
+            } else {
+                "Would fix"
+            };
+            writeln!(
+                stderr,
+                "{}: {verb} {total}: {}",
+                run::display(&r.path),
+                by_code.join(", ")
+            )?;
+        }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     if let Some(dir) = &args.patches {
         let n = patches.write(dir, registry)?;
