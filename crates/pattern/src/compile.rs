@@ -1,5 +1,6 @@
 //! Turning pattern text into a parsed pattern.
 
+use crate::matcher::PNode;
 use std::fmt;
 use syntax::{Node, Tree};
 
@@ -18,6 +19,8 @@ pub struct Pattern {
     tree: Tree,
     kind: PatternKind,
     original: String,
+    /// The root as the matcher reads it.
+    compiled: PNode,
 }
 
 /// A pattern that cannot be compiled.
@@ -34,6 +37,19 @@ impl fmt::Display for PatternError {
 }
 
 impl std::error::Error for PatternError {}
+
+/// The node a pattern of this kind matches with, in its checked tree.
+fn root_of(tree: &Tree, kind: PatternKind) -> Node<'_> {
+    let stmt = tree
+        .root_node()
+        .named_children(&mut tree.walk())
+        .find(|n| n.kind() != "comment")
+        .expect("checked at compile time");
+    match kind {
+        PatternKind::Expression => stmt.named_child(0).expect("checked at compile time"),
+        PatternKind::Statement => stmt,
+    }
+}
 
 /// Replaces `$$$NAME` and `$NAME` with identifiers the grammar accepts.
 pub(crate) fn substitute_metavariables(text: &str) -> String {
@@ -73,13 +89,7 @@ impl Pattern {
         let source = substitute_metavariables(text.trim());
         let tree = syntax::parse_clean(&source)
             .map_err(|e| err(&format!("does not parse: {}", e.detail)))?;
-        let pattern = Pattern {
-            source,
-            tree,
-            kind,
-            original: text.trim().to_string(),
-        };
-        let module = pattern.tree.root_node();
+        let module = tree.root_node();
         let statements: Vec<Node> = syntax::named_children(module)
             .into_iter()
             .filter(|n| n.kind() != "comment")
@@ -97,21 +107,24 @@ impl Pattern {
                 return Err(err("an expression pattern must be one expression"));
             }
         }
-        Ok(pattern)
+        let compiled = PNode::compile(root_of(&tree, kind), &source);
+        Ok(Pattern {
+            source,
+            tree,
+            kind,
+            original: text.trim().to_string(),
+            compiled,
+        })
     }
 
     /// The node the pattern matches with.
     pub fn root(&self) -> Node<'_> {
-        let stmt = self
-            .tree
-            .root_node()
-            .named_children(&mut self.tree.walk())
-            .find(|n| n.kind() != "comment")
-            .expect("checked at compile time");
-        match self.kind {
-            PatternKind::Expression => stmt.named_child(0).expect("checked at compile time"),
-            PatternKind::Statement => stmt,
-        }
+        root_of(&self.tree, self.kind)
+    }
+
+    /// The root as the matcher reads it.
+    pub(crate) fn compiled(&self) -> &PNode {
+        &self.compiled
     }
 
     /// The kind of node this pattern can match (the root's kind).
@@ -164,11 +177,6 @@ impl Pattern {
     /// The pattern as written.
     pub fn text(&self) -> &str {
         &self.original
-    }
-
-    /// The placeholder source the pattern was parsed from.
-    pub(crate) fn source(&self) -> &str {
-        &self.source
     }
 
     /// A word every file this pattern can match must contain: the module a

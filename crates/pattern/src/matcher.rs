@@ -147,53 +147,118 @@ fn significant(node: Node<'_>) -> Vec<Node<'_>> {
         .collect()
 }
 
+/// A pattern node with what the matcher asks of it worked out once, when
+/// the pattern is compiled (a pattern is matched against many nodes).
+#[derive(Debug)]
+pub(crate) enum PNode {
+    /// `$NAME`: any one node. `argument`: it stands in an argument list
+    /// (where a keyword argument or a splat is not one); `statement`: it is
+    /// a whole statement (matching only statements).
+    Single {
+        name: String,
+        argument: bool,
+        statement: bool,
+    },
+    /// `$$$NAME`: any run of named nodes in a sequence; alone it matches
+    /// as its placeholder would.
+    Multi { name: String, alone: Box<PNode> },
+    /// A dotted name where a name is looked up: matched by what the target
+    /// resolves to.
+    Dotted(String),
+    /// A token: the same kind, the same text.
+    Leaf { kind: u16, text: String },
+    /// The same kind, and the significant children in sequence.
+    Inner { kind: u16, children: Vec<PNode> },
+}
+
+impl PNode {
+    /// The compiled form of pattern node `p` of the placeholder source `src`.
+    pub(crate) fn compile(p: Node, src: &str) -> PNode {
+        if let Some(name) = metavariable(p, src, SINGLE) {
+            return PNode::Single {
+                name: name.to_string(),
+                argument: p.parent().is_some_and(|pp| pp.kind() == "argument_list"),
+                statement: p.kind() == "expression_statement",
+            };
+        }
+        let plain = if is_reference_position(p) && is_dotted(p, src) {
+            PNode::Dotted(text(p, src).to_string())
+        } else if p.child_count() == 0 {
+            PNode::Leaf {
+                kind: p.kind_id(),
+                text: text(p, src).to_string(),
+            }
+        } else {
+            PNode::Inner {
+                kind: p.kind_id(),
+                children: significant(p)
+                    .into_iter()
+                    .map(|c| PNode::compile(c, src))
+                    .collect(),
+            }
+        };
+        match metavariable(p, src, MULTI) {
+            Some(name) => PNode::Multi {
+                name: name.to_string(),
+                alone: Box::new(plain),
+            },
+            None => plain,
+        }
+    }
+}
+
 struct Matcher<'a, 't> {
-    psrc: &'a str,
     tsrc: &'a str,
     resolver: &'a dyn Resolver,
     bindings: Bindings<'t>,
 }
 
 impl<'a, 't> Matcher<'a, 't> {
-    fn node(&mut self, p: Node, t: Node<'t>) -> bool {
-        if let Some(name) = metavariable(p, self.psrc, SINGLE) {
-            // A statement metavariable matches any statement; an expression
-            // one anything but a comment.
-            if t.kind() == "comment" {
-                return false;
+    fn node(&mut self, p: &PNode, t: Node<'t>) -> bool {
+        let k = syntax::kinds();
+        match p {
+            PNode::Single {
+                name,
+                argument,
+                statement,
+            } => {
+                // A statement metavariable matches any statement; an expression
+                // one anything but a comment.
+                if t.kind_id() == k.comment {
+                    return false;
+                }
+                // `$X` as an argument is one positional argument; `name=value`,
+                // `*args` and `**kwargs` are matched by `$$$ARGS` or spelled out.
+                if *argument
+                    && matches!(
+                        t.kind(),
+                        "keyword_argument" | "list_splat" | "dictionary_splat"
+                    )
+                {
+                    return false;
+                }
+                if *statement && !t.kind().ends_with("statement") {
+                    return false;
+                }
+                self.bind(name, t)
             }
-            // `$X` as an argument is one positional argument; `name=value`,
-            // `*args` and `**kwargs` are matched by `$$$ARGS` or spelled out.
-            if p.parent().is_some_and(|pp| pp.kind() == "argument_list")
-                && matches!(
-                    t.kind(),
-                    "keyword_argument" | "list_splat" | "dictionary_splat"
-                )
-            {
-                return false;
+            PNode::Multi { alone, .. } => self.node(alone, t),
+            PNode::Dotted(name) => {
+                (t.kind_id() == k.identifier || t.kind_id() == k.attribute)
+                    && self.resolver.is_reference(t)
+                    && self.resolver.qualified(t, self.tsrc).as_deref() == Some(name.as_str())
             }
-            if p.kind() == "expression_statement"
-                && !t.kind().ends_with("statement")
-                && t.kind() != "expression_statement"
-            {
-                return false;
+            PNode::Leaf { kind, text: want } => {
+                t.kind_id() == *kind && text(t, self.tsrc) == want.as_str()
             }
-            return self.bind(name, t);
+            PNode::Inner { kind, children } => {
+                if t.kind_id() != *kind {
+                    return false;
+                }
+                let tc = significant(t);
+                self.sequence(children, &tc)
+            }
         }
-        if is_reference_position(p) && is_dotted(p, self.psrc) {
-            return matches!(t.kind(), "identifier" | "attribute")
-                && self.resolver.is_reference(t)
-                && self.resolver.qualified(t, self.tsrc).as_deref() == Some(text(p, self.psrc));
-        }
-        if p.kind() != t.kind() {
-            return false;
-        }
-        if p.child_count() == 0 {
-            return text(p, self.psrc) == text(t, self.tsrc);
-        }
-        let pc = significant(p);
-        let tc = significant(t);
-        self.sequence(&pc, &tc)
     }
 
     fn bind(&mut self, name: &str, t: Node<'t>) -> bool {
@@ -205,12 +270,11 @@ impl<'a, 't> Matcher<'a, 't> {
     }
 
     /// Matches two child sequences, `$$$NAME` taking any run of named nodes.
-    fn sequence(&mut self, p: &[Node], t: &[Node<'t>]) -> bool {
+    fn sequence(&mut self, p: &[PNode], t: &[Node<'t>]) -> bool {
         let Some((first, rest)) = p.split_first() else {
             return t.is_empty();
         };
-        if let Some(name) = metavariable(*first, self.psrc, MULTI) {
-            let name = name.to_string();
+        if let PNode::Multi { name, .. } = first {
             // Greedy first, backtracking to shorter runs.
             let max = t.iter().take_while(|n| n.is_named()).count();
             for take in (0..=max).rev() {
@@ -227,7 +291,7 @@ impl<'a, 't> Matcher<'a, 't> {
             return false;
         };
         let saved = self.bindings.mark();
-        if self.node(*first, *tfirst) && self.sequence(rest, trest) {
+        if self.node(first, *tfirst) && self.sequence(rest, trest) {
             return true;
         }
         self.bindings.restore(saved);
@@ -244,12 +308,11 @@ impl Pattern {
         resolver: &dyn Resolver,
     ) -> Option<Bindings<'t>> {
         let mut m = Matcher {
-            psrc: self.source(),
             tsrc: src,
             resolver,
             bindings: Bindings::default(),
         };
-        m.node(self.root(), target).then_some(m.bindings)
+        m.node(self.compiled(), target).then_some(m.bindings)
     }
 }
 
