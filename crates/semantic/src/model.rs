@@ -369,9 +369,12 @@ impl SemanticModel {
             }
         }
         // Names re-exported through `__all__` count as used.
-        for (i, imp) in self.imports.iter().enumerate() {
-            if counts[i] == 0 && mentions_in_all(tree, src, &imp.local) {
-                counts[i] = 1;
+        if counts.contains(&0) {
+            let all = all_statements(tree, src);
+            for (i, imp) in self.imports.iter().enumerate() {
+                if counts[i] == 0 && mentions_in_all(&all, &imp.local) {
+                    counts[i] = 1;
+                }
             }
         }
         counts
@@ -417,13 +420,19 @@ fn is_reference<'t>(
     }
 }
 
-fn mentions_in_all(tree: &Tree, src: &str, name: &str) -> bool {
-    let root = tree.root_node();
-    syntax::named_children(root).into_iter().any(|stmt| {
-        let t = text(stmt, src);
-        t.starts_with("__all__")
-            && (t.contains(&format!("\"{name}\"")) || t.contains(&format!("'{name}'")))
-    })
+/// The module's statements that start with `__all__`, as text.
+fn all_statements<'s>(tree: &Tree, src: &'s str) -> Vec<&'s str> {
+    syntax::named_children(tree.root_node())
+        .into_iter()
+        .map(|stmt| text(stmt, src))
+        .filter(|t| t.starts_with("__all__"))
+        .collect()
+}
+
+/// Whether one of the `__all__` statements names `name` in a string.
+fn mentions_in_all(all: &[&str], name: &str) -> bool {
+    all.iter()
+        .any(|t| t.contains(&format!("\"{name}\"")) || t.contains(&format!("'{name}'")))
 }
 
 /// Python's builtin names (CPython 3.11 `dir(builtins)`, public ones), sorted.
