@@ -95,3 +95,11 @@ fn names_in_f_strings_count_and_plain_strings_hold_none() {
     // The f-string's and the t-string's `asyncio`, not the plain strings' text.
     assert_eq!(model.reference_counts(&tree, src), vec![2]);
 }
+
+#[test]
+fn a_name_in_all_counts_as_used() {
+    let src = "from asyncio import sleep, gather, wait\n__all__ = [\"sleep\",\n    'gather']\n";
+    let tree = syntax::parse(src);
+    let model = SemanticModel::build(&tree, src);
+    assert_eq!(model.reference_counts(&tree, src), vec![1, 1, 0]);
+}
