@@ -7,6 +7,9 @@
 
 Each benchmark runs its command --runs times (after --warmup untimed runs) and
 keeps the median wall time and the peak resident set size over the runs. The
+benchmarks on the corpus itself (report, diff, baseline, ruff) run
+round-robin, one run of each per round, so that their ratios compare runs
+made at the same moment of a shared machine. The
 corpus is fetched first if it is not in the cache yet (bench/fetch_corpus.py).
 
 Benchmarks (names for --only):
@@ -186,6 +189,38 @@ class Runner:
                 proc.returncode = -9
                 return None, None
             time.sleep(0.002)
+
+
+def bench_interleaved(runner: Runner, specs: list[tuple[str, list[str], tuple[int, ...]]], *,
+                      mb: float, files: int, runs: int, warmup: int) -> list[Result]:
+    """Runs several commands round-robin: each round runs every command once.
+
+    On a shared machine the speed drifts from minute to minute; running the
+    commands one after another puts each in its own moment, while a round
+    puts them all in the same one, so their ratios are fair (the median of
+    each over the rounds is taken as usual).
+    """
+    results = [Result(name, cmd, mb, files) for name, cmd, _ in specs]
+    for name, cmd, _ in specs:
+        log(f"[{name}] {' '.join(cmd)}")
+    for i in range(warmup + runs):
+        label = "warm-up" if i < warmup else f"round {i - warmup + 1}/{runs}"
+        for res, (name, cmd, ok_codes) in zip(results, specs):
+            if res.error:
+                continue
+            run, stderr = runner.run(cmd)
+            if run.code is None:
+                res.error = f"timed out after {runner.timeout:g} s"
+            elif run.code not in ok_codes:
+                tail = " | ".join(stderr.strip().splitlines()[-5:])
+                res.error = f"exit {run.code}: {tail}"
+            cpu = f"{run.cpu:.3f} s CPU" if run.cpu is not None else "? CPU"
+            log(f"    {label} [{name}]: {run.wall:.3f} s, {cpu}, exit {run.code}")
+            if res.error:
+                log(f"    FAILED: {res.error}")
+            elif i >= warmup:
+                res.runs.append(run)
+    return results
 
 
 def bench(runner: Runner, name: str, cmd: list[str], *, mb: float, files: int,
@@ -454,32 +489,31 @@ def main(argv: list[str] | None = None) -> int:
 
     all_unsafe = ["--select", "ALL", "--unsafe"]
     C = str(corpus)
+    # The corpus benchmarks run round-robin (see bench_interleaved), so that
+    # the ratios to ruff and to the baseline compare runs of the same moment.
+    specs: list[tuple[str, list[str], tuple[int, ...]]] = []
     if "report" in only or "scaling" in only:
-        add(bench(runner, "report", [tool, "--quiet", C], mb=mb, files=files,
-                  ok_codes=(0, 1), **common))
+        specs.append(("report", [tool, "--quiet", C], (0, 1)))
     if "report" in only:
-        add(bench(runner, "report --select ALL --unsafe", [tool, "--quiet", *all_unsafe, C],
-                  mb=mb, files=files, ok_codes=(0, 1), **common))
+        specs.append(("report --select ALL --unsafe", [tool, "--quiet", *all_unsafe, C], (0, 1)))
     if "diff" in only:
-        add(bench(runner, "diff", [tool, "--diff", "--quiet", C], mb=mb, files=files,
-                  ok_codes=(0, 1), **common))
-        add(bench(runner, "diff --select ALL --unsafe",
-                  [tool, "--diff", "--quiet", *all_unsafe, C],
-                  mb=mb, files=files, ok_codes=(0, 1), **common))
+        specs.append(("diff", [tool, "--diff", "--quiet", C], (0, 1)))
+        specs.append(("diff --select ALL --unsafe",
+                      [tool, "--diff", "--quiet", *all_unsafe, C], (0, 1)))
     if "baseline" in only and args.baseline:
         base = os.path.abspath(args.baseline) if os.sep in args.baseline else args.baseline
-        add(bench(runner, "baseline (tree-sitter parse only)", [base, C], mb=mb, files=files,
-                  ok_codes=(0,), **common))
+        specs.append(("baseline (tree-sitter parse only)", [base, C], (0,)))
     elif "baseline" in only:
         log("[baseline] skipped: no --baseline given")
     ruff = find_ruff(args.ruff) if "ruff" in only else None
     ruff_version = version_of([ruff, "--version"]) if ruff else None
     if ruff:
-        add(bench(runner, "ruff check --select ASYNC",
-                  [ruff, "check", "--select", "ASYNC", "--no-cache", "--quiet", C],
-                  mb=mb, files=files, ok_codes=(0, 1), **common))
+        specs.append(("ruff check --select ASYNC",
+                      [ruff, "check", "--select", "ASYNC", "--no-cache", "--quiet", C], (0, 1)))
     elif "ruff" in only:
         log("[ruff] skipped: no ruff on PATH or in .venv/bin (pass --ruff PATH)")
+    for res in bench_interleaved(runner, specs, mb=mb, files=files, **common):
+        add(res)
 
     scaled: dict[int, Result] = {}
     if "scaling" in only:
