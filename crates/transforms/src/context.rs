@@ -199,49 +199,59 @@ impl<'a> FileContext<'a> {
     /// The context managers opened by calls in the `with` statements around
     /// `node`, innermost first, up to its function.
     pub fn enclosing_with_items(&self, node: Node<'a>) -> Vec<WithItem<'a>> {
+        // Ancestors found by their ranges in the kind index: `Node::parent`
+        // searches down from the root at every step.
+        let around = |n: &&Node<'a>| {
+            n.start_byte() <= node.start_byte()
+                && node.end_byte() <= n.end_byte()
+                && n.id() != node.id()
+        };
+        let scope_start = ["function_definition", "lambda", "class_definition"]
+            .iter()
+            .flat_map(|k| self.nodes_of_kind(k).iter().filter(around))
+            .map(|n| n.start_byte())
+            .max();
+        let mut withs: Vec<Node<'a>> = self
+            .nodes_of_kind("with_statement")
+            .iter()
+            .filter(around)
+            .filter(|w| scope_start.is_none_or(|s| w.start_byte() > s))
+            .copied()
+            .collect();
+        withs.sort_by_key(|w| std::cmp::Reverse(w.start_byte()));
         let mut out = Vec::new();
-        let mut cur = node.parent();
-        while let Some(n) = cur {
-            if matches!(
-                n.kind(),
-                "function_definition" | "lambda" | "class_definition"
-            ) {
-                break;
+        for n in withs {
+            let clause = syntax::named_children(n)
+                .into_iter()
+                .find(|c| c.kind() == "with_clause");
+            for item in clause.map(syntax::named_children).unwrap_or_default() {
+                let Some(value) = item
+                    .child_by_field_name("value")
+                    .filter(|_| item.kind() == "with_item")
+                else {
+                    continue;
+                };
+                let (call, alias) = if value.kind() == "as_pattern" {
+                    (
+                        value.named_child(0),
+                        value.child_by_field_name("alias").map(|a| self.text(a)),
+                    )
+                } else {
+                    (Some(value), None)
+                };
+                let Some(func) = call
+                    .filter(|c| c.kind() == "call")
+                    .and_then(|c| c.child_by_field_name("function"))
+                else {
+                    continue;
+                };
+                out.push(WithItem {
+                    qualified: self.qualified(func),
+                    spelling: self.text(func),
+                    alias,
+                    statement: n,
+                });
             }
-            if n.kind() == "with_statement" {
-                let clause = syntax::named_children(n)
-                    .into_iter()
-                    .find(|c| c.kind() == "with_clause");
-                for item in clause.map(syntax::named_children).unwrap_or_default() {
-                    let Some(value) = item
-                        .child_by_field_name("value")
-                        .filter(|_| item.kind() == "with_item")
-                    else {
-                        continue;
-                    };
-                    let (call, alias) = if value.kind() == "as_pattern" {
-                        (
-                            value.named_child(0),
-                            value.child_by_field_name("alias").map(|a| self.text(a)),
-                        )
-                    } else {
-                        (Some(value), None)
-                    };
-                    let Some(func) = call
-                        .filter(|c| c.kind() == "call")
-                        .and_then(|c| c.child_by_field_name("function"))
-                    else {
-                        continue;
-                    };
-                    out.push(WithItem {
-                        qualified: self.qualified(func),
-                        spelling: self.text(func),
-                        alias,
-                        statement: n,
-                    });
-                }
-            }
-            cur = n.parent();
         }
         out
     }
@@ -329,5 +339,49 @@ impl pattern::Resolver for FileContext<'_> {
 
     fn is_reference(&self, node: Node) -> bool {
         self.model.is_reference(node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileContext;
+
+    #[test]
+    fn with_items_are_the_enclosing_ones_up_to_the_function() {
+        let src = "import anyio\nwith open('log'):\n    async def f():\n        with anyio.fail_after(1) as s:\n            async with anyio.create_task_group() as tg:\n                def g():\n                    with open('x'):\n                        pass\n                await x()\n        with other():\n            pass\n";
+        let tree = syntax::parse(src);
+        let style = syntax::Style::detect(src);
+        let cx = FileContext::new(src, &tree, &style);
+        let items = |call: &str| -> Vec<(String, Option<String>)> {
+            let node = *cx
+                .nodes_of_kind("call")
+                .iter()
+                .find(|c| cx.text(**c) == call)
+                .unwrap();
+            cx.enclosing_with_items(node)
+                .into_iter()
+                .map(|w| (w.spelling.to_string(), w.alias.map(str::to_string)))
+                .collect()
+        };
+        assert_eq!(
+            items("x()"),
+            [
+                (
+                    "anyio.create_task_group".to_string(),
+                    Some("tg".to_string())
+                ),
+                ("anyio.fail_after".to_string(), Some("s".to_string())),
+            ]
+        );
+        // A with statement's own call counts (it is in the statement); a
+        // nested function starts afresh; the module-level `with open('log')`
+        // is outside `f`.
+        assert_eq!(
+            items("anyio.fail_after(1)"),
+            [("anyio.fail_after".to_string(), Some("s".to_string()))]
+        );
+        assert_eq!(items("other()"), [("other".to_string(), None)]);
+        assert_eq!(items("open('x')"), [("open".to_string(), None)]);
+        assert_eq!(items("open('log')"), [("open".to_string(), None)]);
     }
 }
