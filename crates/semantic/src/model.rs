@@ -133,7 +133,12 @@ impl SemanticModel {
                 model.idents.push(Ident {
                     range: (node.start_byte(), node.end_byte()),
                     scope: current,
-                    reference: is_reference(k, v.parent.map(|p| p.kind_id()), || v.field_name()),
+                    reference: is_reference(
+                        k,
+                        v.parent.map(|p| p.kind_id()),
+                        v.named_index(),
+                        || v.field_name(),
+                    ),
                 });
             } else if kind == k.function_definition || kind == k.class_definition {
                 if let Some(name) = node.child_by_field_id(f.name) {
@@ -381,17 +386,25 @@ impl SemanticModel {
     }
 }
 
-/// Whether an identifier with this parent kind and field is a use of a name.
+/// Whether an identifier with this parent kind, at this index among the
+/// parent's named children, is a use of a name. Which field it is follows
+/// from the index (asking tree-sitter for the field searches the parent's
+/// children): an attribute's object is its first named child and its name
+/// comes after; a keyword argument's, definition's or parameter's name is
+/// first. Debug builds check that against the field.
 fn is_reference<'t>(
     k: &Kinds,
     parent: Option<u16>,
+    index: u32,
     field: impl FnOnce() -> Option<&'t str>,
 ) -> bool {
     let Some(p) = parent else {
         return false;
     };
     if p == k.attribute {
-        field() != Some("attribute")
+        let is_name = index > 0;
+        debug_assert_eq!(is_name, field() == Some("attribute"));
+        !is_name
     } else if [
         k.keyword_argument,
         k.function_definition,
@@ -401,7 +414,9 @@ fn is_reference<'t>(
     ]
     .contains(&p)
     {
-        field() != Some("name")
+        let is_name = index == 0;
+        debug_assert_eq!(is_name, field() == Some("name"));
+        !is_name
     } else {
         ![
             k.dotted_name,

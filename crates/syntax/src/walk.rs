@@ -56,6 +56,11 @@ impl<'t> Visit<'t> {
     pub fn field_name(&self) -> Option<&'t str> {
         self.parent?.field_name_for_named_child(self.index)
     }
+
+    /// The node's index among its parent's named children (comments included).
+    pub fn named_index(&self) -> u32 {
+        self.index
+    }
 }
 
 /// Nodes with at most this many children are read with `Node::child(i)`
