@@ -122,7 +122,10 @@ impl<'a> FileContext<'a> {
             if n.kind_id() == k.identifier {
                 Some(syntax::text(n, src))
             } else if n.kind_id() == k.attribute {
-                n.child_by_field_id(f.attribute)
+                // The name is the last child (a field lookup searches them).
+                n.child(n.child_count().saturating_sub(1))
+                    .filter(|a| a.kind_id() == k.identifier)
+                    .or_else(|| n.child_by_field_id(f.attribute))
                     .map(|a| syntax::text(a, src))
             } else {
                 None
