@@ -69,15 +69,17 @@ e2e-demo: venv build
 # .bench-cache/, installs ruff into .bench-venv/ to compare against.
 BENCH_VENV := .bench-venv
 
-$(BENCH_VENV)/.installed:
+# (Remade when the Makefile changes, so a new pin gets installed.)
+$(BENCH_VENV)/.installed: Makefile
 	$(PYTHON3) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check ruff==0.17.6
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check ruff==0.17.6 ast-grep-cli==0.51.1
 	touch $@
 
 bench: $(BENCH_VENV)/.installed
 	cargo build --release -p anyio-migrate -p bench
 	$(PYTHON3) bench/run_bench.py --tool $(BIN) --baseline $(CURDIR)/target/release/parse-baseline \
-		--ruff $(CURDIR)/$(BENCH_VENV)/bin/ruff --json target/bench.json
+		--ruff $(CURDIR)/$(BENCH_VENV)/bin/ruff --ast-grep $(CURDIR)/$(BENCH_VENV)/bin/ast-grep \
+		--json target/bench.json
 
 # Soak (not part of `make test`): --write --unsafe over a copy of the
 # benchmark corpus; every output must parse, keep its comments, and be stable.

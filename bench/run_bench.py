@@ -7,7 +7,7 @@
 
 Each benchmark runs its command --runs times (after --warmup untimed runs) and
 keeps the median wall time and the peak resident set size over the runs. The
-benchmarks on the corpus itself (report, diff, baseline, ruff) run
+benchmarks on the corpus itself (report, diff, baseline, ruff, astgrep) run
 round-robin, one run of each per round, so that their ratios compare runs
 made at the same moment of a shared machine. The
 corpus is fetched first if it is not in the cache yet (bench/fetch_corpus.py).
@@ -20,6 +20,8 @@ Benchmarks (names for --only):
             (only with --baseline)
   ruff      ruff check --select ASYNC --no-cache --quiet CORPUS (when a ruff
             is found: --ruff, PATH, or .venv/bin/ruff)
+  astgrep   ast-grep scan with five rewrite rules (bench/ast-grep/) over the
+            corpus, output to /dev/null (only with --ast-grep)
   scaling   report mode on 1x, 2x and 4x copies of the corpus (hard links);
             prints seconds per MB relative to 1x (1.0 = linear)
   bigfile   TOOL --diff --quiet on one generated file of 50,000 lines and one
@@ -52,7 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fetch_corpus  # noqa: E402
 
 ROOT = fetch_corpus.ROOT
-ALL_BENCHES = ("report", "diff", "baseline", "ruff", "scaling", "bigfile")
+ALL_BENCHES = ("report", "diff", "baseline", "ruff", "astgrep", "scaling", "bigfile")
+AST_GREP_CONFIG = Path(__file__).resolve().parent / "ast-grep" / "sgconfig.yml"
 TIME_BIN = Path("/usr/bin/time")
 BIG_SIZES = (50_000, 100_000)
 SCALES = (2, 4)
@@ -396,6 +399,15 @@ def ratio(a: Result | None, b: Result | None) -> float | None:
     return a.median / b.median
 
 
+def paired_ratio(a: Result | None, b: Result | None) -> float | None:
+    """The median over the rounds of a's time / b's time in the same round
+    (the two ran round-robin): steadier than the ratio of the medians when
+    the machine's speed drifts between rounds."""
+    if a is None or b is None or a.error or b.error or len(a.runs) != len(b.runs) or not a.runs:
+        return None
+    return statistics.median(x.wall / y.wall for x, y in zip(a.runs, b.runs) if y.wall > 0)
+
+
 def per_mb(r: Result | None) -> float | None:
     return r.median / r.mb if r is not None and r.median is not None and r.mb else None
 
@@ -440,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tool", required=True, help="the anyio-migrate binary")
     ap.add_argument("--baseline", help="parse-only baseline binary (skipped without it)")
     ap.add_argument("--ruff", help="ruff binary (default: ruff on PATH, then .venv/bin/ruff)")
+    ap.add_argument("--ast-grep", help="ast-grep binary (the astgrep benchmark is skipped without it)")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per benchmark (default 5)")
     ap.add_argument("--warmup", type=int, default=0,
                     help="untimed runs before the timed ones (default 0)")
@@ -512,6 +525,14 @@ def main(argv: list[str] | None = None) -> int:
                       [ruff, "check", "--select", "ASYNC", "--no-cache", "--quiet", C], (0, 1)))
     elif "ruff" in only:
         log("[ruff] skipped: no ruff on PATH or in .venv/bin (pass --ruff PATH)")
+    sg_version = None
+    if "astgrep" in only and args.ast_grep and shutil.which(args.ast_grep):
+        sg = os.path.abspath(args.ast_grep) if os.sep in args.ast_grep else args.ast_grep
+        sg_version = version_of([sg, "--version"])
+        specs.append(("ast-grep scan, 5 rewrite rules",
+                      [sg, "scan", "--config", str(AST_GREP_CONFIG), C], (0, 1)))
+    elif "astgrep" in only:
+        log("[astgrep] skipped: no --ast-grep given, or not an executable")
     for res in bench_interleaved(runner, specs, mb=mb, files=files, **common):
         add(res)
 
@@ -537,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     ratios: list[tuple[str, float | None, str]] = []
     base_res = by_name.get("baseline (tree-sitter parse only)")
     ruff_res = by_name.get("ruff check --select ASYNC")
+    sg_res = by_name.get("ast-grep scan, 5 rewrite rules")
     for name in ("report", "report --select ALL --unsafe", "diff", "diff --select ALL --unsafe"):
         if name in by_name:
             if base_res:
@@ -545,6 +567,11 @@ def main(argv: list[str] | None = None) -> int:
             if ruff_res:
                 ratios.append((f"anyio-migrate {name} / ruff", ratio(by_name[name], ruff_res),
                                "x ruff ASYNC time"))
+                ratios.append(("  the same, median of the rounds' ratios",
+                               paired_ratio(by_name[name], ruff_res), "same round, paired"))
+            if sg_res and name in ("report", "diff"):
+                ratios.append((f"ast-grep scan / anyio-migrate {name}",
+                               ratio(sg_res, by_name[name]), "x faster than ast-grep"))
     for factor in SCALES:
         if factor in scaled:
             a, b = per_mb(scaled[factor]), per_mb(scaled[1])
@@ -568,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} CPU(s)")
     if ruff_version:
         print(f"ruff: {ruff} ({ruff_version})")
+    if sg_version:
+        print(f"ast-grep: {sg_version}")
     print()
     print_table(results, ratios)
 
@@ -578,6 +607,7 @@ def main(argv: list[str] | None = None) -> int:
             "baseline": args.baseline,
             "ruff": ruff,
             "ruff_version": ruff_version,
+            "ast_grep_version": sg_version,
             "runs": args.runs,
             "warmup": args.warmup,
             "rss_method": method,
