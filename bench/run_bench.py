@@ -567,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
             if ruff_res:
                 ratios.append((f"anyio-migrate {name} / ruff", ratio(by_name[name], ruff_res),
                                "x ruff ASYNC time"))
-                ratios.append(("  the same, median of the rounds' ratios",
+                ratios.append((f"  {name} / ruff, median of the rounds' ratios",
                                paired_ratio(by_name[name], ruff_res), "same round, paired"))
             if sg_res and name in ("report", "diff"):
                 ratios.append((f"ast-grep scan / anyio-migrate {name}",
