@@ -22,8 +22,9 @@ Benchmarks (names for --only):
             is found: --ruff, PATH, or .venv/bin/ruff)
   astgrep   ast-grep scan with five rewrite rules (bench/ast-grep/) over the
             corpus, output to /dev/null (only with --ast-grep)
-  scaling   report mode on 1x, 2x and 4x copies of the corpus (hard links);
-            prints seconds per MB relative to 1x (1.0 = linear)
+  scaling   report mode on 1x, 2x and 4x copies of the corpus (hard links),
+            round-robin among themselves; prints seconds per MB relative
+            to 1x (1.0 = linear)
   bigfile   TOOL --diff --quiet on one generated file of 50,000 lines and one
             of 100,000 lines with the same density of rewrite sites; prints
             the time ratio (2.0 = linear)
@@ -140,7 +141,7 @@ class Runner:
         self.method = method
         self.timeout = timeout
 
-    def run(self, cmd: list[str], stdout_path: str = os.devnull) -> tuple[Run, str]:
+    def run(self, cmd: list[str]) -> tuple[Run, str]:
         with tempfile.NamedTemporaryFile(prefix="bench-", suffix=".txt", delete=False) as tf:
             time_out = tf.name
         err_file = tempfile.TemporaryFile()
@@ -148,7 +149,7 @@ class Runner:
         if self.method == "time":
             full = [str(TIME_BIN), "-v", "-o", time_out, *cmd]
         try:
-            with open(stdout_path, "wb") as out:
+            with open(os.devnull, "wb") as out:
                 start = time.perf_counter()
                 proc = subprocess.Popen(full, stdout=out, stderr=err_file,
                                         stdin=subprocess.DEVNULL, start_new_session=True)
@@ -207,7 +208,7 @@ def bench_interleaved(runner: Runner, specs: list[tuple[str, list[str], tuple[in
     for name, cmd, _ in specs:
         log(f"[{name}] {' '.join(cmd)}")
     for i in range(warmup + runs):
-        label = "warm-up" if i < warmup else f"round {i - warmup + 1}/{runs}"
+        label = "warm-up" if i < warmup else f"run {i - warmup + 1}/{runs}"
         for res, (name, cmd, ok_codes) in zip(results, specs):
             if res.error:
                 continue
@@ -217,8 +218,9 @@ def bench_interleaved(runner: Runner, specs: list[tuple[str, list[str], tuple[in
             elif run.code not in ok_codes:
                 tail = " | ".join(stderr.strip().splitlines()[-5:])
                 res.error = f"exit {run.code}: {tail}"
+            rss = f"{run.rss_kb / 1024:.1f} MB" if run.rss_kb is not None else "? MB"
             cpu = f"{run.cpu:.3f} s CPU" if run.cpu is not None else "? CPU"
-            log(f"    {label} [{name}]: {run.wall:.3f} s, {cpu}, exit {run.code}")
+            log(f"    {label} [{name}]: {run.wall:.3f} s, {cpu}, {rss}, exit {run.code}")
             if res.error:
                 log(f"    FAILED: {res.error}")
             elif i >= warmup:
@@ -227,27 +229,10 @@ def bench_interleaved(runner: Runner, specs: list[tuple[str, list[str], tuple[in
 
 
 def bench(runner: Runner, name: str, cmd: list[str], *, mb: float, files: int,
-          runs: int, warmup: int, ok_codes: tuple[int, ...],
-          stdout_path: str = os.devnull) -> Result:
-    res = Result(name, cmd, mb, files)
-    log(f"[{name}] {' '.join(cmd)}")
-    for i in range(warmup + runs):
-        run, stderr = runner.run(cmd, stdout_path)
-        label = "warm-up" if i < warmup else f"run {i - warmup + 1}/{runs}"
-        if run.code is None:
-            res.error = f"timed out after {runner.timeout:g} s"
-        elif run.code not in ok_codes:
-            tail = " | ".join(stderr.strip().splitlines()[-5:])
-            res.error = f"exit {run.code}: {tail}"
-        rss = f"{run.rss_kb / 1024:.1f} MB" if run.rss_kb is not None else "?"
-        cpu = f"{run.cpu:.3f} s CPU" if run.cpu is not None else "? CPU"
-        log(f"    {label}: {run.wall:.3f} s, {cpu}, {rss}, exit {run.code}")
-        if res.error:
-            log(f"    FAILED: {res.error}")
-            break
-        if i >= warmup:
-            res.runs.append(run)
-    return res
+          runs: int, warmup: int, ok_codes: tuple[int, ...]) -> Result:
+    """Runs one command --runs times in a row."""
+    return bench_interleaved(runner, [(name, cmd, ok_codes)], mb=mb, files=files,
+                             runs=runs, warmup=warmup)[0]
 
 
 # --------------------------------------------------------------------------
@@ -505,9 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     # The corpus benchmarks run round-robin (see bench_interleaved), so that
     # the ratios to ruff and to the baseline compare runs of the same moment.
     specs: list[tuple[str, list[str], tuple[int, ...]]] = []
-    if "report" in only or "scaling" in only:
-        specs.append(("report", [tool, "--quiet", C], (0, 1)))
     if "report" in only:
+        specs.append(("report", [tool, "--quiet", C], (0, 1)))
         specs.append(("report --select ALL --unsafe", [tool, "--quiet", *all_unsafe, C], (0, 1)))
     if "diff" in only:
         specs.append(("diff", [tool, "--diff", "--quiet", C], (0, 1)))
@@ -538,12 +522,16 @@ def main(argv: list[str] | None = None) -> int:
 
     scaled: dict[int, Result] = {}
     if "scaling" in only:
-        scaled[1] = by_name["report"]
-        for factor in SCALES:
-            target = build_scaled(cache, corpus, factor)
-            scaled[factor] = add(bench(
-                runner, f"report, corpus x{factor}", [tool, "--quiet", str(target)],
-                mb=mb * factor, files=files * factor, ok_codes=(0, 1), **common))
+        # The 1x, 2x and 4x runs round-robin among themselves: the 1x report
+        # above ran among heavier commands, which would bias the ratios.
+        sizes = [(1, corpus)] + [(f, build_scaled(cache, corpus, f)) for f in SCALES]
+        rows = bench_interleaved(
+            runner,
+            [(f"report, corpus x{f}", [tool, "--quiet", str(t)], (0, 1)) for f, t in sizes],
+            mb=mb, files=files, **common)
+        for (factor, _), res in zip(sizes, rows):
+            res.mb, res.files = mb * factor, files * factor
+            scaled[factor] = add(res)
 
     big: dict[int, Result] = {}
     if "bigfile" in only:
