@@ -186,10 +186,13 @@ impl SemanticModel {
 
     fn bind(&mut self, scope: usize, name: &str, binding: Binding) {
         if let Some(s) = self.scopes.get_mut(&scope) {
-            s.bindings
-                .entry(name.to_string())
-                .or_default()
-                .push(binding);
+            // The name is copied only the first time the scope binds it.
+            match s.bindings.get_mut(name) {
+                Some(all) => all.push(binding),
+                None => {
+                    s.bindings.insert(name.to_string(), vec![binding]);
+                }
+            }
         }
     }
 
@@ -215,16 +218,23 @@ impl SemanticModel {
     }
 
     fn bind_parameters(&mut self, params: Node, src: &str, scope: usize) {
-        for p in syntax::named_children(params) {
-            let name = match p.kind() {
-                "identifier" => Some(p),
-                "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
-                "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
-                    syntax::named_children(p)
-                        .into_iter()
-                        .find(|c| c.kind() == "identifier")
-                }
-                _ => None,
+        let (k, f) = (kinds(), fields());
+        let mut cursor = params.walk();
+        for p in params.named_children(&mut cursor) {
+            let kind = p.kind_id();
+            let name = if kind == k.identifier {
+                Some(p)
+            } else if kind == k.default_parameter || kind == k.typed_default_parameter {
+                p.child_by_field_id(f.name)
+            } else if kind == k.typed_parameter
+                || kind == k.list_splat_pattern
+                || kind == k.dictionary_splat_pattern
+            {
+                (0..p.named_child_count() as u32)
+                    .filter_map(|i| p.named_child(i))
+                    .find(|c| c.kind_id() == k.identifier)
+            } else {
+                None
             };
             if let Some(n) = name {
                 self.bind(scope, text(n, src), Binding::Other);
