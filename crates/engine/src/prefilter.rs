@@ -37,10 +37,6 @@ struct Words {
     place: Vec<Place>,
     /// The words themselves.
     word: Vec<String>,
-    /// Per word: whether its first and its last byte are word characters
-    /// (only such an edge needs a non-word neighbour: `asyncio` is not in
-    /// `asyncio_extras`, while `*` in `import*` counts).
-    word_edges: Vec<(bool, bool)>,
     /// Per word: the other words it starts with (`pytest` for
     /// `pytest_asyncio`, and the same word with another place), which the
     /// search does not report where it reports this one.
@@ -66,16 +62,6 @@ impl Words {
             index: words.iter().map(|w| w.0).collect(),
             place: words.iter().map(|w| w.2).collect(),
             word: words.iter().map(|w| w.1.to_string()).collect(),
-            word_edges: words
-                .iter()
-                .map(|w| {
-                    let b = w.1.as_bytes();
-                    (
-                        b.first().is_some_and(|&c| is_word_byte(c)),
-                        b.last().is_some_and(|&c| is_word_byte(c)),
-                    )
-                })
-                .collect(),
             shorter: words
                 .iter()
                 .enumerate()
@@ -92,10 +78,12 @@ impl Words {
 
     /// Whether word `i` at `start` stands in `text` as it must.
     fn stands(&self, text: &[u8], i: usize, start: usize) -> bool {
-        let word_boundary = |b: Option<&u8>| b.is_none_or(|&c| !is_word_byte(c));
-        let (first, last) = self.word_edges[i];
-        (!first || word_boundary(start.checked_sub(1).and_then(|i| text.get(i))))
-            && (!last || word_boundary(text.get(start + self.word[i].len())))
+        // Only an edge that is a word character needs a non-word neighbour:
+        // `asyncio` is not in `asyncio_extras`, while `*` in `import*` counts.
+        let word = self.word[i].as_bytes();
+        let is_word = |b: Option<&u8>| b.is_some_and(|&c| is_word_byte(c));
+        (!is_word(word.first()) || !is_word(start.checked_sub(1).and_then(|i| text.get(i))))
+            && (!is_word(word.last()) || !is_word(text.get(start + word.len())))
             && self.place[i].holds(text, start)
     }
 
@@ -221,17 +209,16 @@ impl Prefilter {
         keys.sort();
         keys.dedup();
         let key_words: Vec<(usize, &str, Place)> = keys.iter().map(|&i| all[i]).collect();
-        let formulas_of = (0..all.len())
-            .map(|w| {
-                (0..formulas.len())
-                    .filter(|&f| {
-                        let mut needs = Vec::new();
-                        formulas[f].needs(&mut needs);
-                        needs.contains(&w)
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut formulas_of: Vec<Vec<usize>> = vec![Vec::new(); all.len()];
+        for (f, formula) in formulas.iter().enumerate() {
+            let mut needs = Vec::new();
+            formula.needs(&mut needs);
+            needs.sort_unstable();
+            needs.dedup();
+            for w in needs {
+                formulas_of[w].push(f);
+            }
+        }
         Prefilter {
             searcher: Some(Searcher {
                 all: Words::new(&all),
