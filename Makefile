@@ -8,13 +8,14 @@
 #   make soak    migrate that corpus and check every output (parses, comments, stable)
 #   make fuzz    the property tests over mutated fixtures, with many more cases
 #   make wheel   the PyPI wheel (maturin, bindings = bin) in target/wheels/
+#   make ecosystem  migrate real libraries (../shared/ecosystem) safe and unsafe, rerun their suites
 
 VENV    := .venv
 PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest build venv docs bench soak fuzz wheel e2e-wheel clean
+.PHONY: ecosystem test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest build venv docs bench soak fuzz wheel e2e-wheel clean
 
 test: lint unit e2e
 
@@ -96,3 +97,13 @@ docs:
 clean:
 	cargo clean
 	rm -rf $(VENV)
+
+# Ecosystem check (not part of `make test`): real libraries' own suites before
+# and after a safe and an unsafe migration; sdists and virtualenvs are cached
+# in .ecosystem-cache/. ECOSYSTEM_ARGS="--only aioftp --keep /tmp/eco" narrows it.
+ECOSYSTEM ?= $(CURDIR)/../shared/ecosystem
+ECOSYSTEM_ARGS ?=
+
+ecosystem: build
+	$(PYTHON3) testdata/e2e/run_ecosystem.py --tool $(BIN) --ecosystem $(ECOSYSTEM) \
+		--cache $(CURDIR)/.ecosystem-cache --markdown docs/ecosystem.md $(ECOSYSTEM_ARGS)
