@@ -46,7 +46,7 @@ ASYNCIO_PREFIX = "asyncio:"
 USES_PYTEST_ASYNCIO = re.compile(rb"pytest_asyncio|asyncio_mode|mark\.asyncio")
 ASYNCIO_REF = re.compile(r"\basyncio\.\w+")
 SUMMARY = re.compile(r"^=+ (.*) in [\d.]+s(?: \([^)]*\))? =+$", re.M)
-SUITE_TIMEOUT = 900  # seconds; a suite that takes longer counts as an error
+SUITE_TIMEOUT = 300  # seconds; a suite that takes longer counts as an error (every suite takes under 2 minutes)
 CONFIG_SUFFIXES = (".py", ".ini", ".toml", ".cfg", ".txt")
 
 

@@ -137,30 +137,25 @@ pub fn migrate(
     Ok(Migrated { text: out, notes })
 }
 
-/// Removes `--asyncio-mode=X`, `--asyncio-mode X` and `--asyncio-debug` from an addopts line.
+/// Removes `--asyncio-mode=X`, `--asyncio-mode X`, `--asyncio-debug` and
+/// `-p no:anyio` (which would keep anyio's plugin from running) from an addopts line.
 pub(crate) fn strip_asyncio_options(line: &str) -> (String, bool) {
     let body = line.trim_end_matches(['\n', '\r']);
     let eol = &line[body.len()..];
     let mut tokens: Vec<&str> = Vec::new();
     let mut changed = false;
-    let mut skip_next = false;
     let lead_len = body.len() - body.trim_start().len();
-    for tok in body[lead_len..].split(' ').filter(|t| !t.is_empty()) {
-        if skip_next {
-            skip_next = false;
+    let all: Vec<&str> = body[lead_len..].split(' ').filter(|t| !t.is_empty()).collect();
+    let mut k = 0;
+    while k < all.len() {
+        let taken = option_tokens(&all[k..]);
+        if taken > 0 {
             changed = true;
+            k += taken;
             continue;
         }
-        if tok.starts_with("--asyncio-mode=") || tok == "--asyncio-debug" {
-            changed = true;
-            continue;
-        }
-        if tok == "--asyncio-mode" {
-            skip_next = true;
-            changed = true;
-            continue;
-        }
-        tokens.push(tok);
+        tokens.push(all[k]);
+        k += 1;
     }
     if !changed {
         return (line.to_string(), false);
@@ -169,6 +164,22 @@ pub(crate) fn strip_asyncio_options(line: &str) -> (String, bool) {
         format!("{}{}{}", &body[..lead_len], tokens.join(" "), eol),
         true,
     )
+}
+
+/// How many of the leading `tokens` of an addopts value are a pytest-asyncio
+/// option or `-p no:anyio` (0: none).
+pub(crate) fn option_tokens(tokens: &[&str]) -> usize {
+    let (first, next) = (tokens[0], tokens.get(1).copied());
+    if first.starts_with("--asyncio-mode=") || first == "--asyncio-debug" || first == "-pno:anyio"
+        || first == "-p no:anyio"
+    {
+        return 1;
+    }
+    match (first, next) {
+        ("--asyncio-mode", Some(_)) => 2,
+        ("-p", Some("no:anyio")) => 2,
+        _ => 0,
+    }
 }
 
 /// `pytest-asyncio` in one dependency entry becomes `anyio>=X`, or goes when

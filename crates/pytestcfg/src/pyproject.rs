@@ -146,21 +146,40 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
                     }
                 }
                 Some(Value::Array(a)) => {
-                    for v in a.iter() {
-                        if v.as_str().is_some_and(|s| {
-                            s.starts_with("--asyncio-mode") || s == "--asyncio-debug"
-                        }) {
-                            if let Some(span) = v.span() {
-                                edits.push(element_removal(text, span.start, span.end));
-                                notes.push(Note {
-                                    code: CONFIG_CODE,
-                                    line: line_of(text, span.start),
-                                    message: "`--asyncio-mode` is a pytest-asyncio option: removed"
-                                        .into(),
-                                    fixed: true,
-                                });
-                            }
+                    let values: Vec<_> = a.iter().collect();
+                    let strings: Vec<&str> =
+                        values.iter().map(|v| v.as_str().unwrap_or("")).collect();
+                    let mut k = 0;
+                    while k < values.len() {
+                        let taken = if strings[k].is_empty() {
+                            0
+                        } else {
+                            crate::ini::option_tokens(&strings[k..])
+                        };
+                        if taken == 0 {
+                            k += 1;
+                            continue;
                         }
+                        let message = if strings[k].contains("anyio") || strings[k] == "-p" {
+                            "`-p no:anyio` would keep anyio's plugin from running: removed"
+                        } else {
+                            "`--asyncio-mode` is a pytest-asyncio option: removed"
+                        };
+                        // The option and its value go as one run (a line of their own goes whole).
+                        if let (Some(first), Some(last)) =
+                            (values[k].span(), values[k + taken - 1].span())
+                        {
+                            edits.push(element_removal(text, first.start, last.end));
+                        }
+                        if let Some(span) = values[k].span() {
+                            notes.push(Note {
+                                code: CONFIG_CODE,
+                                line: line_of(text, span.start),
+                                message: message.into(),
+                                fixed: true,
+                            });
+                        }
+                        k += taken;
                     }
                 }
                 _ => {}
