@@ -9,6 +9,7 @@ mod patches;
 mod review;
 mod run;
 mod settings;
+mod suites;
 mod walk;
 mod write;
 
@@ -106,15 +107,29 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     // A configuration's `exclude` leaves out the walked files under it; a
     // file named on the command line is always migrated.
     indexed.retain(|(f, at)| args.paths.contains(f) || !settings[*at].excludes(f));
-    let (pytest_roots, anyio_auto) = pytest_roots(indexed.iter().map(|(f, _)| f.as_path()));
-    // The work, in output order: every file, and the root conftest.py files
-    // to create (where AM605 is enabled).
+    // Which pytest suites move to anyio's plugin: decided once, before any
+    // file is migrated, from every file of each suite.
+    let walked: Vec<std::path::PathBuf> = indexed.iter().map(|(f, _)| f.clone()).collect();
+    let suites = suites::Suites::plan(&walked);
+    // The work, in output order: every file, the configuration and
+    // dependency files a moving suite needs that were not given, and the root
+    // conftest.py files to create (where AM605 is enabled).
+    for suite in &suites.list {
+        for extra in &suite.extra {
+            if !indexed.iter().any(|(f, _)| suites::norm(f) == *extra) {
+                let at = configs.for_file(extra)?;
+                indexed.push((extra.clone(), at));
+            }
+        }
+    }
     let mut work: Vec<(std::path::PathBuf, bool, usize)> = Vec::new();
-    for root in &pytest_roots {
+    for root in suites.moving_roots() {
         let conftest = root.join("conftest.py");
         let at = configs.for_file(&conftest)?;
-        // A root's conftest is in its folder, whose configuration is known;
-        // this only guards the index.
+        let listed = indexed.iter().any(|(f, _)| suites::norm(f) == conftest);
+        if !listed && conftest.exists() {
+            indexed.push((conftest.clone(), at));
+        }
         while settings.len() < configs.loaded.len() {
             settings.push(Settings::new(
                 registry,
@@ -122,20 +137,25 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
                 &configs.loaded[settings.len()],
             )?);
         }
-        let listed = indexed.iter().any(|(f, _)| *f == conftest);
         if settings[at].enables("AM605") && !listed && !conftest.exists() {
             work.push((conftest, true, at));
         }
     }
-    for s in &mut settings {
-        s.options.targets.pytest_auto_mode = !pytest_roots.is_empty() || anyio_auto;
+    // Configurations first seen for the files added above.
+    while settings.len() < configs.loaded.len() {
+        settings.push(Settings::new(
+            registry,
+            args,
+            &configs.loaded[settings.len()],
+        )?);
     }
     work.extend(indexed.into_iter().map(|(p, at)| (p, false, at)));
     work.sort();
+    work.dedup_by(|a, b| a.0 == b.0);
     let job = run::Job {
         settings,
         mode,
-        pytest_roots: pytest_roots.clone(),
+        suites,
     };
 
     let color = match args.color {
@@ -322,32 +342,6 @@ fn emit(
         writeln!(stderr, "{path}: would change")?;
     }
     Ok(())
-}
-
-/// The folders of pytest configurations that use pytest-asyncio (they
-/// become anyio auto-mode configurations, and their `conftest.py` gets the
-/// `anyio_backend` fixture), and whether a configuration is in anyio's auto
-/// mode already.
-fn pytest_roots<'p>(
-    files: impl Iterator<Item = &'p std::path::Path>,
-) -> (Vec<std::path::PathBuf>, bool) {
-    let mut roots = Vec::new();
-    let mut anyio_auto = false;
-    for p in files {
-        let Some(kind) = pytestcfg::kind_of(p) else {
-            continue;
-        };
-        let Ok(text) = std::fs::read_to_string(p) else {
-            continue;
-        };
-        if pytestcfg::configures_pytest_asyncio(kind, &text) {
-            roots.push(p.parent().map(|d| d.to_path_buf()).unwrap_or_default());
-        }
-        anyio_auto |= pytestcfg::configures_anyio_auto_mode(kind, &text);
-    }
-    roots.sort();
-    roots.dedup();
-    (roots, anyio_auto)
 }
 
 /// 2 for any error; 1 when `--diff` / `--check` find pending changes (or

@@ -16,9 +16,9 @@ pub struct Job<'a> {
     /// One per configuration; each file names the one that applies to it.
     pub settings: Vec<Settings<'a>>,
     pub mode: Mode,
-    /// Folders whose pytest configuration used pytest-asyncio: their
-    /// `conftest.py` gets the `anyio_backend` fixture.
-    pub pytest_roots: Vec<PathBuf>,
+    /// The pytest suites that use pytest-asyncio, and whether each moves to
+    /// anyio's plugin (its root `conftest.py` then gets `anyio_backend`).
+    pub suites: crate::suites::Suites,
 }
 
 /// What happened to one file; texts are not kept, only the diff when asked for.
@@ -144,18 +144,22 @@ impl Job<'_> {
             }
         };
         if let Some(kind) = pytestcfg::kind_of(path) {
-            return self.config_file(path, kind, bytes, settings, result);
+            let mut result = self.config_file(path, kind, bytes, settings, result);
+            self.add_suite_note(&mut result);
+            return result;
         }
+        let suite = self.suites.of(path);
         let root_conftest = path.file_name().is_some_and(|n| n == "conftest.py")
-            && self
-                .pytest_roots
-                .iter()
-                .any(|r| path.parent() == Some(r.as_path()));
+            && suite.is_some_and(|s| {
+                s.pytest.moves() && crate::suites::norm(path).parent() == Some(s.root.as_path())
+            });
         let mut options = settings.options.clone();
         options.targets.root_conftest = root_conftest;
-        // A root conftest gets its fixture whatever words it contains.
+        options.targets.pytest = self.suites.pytest_for(path);
+        // A root conftest gets its fixture whatever words it contains, and
+        // any file of a moving suite may request an async fixture (AM607).
         let everything = Prefilter::disabled();
-        let prefilter = if root_conftest {
+        let prefilter = if root_conftest || options.targets.pytest.moves() {
             &everything
         } else {
             &settings.prefilter
@@ -227,7 +231,29 @@ impl Job<'_> {
             }
         }
         result.diagnostics = outcome.diagnostics;
+        self.add_suite_note(&mut result);
         result
+    }
+
+    /// The diagnostic saying why a suite stays on pytest-asyncio, on the file
+    /// chosen to carry it.
+    fn add_suite_note(&self, result: &mut FileResult) {
+        if let Some(why) = self.suites.note_for(&result.path) {
+            let at = Position { line: 1, column: 1 };
+            result.diagnostics.insert(
+                0,
+                Reported {
+                    code: pytestcfg::CONFIG_CODE,
+                    message: why.to_string(),
+                    hint: Some("the suite's markers, fixtures, configuration and dependencies are left as they are".into()),
+                    start: at,
+                    end: at,
+                    status: Status::Manual,
+                    applicability: None,
+                    fix_lines: Vec::new(),
+                },
+            );
+        }
     }
 
     /// A pytest configuration or dependency file.
@@ -251,6 +277,14 @@ impl Job<'_> {
                 && pytestcfg::CONFIG_CODE <= upto,
             dependencies: settings.enables(pytestcfg::DEPENDENCY_CODE)
                 && pytestcfg::DEPENDENCY_CODE <= upto,
+        };
+        // A suite's configuration and dependencies move with the suite.
+        let moves = self.suites.of(path).is_some_and(|s| s.pytest.moves());
+        let options_upto = |upto: &str| {
+            let mut o = options_upto(upto);
+            o.configuration &= moves;
+            o.dependencies &= moves;
+            o
         };
         let opts = options_upto("~");
         let migrated = match pytestcfg::migrate(kind, &text, &opts) {

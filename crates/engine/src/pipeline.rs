@@ -92,7 +92,8 @@ pub fn migrate_text(
     let original_index = LineIndex::new(text);
     let mut converged = false;
     for round in 0..opts.max_rounds {
-        let cx = FileContext::new(&current, &current_tree, &style).with_targets(opts.targets);
+        let cx =
+            FileContext::new(&current, &current_tree, &style).with_targets(opts.targets.clone());
         if round == 0 {
             used_before = used_imports(&cx.model, &current_tree, &current);
         }

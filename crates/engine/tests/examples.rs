@@ -2,7 +2,7 @@
 //! with that transform alone, and migrating `after` again changes nothing.
 
 use engine::{migrate_text, Options};
-use transforms::Registry;
+use transforms::{PytestSuite, Registry};
 
 #[test]
 fn transform_examples_hold() {
@@ -12,9 +12,15 @@ fn transform_examples_hold() {
     for t in registry.all() {
         for (k, ex) in t.info().examples.iter().enumerate() {
             count += 1;
-            let opts = Options {
+            let mut opts = Options {
                 unsafe_fixes: ex.unsafe_fixes,
                 ..Options::default()
+            };
+            // The pytest-asyncio examples show a suite that moves to anyio's
+            // plugin (strict mode: no `asyncio_mode` setting).
+            opts.targets.pytest = PytestSuite::Moves {
+                auto: false,
+                async_fixtures: Default::default(),
             };
             let only = [t.as_ref()];
             let got = migrate_text(&ex.before, &only, &opts)
@@ -43,7 +49,11 @@ fn transform_examples_hold() {
             }
             if ex.unsafe_fixes {
                 // An unsafe example must really need the flag.
-                let safe = migrate_text(&ex.before, &only, &Options::default())
+                let safe_opts = Options {
+                    unsafe_fixes: false,
+                    ..opts.clone()
+                };
+                let safe = migrate_text(&ex.before, &only, &safe_opts)
                     .unwrap()
                     .migrated;
                 if safe == ex.after {

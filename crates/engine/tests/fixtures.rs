@@ -43,9 +43,11 @@ fn all_inputs() -> Vec<PathBuf> {
     files
 }
 
-/// `# flags: --unsafe` in a fixture's first lines turns on unsafe fixes.
-/// `# flags: --unsafe`, `# pytest: auto-mode` and `# pytest: root-conftest`
-/// in a fixture's first lines set the options a real run would derive.
+/// `# flags: --unsafe` in a fixture's first lines turns on unsafe fixes;
+/// `# pytest: moves` (a suite moving to anyio's plugin, strict mode),
+/// `# pytest: auto-mode` (moving into auto mode, implies `moves`),
+/// `# pytest: fixtures=a,b` (the suite's async fixtures) and
+/// `# pytest: root-conftest` set what a real run would derive.
 fn options_for(text: &str) -> Options {
     let head: Vec<&str> = text.lines().take(5).collect();
     let has = |prefix: &str, word: &str| {
@@ -56,7 +58,21 @@ fn options_for(text: &str) -> Options {
         unsafe_fixes: has("# flags:", "--unsafe"),
         ..Options::default()
     };
-    opts.targets.pytest_auto_mode = has("# pytest:", "auto-mode");
+    let auto = has("# pytest:", "auto-mode");
+    if auto || has("# pytest:", "moves") {
+        let fixtures = head
+            .iter()
+            .filter(|l| l.starts_with("# pytest:"))
+            .flat_map(|l| l.split_whitespace())
+            .filter_map(|w| w.strip_prefix("fixtures="))
+            .flat_map(|w| w.split(','))
+            .map(str::to_string)
+            .collect();
+        opts.targets.pytest = transforms::PytestSuite::Moves {
+            auto,
+            async_fixtures: std::sync::Arc::new(fixtures),
+        };
+    }
     opts.targets.root_conftest = has("# pytest:", "root-conftest");
     opts
 }

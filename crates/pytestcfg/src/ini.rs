@@ -145,7 +145,10 @@ pub(crate) fn strip_asyncio_options(line: &str) -> (String, bool) {
     let mut tokens: Vec<&str> = Vec::new();
     let mut changed = false;
     let lead_len = body.len() - body.trim_start().len();
-    let all: Vec<&str> = body[lead_len..].split(' ').filter(|t| !t.is_empty()).collect();
+    let all: Vec<&str> = body[lead_len..]
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .collect();
     let mut k = 0;
     while k < all.len() {
         let taken = option_tokens(&all[k..]);
@@ -170,7 +173,9 @@ pub(crate) fn strip_asyncio_options(line: &str) -> (String, bool) {
 /// option or `-p no:anyio` (0: none).
 pub(crate) fn option_tokens(tokens: &[&str]) -> usize {
     let (first, next) = (tokens[0], tokens.get(1).copied());
-    if first.starts_with("--asyncio-mode=") || first == "--asyncio-debug" || first == "-pno:anyio"
+    if first.starts_with("--asyncio-mode=")
+        || first == "--asyncio-debug"
+        || first == "-pno:anyio"
         || first == "-p no:anyio"
     {
         return 1;

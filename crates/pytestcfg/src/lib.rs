@@ -104,6 +104,52 @@ pub fn configures_pytest_asyncio(kind: Kind, text: &str) -> bool {
         })
 }
 
+/// Whether pytest takes the file as its configuration: a `pytest.ini` (even
+/// empty), or a `[tool.pytest.ini_options]` / `[tool.pytest]`, `[pytest]`
+/// (tox.ini) or `[tool:pytest]` (setup.cfg) section.
+pub fn configures_pytest(kind: Kind, text: &str) -> bool {
+    let header = |names: &[&str]| {
+        text.lines()
+            .map(str::trim)
+            .any(|l| names.iter().any(|n| l.starts_with(n)))
+    };
+    match kind {
+        Kind::PytestIni => true,
+        Kind::Pyproject => header(&["[tool.pytest.ini_options]", "[tool.pytest]"]),
+        Kind::ToxIni => header(&["[pytest]"]),
+        Kind::SetupCfg => header(&["[tool:pytest]"]),
+        Kind::Requirements => false,
+    }
+}
+
+/// Whether the file names pytest-asyncio: its settings, or a requirement on it.
+pub fn mentions_pytest_asyncio(kind: Kind, text: &str) -> bool {
+    configures_pytest_asyncio(kind, text) || {
+        let lower = text.to_ascii_lowercase();
+        lower.contains("pytest-asyncio") || lower.contains("pytest_asyncio")
+    }
+}
+
+/// pytest plugins that are built on pytest-asyncio (they need its event loop
+/// fixtures and markers), as spelled in dependency files or `pytest_plugins`.
+pub const PLUGINS_ON_PYTEST_ASYNCIO: &[&str] = &[
+    "pytest-aiohttp",
+    "pytest_aiohttp",
+    "aiohttp.pytest_plugin",
+    "pytest-asyncio-cooperative",
+    "pytest-aiomoto",
+    "pytest-tornasync",
+];
+
+/// The first plugin of [`PLUGINS_ON_PYTEST_ASYNCIO`] the text names.
+pub fn plugin_on_pytest_asyncio(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    PLUGINS_ON_PYTEST_ASYNCIO
+        .iter()
+        .copied()
+        .find(|p| lower.contains(p))
+}
+
 /// Whether the file sets anyio's auto mode already.
 pub fn configures_anyio_auto_mode(kind: Kind, text: &str) -> bool {
     kind != Kind::Requirements
@@ -208,6 +254,34 @@ mod tests {
             Some(Kind::Requirements)
         );
         assert_eq!(kind_of(Path::new("setup.py")), None);
+    }
+
+    #[test]
+    fn which_files_configure_pytest() {
+        assert!(configures_pytest(Kind::PytestIni, ""));
+        assert!(configures_pytest(
+            Kind::Pyproject,
+            "[tool.pytest.ini_options]\n"
+        ));
+        assert!(!configures_pytest(
+            Kind::Pyproject,
+            "[project]\nname = \"x\"\n"
+        ));
+        assert!(configures_pytest(
+            Kind::ToxIni,
+            "[tox]\n[pytest]\naddopts = -ra\n"
+        ));
+        assert!(!configures_pytest(Kind::SetupCfg, "[metadata]\nname = x\n"));
+        assert!(mentions_pytest_asyncio(
+            Kind::Requirements,
+            "Pytest-Asyncio==1.0\n"
+        ));
+        assert!(!mentions_pytest_asyncio(Kind::Requirements, "pytest\n"));
+        assert_eq!(
+            plugin_on_pytest_asyncio("pytest\npytest-aiohttp>=1\n"),
+            Some("pytest-aiohttp")
+        );
+        assert_eq!(plugin_on_pytest_asyncio("pytest-asyncio\n"), None);
     }
 
     #[test]

@@ -5,16 +5,16 @@ use semantic::SemanticModel;
 use std::ops::Range;
 use syntax::{Node, Style, Tree};
 
-/// The versions the migrated code must run on (`--target-anyio`, `--target-python`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The versions the migrated code must run on (`--target-anyio`, `--target-python`),
+/// and what the run decided about the file's pytest suite.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Targets {
     /// anyio (major, minor); default 4.16, the version the tests pin.
     pub anyio: (u32, u32),
     /// Python (major, minor); default 3.11.
     pub python: (u32, u32),
-    /// The project's pytest configuration runs the suite in anyio's auto
-    /// mode after migration (so `@pytest.mark.asyncio` can simply go).
-    pub pytest_auto_mode: bool,
+    /// Whether the file's pytest suite moves to anyio's plugin in this run.
+    pub pytest: PytestSuite,
     /// This file is the `conftest.py` beside the project's pytest
     /// configuration (where the `anyio_backend` fixture belongs).
     pub root_conftest: bool,
@@ -25,9 +25,42 @@ impl Default for Targets {
         Targets {
             anyio: (4, 16),
             python: (3, 11),
-            pytest_auto_mode: false,
+            pytest: PytestSuite::Stays,
             root_conftest: false,
         }
+    }
+}
+
+/// Whether a file's pytest suite moves from pytest-asyncio to anyio's plugin.
+/// The move is all or nothing per suite (configuration, markers, fixtures,
+/// the `anyio_backend` fixture, dependencies), decided before any file is
+/// migrated: a marker rewritten without the rest breaks the suite.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PytestSuite {
+    /// No suite that uses pytest-asyncio, or one that stays on it: the
+    /// pytest-asyncio rewrites leave the file alone.
+    #[default]
+    Stays,
+    /// The suite moves in this run.
+    Moves {
+        /// Its configuration set `asyncio_mode`, which becomes anyio's auto
+        /// mode (markers go); otherwise markers become `pytest.mark.anyio`.
+        auto: bool,
+        /// The names of the suite's async fixtures (a sync test or fixture
+        /// that requests one needs `anyio_backend`).
+        async_fixtures: std::sync::Arc<std::collections::BTreeSet<String>>,
+    },
+}
+
+impl PytestSuite {
+    /// Whether the suite moves to anyio's plugin in this run.
+    pub fn moves(&self) -> bool {
+        matches!(self, PytestSuite::Moves { .. })
+    }
+
+    /// Whether it moves into anyio's auto mode.
+    pub fn auto(&self) -> bool {
+        matches!(self, PytestSuite::Moves { auto: true, .. })
     }
 }
 

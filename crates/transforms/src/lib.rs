@@ -9,11 +9,11 @@ mod info;
 mod registry;
 mod rules;
 
-pub use context::{parse_version, FileContext, Targets};
+pub use context::{parse_version, FileContext, PytestSuite, Targets};
 pub use declarative::{load_declarative, Declarative};
 pub use info::{Docs, Example, TransformInfo};
 pub use registry::{Registry, Selection};
-pub use rules::new_conftest;
+pub use rules::{new_conftest, suite_facts, SuiteFacts};
 
 use edit::Diagnostic;
 

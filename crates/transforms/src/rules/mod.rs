@@ -8,10 +8,12 @@ mod gather_unused;
 mod pytest_config;
 mod pytest_fixture;
 mod pytest_mark;
+mod pytest_suite;
 mod pytest_support;
 mod queue;
 mod star_import;
 mod start_soon_callable;
+mod sync_fixture_user;
 mod task_group;
 mod task_support;
 mod task_then_await;
@@ -20,6 +22,7 @@ mod unused_loop;
 use crate::Transform;
 
 pub use anyio_backend::new_conftest;
+pub use pytest_suite::{suite_facts, SuiteFacts};
 
 /// Every Rust transform.
 pub fn all() -> Vec<Box<dyn Transform>> {
@@ -36,6 +39,7 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(pytest_fixture::PytestFixture::new()),
         Box::new(anyio_backend::AnyioBackend::new()),
         Box::new(event_loop::EventLoopFixture::new()),
+        Box::new(sync_fixture_user::SyncFixtureUser::new()),
         Box::new(queue::QueueStream::new()),
         Box::new(star_import::StarImport::new()),
         Box::new(unused_loop::UnusedLoop::new()),

@@ -43,6 +43,10 @@ impl Transform for PytestFixture {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        // Fixtures move with the rest of the suite or not at all.
+        if !cx.targets.pytest.moves() {
+            return;
+        }
         for &decorator in cx.nodes_of_kind("decorator") {
             let Some((q, func)) = decorator_target(decorator, cx) else {
                 continue;

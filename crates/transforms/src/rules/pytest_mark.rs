@@ -20,21 +20,21 @@ impl PytestMark {
                 summary: "`@pytest.mark.asyncio` is removed under `anyio_mode = auto`, else becomes `@pytest.mark.anyio`".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "Removes `@pytest.mark.asyncio` / `@pytest.mark.asyncio(...)` decorators and `pytest.mark.asyncio` in `pytestmark` (alone or in a list) when the project's pytest configuration runs in auto mode after migration (it had `asyncio_mode`, which becomes `anyio_mode = auto`); otherwise each becomes `pytest.mark.anyio`. Any other use becomes `pytest.mark.anyio`.".into(),
+                    what: "Removes `@pytest.mark.asyncio` / `@pytest.mark.asyncio(...)` decorators and `pytest.mark.asyncio` in `pytestmark` (alone or in a list) when the project's pytest configuration runs in auto mode after migration (it had `asyncio_mode`, which becomes `anyio_mode = auto`); otherwise each becomes `pytest.mark.anyio`. Any other use becomes `pytest.mark.anyio`. Only in a suite that moves to anyio's plugin as a whole in this run (see the user guide's \"pytest suites\"): a suite given in part, or one that needs pytest-asyncio (a custom event loop, the `event_loop` fixture, a plugin built on pytest-asyncio), keeps its markers and the run says why.".into(),
                     why: "anyio's pytest plugin runs every async test in auto mode, so markers are noise (the seed's \"Testing\"); without auto mode it needs its own marker.".into(),
-                    fix_safety: "Safe under auto mode: the test still runs as an async test (`loop_scope=` arguments go too: anyio shares one event loop for as long as a wider-scoped async fixture is alive). When nothing is left in a `pytestmark` list, the assignment goes; an `import pytest` left unused goes too. Without a pytest-asyncio configuration in the run the marker becomes `pytest.mark.anyio` and the fix is unsafe: anyio's plugin then runs each test on every installed backend unless an `anyio_backend` fixture pins asyncio (AM605 adds one only beside a configuration it migrates).".into(),
+                    fix_safety: "Safe under auto mode: the test still runs as an async test (`loop_scope=` arguments go too: anyio shares one event loop for as long as a wider-scoped async fixture is alive). When nothing is left in a `pytestmark` list, the assignment goes; an `import pytest` left unused goes too. Without `asyncio_mode` (pytest-asyncio's strict default) the marker becomes `pytest.mark.anyio`, and AM605 pins the suite to asyncio in its root `conftest.py`.".into(),
                 },
                 examples: vec![Example {
                     before: "import pytest\n\n@pytest.mark.asyncio\nasync def test_ping(client):\n    assert await client.ping()\n".into(),
                     after: "import pytest\n\n@pytest.mark.anyio\nasync def test_ping(client):\n    assert await client.ping()\n".into(),
-                    unsafe_fixes: true,
+                    unsafe_fixes: false,
                 }],
             },
         }
     }
 
     fn fix<'t>(&self, marker: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, Vec<Edit>)> {
-        let auto = cx.targets.pytest_auto_mode;
+        let auto = cx.targets.pytest.auto();
         let anyio = || vec![Edit::replace(marker.byte_range(), "pytest.mark.anyio")];
         let parent = marker.parent()?;
         if parent.kind() == "decorator" {
@@ -92,6 +92,10 @@ impl Transform for PytestMark {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        // Markers move with the rest of the suite or not at all.
+        if !cx.targets.pytest.moves() {
+            return;
+        }
         for &node in &cx.nodes_ending_in("name", "asyncio") {
             if node.kind() != "attribute"
                 || cx.qualified(node).as_deref() != Some("pytest.mark.asyncio")
@@ -111,16 +115,9 @@ impl Transform for PytestMark {
             } else {
                 "`pytest.mark.asyncio` becomes `pytest.mark.anyio`"
             };
-            // Without auto mode (no pytest-asyncio configuration seen) the
-            // suite also runs on trio unless an `anyio_backend` fixture pins it.
-            let (applicability, message) = if cx.targets.pytest_auto_mode {
-                (Applicability::Safe, message.to_string())
-            } else {
-                (Applicability::Unsafe, format!("{message} (no pytest-asyncio configuration was found: add an `anyio_backend` fixture returning \"asyncio\" to the root conftest.py, or the tests also run on trio)"))
-            };
             out.push(
                 Diagnostic::new(self.info.code, message, site.byte_range())
-                    .with_fix(Fix::new(edits, applicability)),
+                    .with_fix(Fix::new(edits, Applicability::Safe)),
             );
         }
     }

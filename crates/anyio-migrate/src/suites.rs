@@ -1,0 +1,337 @@
+//! pytest suites: which ones move from pytest-asyncio to anyio's plugin in
+//! this run, decided before any file is migrated.
+//!
+//! A suite is the folder pytest takes as its root (the nearest one upward
+//! holding a pytest configuration, found on disk whether or not it was
+//! given). Its move is all or nothing: the configuration, every marker and
+//! fixture, the `anyio_backend` fixture and the dependency files change
+//! together, or none of them does and the run says why. It stays when only
+//! part of it was given (pre-commit passes the staged files), or when it needs
+//! pytest-asyncio itself: a custom event loop, a synchronous `event_loop`
+//! fixture, a plugin built on pytest-asyncio, tests that rely on asyncio only
+//! logging errors (anyio's runner re-raises them).
+
+use ignore::WalkBuilder;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use transforms::PytestSuite;
+
+/// One suite that uses pytest-asyncio.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// Its root folder, spelled as the walk spells its files (empty: `.`).
+    pub root: PathBuf,
+    /// What the files of the suite are told.
+    pub pytest: PytestSuite,
+    /// Why it stays on pytest-asyncio (`None`: it moves).
+    pub stays_because: Option<String>,
+    /// The walked file that carries the "stays" diagnostic.
+    pub report_at: Option<PathBuf>,
+    /// Configuration and dependency files of a moving suite that were not
+    /// given but must change with it.
+    pub extra: Vec<PathBuf>,
+}
+
+/// The suites of a run, and which suite each file belongs to.
+#[derive(Debug, Default)]
+pub struct Suites {
+    pub list: Vec<Suite>,
+    /// File (normalized) → index into `list`.
+    by_file: HashMap<PathBuf, usize>,
+}
+
+/// `a/./b` and `./a/b` alike: the path without `.` components.
+pub fn norm(p: &Path) -> PathBuf {
+    p.components().filter(|c| *c != Component::CurDir).collect()
+}
+
+/// The names of pytest's configuration files, in pytest's order of preference.
+const CONFIG_NAMES: [&str; 4] = ["pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"];
+
+/// Finds suite roots, remembering each folder's answer.
+#[derive(Default)]
+struct Roots {
+    cache: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Roots {
+    /// The pytest configuration file in `dir`, if it holds one.
+    fn config_in(dir: &Path) -> Option<PathBuf> {
+        CONFIG_NAMES.iter().find_map(|name| {
+            let p = dir.join(name);
+            let kind = pytestcfg::kind_of(&p)?;
+            let text = std::fs::read_to_string(&p).ok()?;
+            pytestcfg::configures_pytest(kind, &text).then_some(p)
+        })
+    }
+
+    /// The root of the suite holding files of `dir` (normalized): the nearest
+    /// folder upward with a pytest configuration, else the nearest with a
+    /// project file (`pyproject.toml`, `setup.py`, `setup.cfg`), else `dir`.
+    fn root_of(&mut self, dir: &Path) -> PathBuf {
+        let dir = norm(dir);
+        if let Some(Some(r)) = self.cache.get(&dir) {
+            return r.clone();
+        }
+        let mut chain = Vec::new();
+        let mut found = None;
+        let mut current = Some(dir.as_path());
+        while let Some(d) = current {
+            if let Some(known) = self.cache.get(d) {
+                found = known.clone();
+                break;
+            }
+            chain.push(d.to_path_buf());
+            if Self::config_in(if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            })
+            .is_some()
+            {
+                found = Some(d.to_path_buf());
+                break;
+            }
+            current = d.parent();
+        }
+        // Beyond the folders the paths spell (above the current folder).
+        if found.is_none() && dir.is_relative() {
+            let mut up = std::fs::canonicalize(".")
+                .ok()
+                .and_then(|c| c.parent().map(Path::to_path_buf));
+            while let Some(d) = up {
+                if Self::config_in(&d).is_some() {
+                    found = Some(d);
+                    break;
+                }
+                up = d.parent().map(Path::to_path_buf);
+            }
+        }
+        let root = found.clone().unwrap_or_else(|| {
+            chain
+                .iter()
+                .find(|d| {
+                    let d = if d.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        d.as_path()
+                    };
+                    ["pyproject.toml", "setup.py", "setup.cfg"]
+                        .iter()
+                        .any(|n| d.join(n).is_file())
+                })
+                .cloned()
+                .unwrap_or_else(|| dir.clone())
+        });
+        for d in chain {
+            self.cache.insert(d, Some(root.clone()));
+        }
+        root
+    }
+}
+
+fn mentions_pytest_asyncio(bytes: &[u8]) -> bool {
+    let has = |w: &[u8]| bytes.windows(w.len()).any(|x| x == w);
+    has(b"pytest_asyncio") || has(b"mark.asyncio")
+}
+
+/// What the scan of one suite's folder found.
+#[derive(Default)]
+struct Scan {
+    users: Vec<PathBuf>,
+    async_fixtures: BTreeSet<String>,
+    plain_async_fixtures: BTreeSet<String>,
+    blockers: Vec<String>,
+    /// Configuration and dependency files naming pytest-asyncio.
+    configs: Vec<PathBuf>,
+    /// The suite's configuration sets `asyncio_mode`.
+    auto: bool,
+}
+
+impl Suites {
+    /// Decides, for the suites of the walked files, whether each moves.
+    pub fn plan(walked: &[PathBuf]) -> Suites {
+        let mut roots = Roots::default();
+        let walked_set: BTreeSet<PathBuf> = walked.iter().map(|p| norm(p)).collect();
+        // Each walked file's root; a root is looked at closely only when a
+        // walked file of it uses pytest-asyncio, or its configuration does.
+        let mut files_of: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+        let mut gated: BTreeSet<PathBuf> = BTreeSet::new();
+        for f in walked {
+            let dir = f.parent().unwrap_or(Path::new(""));
+            let root = roots.root_of(dir);
+            let uses = match pytestcfg::kind_of(f) {
+                Some(kind) => std::fs::read_to_string(f)
+                    .is_ok_and(|t| pytestcfg::mentions_pytest_asyncio(kind, &t)),
+                None => std::fs::read(f).is_ok_and(|b| mentions_pytest_asyncio(&b)),
+            };
+            if uses {
+                gated.insert(root.clone());
+            }
+            files_of.entry(root).or_default().push(norm(f));
+        }
+        let mut suites = Suites::default();
+        for root in gated {
+            let scan = scan(&root, &mut roots);
+            if scan.users.is_empty() && !scan.auto {
+                continue; // pytest-asyncio is only named, not used
+            }
+            let shown = if root.as_os_str().is_empty() {
+                ".".to_string()
+            } else {
+                root.display().to_string()
+            };
+            let mut stays_because = scan
+                .blockers
+                .first()
+                .map(|b| format!("the pytest suite in `{shown}` stays on pytest-asyncio: {b}"));
+            if stays_because.is_none() {
+                if let Some(missing) = scan.users.iter().find(|u| !walked_set.contains(*u)) {
+                    stays_because = Some(format!(
+                        "the pytest suite in `{shown}` stays on pytest-asyncio: only part of it was given (`{}` uses pytest-asyncio too); its move to anyio's plugin changes every test file and the configuration at once, so run anyio-migrate on `{shown}`",
+                        missing.display()
+                    ));
+                }
+            }
+            let mut fixtures = scan.async_fixtures.clone();
+            if scan.auto {
+                fixtures.extend(scan.plain_async_fixtures.iter().cloned());
+            }
+            let pytest = if stays_because.is_some() {
+                PytestSuite::Stays
+            } else {
+                PytestSuite::Moves {
+                    auto: scan.auto,
+                    async_fixtures: Arc::new(fixtures),
+                }
+            };
+            let walked_here = files_of.get(&root).cloned().unwrap_or_default();
+            let report_at = scan
+                .configs
+                .iter()
+                .chain(scan.users.iter())
+                .find(|f| walked_set.contains(*f))
+                .cloned();
+            let extra = if stays_because.is_none() {
+                scan.configs
+                    .iter()
+                    .filter(|c| !walked_set.contains(*c))
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let index = suites.list.len();
+            for f in walked_here.iter().chain(extra.iter()) {
+                suites.by_file.insert(f.clone(), index);
+            }
+            suites.list.push(Suite {
+                root,
+                pytest,
+                stays_because,
+                report_at,
+                extra,
+            });
+        }
+        suites
+    }
+
+    /// The suite a file belongs to, if it uses pytest-asyncio.
+    pub fn of(&self, path: &Path) -> Option<&Suite> {
+        self.by_file.get(&norm(path)).map(|&i| &self.list[i])
+    }
+
+    /// What a file's transforms are told about its suite.
+    pub fn pytest_for(&self, path: &Path) -> PytestSuite {
+        self.of(path)
+            .map_or(PytestSuite::Stays, |s| s.pytest.clone())
+    }
+
+    /// The roots of the suites that move.
+    pub fn moving_roots(&self) -> Vec<PathBuf> {
+        self.list
+            .iter()
+            .filter(|s| s.pytest.moves())
+            .map(|s| s.root.clone())
+            .collect()
+    }
+
+    /// The "stays" diagnostic a file carries, if any.
+    pub fn note_for(&self, path: &Path) -> Option<&str> {
+        let path = norm(path);
+        self.list
+            .iter()
+            .find(|s| s.report_at.as_deref() == Some(path.as_path()))
+            .and_then(|s| s.stays_because.as_deref())
+    }
+}
+
+/// Reads every file of the suite rooted at `root` (its `.gitignore`
+/// respected), leaving out those of suites nested inside it.
+fn scan(root: &Path, roots: &mut Roots) -> Scan {
+    let mut out = Scan::default();
+    let start = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    if let Some(config) = Roots::config_in(start) {
+        if let (Some(kind), Ok(text)) = (
+            pytestcfg::kind_of(&config),
+            std::fs::read_to_string(&config),
+        ) {
+            out.auto = pytestcfg::configures_pytest_asyncio(kind, &text);
+        }
+    }
+    let walker = WalkBuilder::new(start).require_git(false).build();
+    for entry in walker.flatten() {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = norm(entry.path());
+        let dir = path.parent().unwrap_or(Path::new(""));
+        if roots.root_of(dir) != norm(root) {
+            continue;
+        }
+        if let Some(kind) = pytestcfg::kind_of(&path) {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if let Some(plugin) = pytestcfg::plugin_on_pytest_asyncio(&text) {
+                out.blockers.push(format!(
+                    "`{}` requires `{plugin}`, a plugin built on pytest-asyncio",
+                    path.display()
+                ));
+            }
+            if pytestcfg::mentions_pytest_asyncio(kind, &text) {
+                out.configs.push(path);
+            }
+            continue;
+        }
+        if !crate::walk::is_python(&path) {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
+        let facts = transforms::suite_facts(&text);
+        if facts.uses_pytest_asyncio {
+            out.users.push(path.clone());
+        }
+        out.async_fixtures.extend(facts.async_fixtures);
+        out.plain_async_fixtures.extend(facts.plain_async_fixtures);
+        out.blockers.extend(
+            facts
+                .blockers
+                .into_iter()
+                .map(|b| format!("`{}`: {b}", path.display())),
+        );
+    }
+    out.users.sort();
+    out.configs.sort();
+    out
+}

@@ -1,0 +1,169 @@
+//! What one Python file tells about its pytest suite: whether it uses
+//! pytest-asyncio, the async fixtures it defines, and what would keep the
+//! suite on pytest-asyncio. The run reads every file of a suite before it
+//! decides whether the suite moves to anyio's plugin (all or nothing).
+
+use super::pytest_support::decorator_target;
+use crate::FileContext;
+use syntax::{Node, Style};
+
+/// The pytest facts of one file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SuiteFacts {
+    /// It uses pytest-asyncio (its markers, its fixture decorator, an import).
+    pub uses_pytest_asyncio: bool,
+    /// Async fixtures declared with `pytest_asyncio.fixture` (they work in
+    /// both of its modes).
+    pub async_fixtures: Vec<String>,
+    /// Async fixtures declared with plain `pytest.fixture` (pytest-asyncio
+    /// runs them in auto mode only).
+    pub plain_async_fixtures: Vec<String>,
+    /// Why the suite cannot move to anyio's plugin as it is (none: it can).
+    pub blockers: Vec<String>,
+}
+
+/// pytest-asyncio hooks and fixtures that set a custom event loop.
+const CUSTOM_LOOP_NAMES: &[&str] = &["event_loop_policy", "pytest_asyncio_loop_factories"];
+
+/// Reads the pytest facts of a Python file (one that does not parse yields
+/// what its text shows: the words of pytest-asyncio).
+pub fn suite_facts(src: &str) -> SuiteFacts {
+    let mut facts = SuiteFacts {
+        uses_pytest_asyncio: src.contains("pytest_asyncio") || src.contains("mark.asyncio"),
+        ..SuiteFacts::default()
+    };
+    // anyio's test runner re-raises what reaches the loop's exception
+    // handler, where pytest-asyncio let asyncio log it.
+    for call in ["set_exception_handler", "call_exception_handler"] {
+        if src.contains(call) {
+            facts.blockers.push(format!(
+                "it calls the event loop's `{call}`, and anyio's test runner re-raises what reaches that handler where pytest-asyncio only logged it"
+            ));
+        }
+    }
+    if src.contains("caplog") && (src.contains("\"asyncio\"") || src.contains("'asyncio'")) {
+        facts.blockers.push(
+            "its tests read the `asyncio` logger through `caplog`, and anyio's test runner re-raises the task errors asyncio logs there".into(),
+        );
+    }
+    if let Some(plugin) = pytestcfg_plugin(src) {
+        facts.blockers.push(format!(
+            "it loads `{plugin}`, a plugin built on pytest-asyncio"
+        ));
+    }
+    if !facts.uses_pytest_asyncio && !src.contains("fixture") && !src.contains("pytest_asyncio_") {
+        return facts;
+    }
+    let tree = syntax::parse(src);
+    let style = Style::detect(src);
+    let cx = FileContext::new(src, &tree, &style);
+    for &def in cx.nodes_of_kind("function_definition") {
+        let Some(name) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
+            continue;
+        };
+        let fixture = fixture_decorator(def, &cx);
+        if CUSTOM_LOOP_NAMES.contains(&name) && (fixture.is_some() || name.starts_with("pytest_")) {
+            facts.blockers.push(format!(
+                "it sets a custom event loop through pytest-asyncio's `{name}` (give `anyio_backend` a `loop_factory` by hand)"
+            ));
+            continue;
+        }
+        let Some((decorator, declared)) = fixture else {
+            continue;
+        };
+        let is_async = syntax::is_async_def(def);
+        if name == "event_loop" && !is_async {
+            facts.blockers.push(
+                "it defines a synchronous `event_loop` fixture, a custom event loop for pytest-asyncio (AM606)".into(),
+            );
+            continue;
+        }
+        if !is_async {
+            continue;
+        }
+        let name = declared.unwrap_or_else(|| name.to_string());
+        if decorator == "pytest_asyncio.fixture" {
+            facts.uses_pytest_asyncio = true;
+            facts.async_fixtures.push(name);
+        } else {
+            facts.plain_async_fixtures.push(name);
+        }
+    }
+    facts
+}
+
+/// `pytest_plugins` naming a plugin built on pytest-asyncio.
+fn pytestcfg_plugin(src: &str) -> Option<&'static str> {
+    let at = src.find("pytest_plugins")?;
+    let line_end = src[at..].find(']').map_or(src.len(), |e| at + e);
+    let names = &src[at..line_end.max(at)];
+    ["aiohttp.pytest_plugin", "pytest_aiohttp"]
+        .into_iter()
+        .find(|p| names.contains(p))
+}
+
+/// The fixture decorator of a function (`pytest.fixture` or
+/// `pytest_asyncio.fixture`) and the `name=` it declares.
+fn fixture_decorator(def: Node, cx: &FileContext) -> Option<(String, Option<String>)> {
+    let decorated = def
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")?;
+    syntax::named_children(decorated)
+        .into_iter()
+        .filter(|d| d.kind() == "decorator")
+        .find_map(|d| {
+            let (q, func) = decorator_target(d, cx)?;
+            if q != "pytest.fixture" && q != "pytest_asyncio.fixture" {
+                return None;
+            }
+            let name = func
+                .parent()
+                .filter(|c| c.kind() == "call")
+                .and_then(|c| c.child_by_field_name("arguments"))
+                .and_then(|args| {
+                    syntax::named_children(args).into_iter().find_map(|a| {
+                        (a.kind() == "keyword_argument"
+                            && a.child_by_field_name("name").map(|n| cx.text(n)) == Some("name"))
+                        .then(|| a.child_by_field_name("value"))
+                        .flatten()
+                        .filter(|v| v.kind() == "string")
+                        .map(|v| cx.text(v).trim_matches(['"', '\'']).to_string())
+                    })
+                });
+            Some((q, name))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn async_fixtures_by_decorator() {
+        let src = "import pytest\nimport pytest_asyncio\n\n@pytest_asyncio.fixture(scope=\"module\")\nasync def db():\n    yield 1\n\n@pytest.fixture(name=\"client\")\nasync def make_client():\n    return 2\n\n@pytest.fixture\ndef sync_one():\n    return 3\n";
+        let f = suite_facts(src);
+        assert!(f.uses_pytest_asyncio);
+        assert_eq!(f.async_fixtures, ["db"]);
+        assert_eq!(f.plain_async_fixtures, ["client"]);
+        assert!(f.blockers.is_empty(), "{:?}", f.blockers);
+    }
+
+    #[test]
+    fn custom_loops_and_logged_errors_block_the_move() {
+        let policy = "import pytest\n\n@pytest.fixture(params=[1, 2])\ndef event_loop_policy(request):\n    return request.param\n";
+        assert_eq!(suite_facts(policy).blockers.len(), 1);
+        let sync_loop = "import asyncio, pytest\n\n@pytest.fixture\ndef event_loop():\n    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n";
+        assert_eq!(suite_facts(sync_loop).blockers.len(), 1);
+        let async_loop = "import asyncio, pytest_asyncio\n\n@pytest_asyncio.fixture\nasync def event_loop():\n    return asyncio.get_running_loop()\n";
+        let f = suite_facts(async_loop);
+        assert!(f.blockers.is_empty());
+        assert_eq!(f.async_fixtures, ["event_loop"]);
+        let caplog = "def test_x(caplog):\n    assert caplog.records[0].name == \"asyncio\"\n";
+        assert_eq!(suite_facts(caplog).blockers.len(), 1);
+        let plugin = "pytest_plugins = [\"aiohttp.pytest_plugin\"]\n";
+        assert_eq!(suite_facts(plugin).blockers.len(), 1);
+        // A local variable of that name is not the fixture.
+        let local = "async def test_x():\n    event_loop = 1\n";
+        assert!(suite_facts(local).blockers.is_empty());
+    }
+}
