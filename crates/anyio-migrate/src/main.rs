@@ -152,6 +152,9 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     work.extend(indexed.into_iter().map(|(p, at)| (p, false, at)));
     work.sort();
     work.dedup_by(|a, b| a.0 == b.0);
+    for s in &mut settings {
+        s.options.targets.project = suites.project.clone();
+    }
     let job = run::Job {
         settings,
         mode,

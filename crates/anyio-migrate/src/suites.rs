@@ -37,6 +37,8 @@ pub struct Suite {
 #[derive(Debug, Default)]
 pub struct Suites {
     pub list: Vec<Suite>,
+    /// What the walked Python files show about the whole program.
+    pub project: transforms::ProjectFacts,
     /// File (normalized) → index into `list`.
     by_file: HashMap<PathBuf, usize>,
 }
@@ -131,9 +133,12 @@ impl Roots {
     }
 }
 
+fn contains(bytes: &[u8], word: &[u8]) -> bool {
+    memchr::memmem::find(bytes, word).is_some()
+}
+
 fn mentions_pytest_asyncio(bytes: &[u8]) -> bool {
-    let has = |w: &[u8]| bytes.windows(w.len()).any(|x| x == w);
-    has(b"pytest_asyncio") || has(b"mark.asyncio")
+    contains(bytes, b"pytest_asyncio") || contains(bytes, b"mark.asyncio")
 }
 
 /// What the scan of one suite's folder found.
@@ -158,20 +163,37 @@ impl Suites {
         // walked file of it uses pytest-asyncio, or its configuration does.
         let mut files_of: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
         let mut gated: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut project = transforms::ProjectFacts::default();
         for f in walked {
             let dir = f.parent().unwrap_or(Path::new(""));
             let root = roots.root_of(dir);
             let uses = match pytestcfg::kind_of(f) {
                 Some(kind) => std::fs::read_to_string(f)
                     .is_ok_and(|t| pytestcfg::mentions_pytest_asyncio(kind, &t)),
-                None => std::fs::read(f).is_ok_and(|b| mentions_pytest_asyncio(&b)),
+                None => std::fs::read(f).is_ok_and(|b| {
+                    let shown = norm(f).display().to_string();
+                    for word in transforms::ProjectFacts::WORDS {
+                        if contains(&b, word.as_bytes()) {
+                            project.saw(word, &shown);
+                        }
+                    }
+                    if contains(&b, b"asyncio")
+                        && (contains(&b, b"patch") || contains(&b, b"setattr"))
+                    {
+                        project.read_patches(&String::from_utf8_lossy(&b), &shown);
+                    }
+                    mentions_pytest_asyncio(&b)
+                }),
             };
             if uses {
                 gated.insert(root.clone());
             }
             files_of.entry(root).or_default().push(norm(f));
         }
-        let mut suites = Suites::default();
+        let mut suites = Suites {
+            project,
+            ..Suites::default()
+        };
         for root in gated {
             let scan = scan(&root, &mut roots);
             if scan.users.is_empty() && !scan.auto {
@@ -267,6 +289,18 @@ impl Suites {
     }
 }
 
+/// Whether a file is test code (a test module, a `conftest.py`, a file under
+/// a `tests`/`test` folder) rather than the code under test.
+fn is_test_code(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name == "conftest.py"
+        || name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || path
+            .components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test" | "testing")))
+}
+
 /// Reads every file of the suite rooted at `root` (its `.gitignore`
 /// respected), leaving out those of suites nested inside it.
 fn scan(root: &Path, roots: &mut Roots) -> Scan {
@@ -318,7 +352,7 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
         let Ok(text) = String::from_utf8(bytes) else {
             continue;
         };
-        let facts = transforms::suite_facts(&text);
+        let facts = transforms::suite_facts(&text, is_test_code(&path));
         if facts.uses_pytest_asyncio {
             out.users.push(path.clone());
         }

@@ -102,6 +102,7 @@ pub fn migrate_text(
             t.check(&cx, &mut diags);
         }
         diags.sort_by_key(|d| (d.range.start, d.range.end));
+        keep_patched_names(&cx, &mut diags);
         keep_carriage_returns(&mut diags, &current);
         let suppressed = suppressions(&cx, &diags);
         let chosen = choose_fixes(&diags, &suppressed, opts);
@@ -185,6 +186,39 @@ pub fn migrate_text(
     outcome.migrated = current;
     outcome.imports_needed = needed;
     Ok(outcome)
+}
+
+/// A fix that rewrites a reference to an asyncio name the program patches
+/// (`monkeypatch.setattr(asyncio, "sleep", …)`) would take the code away from
+/// under the mock: it is reported instead, saying which file patches it.
+fn keep_patched_names(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
+    let project = &cx.targets.project;
+    if project.patched.is_empty() {
+        return;
+    }
+    let mut sites: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    for name in project.patched.keys() {
+        let qualified = format!("asyncio.{name}");
+        for node in cx.nodes_ending_in("name", name) {
+            if cx.qualified(node).as_deref() == Some(qualified.as_str()) {
+                sites.push((node.byte_range(), name));
+            }
+        }
+    }
+    for d in diags.iter_mut() {
+        let Some(fix) = &d.fix else { continue };
+        let hit = sites.iter().find(|(r, _)| {
+            fix.edits
+                .iter()
+                .any(|e| e.start < r.end && r.start < e.end.max(e.start + 1))
+        });
+        if let Some((_, name)) = hit {
+            if let Some(why) = project.patched_reason(name) {
+                d.fix = None;
+                d.message = format!("{}; not here: {why}", d.message);
+            }
+        }
+    }
 }
 
 /// The module-level imports a text uses: `(local name, qualified name)`.

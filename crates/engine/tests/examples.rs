@@ -18,9 +18,10 @@ fn transform_examples_hold() {
             };
             // The pytest-asyncio examples show a suite that moves to anyio's
             // plugin (strict mode: no `asyncio_mode` setting).
+            let facts = transforms::suite_facts(&ex.before, true);
             opts.targets.pytest = PytestSuite::Moves {
                 auto: false,
-                async_fixtures: Default::default(),
+                async_fixtures: std::sync::Arc::new(facts.async_fixtures.into_iter().collect()),
             };
             let only = [t.as_ref()];
             let got = migrate_text(&ex.before, &only, &opts)

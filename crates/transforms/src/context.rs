@@ -18,6 +18,100 @@ pub struct Targets {
     /// This file is the `conftest.py` beside the project's pytest
     /// configuration (where the `anyio_backend` fixture belongs).
     pub root_conftest: bool,
+    /// What the run saw anywhere in the walked files that makes some
+    /// rewrites wrong for the whole program.
+    pub project: ProjectFacts,
+}
+
+/// Facts about the whole walked program, read before any file is migrated.
+/// Each names a file that shows it (for the report).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectFacts {
+    /// A loop is run with `run_forever()`: no main task, so anyio's worker
+    /// threads are never told to stop and the process does not exit.
+    pub runs_loop_forever: Option<String>,
+    /// Code reads or undoes asyncio's cancellation counts (`cancelling()`,
+    /// `uncancel()`), which anyio's task groups and scopes change.
+    pub counts_cancellations: Option<String>,
+    /// asyncio names that code patches (`monkeypatch.setattr(asyncio,
+    /// "sleep", …)`, `mock.patch("asyncio.wait_for")`), with a file that
+    /// does: a rewritten reference would no longer reach the mock.
+    pub patched: std::collections::BTreeMap<String, String>,
+}
+
+impl ProjectFacts {
+    /// The words that show each fact, searched in every walked Python file.
+    pub const WORDS: [&'static str; 3] = ["run_forever(", ".cancelling(", ".uncancel("];
+
+    /// Records the asyncio names `text` (the file `file`) patches: the
+    /// `setattr(asyncio, "NAME"` / `patch.object(asyncio, "NAME"` forms and
+    /// `"…asyncio.NAME"` strings on a line that patches.
+    pub fn read_patches(&mut self, text: &str, file: &str) {
+        let ident = |s: &str| -> String {
+            s.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        };
+        for line in text
+            .lines()
+            .filter(|l| l.contains("patch") || l.contains("setattr"))
+        {
+            for (at, _) in line.match_indices("asyncio") {
+                let rest = &line[at + "asyncio".len()..];
+                let before = line[..at].chars().next_back();
+                let name = if let Some(r) = rest.strip_prefix('.') {
+                    // A target string: `"asyncio.sleep"`, `"pkg.mod.asyncio.sleep"`.
+                    matches!(before, Some('"' | '\'' | '.')).then(|| ident(r))
+                } else {
+                    // An object and an attribute name: `(asyncio, "sleep"`.
+                    let r = rest.trim_start().strip_prefix(',').map(str::trim_start);
+                    let quoted =
+                        r.and_then(|r| r.strip_prefix('"').or_else(|| r.strip_prefix('\'')));
+                    (matches!(before, Some('(' | ' ')) && quoted.is_some())
+                        .then(|| ident(quoted.unwrap_or_default()))
+                };
+                if let Some(name) = name.filter(|n| !n.is_empty()) {
+                    self.patched.entry(name).or_insert_with(|| file.to_string());
+                }
+            }
+        }
+    }
+
+    /// Records that `file` holds `word` (one of [`Self::WORDS`]).
+    pub fn saw(&mut self, word: &str, file: &str) {
+        let slot = if word == "run_forever(" {
+            &mut self.runs_loop_forever
+        } else {
+            &mut self.counts_cancellations
+        };
+        slot.get_or_insert_with(|| file.to_string());
+    }
+
+    /// Why a rewrite blocked by `fact` (a name of the `not-in-projects-that`
+    /// key) is not made here, or `None` when the project does not have it.
+    pub fn blocks(&self, fact: &str) -> Option<String> {
+        match fact {
+            "run-loop-forever" => self.runs_loop_forever.as_ref().map(|f| format!(
+                "`{f}` runs an event loop with `run_forever()`, and anyio's worker threads outlive such a loop and keep the process from exiting"
+            )),
+            "count-cancellations" => self.counts_cancellations.as_ref().map(|f| format!(
+                "`{f}` reads asyncio's cancellation counts (`cancelling()` / `uncancel()`), which anyio's task groups change"
+            )),
+            _ => None,
+        }
+    }
+
+    /// Why a fix that rewrites a reference to `asyncio.NAME` is not made.
+    pub fn patched_reason(&self, name: &str) -> Option<String> {
+        self.patched.get(name).map(|f| {
+            format!(
+            "`{f}` patches `asyncio.{name}`, and the rewritten code would no longer call the mock"
+        )
+        })
+    }
+
+    /// The fact names `blocks` knows.
+    pub const NAMES: [&'static str; 2] = ["run-loop-forever", "count-cancellations"];
 }
 
 impl Default for Targets {
@@ -27,6 +121,7 @@ impl Default for Targets {
             python: (3, 11),
             pytest: PytestSuite::Stays,
             root_conftest: false,
+            project: ProjectFacts::default(),
         }
     }
 }
@@ -61,6 +156,22 @@ impl PytestSuite {
     /// Whether it moves into anyio's auto mode.
     pub fn auto(&self) -> bool {
         matches!(self, PytestSuite::Moves { auto: true, .. })
+    }
+}
+
+#[cfg(test)]
+mod project_tests {
+    use super::ProjectFacts;
+
+    #[test]
+    fn patched_asyncio_names() {
+        let mut p = ProjectFacts::default();
+        p.read_patches(
+            "m.setattr(asyncio, \"sleep\", fake)\nwith mock.patch(\"asyncio.wait_for\"):\n    mocker.patch('pkg.mod.asyncio.Lock')\npatch.object(asyncio, 'shield', x)\nasyncio.sleep(1)\nprint(\"asyncio.gather\")\n",
+            "t.py",
+        );
+        let names: Vec<&str> = p.patched.keys().map(String::as_str).collect();
+        assert_eq!(names, ["Lock", "shield", "sleep", "wait_for"]);
     }
 }
 

@@ -9,7 +9,7 @@ mod info;
 mod registry;
 mod rules;
 
-pub use context::{parse_version, FileContext, PytestSuite, Targets};
+pub use context::{parse_version, FileContext, ProjectFacts, PytestSuite, Targets};
 pub use declarative::{load_declarative, Declarative};
 pub use info::{Docs, Example, TransformInfo};
 pub use registry::{Registry, Selection};

@@ -5,6 +5,7 @@ mod event_loop;
 mod gather_each;
 mod gather_results;
 mod gather_unused;
+mod port_fixture;
 mod pytest_config;
 mod pytest_fixture;
 mod pytest_mark;
@@ -40,6 +41,7 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(anyio_backend::AnyioBackend::new()),
         Box::new(event_loop::EventLoopFixture::new()),
         Box::new(sync_fixture_user::SyncFixtureUser::new()),
+        Box::new(port_fixture::PortFixture::new()),
         Box::new(queue::QueueStream::new()),
         Box::new(star_import::StarImport::new()),
         Box::new(unused_loop::UnusedLoop::new()),

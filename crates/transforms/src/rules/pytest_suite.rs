@@ -25,9 +25,19 @@ pub struct SuiteFacts {
 /// pytest-asyncio hooks and fixtures that set a custom event loop.
 const CUSTOM_LOOP_NAMES: &[&str] = &["event_loop_policy", "pytest_asyncio_loop_factories"];
 
+/// asyncio calls that start servers: an error in a connection handler goes to
+/// the loop's exception handler.
+const SERVER_CALLS: &[&str] = &[
+    "start_server(",
+    "start_unix_server(",
+    "create_server(",
+    "create_unix_server(",
+];
+
 /// Reads the pytest facts of a Python file (one that does not parse yields
-/// what its text shows: the words of pytest-asyncio).
-pub fn suite_facts(src: &str) -> SuiteFacts {
+/// what its text shows: the words of pytest-asyncio). `test_code`: the file
+/// is a test module or a `conftest.py`, not the code under test.
+pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
     let mut facts = SuiteFacts {
         uses_pytest_asyncio: src.contains("pytest_asyncio") || src.contains("mark.asyncio"),
         ..SuiteFacts::default()
@@ -38,6 +48,14 @@ pub fn suite_facts(src: &str) -> SuiteFacts {
         if src.contains(call) {
             facts.blockers.push(format!(
                 "it calls the event loop's `{call}`, and anyio's test runner re-raises what reaches that handler where pytest-asyncio only logged it"
+            ));
+        }
+    }
+    if test_code {
+        if let Some(call) = SERVER_CALLS.iter().find(|c| src.contains(**c)) {
+            facts.blockers.push(format!(
+                "its tests start asyncio servers (`{}…)`): an error in a connection handler goes to the loop's exception handler, which asyncio only logs and anyio's test runner re-raises",
+                call.trim_end_matches('(')
             ));
         }
     }
@@ -141,7 +159,7 @@ mod tests {
     #[test]
     fn async_fixtures_by_decorator() {
         let src = "import pytest\nimport pytest_asyncio\n\n@pytest_asyncio.fixture(scope=\"module\")\nasync def db():\n    yield 1\n\n@pytest.fixture(name=\"client\")\nasync def make_client():\n    return 2\n\n@pytest.fixture\ndef sync_one():\n    return 3\n";
-        let f = suite_facts(src);
+        let f = suite_facts(src, false);
         assert!(f.uses_pytest_asyncio);
         assert_eq!(f.async_fixtures, ["db"]);
         assert_eq!(f.plain_async_fixtures, ["client"]);
@@ -151,19 +169,22 @@ mod tests {
     #[test]
     fn custom_loops_and_logged_errors_block_the_move() {
         let policy = "import pytest\n\n@pytest.fixture(params=[1, 2])\ndef event_loop_policy(request):\n    return request.param\n";
-        assert_eq!(suite_facts(policy).blockers.len(), 1);
+        assert_eq!(suite_facts(policy, true).blockers.len(), 1);
         let sync_loop = "import asyncio, pytest\n\n@pytest.fixture\ndef event_loop():\n    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n";
-        assert_eq!(suite_facts(sync_loop).blockers.len(), 1);
+        assert_eq!(suite_facts(sync_loop, true).blockers.len(), 1);
         let async_loop = "import asyncio, pytest_asyncio\n\n@pytest_asyncio.fixture\nasync def event_loop():\n    return asyncio.get_running_loop()\n";
-        let f = suite_facts(async_loop);
+        let f = suite_facts(async_loop, true);
         assert!(f.blockers.is_empty());
         assert_eq!(f.async_fixtures, ["event_loop"]);
         let caplog = "def test_x(caplog):\n    assert caplog.records[0].name == \"asyncio\"\n";
-        assert_eq!(suite_facts(caplog).blockers.len(), 1);
+        assert_eq!(suite_facts(caplog, true).blockers.len(), 1);
+        let server = "import asyncio\n\nasync def test_x():\n    s = await asyncio.start_server(h, port=0)\n";
+        assert_eq!(suite_facts(server, true).blockers.len(), 1);
+        assert!(suite_facts(server, false).blockers.is_empty());
         let plugin = "pytest_plugins = [\"aiohttp.pytest_plugin\"]\n";
-        assert_eq!(suite_facts(plugin).blockers.len(), 1);
+        assert_eq!(suite_facts(plugin, true).blockers.len(), 1);
         // A local variable of that name is not the fixture.
         let local = "async def test_x():\n    event_loop = 1\n";
-        assert!(suite_facts(local).blockers.is_empty());
+        assert!(suite_facts(local, true).blockers.is_empty());
     }
 }

@@ -26,7 +26,7 @@ impl SyncFixtureUser {
                 },
                 examples: vec![Example {
                     before: "import pytest\nimport pytest_asyncio\n\n@pytest_asyncio.fixture\nasync def db():\n    return 1\n\ndef test_db(db):\n    assert db == 1\n".into(),
-                    after: "import pytest\n\n@pytest.fixture\nasync def db():\n    return 1\n\ndef test_db(db, anyio_backend):\n    assert db == 1\n".into(),
+                    after: "import pytest\nimport pytest_asyncio\n\n@pytest_asyncio.fixture\nasync def db():\n    return 1\n\ndef test_db(db, anyio_backend):\n    assert db == 1\n".into(),
                     unsafe_fixes: false,
                 }],
             },
