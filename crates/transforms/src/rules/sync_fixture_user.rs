@@ -76,8 +76,12 @@ impl Transform for SyncFixtureUser {
     fn triggers(&self) -> Vec<Trigger> {
         // Any test file may request a fixture defined elsewhere, in any
         // words: the files of a moving suite are parsed whatever they
-        // contain, and elsewhere there is nothing to do.
-        Vec::new()
+        // contain, and elsewhere there is nothing to do. These words only
+        // keep the run from parsing other files for it.
+        vec![Trigger::All(vec![
+            Trigger::Import("pytest".into()),
+            Trigger::Word("def test".into()),
+        ])]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
