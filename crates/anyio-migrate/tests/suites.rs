@@ -1,0 +1,138 @@
+//! pytest suites move to anyio's plugin all or nothing, and facts about the
+//! whole program keep rewrites that would be wrong for it.
+
+mod common;
+use common::{run, text, tree};
+
+const PYPROJECT: &str = "[project]\nname = \"p\"\n\n[project.optional-dependencies]\ntest = [\"pytest\", \"pytest-asyncio\"]\n\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n";
+const CONFTEST: &str =
+    "import pytest_asyncio\n\n\n@pytest_asyncio.fixture\nasync def db():\n    return 1\n";
+const TEST_A: &str = "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_a(db):\n    assert db == 1\n\n\ndef test_sync(db):\n    assert db\n";
+const TEST_B: &str = "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_b():\n    pass\n";
+
+fn project() -> tempfile::TempDir {
+    tree(&[
+        ("pyproject.toml", PYPROJECT.as_bytes()),
+        ("tests/conftest.py", CONFTEST.as_bytes()),
+        ("tests/test_a.py", TEST_A.as_bytes()),
+        ("tests/test_b.py", TEST_B.as_bytes()),
+    ])
+}
+
+fn read(dir: &tempfile::TempDir, name: &str) -> String {
+    std::fs::read_to_string(dir.path().join(name)).unwrap_or_default()
+}
+
+#[test]
+fn a_strict_suite_without_asyncio_mode_moves_whole() {
+    let dir = project();
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let a = read(&dir, "tests/test_a.py");
+    assert!(
+        a.contains("@pytest.mark.anyio") && !a.contains("mark.asyncio"),
+        "{a}"
+    );
+    // The sync test of an async fixture can still get it.
+    assert!(a.contains("def test_sync(db, anyio_backend):"), "{a}");
+    assert!(read(&dir, "tests/conftest.py").contains("@pytest.fixture\nasync def db"));
+    let conftest = read(&dir, "conftest.py");
+    assert!(conftest.contains("def anyio_backend():"), "{conftest}");
+    let pyproject = read(&dir, "pyproject.toml");
+    assert!(
+        pyproject.contains("anyio>=") && !pyproject.contains("pytest-asyncio"),
+        "{pyproject}"
+    );
+}
+
+#[test]
+fn the_configuration_moves_with_the_suite_when_not_given() {
+    let dir = project();
+    let out = run(&["--write", "tests"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(read(&dir, "tests/test_b.py").contains("@pytest.mark.anyio"));
+    assert!(read(&dir, "pyproject.toml").contains("anyio>="));
+    assert!(read(&dir, "conftest.py").contains("def anyio_backend():"));
+}
+
+#[test]
+fn part_of_a_suite_stays_on_pytest_asyncio_and_says_why() {
+    let dir = project();
+    let out = run(&["--write", "tests/test_a.py"], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "tests/test_a.py"), TEST_A, "{err}");
+    assert_eq!(read(&dir, "pyproject.toml"), PYPROJECT);
+    assert!(!dir.path().join("conftest.py").exists());
+    assert!(
+        err.contains("AM601")
+            && err.contains("only part of it was given")
+            && err.contains("uses pytest-asyncio too"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_custom_event_loop_keeps_the_suite_on_pytest_asyncio() {
+    let dir = project();
+    let policy = "import asyncio\nimport pytest\n\n\n@pytest.fixture(params=[asyncio.DefaultEventLoopPolicy()])\ndef event_loop_policy(request):\n    return request.param\n";
+    std::fs::write(
+        dir.path().join("tests/conftest.py"),
+        format!(
+            "{CONFTEST}\n\n{}",
+            &policy[policy.find("@pytest").unwrap()..]
+        )
+        .replace(
+            "import pytest_asyncio\n",
+            "import asyncio\n\nimport pytest\nimport pytest_asyncio\n",
+        ),
+    )
+    .unwrap();
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "tests/test_a.py"), TEST_A, "{err}");
+    assert_eq!(read(&dir, "pyproject.toml"), PYPROJECT);
+    assert!(
+        err.contains("event_loop_policy") && err.contains("stays on pytest-asyncio"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_loop_run_forever_keeps_asyncio_threads() {
+    let code = "import asyncio\n\n\nasync def read(path):\n    return await asyncio.to_thread(open, path)\n";
+    let main = "import asyncio\n\nloop = asyncio.new_event_loop()\nloop.run_forever()\n";
+    let dir = tree(&[
+        ("pkg/io.py", code.as_bytes()),
+        ("pkg/main.py", main.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "pkg/io.py"), code, "{err}");
+    assert!(
+        err.contains("AM501") && err.contains("run_forever()"),
+        "{err}"
+    );
+    // Without that loop the same code migrates.
+    let dir = tree(&[("pkg/io.py", code.as_bytes())]);
+    run(&["--write", "."], dir.path());
+    assert!(read(&dir, "pkg/io.py").contains("anyio.to_thread.run_sync"));
+}
+
+#[test]
+fn a_patched_asyncio_name_is_not_rewritten_from_under_the_mock() {
+    let code = "import asyncio\n\n\nasync def pause():\n    await asyncio.sleep(1)\n    await asyncio.wait_for(pause(), 1)\n";
+    let test = "import asyncio\n\n\ndef test_pause(monkeypatch):\n    monkeypatch.setattr(asyncio, \"sleep\", fake)\n";
+    let dir = tree(&[
+        ("pkg/a.py", code.as_bytes()),
+        ("tests/test_a.py", test.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    let a = read(&dir, "pkg/a.py");
+    assert!(a.contains("await asyncio.sleep(1)"), "{a}");
+    assert!(
+        a.contains("anyio.fail_after(1)"),
+        "the unpatched name still migrates: {a}"
+    );
+    assert!(err.contains("patches `asyncio.sleep`"), "{err}");
+}
