@@ -102,7 +102,7 @@ pub fn migrate_text(
             t.check(&cx, &mut diags);
         }
         diags.sort_by_key(|d| (d.range.start, d.range.end));
-        keep_patched_names(&cx, &mut diags);
+        keep_for_program(&cx, &mut diags);
         keep_carriage_returns(&mut diags, &current);
         let suppressed = suppressions(&cx, &diags);
         let chosen = choose_fixes(&diags, &suppressed, opts);
@@ -188,11 +188,19 @@ pub fn migrate_text(
     Ok(outcome)
 }
 
-/// A fix that rewrites a reference to an asyncio name the program patches
-/// (`monkeypatch.setattr(asyncio, "sleep", …)`) would take the code away from
-/// under the mock: it is reported instead, saying which file patches it.
-fn keep_patched_names(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
+/// Fixes that are wrong for this program as a whole are reported instead,
+/// saying why: those of transforms that a fact about the program rules out
+/// (`ProjectFacts::blocks`), and those that rewrite a reference to an
+/// asyncio name the program patches (`monkeypatch.setattr(asyncio, "sleep",
+/// …)`), which would take the code away from under the mock.
+fn keep_for_program(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
     let project = &cx.targets.project;
+    for d in diags.iter_mut().filter(|d| d.fix.is_some()) {
+        if let Some(why) = project.blocks(d.code) {
+            d.fix = None;
+            d.message = format!("{}; not here: {why}", d.message);
+        }
+    }
     if project.patched.is_empty() {
         return;
     }

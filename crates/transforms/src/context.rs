@@ -87,18 +87,27 @@ impl ProjectFacts {
         slot.get_or_insert_with(|| file.to_string());
     }
 
-    /// Why a rewrite blocked by `fact` (a name of the `not-in-projects-that`
-    /// key) is not made here, or `None` when the project does not have it.
-    pub fn blocks(&self, fact: &str) -> Option<String> {
-        match fact {
-            "run-loop-forever" => self.runs_loop_forever.as_ref().map(|f| format!(
-                "`{f}` runs an event loop with `run_forever()`, and anyio's worker threads outlive such a loop and keep the process from exiting"
-            )),
-            "count-cancellations" => self.counts_cancellations.as_ref().map(|f| format!(
-                "`{f}` reads asyncio's cancellation counts (`cancelling()` / `uncancel()`), which anyio's task groups change"
-            )),
-            _ => None,
+    /// Why a fix of transform `code` is not made in this program, if the
+    /// walked files show a fact that makes it wrong here.
+    pub fn blocks(&self, code: &str) -> Option<String> {
+        // anyio's worker threads.
+        const THREADS: [&str; 2] = ["AM501", "AM502"];
+        // Rewrites that open anyio cancel scopes or task groups.
+        const SCOPES: [&str; 10] = [
+            "AM101", "AM102", "AM103", "AM104", "AM110", "AM201", "AM202", "AM203", "AM204",
+            "AM206",
+        ];
+        if THREADS.contains(&code) {
+            if let Some(f) = &self.runs_loop_forever {
+                return Some(format!("`{f}` runs an event loop with `run_forever()`, and anyio's worker threads outlive such a loop and keep the process from exiting"));
+            }
         }
+        if SCOPES.contains(&code) {
+            if let Some(f) = &self.counts_cancellations {
+                return Some(format!("`{f}` reads asyncio's cancellation counts (`cancelling()` / `uncancel()`), which anyio's cancel scopes and task groups change (they cancel again until the scope exits, and uncancel what they caused)"));
+            }
+        }
+        None
     }
 
     /// Why a fix that rewrites a reference to `asyncio.NAME` is not made.
@@ -109,9 +118,6 @@ impl ProjectFacts {
         )
         })
     }
-
-    /// The fact names `blocks` knows.
-    pub const NAMES: [&'static str; 2] = ["run-loop-forever", "count-cancellations"];
 }
 
 impl Default for Targets {

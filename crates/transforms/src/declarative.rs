@@ -57,11 +57,6 @@ struct TransformFile {
     /// `--target-python` the transform does nothing.
     #[serde(default)]
     min_python: Option<String>,
-    /// Facts about the whole program (`ProjectFacts::NAMES`) under which the
-    /// rewrite is wrong: where the walked files show one, every match is
-    /// reported instead, with the reason.
-    #[serde(default)]
-    not_in_projects_that: Vec<String>,
     #[serde(rename = "match")]
     matches: Vec<MatchSpec>,
     docs: Docs,
@@ -160,7 +155,6 @@ pub struct Declarative {
     imports: Vec<String>,
     requires_import: Option<String>,
     min_python: Option<(u32, u32)>,
-    not_in_projects_that: Vec<String>,
     matches: Vec<CompiledMatch>,
 }
 
@@ -231,19 +225,6 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
             Some(Ok(v)) => Some(v),
             Some(Err(e)) => return Err(format!("{file_name}: min-python: {e}")),
             None => None,
-        },
-        not_in_projects_that: {
-            if let Some(bad) = file
-                .not_in_projects_that
-                .iter()
-                .find(|f| !crate::ProjectFacts::NAMES.contains(&f.as_str()))
-            {
-                return Err(format!(
-                    "{file_name}: not-in-projects-that: unknown fact `{bad}` (known: {})",
-                    crate::ProjectFacts::NAMES.join(", ")
-                ));
-            }
-            file.not_in_projects_that
         },
         matches,
     })
@@ -337,15 +318,7 @@ impl Transform for Declarative {
                     if !conditions_hold(&m.spec.require, &bindings, cx.src) {
                         continue;
                     }
-                    if let Some(mut d) = self.site(m, node, &bindings, cx) {
-                        if let Some(why) = self
-                            .not_in_projects_that
-                            .iter()
-                            .find_map(|f| cx.targets.project.blocks(f))
-                        {
-                            d.fix = None;
-                            d.message = format!("{}; not here: {why}", d.message);
-                        }
+                    if let Some(d) = self.site(m, node, &bindings, cx) {
                         // The matched node and the replaced range both count
                         // (a callee fix replaces less than it matched).
                         let start = d.range.start.min(node.start_byte());
