@@ -177,11 +177,13 @@ impl Suites {
                             project.saw(word, &shown);
                         }
                     }
+                    let text = String::from_utf8_lossy(&b);
                     if contains(&b, b"asyncio")
                         && (contains(&b, b"patch") || contains(&b, b"setattr"))
                     {
-                        project.read_patches(&String::from_utf8_lossy(&b), &shown);
+                        project.read_patches(&text, &shown);
                     }
+                    project.read_members(&text, &shown);
                     mentions_pytest_asyncio(&b)
                 }),
             };

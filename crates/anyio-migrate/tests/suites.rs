@@ -136,3 +136,22 @@ fn a_patched_asyncio_name_is_not_rewritten_from_under_the_mock() {
     );
     assert!(err.contains("patches `asyncio.sleep`"), "{err}");
 }
+
+#[test]
+fn a_primitive_used_elsewhere_as_asyncio_s_stays() {
+    let code = "import asyncio\n\n\nclass Pool:\n    def __init__(self):\n        self._closed = asyncio.Event()\n\n    def close(self):\n        self._closed.set()\n";
+    let plain = tree(&[("pkg/pool.py", code.as_bytes())]);
+    run(&["--write", "."], plain.path());
+    assert!(read(&plain, "pkg/pool.py").contains("anyio.Event()"));
+    // Another module clears it (anyio's events cannot be), or checks its type.
+    for other in [
+        "def reopen(pool):\n    pool._closed.clear()\n",
+        "import asyncio\n\n\ndef test_type(pool):\n    assert isinstance(pool._closed, asyncio.Event)\n",
+    ] {
+        let dir = tree(&[("pkg/pool.py", code.as_bytes()), ("pkg/other.py", other.as_bytes())]);
+        let out = run(&["--write", "."], dir.path());
+        let err = text(&out.stderr);
+        assert_eq!(read(&dir, "pkg/pool.py"), code, "{err}");
+        assert!(err.contains("AM302") && err.contains("pkg/other.py"), "{err}");
+    }
+}

@@ -196,7 +196,10 @@ pub fn migrate_text(
 fn keep_for_program(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
     let project = &cx.targets.project;
     for d in diags.iter_mut().filter(|d| d.fix.is_some()) {
-        if let Some(why) = project.blocks(d.code) {
+        let why = project
+            .blocks(d.code)
+            .or_else(|| project.primitive_blocked(d.code, assigned_attribute(cx, d.range.start)));
+        if let Some(why) = why {
             d.fix = None;
             d.message = format!("{}; not here: {why}", d.message);
         }
@@ -227,6 +230,26 @@ fn keep_for_program(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
             }
         }
     }
+}
+
+/// The attribute that the value at `offset` is assigned to (`self._lock` in
+/// `self._lock = asyncio.Lock()`), if any.
+fn assigned_attribute<'a>(cx: &FileContext<'a>, offset: usize) -> Option<&'a str> {
+    let mut node = cx
+        .tree
+        .root_node()
+        .descendant_for_byte_range(offset, offset)?;
+    while node.kind() != "assignment" {
+        if node.kind().ends_with("statement") || node.kind() == "block" {
+            return None;
+        }
+        node = node.parent()?;
+    }
+    let left = node.child_by_field_name("left")?;
+    let name = (left.kind() == "attribute")
+        .then(|| left.child_by_field_name("attribute"))
+        .flatten()?;
+    Some(cx.text(name))
 }
 
 /// The module-level imports a text uses: `(local name, qualified name)`.

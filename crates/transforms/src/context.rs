@@ -37,7 +37,78 @@ pub struct ProjectFacts {
     /// "sleep", …)`, `mock.patch("asyncio.wait_for")`), with a file that
     /// does: a rewritten reference would no longer reach the mock.
     pub patched: std::collections::BTreeMap<String, String>,
+    /// `(attribute, member)` for every `.attribute.member` the code spells,
+    /// with a file that does: what other modules do with an object kept on
+    /// an attribute (`pool._closed.clear()`, `reg._lock._locked = True`).
+    pub members: std::collections::BTreeMap<(String, String), String>,
+    /// asyncio classes code checks objects against (`isinstance(x,
+    /// asyncio.Lock)`, `assertIsInstance(x, Event)`), with a file that does.
+    pub type_checked: std::collections::BTreeMap<String, String>,
 }
+
+/// The next `.` at or after `from`.
+fn memchr_dot(b: &[u8], from: usize) -> Option<usize> {
+    b.get(from..)?
+        .iter()
+        .position(|c| *c == b'.')
+        .map(|i| from + i)
+}
+
+/// The asyncio synchronisation classes that AM301–AM305 replace, with their
+/// codes and the members the anyio replacement has.
+const PRIMITIVES: [(&str, &str, &[&str]); 5] = [
+    (
+        "AM301",
+        "Lock",
+        &[
+            "acquire",
+            "release",
+            "locked",
+            "acquire_nowait",
+            "statistics",
+        ],
+    ),
+    ("AM302", "Event", &["set", "is_set", "wait", "statistics"]),
+    (
+        "AM303",
+        "Semaphore",
+        &[
+            "acquire",
+            "release",
+            "acquire_nowait",
+            "value",
+            "max_value",
+            "statistics",
+        ],
+    ),
+    (
+        "AM304",
+        "BoundedSemaphore",
+        &[
+            "acquire",
+            "release",
+            "acquire_nowait",
+            "value",
+            "max_value",
+            "statistics",
+        ],
+    ),
+    (
+        "AM305",
+        "Condition",
+        &[
+            "acquire",
+            "release",
+            "locked",
+            "acquire_nowait",
+            "notify",
+            "notify_all",
+            "wait",
+            "wait_for",
+            "statistics",
+        ],
+    ),
+];
 
 impl ProjectFacts {
     /// The words that show each fact, searched in every walked Python file.
@@ -75,6 +146,70 @@ impl ProjectFacts {
                 }
             }
         }
+    }
+
+    /// Records every `.attribute.member` that `text` (the file `file`) spells,
+    /// and the asyncio classes it checks objects against.
+    pub fn read_members(&mut self, text: &str, file: &str) {
+        let b = text.as_bytes();
+        let word = |at: usize| -> &str {
+            let end = b[at..]
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                .map_or(b.len(), |e| at + e);
+            &text[at..end]
+        };
+        let mut at = 0;
+        while let Some(dot) = memchr_dot(b, at) {
+            let attr = word(dot + 1);
+            at = dot + 1 + attr.len();
+            if attr.is_empty() || b.get(at) != Some(&b'.') {
+                continue;
+            }
+            let member = word(at + 1);
+            if !member.is_empty() {
+                self.members
+                    .entry((attr.to_string(), member.to_string()))
+                    .or_insert_with(|| file.to_string());
+            }
+        }
+        for line in text
+            .lines()
+            .filter(|l| l.contains("sInstance(") || l.contains("isinstance("))
+        {
+            for (_, name, _) in PRIMITIVES {
+                let spelled = line.contains(&format!("asyncio.{name})"))
+                    || line.contains(&format!("asyncio.{name},"))
+                    || (text.contains("from asyncio")
+                        && (line.contains(&format!(", {name})"))
+                            || line.contains(&format!(", ({name}"))));
+                if spelled {
+                    self.type_checked
+                        .entry(name.to_string())
+                        .or_insert_with(|| file.to_string());
+                }
+            }
+        }
+    }
+
+    /// Why the replacement (by `code`, one of AM301–AM305) of the primitive
+    /// kept on `attribute` is wrong for this program: code elsewhere checks
+    /// its type, or uses a member anyio's class lacks.
+    pub fn primitive_blocked(&self, code: &str, attribute: Option<&str>) -> Option<String> {
+        let (_, name, api) = PRIMITIVES.iter().find(|(c, _, _)| *c == code)?;
+        if let Some(f) = self.type_checked.get(*name) {
+            return Some(format!(
+                "`{f}` checks objects against `asyncio.{name}`, which anyio's `{name}` is not"
+            ));
+        }
+        let attribute = attribute?;
+        self.members
+            .range((attribute.to_string(), String::new())..)
+            .take_while(|((a, _), _)| a == attribute)
+            .find(|((_, m), _)| !api.contains(&m.as_str()))
+            .map(|((a, m), f)| {
+                format!("`{f}` uses `.{a}.{m}`, which anyio's `{name}` does not have")
+            })
     }
 
     /// Records that `file` holds `word` (one of [`Self::WORDS`]).
@@ -178,6 +313,25 @@ mod project_tests {
         );
         let names: Vec<&str> = p.patched.keys().map(String::as_str).collect();
         assert_eq!(names, ["Lock", "shield", "sleep", "wait_for"]);
+    }
+
+    #[test]
+    fn members_used_elsewhere_block_a_primitive() {
+        let mut p = ProjectFacts::default();
+        p.read_members(
+            "pool._closed.set()\nassert not pool._closed.is_set()\n",
+            "a.py",
+        );
+        assert_eq!(p.primitive_blocked("AM302", Some("_closed")), None);
+        p.read_members("pool._closed.clear()\n", "b.py");
+        let why = p.primitive_blocked("AM302", Some("_closed")).unwrap();
+        assert!(why.contains("b.py") && why.contains(".clear"), "{why}");
+        assert_eq!(p.primitive_blocked("AM301", Some("_other")), None);
+        p.read_members(
+            "from asyncio.locks import Lock\nself.assertIsInstance(reg._lock, Lock)\n",
+            "t.py",
+        );
+        assert!(p.primitive_blocked("AM301", None).unwrap().contains("t.py"));
     }
 }
 
