@@ -42,11 +42,20 @@ pub fn read(path: &Path) -> Result<Option<Config>> {
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let doc: toml::Table = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: not valid TOML: {}", path.display(), e.message()))?;
+    // The Python floor: `[project] requires-python`, Poetry's `python`
+    // dependency, or `python_requires` in setup.cfg / setup.py beside it.
     let requires_python = doc
         .get("project")
         .and_then(|p| p.get("requires-python"))
+        .or_else(|| {
+            doc.get("tool")
+                .and_then(|t| t.get("poetry"))
+                .and_then(|p| p.get("dependencies"))
+                .and_then(|d| d.get("python"))
+        })
         .and_then(|v| v.as_str())
-        .and_then(lowest_python);
+        .and_then(lowest_python)
+        .or_else(|| path.parent().and_then(setup_python_floor));
     let Some(table) = doc.get("tool").and_then(|t| t.get("anyio-migrate")) else {
         // No table: the project's requires-python alone still sets the target.
         return Ok(requires_python.map(|v| Config {
@@ -89,13 +98,29 @@ pub fn read(path: &Path) -> Result<Option<Config>> {
     Ok(Some(config))
 }
 
-/// The lowest Python a `requires-python` specifier allows (`>=3.9` → 3.9).
+/// The `python_requires` floor of the setup.cfg or setup.py in `dir`.
+pub fn setup_python_floor(dir: &Path) -> Option<String> {
+    ["setup.cfg", "setup.py"].iter().find_map(|name| {
+        let text = std::fs::read_to_string(dir.join(name)).ok()?;
+        text.lines().find_map(|line| {
+            let rest = line.trim().strip_prefix("python_requires")?;
+            let value = rest.trim_start().strip_prefix('=')?.trim();
+            let value = value.trim_end_matches(',').trim().trim_matches(['"', '\'']);
+            lowest_python(value)
+        })
+    })
+}
+
+/// The lowest Python a `requires-python` specifier allows (`>=3.9` → 3.9;
+/// Poetry's `^3.8` and `~3.8` too).
 pub fn lowest_python(spec: &str) -> Option<String> {
     spec.split(',').find_map(|part| {
+        let part = part.trim();
         let v = part
-            .trim()
             .strip_prefix(">=")
-            .or_else(|| part.trim().strip_prefix("~="))?;
+            .or_else(|| part.strip_prefix("~="))
+            .or_else(|| part.strip_prefix('^'))
+            .or_else(|| part.strip_prefix('~'))?;
         let mut nums = v.trim().split('.');
         Some(format!(
             "{}.{}",
@@ -196,6 +221,18 @@ impl Configs {
                     self.by_file.insert(candidate, found);
                     break;
                 }
+            } else if let Some(floor) = setup_python_floor(d) {
+                // A setup.cfg / setup.py project without a pyproject.toml.
+                self.loaded.push(Loaded {
+                    config: Config {
+                        requires_python: Some(floor),
+                        ..Config::default()
+                    },
+                    path: Some(candidate.clone()),
+                });
+                found = self.loaded.len() - 1;
+                self.by_file.insert(candidate, found);
+                break;
             }
             current = d.parent();
         }

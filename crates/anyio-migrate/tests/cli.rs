@@ -526,6 +526,53 @@ fn requires_python_below_3_11_keeps_asyncio_timeout_error() {
     );
 }
 
+#[test]
+fn the_python_floor_is_read_from_poetry_setup_cfg_and_setup_py() {
+    let src = "import asyncio\n\ndef f():\n    try:\n        g()\n    except asyncio.TimeoutError:\n        pass\n";
+    for (name, content) in [
+        (
+            "pyproject.toml",
+            &b"[tool.poetry]\nname = \"x\"\n\n[tool.poetry.dependencies]\npython = \"^3.8\"\n"[..],
+        ),
+        ("setup.cfg", b"[options]\npython_requires = >=3.9\n"),
+        (
+            "setup.py",
+            b"setup(\n    name=\"x\",\n    python_requires=\">=3.8\",\n)\n",
+        ),
+    ] {
+        let dir = tree(&[(name, content), ("a.py", src.as_bytes())]);
+        let out = run(&["--diff", "a.py"], dir.path());
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stdout));
+    }
+}
+
+#[test]
+fn below_3_11_a_new_scope_needs_a_handler_of_both_timeout_errors() {
+    let only_asyncio = "import asyncio\n\nasync def f(c):\n    try:\n        await asyncio.wait_for(c(), 1)\n    except asyncio.TimeoutError:\n        return None\n";
+    let dir = tree(&[("a.py", only_asyncio.as_bytes())]);
+    let out = run(&["--diff", "--target-python", "3.9", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("below Python 3.11"),
+        "{}",
+        text(&out.stderr)
+    );
+    // On 3.11 they are one class; with both caught, 3.9 is fine too.
+    let out = run(&["--diff", "--target-python", "3.11", "a.py"], dir.path());
+    assert!(text(&out.stdout).contains("anyio.fail_after(1)"));
+    let both = only_asyncio.replace(
+        "except asyncio.TimeoutError:",
+        "except (TimeoutError, asyncio.TimeoutError):",
+    );
+    let dir = tree(&[("a.py", both.as_bytes())]);
+    let out = run(&["--diff", "--target-python", "3.9", "a.py"], dir.path());
+    assert!(
+        text(&out.stdout).contains("anyio.fail_after(1)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// The diff of each file in a `--diff` output, by path.
 fn diffs_by_file(diff: &str) -> std::collections::BTreeMap<String, String> {
     let mut out = std::collections::BTreeMap::new();

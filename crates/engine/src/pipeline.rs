@@ -103,6 +103,7 @@ pub fn migrate_text(
         }
         diags.sort_by_key(|d| (d.range.start, d.range.end));
         keep_for_program(&cx, &mut diags);
+        keep_old_timeout_handlers(&cx, &mut diags);
         keep_carriage_returns(&mut diags, &current);
         let suppressed = suppressions(&cx, &diags);
         let chosen = choose_fixes(&diags, &suppressed, opts);
@@ -228,6 +229,73 @@ fn keep_for_program(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
                 d.fix = None;
                 d.message = format!("{}; not here: {why}", d.message);
             }
+        }
+    }
+}
+
+/// Below Python 3.11 `asyncio.TimeoutError` is not the builtin
+/// `TimeoutError` that anyio's `fail_after` raises: a new scope inside a
+/// `try` whose handler catches only `asyncio.TimeoutError` would escape it.
+/// Such fixes are reported instead (the handler must catch both).
+fn keep_old_timeout_handlers(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
+    const NEW_SCOPES: [&str; 4] = ["AM101", "AM102", "AM103", "AM104"];
+    if cx.targets.python >= (3, 11) {
+        return;
+    }
+    for d in diags
+        .iter_mut()
+        .filter(|d| d.fix.is_some() && NEW_SCOPES.contains(&d.code))
+    {
+        let Some(mut node) = cx
+            .tree
+            .root_node()
+            .descendant_for_byte_range(d.range.start, d.range.start)
+        else {
+            continue;
+        };
+        let mut catches_only_asyncio = false;
+        while let Some(parent) = node.parent() {
+            if parent.kind() == "try_statement" && parent.child_by_field_name("body") == Some(node)
+            {
+                for clause in syntax::named_children(parent)
+                    .into_iter()
+                    .filter(|c| c.kind() == "except_clause")
+                {
+                    let mut asyncio_one = false;
+                    let mut builtin = false;
+                    for (n, _) in syntax::preorder(clause) {
+                        if n.kind() == "block" {
+                            break;
+                        }
+                        if !matches!(n.kind(), "attribute" | "identifier")
+                            || !cx.text(n).ends_with("TimeoutError")
+                        {
+                            continue;
+                        }
+                        if n.parent().is_some_and(|p| p.kind() == "attribute")
+                            && n.kind() == "identifier"
+                        {
+                            continue; // a part of `asyncio.TimeoutError`
+                        }
+                        match cx.qualified(n).as_deref() {
+                            Some("asyncio.TimeoutError" | "asyncio.exceptions.TimeoutError") => {
+                                asyncio_one = true
+                            }
+                            _ if cx.text(n) == "TimeoutError" => builtin = true,
+                            _ => {}
+                        }
+                    }
+                    catches_only_asyncio |= asyncio_one && !builtin;
+                }
+            }
+            node = parent;
+        }
+        if catches_only_asyncio {
+            d.fix = None;
+            d.message = format!(
+                "{}; not here: below Python 3.11 (the project's floor) `except asyncio.TimeoutError` does not catch the builtin `TimeoutError` that anyio raises: catch `(TimeoutError, asyncio.TimeoutError)` first",
+                d.message
+            );
         }
     }
 }
