@@ -139,9 +139,22 @@ impl Transform for GatherEach {
             // Materialised once: the iterable may be unsized, or a display
             // whose elements must not be evaluated twice.
             let mut lines = Vec::new();
+            // The builtins the new code calls, through `builtins.` where the
+            // module (or the function) binds a name of its own.
+            let mut imports = vec!["anyio"];
+            let mut builtin = |name: &str| {
+                if cx.model.lookup(name, stmt).is_some() {
+                    imports.push("builtins");
+                    format!("builtins.{name}")
+                } else {
+                    name.to_string()
+                }
+            };
+            let (list, len, enumerate) = (builtin("list"), builtin("len"), builtin("enumerate"));
+            imports.dedup();
             let items = cx.fresh_name("items", &[helper.clone(), i.clone(), tg.clone()]);
-            lines.push((0, format!("{items} = list({iterable})")));
-            lines.push((0, format!("{results} = [None] * len({items})")));
+            lines.push((0, format!("{items} = {list}({iterable})")));
+            lines.push((0, format!("{results} = [None] * {len}({items})")));
             lines.push((0, String::new()));
             lines.push((0, format!("async def {helper}({i}, {var}):")));
             // `return_exceptions=True`: an exception takes the result's place.
@@ -165,7 +178,7 @@ impl Transform for GatherEach {
                 "item",
                 &[helper.clone(), i.clone(), tg.clone(), items.clone()],
             );
-            lines.push((1, format!("for {i}, {item} in enumerate({items}):")));
+            lines.push((1, format!("for {i}, {item} in {enumerate}({items}):")));
             lines.push((2, format!("{tg}.start_soon({helper}, {i}, {item})")));
             let indent = cx.indent_at(stmt.start_byte());
             let new_text = block(&lines, indent, cx);
@@ -202,7 +215,7 @@ impl Transform for GatherEach {
             let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
             edits.extend(handlers);
             rewritten.push(scope);
-            out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(["anyio"])));
+            out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(imports)));
         }
     }
 }
