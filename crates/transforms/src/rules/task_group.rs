@@ -55,6 +55,58 @@ fn opened_group<'t>(call: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, Strin
     Some((stmt, cx.text(name).to_string()))
 }
 
+/// `t` in `t = tg.create_task(...)`.
+fn handle_name<'t>(create: Node<'t>, cx: &FileContext<'t>) -> Option<&'t str> {
+    let assign = create.parent().filter(|p| p.kind() == "assignment")?;
+    let left = assign
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    (assign.child_by_field_name("right") == Some(create)).then(|| cx.text(left))
+}
+
+/// `t.result()` → `t.return_value` and `t.exception()` → `t.exception` for
+/// the handles `names`, in the same function after the group's block ends
+/// (where every task has finished). `Err` names a method of `asyncio.Task`
+/// called there that the handle does not have (`done`, `add_done_callback`).
+fn after_group_reads(group: Node, names: &[&str], cx: &FileContext) -> Result<Vec<Edit>, String> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let scope = syntax::enclosing(group, &["function_definition"]);
+    let Some(root) = scope.and_then(|f| f.child_by_field_name("body")) else {
+        return Ok(Vec::new());
+    };
+    let mut edits = Vec::new();
+    for (n, _) in syntax::preorder(root) {
+        if n.kind() != "call" || n.start_byte() < group.end_byte() {
+            continue;
+        }
+        if syntax::enclosing(n, &["function_definition", "lambda"]) != scope {
+            continue;
+        }
+        let Some((obj, method)) = method_call(n, cx) else {
+            continue;
+        };
+        if obj.kind() != "identifier" || !names.contains(&cx.text(obj)) {
+            continue;
+        }
+        let has_args = n
+            .child_by_field_name("arguments")
+            .is_some_and(|a| a.named_child_count() > 0);
+        let property = match method {
+            "result" if !has_args => "return_value",
+            "exception" if !has_args => "exception",
+            "cancel" => continue,
+            _ => return Err(format!("{}.{method}()", cx.text(obj))),
+        };
+        edits.push(Edit::replace(
+            n.byte_range(),
+            format!("{}.{property}", cx.text(obj)),
+        ));
+    }
+    Ok(edits)
+}
+
 impl Transform for TaskGroup {
     fn info(&self) -> &TransformInfo {
         &self.info
@@ -80,6 +132,9 @@ impl Transform for TaskGroup {
             )];
             let mut functools = false;
             let mut handles_used = Vec::new();
+            let mut handle_names: Vec<&str> = Vec::new();
+            // A `create_task` argument anyio's has no counterpart for (`context=`).
+            let mut unsupported: Option<String> = None;
             for (n, _) in syntax::preorder(body) {
                 if n.kind() != "call" {
                     continue;
@@ -107,6 +162,9 @@ impl Transform for TaskGroup {
                         && a.child_by_field_name("name")
                             .is_some_and(|k| cx.text(k) == "name")
                 });
+                if !only_name {
+                    unsupported.get_or_insert_with(|| cx.text(n).to_string());
+                }
                 match (unused, coro) {
                     (true, Some(s)) if only_name => {
                         functools |= s.needs_functools;
@@ -119,9 +177,36 @@ impl Transform for TaskGroup {
                             format!("{tg}.start_soon({}{name})", s.args),
                         ));
                     }
-                    _ => handles_used.push(cx.text(n).to_string()),
+                    _ => {
+                        handles_used.push(cx.text(n).to_string());
+                        if let Some(name) = handle_name(n, cx) {
+                            handle_names.push(name);
+                        }
+                    }
                 }
             }
+            // After the group, asyncio's `t.result()` / `t.exception()` are
+            // the handle's `return_value` / `exception` properties.
+            if let Some(text) = unsupported {
+                out.push(Diagnostic::new(
+                    self.info.code,
+                    format!("`asyncio.TaskGroup` with `{text}`: anyio's `create_task` takes only the coroutine and `name=`"),
+                    call.byte_range(),
+                ).with_hint("run the code in the context you need inside the task (`ctx.run` is not awaitable: set the context variables at the task's start)"));
+                continue;
+            }
+            let reads = after_group_reads(stmt, &handle_names, cx);
+            let Ok(reads) = reads else {
+                let call_text = reads.unwrap_err();
+                out.push(Diagnostic::new(
+                    self.info.code,
+                    format!("`asyncio.TaskGroup` whose task is used after the group through `{call_text}`, which anyio's `TaskHandle` does not have"),
+                    call.byte_range(),
+                ).with_hint("after the group every task has finished: read `handle.return_value` / `handle.exception`, or `handle.status`"));
+                continue;
+            };
+            let mapped = !reads.is_empty();
+            edits.extend(reads);
             let diag = Diagnostic::new(
                 self.info.code,
                 "`asyncio.TaskGroup` becomes an anyio task group",
@@ -145,7 +230,12 @@ impl Transform for TaskGroup {
                     continue;
                 }
                 applicability = Applicability::Unsafe;
-                message = format!("{message} (the task object of `{}` is used: anyio returns a `TaskHandle`, not an `asyncio.Task`)", handles_used[0]);
+                let reads = if mapped {
+                    "; `.result()` and `.exception()` after the group become its `return_value` and `exception`"
+                } else {
+                    ""
+                };
+                message = format!("{message} (the task object of `{}` is used: anyio returns a `TaskHandle`, not an `asyncio.Task`{reads})", handles_used[0]);
             }
             let mut imports = vec!["anyio"];
             if functools {
