@@ -156,6 +156,9 @@ def extract(sdist: Path, overlay: Path, dest: Path) -> Path:
     (root,) = [p for p in dest.iterdir() if p.is_dir()]
     if overlay.is_dir():
         shutil.copytree(overlay, root, dirs_exist_ok=True)
+    # A checkout's files are writable (the overlay's copies keep shared/'s modes).
+    for path in root.rglob("*"):
+        path.chmod(path.stat().st_mode | 0o200)
     return root
 
 

@@ -211,6 +211,22 @@ impl Suites {
                 .first()
                 .map(|b| format!("the pytest suite in `{shown}` stays on pytest-asyncio: {b}"));
             if stays_because.is_none() {
+                // Every file the move edits must be writable, or none is edited.
+                let conftest = root.join("conftest.py");
+                let read_only = scan
+                    .users
+                    .iter()
+                    .chain(scan.configs.iter())
+                    .chain(std::iter::once(&conftest))
+                    .find(|f| std::fs::metadata(f).is_ok_and(|m| m.permissions().readonly()));
+                if let Some(f) = read_only {
+                    stays_because = Some(format!(
+                        "the pytest suite in `{shown}` stays on pytest-asyncio: `{}` is read-only, and the move changes its files together or not at all",
+                        f.display()
+                    ));
+                }
+            }
+            if stays_because.is_none() {
                 if let Some(missing) = scan.users.iter().find(|u| !walked_set.contains(*u)) {
                     stays_because = Some(format!(
                         "the pytest suite in `{shown}` stays on pytest-asyncio: only part of it was given (`{}` uses pytest-asyncio too); its move to anyio's plugin changes every test file and the configuration at once, so run anyio-migrate on `{shown}`",

@@ -155,3 +155,17 @@ fn a_primitive_used_elsewhere_as_asyncio_s_stays() {
         assert!(err.contains("AM302") && err.contains("pkg/other.py"), "{err}");
     }
 }
+
+#[test]
+fn a_read_only_file_of_the_suite_keeps_it_whole() {
+    let dir = project();
+    let ini = dir.path().join("tests/test_b.py");
+    let mut perms = std::fs::metadata(&ini).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&ini, perms).unwrap();
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "tests/test_a.py"), TEST_A, "{err}");
+    assert_eq!(read(&dir, "pyproject.toml"), PYPROJECT);
+    assert!(err.contains("read-only"), "{err}");
+}
