@@ -222,7 +222,8 @@ def read_junit(path: Path) -> dict[str, str]:
             elif child.tag == "error":
                 state = "error" if state == "passed" else state
             elif child.tag == "skipped":
-                state = "skipped" if state == "passed" else state
+                xfail = child.get("type") == "pytest.xfail"
+                state = ("xfailed" if xfail else "skipped") if state == "passed" else state
         # A test that passed and then errored in teardown is an error.
         if test_id in outcomes and outcomes[test_id] != "passed":
             continue
@@ -335,6 +336,8 @@ def compare(original: Suite, after: Suite, mode: Mode) -> None:
         if state != "passed":
             continue
         got = now.get(test_id)
+        if got == "xfailed":
+            continue  # a non-strict xfail test may pass or fail: neither is a regression
         if got in ("failed", "error"):
             mode.regressed.append(test_id)
         elif got != "passed":
