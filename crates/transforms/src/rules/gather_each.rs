@@ -2,7 +2,7 @@
 //! seed's `fetch_all` shape: pre-allocated results filled by a helper that
 //! each task runs.
 
-use super::task_support::{arguments, inside_try, returns_exceptions};
+use super::task_support::{arguments, caller_catching_bare, inside_try, returns_exceptions};
 use super::task_support::{
     block, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
@@ -27,7 +27,7 @@ impl GatherEach {
                 docs: Docs {
                     what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to the seed's `fetch_all` shape: the iterable is materialised once with `list(...)`, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
                     why: "Tasks cannot return values; the seed's pattern collects them by index, so the result is still a list in input order.".into(),
-                    fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`. As with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function whose arguments are names, attributes or literals is rewritten (they are evaluated inside the tasks now), and not inside a `try` of the same function (a failing task would leave the list partly filled where `gather` assigned nothing).".into(),
+                    fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`. As with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function whose arguments are names, attributes or literals is rewritten (they are evaluated inside the tasks now), and not inside a `try` of the same function (a failing task would leave the list partly filled where `gather` assigned nothing). Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def fetch(url):\n    ...\n\nasync def fetch_all(urls):\n    results = await asyncio.gather(*(fetch(u) for u in urls))\n    return results\n".into(),
@@ -183,8 +183,10 @@ impl Transform for GatherEach {
             let indent = cx.indent_at(stmt.start_byte());
             let new_text = block(&lines, indent, cx);
             let known = spawn(each.call, cx).is_some_and(|s| s.known_coroutine);
+            let caller = caller_catching_bare(stmt, cx);
             let applicability = if swallow
                 || !known
+                || caller.is_some()
                 || cx.dropped_comment(stmt.byte_range(), &new_text).is_some()
             {
                 Applicability::Unsafe
@@ -211,6 +213,13 @@ impl Transform for GatherEach {
                 }
             } else {
                 diag
+            };
+            let diag = match caller {
+                Some(handler) => Diagnostic {
+                    message: format!("{} (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)", diag.message),
+                    ..diag
+                },
+                None => diag,
             };
             let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
             edits.extend(handlers);

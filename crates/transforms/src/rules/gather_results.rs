@@ -1,6 +1,6 @@
 //! AM202: `a, b = await asyncio.gather(f(x), g(y))` becomes `anyio.gather`.
 
-use super::task_support::{arguments, spawn};
+use super::task_support::{arguments, caller_catching_bare, spawn};
 use super::task_support::{exception_group_handlers, gather_shape, GatherShape, Handlers};
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
@@ -22,7 +22,7 @@ impl GatherResults {
                 docs: Docs {
                     what: "Rewrites a `gather` whose results are unpacked into as many names as it has calls to anyio's `gather` (anyio 4.15+; `--target-anyio` below that reports it instead). The handlers of an enclosing `try` in the same function become `except*`.".into(),
                     why: "This is the compact form the project chose for results of a fixed number of calls: `anyio.gather` runs the coroutines in a task group and returns their results in argument order, so the statement stays one readable line; the seed's `nonlocal` closures would need four lines per call. The coroutine objects are created up front, exactly as the original did.".into(),
-                    fix_safety: "Safe: results come back in argument order, and the calls run concurrently in a task group. `anyio.gather` raises an `ExceptionGroup` where `asyncio.gather` raised the first exception bare; handlers of a `try` around it in the same function become `except*`, and where one cannot the site is reported. Callers further up are not visible to the tool.".into(),
+                    fix_safety: "Safe: results come back in argument order, and the calls run concurrently in a task group. `anyio.gather` raises an `ExceptionGroup` where `asyncio.gather` raised the first exception bare; handlers of a `try` around it in the same function become `except*`, and where one cannot the site is reported. Callers further up are not visible to the tool. Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def get_user(uid):\n    ...\n\nasync def get_posts(uid):\n    ...\n\nasync def page(uid):\n    user, posts = await asyncio.gather(get_user(uid), get_posts(uid))\n    return user, posts\n".into(),
@@ -96,12 +96,16 @@ impl Transform for GatherResults {
                     continue;
                 }
             }
-            let (applicability, diag) = if assumed.is_empty() {
+            let (mut applicability, mut diag) = if assumed.is_empty() {
                 (Applicability::Safe, diag)
             } else {
                 let message = format!("{} (assumes each of `{}` is a coroutine function: `anyio.gather` rejects a future or task)", diag.message, assumed.join("`, `"));
                 (Applicability::Unsafe, Diagnostic { message, ..diag })
             };
+            if let Some(handler) = caller_catching_bare(stmt, cx) {
+                applicability = Applicability::Unsafe;
+                diag.message = format!("{} (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)", diag.message);
+            }
             out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(["anyio"])));
         }
     }

@@ -4,7 +4,9 @@
 use super::task_support::{
     block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
-use super::task_support::{name_used_elsewhere, positional, returns_exceptions};
+use super::task_support::{
+    caller_catching_bare, name_used_elsewhere, positional, returns_exceptions,
+};
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::Node;
@@ -27,7 +29,7 @@ impl GatherUnused {
                 docs: Docs {
                     what: "Rewrites `await asyncio.gather(f(a), g(b, k=v), *(h(u) for u in us))` whose result is unused to `async with anyio.create_task_group() as tg:` with `tg.start_soon(f, a)`, `tg.start_soon(functools.partial(g, b, k=v))` and a `for` loop of `start_soon`. The `except` handlers of an enclosing `try` in the same function become `except*`. Every other `gather` that no task-group rewrite handles (AM202, AM203) is reported with the reason.".into(),
                     why: "Every concurrent task lives in a task group (seed principle 1), and `start_soon(f, *args)` passes callables rather than coroutine objects (principle 4): a task that never starts leaves no un-awaited coroutine behind.".into(),
-                    fix_safety: "Safe when every argument is a call of a name or attribute (or one plain comprehension of such calls): the calls run concurrently and the statement ends when all are done, as before. A task group raises an `ExceptionGroup` where `gather` raised the first exception bare: handlers of a `try` around it in the same function become `except*`; when one cannot (a bare `except:`, a handler that uses the exception object or returns, a target below Python 3.11) the site is reported instead. Callers further up that catch the bare exception are not visible to the tool: review them. `return_exceptions=` and other shapes are reported.".into(),
+                    fix_safety: "Safe when every argument is a call of a name or attribute (or one plain comprehension of such calls): the calls run concurrently and the statement ends when all are done, as before. A task group raises an `ExceptionGroup` where `gather` raised the first exception bare: handlers of a `try` around it in the same function become `except*`; when one cannot (a bare `except:`, a handler that uses the exception object or returns, a target below Python 3.11) the site is reported instead. Callers further up that catch the bare exception are not visible to the tool: review them. `return_exceptions=` and other shapes are reported. Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def fetch(x):\n    ...\n\nasync def store(x, key):\n    ...\n\nasync def refresh(a, b, c, k):\n    await asyncio.gather(fetch(a), fetch(b), store(c, key=k))\n".into(),
@@ -128,6 +130,10 @@ impl GatherUnused {
         if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
             applicability = Applicability::Unsafe;
             note.push_str(" (the fix would drop a comment)");
+        }
+        if let Some(handler) = caller_catching_bare(stmt, cx) {
+            applicability = Applicability::Unsafe;
+            note.push_str(&format!(" (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)"));
         }
         let mut imports = vec!["anyio"];
         if functools {

@@ -512,3 +512,42 @@ pub fn inside_try(node: Node) -> bool {
     }
     false
 }
+
+/// A handler in this module that catches what the function holding `stmt`
+/// raises, by a plain `except` (its header and the caller): a task group raises an
+/// `ExceptionGroup` where `gather` raised the first error bare, so such a
+/// handler would stop matching. Calls of the function by name, or as a
+/// method of that name, inside the body of a `try` elsewhere in the file count.
+pub fn caller_catching_bare(stmt: Node, cx: &FileContext) -> Option<String> {
+    let func = syntax::enclosing(stmt, &["function_definition"])?;
+    let name = cx.text(func.child_by_field_name("name")?);
+    for call in cx.nodes_ending_in("call", name) {
+        if call.start_byte() >= func.start_byte() && call.end_byte() <= func.end_byte() {
+            continue;
+        }
+        let mut node = call;
+        while let Some(parent) = node.parent() {
+            if matches!(
+                parent.kind(),
+                "function_definition" | "lambda" | "class_definition"
+            ) {
+                break;
+            }
+            if parent.kind() == "try_statement" && parent.child_by_field_name("body") == Some(node)
+            {
+                let bare = named_children(parent).into_iter().find(|c| {
+                    c.kind() == "except_clause" && !cx.text(*c).contains("ExceptionGroup")
+                });
+                if let Some(clause) = bare {
+                    let header = cx.text(clause).lines().next().unwrap_or("").trim();
+                    let caller = syntax::enclosing(parent, &["function_definition"])
+                        .and_then(|f| f.child_by_field_name("name"))
+                        .map_or("the module".to_string(), |n| format!("`{}`", cx.text(n)));
+                    return Some(format!("`{header}` in {caller}"));
+                }
+            }
+            node = parent;
+        }
+    }
+    None
+}
