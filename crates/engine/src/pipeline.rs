@@ -199,7 +199,8 @@ fn keep_for_program(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
     for d in diags.iter_mut().filter(|d| d.fix.is_some()) {
         let why = project
             .blocks(d.code)
-            .or_else(|| project.primitive_blocked(d.code, assigned_attribute(cx, d.range.start)));
+            .or_else(|| project.primitive_blocked(d.code, assigned_attribute(cx, d.range.start)))
+            .or_else(|| acquired_in_another_task(cx, d));
         if let Some(why) = why {
             d.fix = None;
             d.message = format!("{}; not here: {why}", d.message);
@@ -318,6 +319,60 @@ fn assigned_attribute<'a>(cx: &FileContext<'a>, offset: usize) -> Option<&'a str
         .then(|| left.child_by_field_name("attribute"))
         .flatten()?;
     Some(cx.text(name))
+}
+
+/// anyio's locks, semaphores and conditions belong to the task that acquired
+/// them; asyncio's do not. Where the object (by the name it is assigned to)
+/// is acquired inside a task that asyncio spawns — `create_task`,
+/// `ensure_future`, `wait_for` or `shield` left around its `acquire()` or
+/// `__aenter__()` — and released in the caller, anyio's raises.
+fn acquired_in_another_task(cx: &FileContext, d: &edit::Diagnostic) -> Option<String> {
+    const OWNED: [&str; 4] = ["AM301", "AM303", "AM304", "AM305"];
+    const SPAWNERS: [&str; 4] = ["create_task", "ensure_future", "wait_for", "shield"];
+    if !OWNED.contains(&d.code) {
+        return None;
+    }
+    let name = assigned_name(cx, d.range.start)?;
+    for spawner in SPAWNERS {
+        for call in cx.calls_to(&format!("asyncio.{spawner}")) {
+            let Some(first) = call
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+            else {
+                continue;
+            };
+            let text = cx.text(first);
+            let acquires = [".acquire()", ".__aenter__()"].iter().any(|m| {
+                text.strip_suffix(m)
+                    .is_some_and(|obj| obj == name || obj.rsplit('.').next() == Some(name))
+            });
+            if acquires {
+                return Some(format!(
+                    "`asyncio.{spawner}({text}, …)` acquires it in a task of its own, and anyio's belongs to the task that acquired it (releasing it elsewhere raises)"
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The last name of the target the value at `offset` is assigned to
+/// (`_lock` in `self._lock = …`, `lock` in `lock = …`).
+fn assigned_name<'a>(cx: &FileContext<'a>, offset: usize) -> Option<&'a str> {
+    assigned_attribute(cx, offset).or_else(|| {
+        let mut node = cx
+            .tree
+            .root_node()
+            .descendant_for_byte_range(offset, offset)?;
+        while node.kind() != "assignment" {
+            if node.kind().ends_with("statement") || node.kind() == "block" {
+                return None;
+            }
+            node = node.parent()?;
+        }
+        let left = node.child_by_field_name("left")?;
+        (left.kind() == "identifier").then(|| cx.text(left))
+    })
 }
 
 /// The module-level imports a text uses: `(local name, qualified name)`.
