@@ -113,6 +113,11 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
         scopes.push(h.callee.byte_range());
     }
     edits.extend(would_block_edits(func, cx));
+    // A function handed an end raises `anyio.WouldBlock` from its
+    // `*_nowait` calls now, so its handlers must catch that.
+    for h in &handoffs {
+        edits.extend(would_block_edits(h.callee, cx));
+    }
     // The creation, and the rest of the block one level in, inside `with`.
     let type_arg = type_argument(assign, cx);
     let indent = cx.indent_at(stmt.start_byte());
