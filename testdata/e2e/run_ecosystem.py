@@ -456,6 +456,8 @@ def main() -> int:
     args.modes = [m for m in args.modes.split(",") if m]
     if args.keep:
         args.keep = args.keep.resolve()
+    if not (args.ecosystem / "libs.txt").is_file():
+        sys.exit(f"ecosystem: no libs.txt in {args.ecosystem} (the shared ecosystem folder beside the project; set ECOSYSTEM=DIR)")
     libs = read_libs(args.ecosystem / "libs.txt")
     if args.only:
         wanted = set(args.only.split(","))

@@ -37,6 +37,25 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// What the condition asks for, as said in a diagnostic.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Condition::Number => "a number literal",
+            Condition::NonNegativeNumber => "a non-negative number literal",
+            Condition::PositiveNumber => "a number literal above zero",
+            Condition::Literal => "a literal",
+            Condition::String => "a string literal",
+            Condition::Name => "a plain name",
+            Condition::Dotted => "a name or an attribute",
+            Condition::Call => "a call",
+            Condition::None => "`None`",
+            Condition::NotNone => "other than `None`",
+            Condition::Positional => "positional only",
+            Condition::HasKeyword => "given by keyword",
+            Condition::NoCleanupAwaits => "free of awaits in `except`/`finally` cleanup (level-triggered cancellation cancels those again)",
+        }
+    }
+
     /// Whether the condition holds for every node in `nodes`.
     pub fn holds(self, nodes: &[Node], src: &str) -> bool {
         match self {

@@ -57,6 +57,10 @@ struct TransformFile {
     /// `--target-python` the transform does nothing.
     #[serde(default)]
     min_python: Option<String>,
+    /// For an `unsafe` transform: why, in one clause (every unsafe
+    /// diagnostic says it).
+    #[serde(default)]
+    unsafe_because: Option<String>,
     #[serde(rename = "match")]
     matches: Vec<MatchSpec>,
     docs: Docs,
@@ -83,6 +87,9 @@ struct MatchSpec {
     /// This match's fix is unsafe whatever the conditions.
     #[serde(default, rename = "unsafe")]
     always_unsafe: bool,
+    /// Why, when `unsafe` is set (required then).
+    #[serde(default)]
+    unsafe_because: Option<String>,
     #[serde(default)]
     message: Option<String>,
     #[serde(default)]
@@ -155,6 +162,7 @@ pub struct Declarative {
     imports: Vec<String>,
     requires_import: Option<String>,
     min_python: Option<(u32, u32)>,
+    unsafe_because: Option<String>,
     matches: Vec<CompiledMatch>,
 }
 
@@ -193,6 +201,11 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
                 "{file_name}: a statement-context match with a template needs `expression`"
             ));
         }
+        if spec.always_unsafe && spec.unsafe_because.is_none() {
+            return Err(format!(
+                "{file_name}: a match with `unsafe = true` needs `unsafe-because` (every unsafe diagnostic says why)"
+            ));
+        }
         if applicability.is_none() && spec.template.is_some() {
             return Err(format!(
                 "{file_name}: a manual transform cannot have a template"
@@ -225,6 +238,14 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
             Some(Ok(v)) => Some(v),
             Some(Err(e)) => return Err(format!("{file_name}: min-python: {e}")),
             None => None,
+        },
+        unsafe_because: match (applicability, file.unsafe_because) {
+            (Some(Applicability::Unsafe), None) => {
+                return Err(format!(
+                    "{file_name}: an unsafe transform needs `unsafe-because` (every unsafe diagnostic says why)"
+                ))
+            }
+            (_, why) => why,
         },
         matches,
     })
@@ -343,6 +364,41 @@ fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings, src: 
     })
 }
 
+/// Why `conds` do not all hold, in one clause: "`-1` is not a non-negative
+/// number literal".
+fn failed_condition(
+    conds: &BTreeMap<String, Vec<Condition>>,
+    b: &Bindings,
+    src: &str,
+) -> Option<String> {
+    conds.iter().find_map(|(var, allowed)| {
+        let nodes: Vec<Node> = match (b.get(var), b.get_many(var)) {
+            (Some(n), _) => vec![n],
+            (None, Some(ns)) => ns.to_vec(),
+            (None, None) => return Some(format!("`${var}` is missing")),
+        };
+        if allowed.iter().any(|c| c.holds(&nodes, src)) {
+            return None;
+        }
+        if allowed == &[Condition::NoCleanupAwaits] {
+            return Some("the body awaits in an `except` or `finally` cleanup, which level-triggered cancellation cancels again".into());
+        }
+        let shown = match nodes.as_slice() {
+            [n] => {
+                let t = syntax::text(*n, src);
+                let t = t.lines().next().unwrap_or(t);
+                format!("`{}`", if t.len() > 40 { &t[..t.floor_char_boundary(40)] } else { t })
+            }
+            _ => {
+                let wanted: Vec<&str> = allowed.iter().map(|c| c.describe()).collect();
+                return Some(format!("the arguments are not {}", wanted.join(" or ")));
+            }
+        };
+        let wanted: Vec<&str> = allowed.iter().map(|c| c.describe()).collect();
+        Some(format!("{shown} is not {}", wanted.join(" or ")))
+    })
+}
+
 impl Declarative {
     /// The diagnostic for one matched site, or `None` when the context rules it out.
     fn site(
@@ -419,8 +475,16 @@ impl Declarative {
             return Some(diag);
         };
         let mut notes = Vec::new();
-        if spec.always_unsafe || !conditions_hold(&spec.safe_if, b, cx.src) {
+        if applicability == Applicability::Unsafe {
+            notes.extend(self.unsafe_because.clone());
+        }
+        if spec.always_unsafe {
             applicability = Applicability::Unsafe;
+            notes.extend(spec.unsafe_because.clone());
+        }
+        if let Some(why) = failed_condition(&spec.safe_if, b, cx.src) {
+            applicability = Applicability::Unsafe;
+            notes.push(why);
         }
         if let Some(used) = target_value_used(node, &spec.unsafe_if_target_value_used, cx) {
             applicability = Applicability::Unsafe;
