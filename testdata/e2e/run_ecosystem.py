@@ -181,9 +181,13 @@ def asyncio_refs(path: Path) -> int:
 
 
 def uses_pytest_asyncio(root: Path) -> bool:
+    """Whether a file of the tree still uses pytest-asyncio (comment lines do not count)."""
     for path in root.rglob("*"):
-        if path.is_file() and path.suffix in CONFIG_SUFFIXES and USES_PYTEST_ASYNCIO.search(path.read_bytes()):
-            return True
+        if not (path.is_file() and path.suffix in CONFIG_SUFFIXES):
+            continue
+        for line in path.read_bytes().splitlines():
+            if not line.lstrip().startswith((b"#", b";")) and USES_PYTEST_ASYNCIO.search(line):
+                return True
     return False
 
 
