@@ -110,7 +110,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     // Which pytest suites move to anyio's plugin: decided once, before any
     // file is migrated, from every file of each suite.
     let walked: Vec<std::path::PathBuf> = indexed.iter().map(|(f, _)| f.clone()).collect();
-    let suites = suites::Suites::plan(&walked);
+    let mut suites = suites::Suites::plan(&walked);
     // The work, in output order: every file, the configuration and
     // dependency files a moving suite needs that were not given, and the root
     // conftest.py files to create (where AM605 is enabled).
@@ -152,8 +152,9 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     work.extend(indexed.into_iter().map(|(p, at)| (p, false, at)));
     work.sort();
     work.dedup_by(|a, b| a.0 == b.0);
+    let project = std::sync::Arc::new(std::mem::take(&mut suites.project));
     for s in &mut settings {
-        s.options.targets.project = suites.project.clone();
+        s.options.targets.project = project.clone();
     }
     let job = run::Job {
         settings,

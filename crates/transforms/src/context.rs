@@ -19,8 +19,9 @@ pub struct Targets {
     /// configuration (where the `anyio_backend` fixture belongs).
     pub root_conftest: bool,
     /// What the run saw anywhere in the walked files that makes some
-    /// rewrites wrong for the whole program.
-    pub project: ProjectFacts,
+    /// rewrites wrong for the whole program (shared: every file's options
+    /// hold the same facts).
+    pub project: std::sync::Arc<ProjectFacts>,
 }
 
 /// Facts about the whole walked program, read before any file is migrated.
@@ -262,7 +263,7 @@ impl Default for Targets {
             python: (3, 11),
             pytest: PytestSuite::Stays,
             root_conftest: false,
-            project: ProjectFacts::default(),
+            project: Default::default(),
         }
     }
 }
