@@ -133,6 +133,46 @@ impl Roots {
     }
 }
 
+/// `f(item)` for every item, on as many threads as the machine has, in order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("no reader thread panics"))
+            .collect()
+    })
+}
+
+/// Reads one walked file: whether it uses pytest-asyncio, and what it shows
+/// about the whole program (into `facts`).
+fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
+    match pytestcfg::kind_of(f) {
+        Some(kind) => {
+            std::fs::read_to_string(f).is_ok_and(|t| pytestcfg::mentions_pytest_asyncio(kind, &t))
+        }
+        None => std::fs::read(f).is_ok_and(|b| {
+            let shown = norm(f).display().to_string();
+            for word in transforms::ProjectFacts::WORDS {
+                if contains(&b, word.as_bytes()) {
+                    facts.saw(word, &shown);
+                }
+            }
+            let text = String::from_utf8_lossy(&b);
+            if contains(&b, b"asyncio") && (contains(&b, b"patch") || contains(&b, b"setattr")) {
+                facts.read_patches(&text, &shown);
+            }
+            facts.read_members(&text, &shown);
+            mentions_pytest_asyncio(&b)
+        }),
+    }
+}
+
 fn contains(bytes: &[u8], word: &[u8]) -> bool {
     memchr::memmem::find(bytes, word).is_some()
 }
@@ -163,30 +203,18 @@ impl Suites {
         // walked file of it uses pytest-asyncio, or its configuration does.
         let mut files_of: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
         let mut gated: BTreeSet<PathBuf> = BTreeSet::new();
+        // Reading and searching the files is the costly part: in parallel,
+        // each thread with its own facts, merged in file order.
+        let read = in_parallel(walked, |f| {
+            let mut facts = transforms::ProjectFacts::default();
+            let uses = read_file_facts(f, &mut facts);
+            (uses, facts)
+        });
         let mut project = transforms::ProjectFacts::default();
-        for f in walked {
+        for (f, (uses, facts)) in walked.iter().zip(read) {
             let dir = f.parent().unwrap_or(Path::new(""));
             let root = roots.root_of(dir);
-            let uses = match pytestcfg::kind_of(f) {
-                Some(kind) => std::fs::read_to_string(f)
-                    .is_ok_and(|t| pytestcfg::mentions_pytest_asyncio(kind, &t)),
-                None => std::fs::read(f).is_ok_and(|b| {
-                    let shown = norm(f).display().to_string();
-                    for word in transforms::ProjectFacts::WORDS {
-                        if contains(&b, word.as_bytes()) {
-                            project.saw(word, &shown);
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&b);
-                    if contains(&b, b"asyncio")
-                        && (contains(&b, b"patch") || contains(&b, b"setattr"))
-                    {
-                        project.read_patches(&text, &shown);
-                    }
-                    project.read_members(&text, &shown);
-                    mentions_pytest_asyncio(&b)
-                }),
-            };
+            project.merge(facts);
             if uses {
                 gated.insert(root.clone());
             }
@@ -336,6 +364,7 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
             out.auto = pytestcfg::configures_pytest_asyncio(kind, &text);
         }
     }
+    let mut python = Vec::new();
     let walker = WalkBuilder::new(start).require_git(false).build();
     for entry in walker.flatten() {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
@@ -361,18 +390,33 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
             }
             continue;
         }
-        if !crate::walk::is_python(&path) {
-            continue;
+        if crate::walk::is_python(&path) {
+            python.push(path);
         }
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        let Ok(text) = String::from_utf8(bytes) else {
-            continue;
-        };
-        let facts = transforms::suite_facts(&text, is_test_code(&path));
+    }
+    // The Python files are read once to see whether any uses pytest-asyncio
+    // (most suites a walk meets do not), then parsed, in parallel, only then.
+    let texts: Vec<Option<String>> = in_parallel(&python, |p| {
+        std::fs::read(p)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    });
+    let any_user = texts
+        .iter()
+        .flatten()
+        .any(|t| mentions_pytest_asyncio(t.as_bytes()));
+    if !any_user && !out.auto {
+        return out;
+    }
+    let items: Vec<(&PathBuf, &String)> = python
+        .iter()
+        .zip(&texts)
+        .filter_map(|(p, t)| t.as_ref().map(|t| (p, t)))
+        .collect();
+    let facts = in_parallel(&items, |(p, t)| transforms::suite_facts(t, is_test_code(p)));
+    for ((path, _), facts) in items.iter().zip(facts) {
         if facts.uses_pytest_asyncio {
-            out.users.push(path.clone());
+            out.users.push((*path).clone());
         }
         out.async_fixtures.extend(facts.async_fixtures);
         out.plain_async_fixtures.extend(facts.plain_async_fixtures);

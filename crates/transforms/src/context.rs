@@ -164,7 +164,9 @@ impl ProjectFacts {
         while let Some(dot) = memchr_dot(b, at) {
             let attr = word(dot + 1);
             at = dot + 1 + attr.len();
-            if attr.is_empty() || b.get(at) != Some(&b'.') {
+            // Only private attributes: a primitive kept on a public one is
+            // unsafe to replace already (code anywhere may use it).
+            if !attr.starts_with('_') || b.get(at) != Some(&b'.') {
                 continue;
             }
             let member = word(at + 1);
@@ -174,6 +176,10 @@ impl ProjectFacts {
                     .or_insert_with(|| file.to_string());
             }
         }
+        if !text.contains("sInstance(") && !text.contains("isinstance(") {
+            return;
+        }
+        let from_asyncio = text.contains("from asyncio");
         for line in text
             .lines()
             .filter(|l| l.contains("sInstance(") || l.contains("isinstance("))
@@ -181,7 +187,7 @@ impl ProjectFacts {
             for (_, name, _) in PRIMITIVES {
                 let spelled = line.contains(&format!("asyncio.{name})"))
                     || line.contains(&format!("asyncio.{name},"))
-                    || (text.contains("from asyncio")
+                    || (from_asyncio
                         && (line.contains(&format!(", {name})"))
                             || line.contains(&format!(", ({name}"))));
                 if spelled {
@@ -211,6 +217,26 @@ impl ProjectFacts {
             .map(|((a, m), f)| {
                 format!("`{f}` uses `.{a}.{m}`, which anyio's `{name}` does not have")
             })
+    }
+
+    /// Adds what another file showed; what is known already stays (files are
+    /// merged in walk order, so the first file that shows a fact is named).
+    pub fn merge(&mut self, other: ProjectFacts) {
+        if self.runs_loop_forever.is_none() {
+            self.runs_loop_forever = other.runs_loop_forever;
+        }
+        if self.counts_cancellations.is_none() {
+            self.counts_cancellations = other.counts_cancellations;
+        }
+        for (k, v) in other.patched {
+            self.patched.entry(k).or_insert(v);
+        }
+        for (k, v) in other.members {
+            self.members.entry(k).or_insert(v);
+        }
+        for (k, v) in other.type_checked {
+            self.type_checked.entry(k).or_insert(v);
+        }
     }
 
     /// Records that `file` holds `word` (one of [`Self::WORDS`]).
