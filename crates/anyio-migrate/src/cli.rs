@@ -72,7 +72,7 @@ pub enum Color {
 }
 
 /// Options of a migration run.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// Files or directories to migrate (`-` reads stdin and writes stdout).
     #[arg(default_value = ".")]
@@ -92,6 +92,15 @@ pub struct RunArgs {
     /// Review each hunk on the terminal (accept, skip, accept all of its code, quit); write what was accepted.
     #[arg(long, group = "mode")]
     pub interactive: bool,
+    /// With --write: run CMD (the project's tests) on a copy of the current folder before and after migrating it, and write only the fixes it accepts (docs/verify.md).
+    #[arg(long, value_name = "CMD", requires = "write")]
+    pub verify: Option<String>,
+    /// The time limit of one run of the --verify command, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 1800, requires = "verify")]
+    pub verify_timeout: u64,
+    /// A pytest test (node id, or a prefix ending at `::`) whose failure --verify does not count; may be repeated.
+    #[arg(long, value_name = "NODEID", requires = "verify")]
+    pub verify_ignore_test: Vec<String>,
     /// Transforms to enable: codes, code prefixes (AM1), or ALL, SAFE, UNSAFE, MANUAL.
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,

@@ -10,6 +10,7 @@ mod review;
 mod run;
 mod settings;
 mod suites;
+mod verify;
 mod walk;
 mod write;
 
@@ -68,20 +69,54 @@ fn real_main(cli: Cli) -> Result<u8> {
             );
             Ok(0)
         }
-        None => migrate(&registry, &cli.run),
+        None => match &cli.run.verify {
+            Some(cmd) => verify::run(&registry, &cli.run, cmd),
+            None => Ok(migrate(&registry, &cli.run, Extras::default())?.exit),
+        },
     }
 }
 
-fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
+/// What a run adds to its flags (`--verify`'s trials and final run).
+#[derive(Default)]
+pub struct Extras<'a> {
+    /// Fixes held back.
+    pub gate: run::Gate,
+    /// Print nothing at all (a trial).
+    pub silent: bool,
+    /// Said in the summary, the report and the JSON document.
+    pub verification: Option<&'a verify::Summary>,
+}
+
+/// How a migration run ended.
+pub struct Outcome {
+    /// The exit status.
+    pub exit: u8,
+    /// The files written or created, with the codes of their fixes.
+    pub changed: Vec<Changed>,
+}
+
+/// A file a run wrote.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    pub path: std::path::PathBuf,
+    pub codes: Vec<&'static str>,
+    pub created: bool,
+}
+
+fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcome> {
     let mut configs = config::Configs::new(args.config.as_deref(), args.isolated)?;
     let mode = args.mode();
     if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
-        if matches!(mode, Mode::Patches | Mode::Interactive) {
-            bail!("--patches and --interactive work on files, not stdin");
+        if matches!(mode, Mode::Patches | Mode::Interactive) || args.verify.is_some() {
+            bail!("--patches, --interactive and --verify work on files, not stdin");
         }
         let at = configs.for_dir(std::path::Path::new("."))?;
         let settings = Settings::new(registry, args, &configs.loaded[at])?;
-        return migrate_stdin(&settings.transforms, &settings.options, mode, args.quiet);
+        let exit = migrate_stdin(&settings.transforms, &settings.options, mode, args.quiet)?;
+        return Ok(Outcome {
+            exit,
+            changed: Vec::new(),
+        });
     }
     if let Some(dir) = &args.patches {
         patches::check_dir(dir)?;
@@ -137,7 +172,11 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
                 &configs.loaded[settings.len()],
             )?);
         }
-        if settings[at].enables("AM605") && !listed && !conftest.exists() {
+        if settings[at].enables("AM605")
+            && extras.gate.allows("AM605", &conftest)
+            && !listed
+            && !conftest.exists()
+        {
             work.push((conftest, true, at));
         }
     }
@@ -157,6 +196,7 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         s.options.targets.project = project.clone();
     }
     let job = run::Job {
+        gate: extras.gate.clone(),
         settings,
         mode,
         suites,
@@ -167,9 +207,16 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut stdout = std::io::stdout().lock();
-    // Not locked for the whole run: the progress bar writes to stderr from the workers.
-    let mut stderr = std::io::stderr();
+    let (mut stdout, mut stderr): (Box<dyn Write>, Box<dyn Write>) = if extras.silent {
+        (Box::new(std::io::sink()), Box::new(std::io::sink()))
+    } else {
+        // stderr not locked for the whole run: the progress bar writes to it from the workers.
+        (
+            Box::new(std::io::stdout().lock()),
+            Box::new(std::io::stderr()),
+        )
+    };
+    let mut changed = Vec::new();
     let mut totals = Totals::default();
     for e in &walk_errors {
         writeln!(stderr, "anyio-migrate: error: {e}")?;
@@ -182,7 +229,10 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     let mut report_items: Vec<output::ReportItems> = Vec::new();
     // A progress bar on a terminal (stderr), for runs over a second.
     let started = std::time::Instant::now();
-    let show_progress = !args.quiet && mode != Mode::Interactive && std::io::stderr().is_terminal();
+    let show_progress = !args.quiet
+        && !extras.silent
+        && mode != Mode::Interactive
+        && std::io::stderr().is_terminal();
     let mut patches = patches::Patches::default();
     let mut reviewer = review::Reviewer::new(std::io::stdin().lock(), color);
     let bar = indicatif::ProgressBar::hidden();
@@ -210,6 +260,18 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
         totals.add(r);
+        if r.written {
+            changed.push(Changed {
+                path: r.path.clone(),
+                codes: r
+                    .fixed
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(c, _)| *c)
+                    .collect(),
+                created: r.created,
+            });
+        }
         match format {
             OutputFormat::Json => {
                 json_items.extend(r.diagnostics.iter().map(|d| output::json_diagnostic(r, d)))
@@ -272,13 +334,16 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
     if args.statistics {
         stdout.write_all(output::statistics(&stats).as_bytes())?;
     }
-    if let Some(path) = &args.report {
-        let text = output::markdown_report(&totals, &report_items, mode);
+    if let Some(path) = args.report.as_ref().filter(|_| !extras.silent) {
+        let mut text = output::markdown_report(&totals, &report_items, mode);
+        if let Some(v) = extras.verification {
+            text.push_str(&v.markdown());
+        }
         std::fs::write(path, text)
             .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     if format == OutputFormat::Json {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "version": 1,
             "diagnostics": json_items,
             "summary": {
@@ -292,6 +357,9 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
                 "errors": totals.errors,
             },
         });
+        if let Some(v) = extras.verification {
+            doc["verification"] = v.json();
+        }
         writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
     }
     if !args.quiet {
@@ -308,7 +376,10 @@ fn migrate(registry: &Registry, args: &RunArgs) -> Result<u8> {
             )?;
         }
     }
-    Ok(exit_code(&totals, mode))
+    Ok(Outcome {
+        exit: exit_code(&totals, mode),
+        changed,
+    })
 }
 
 /// Prints one file's result: errors, its diff, and its diagnostics.

@@ -11,8 +11,31 @@ use std::path::{Path, PathBuf};
 use syntax::Position;
 use transforms::Transform;
 
+/// Fixes held back from a run (`--verify` leaving out what breaks the
+/// tests): a code named here is applied only in the files listed with it.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
+pub struct Gate {
+    only_in: BTreeMap<String, BTreeSet<PathBuf>>,
+}
+
+impl Gate {
+    /// Applies `code` only in `files` (none: nowhere).
+    pub fn only_in(&mut self, code: &str, files: BTreeSet<PathBuf>) {
+        self.only_in.insert(code.to_string(), files);
+    }
+
+    /// Whether `code`'s fixes are applied in `path`.
+    pub fn allows(&self, code: &str, path: &Path) -> bool {
+        self.only_in
+            .get(code)
+            .is_none_or(|files| files.contains(path))
+    }
+}
+
 /// What a run shares between files.
 pub struct Job<'a> {
+    /// The fixes held back.
+    pub gate: Gate,
     /// One per configuration; each file names the one that applies to it.
     pub settings: Vec<Settings<'a>>,
     pub mode: Mode,
@@ -30,6 +53,8 @@ pub struct FileResult {
     pub changed: bool,
     pub parsed: bool,
     pub written: bool,
+    /// The file did not exist: the run creates it.
+    pub created: bool,
     pub diff: Option<String>,
     /// Why the file could not be read, parsed or written (exit status 2).
     pub error: Option<String>,
@@ -166,7 +191,8 @@ impl Job<'_> {
         };
         // `per-file-ignores`: the codes this path leaves out.
         let ignored = settings.per_file.for_path(path);
-        let transforms: Vec<&dyn Transform> = if ignored.is_empty() {
+        let transforms: Vec<&dyn Transform> = if ignored.is_empty() && self.gate == Gate::default()
+        {
             settings.transforms.clone()
         } else {
             let selection = transforms::Selection {
@@ -177,7 +203,7 @@ impl Job<'_> {
                 .transforms
                 .iter()
                 .copied()
-                .filter(|t| selection.enables(t.info()))
+                .filter(|t| selection.enables(t.info()) && self.gate.allows(t.info().code, path))
                 .collect()
         };
         let outcome = match migrate_bytes(&bytes, &transforms, prefilter, &options) {
@@ -282,8 +308,8 @@ impl Job<'_> {
         let moves = self.suites.of(path).is_some_and(|s| s.pytest.moves());
         let options_upto = |upto: &str| {
             let mut o = options_upto(upto);
-            o.configuration &= moves;
-            o.dependencies &= moves;
+            o.configuration &= moves && self.gate.allows(pytestcfg::CONFIG_CODE, path);
+            o.dependencies &= moves && self.gate.allows(pytestcfg::DEPENDENCY_CODE, path);
             o
         };
         let opts = options_upto("~");
@@ -361,6 +387,7 @@ impl Job<'_> {
             path: path.to_path_buf(),
             changed: true,
             parsed: true,
+            created: true,
             ..FileResult::default()
         };
         result.fixed.insert("AM605", 1);
