@@ -15,7 +15,7 @@ PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: ecosystem ecosystem-quick test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest build venv docs bench soak fuzz wheel e2e-wheel clean
+.PHONY: ecosystem ecosystem-quick test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest e2e-verify build venv docs bench soak fuzz wheel e2e-wheel clean
 
 test: lint unit e2e
 
@@ -36,7 +36,7 @@ $(VENV)/.installed: testdata/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements.txt
 	touch $@
 
-e2e: readme-command e2e-programs e2e-pytest e2e-demo e2e-wheel ecosystem-quick
+e2e: readme-command e2e-programs e2e-pytest e2e-demo e2e-verify e2e-wheel ecosystem-quick
 
 # The README's first command, exactly as written (exit 1: changes to show).
 readme-command: build
@@ -47,6 +47,10 @@ e2e-programs: venv build
 
 e2e-pytest: venv build
 	$(PY) testdata/e2e/run_pytest_projects.py --tool $(BIN) --python $(PY)
+
+# --write --verify: a fix that breaks a test is left out, an interrupted run changes nothing.
+e2e-verify: venv build
+	$(PY) testdata/e2e/run_verify.py --tool $(BIN) --python $(PY)
 
 # The PyPI wheel: the binary packaged with maturin (bindings = bin).
 MATURIN_VENV := .maturin-venv

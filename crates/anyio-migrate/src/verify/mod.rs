@@ -17,7 +17,7 @@ use crate::{Extras, Outcome};
 use anyhow::{anyhow, bail, Context, Result};
 use command::{RunResult, TestCommand, Tests, INTERRUPTED};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -270,6 +270,17 @@ impl Verifier<'_> {
     fn search(&mut self) -> Result<Gate> {
         let base = self.command("the original")?;
         self.check_baseline(&base)?;
+        if !self.args.quiet {
+            let tests = base
+                .tests
+                .as_ref()
+                .map(|t| format!(", {} tests", t.passed.len()))
+                .unwrap_or_default();
+            eprintln!(
+                "anyio-migrate: verify run 1 (the original): passed{tests} ({:.1} s)",
+                base.elapsed.as_secs_f64()
+            );
+        }
         self.baseline = Some(base);
         let all = Gate::default();
         let (broken, outcome) = self.trial(&all, "every fix")?;
@@ -375,16 +386,23 @@ impl Verifier<'_> {
     fn command(&mut self, label: &str) -> Result<RunResult> {
         self.summary.runs += 1;
         let n = self.summary.runs;
+        // On a terminal the verdict replaces this line; in a log both stay.
+        let live = std::io::stderr().is_terminal();
         if !self.args.quiet {
-            eprint!(
+            let line = format!(
                 "anyio-migrate: verify run {n} ({label}): running `{}`…",
                 self.cmd.text
             );
+            if live {
+                eprint!("{line}");
+            } else {
+                eprintln!("{line}");
+            }
         }
         let r = self
             .cmd
             .run(&self.dir, &self.logs.join(format!("run-{n}.log")));
-        if !self.args.quiet {
+        if live && !self.args.quiet {
             eprint!("\r\x1b[2K");
         }
         r
@@ -446,15 +464,19 @@ impl Verifier<'_> {
                 after
                     .failed
                     .iter()
-                    .filter(|id| !before.failed.contains(*id) && !self.ignored(id))
+                    .filter(|id| {
+                        !before.passed.contains(*id)
+                            && !before.failed.contains(*id)
+                            && !self.ignored(id)
+                    })
                     .cloned(),
             );
             if broken.is_empty() && !matches!(r.exit, Some(0) | Some(1)) {
-                broken.push(exit_text(r));
+                broken.push(format!("the command ({})", exit_text(r)));
             }
             return (!broken.is_empty()).then_some(broken);
         }
-        (r.exit != Some(0)).then(|| vec![exit_text(r)])
+        (r.exit != Some(0)).then(|| vec![format!("the command ({})", exit_text(r))])
     }
 
     /// Puts back the copy's files the last migration wrote.
