@@ -87,7 +87,7 @@ class Scenarios:
             raise AssertionError(f"the summary does not say `{line}`:\n{r.stderr[-3000:]}")
         doc = json.loads(r.stdout)
         reverted = doc["verification"]["reverted"]
-        if reverted != [{"code": "AM102", "filename": "pkg/fetch.py", "breaks": [BROKEN_TEST]}]:
+        if reverted != [{"code": "AM102", "path": "pkg/fetch.py", "breaks": [BROKEN_TEST]}]:
             raise AssertionError(f"JSON verification.reverted: {reverted}")
         if doc["verification"]["passed_before"] != 2 or doc["verification"]["passed_after"] != 2:
             raise AssertionError(f"JSON pass counts: {doc['verification']}")

@@ -128,7 +128,7 @@ impl Summary {
             "passed_after": self.passed_after,
             "reverted": self.reverted.iter().map(|r| serde_json::json!({
                 "code": r.code,
-                "filename": display(&r.path),
+                "path": display(&r.path),
                 "breaks": r.breaks,
             })).collect::<Vec<_>>(),
             "logs": self.logs,
