@@ -9,13 +9,14 @@
 #   make fuzz    the property tests over mutated fixtures, with many more cases
 #   make wheel   the PyPI wheel (maturin, bindings = bin) in target/wheels/
 #   make ecosystem  migrate real libraries (../shared/ecosystem) safe and unsafe, rerun their suites
+#   make ecosystem-verify  the same libraries through --write --unsafe --verify
 
 VENV    := .venv
 PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: ecosystem ecosystem-quick test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest e2e-verify build venv docs bench soak fuzz wheel e2e-wheel clean
+.PHONY: ecosystem ecosystem-quick ecosystem-verify test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest e2e-verify build venv docs bench soak fuzz wheel e2e-wheel clean
 
 test: lint unit e2e
 
@@ -111,6 +112,12 @@ ECOSYSTEM_ARGS ?=
 ecosystem: build
 	$(PYTHON3) testdata/e2e/run_ecosystem.py --tool $(BIN) --ecosystem $(ECOSYSTEM) \
 		--cache $(CURDIR)/.ecosystem-cache --markdown docs/ecosystem.md $(ECOSYSTEM_ARGS)
+
+# Every ecosystem library through `--write --unsafe --verify "<its suite>"`:
+# each must end green, and the fixes left out are listed.
+ecosystem-verify: build
+	$(PYTHON3) testdata/e2e/run_ecosystem.py --tool $(BIN) --ecosystem $(ECOSYSTEM) \
+		--cache $(CURDIR)/.ecosystem-cache --modes verify --markdown docs/ecosystem-verify.md $(ECOSYSTEM_ARGS)
 
 # The two fastest ecosystem libraries, in both modes, as part of `make test`:
 # one moves its suite to anyio's plugin, one is unittest-based.

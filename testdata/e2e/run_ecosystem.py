@@ -27,6 +27,7 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -301,12 +302,22 @@ class Mode:
     lost: list[str] = field(default_factory=list)
     cleared_files: int = 0  # files that had asyncio references and have none now
     trio_items: int = 0
+    verification: dict | None = None  # --verify's JSON object (mode "verify")
 
 
-def migrate(tool: str, tree: Path, unsafe: bool, mode: Mode) -> None:
-    cmd = [tool, "--write", "--output-format", "json"] + (["--unsafe"] if unsafe else []) + ["."]
+def verify_command(lib: Lib, venv: Path) -> str:
+    """The suite as `--verify` runs it (pytest-asyncio installed: the original needs it)."""
+    return shlex.join([str(venv / "bin" / "python"), "-m", "pytest", "--no-cov", "-p", "no:randomly",
+                       "-p", "no:cacheprovider", *lib.args(True)])
+
+
+def migrate(tool: str, tree: Path, unsafe: bool, mode: Mode, verify: str | None = None) -> None:
+    cmd = [tool, "--write", "--output-format", "json"] + (["--unsafe"] if unsafe else [])
+    if verify:
+        cmd += ["--verify", verify, "--verify-timeout", str(SUITE_TIMEOUT)]
+    cmd.append(".")
     start = time.monotonic()
-    proc = run(cmd, cwd=tree, timeout=600)
+    proc = run(cmd, cwd=tree, timeout=600 if not verify else 40 * SUITE_TIMEOUT)
     mode.tool_seconds = time.monotonic() - start
     if proc.returncode not in (0, 1):
         mode.tool_errors.append(f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}")
@@ -315,6 +326,7 @@ def migrate(tool: str, tree: Path, unsafe: bool, mode: Mode) -> None:
     except json.JSONDecodeError:
         mode.tool_errors.append(f"no JSON on stdout: {proc.stdout[:500]}")
         return
+    mode.verification = doc.get("verification")
     for d in doc["diagnostics"]:
         if d["status"] == "fixed":
             mode.fixes[d["code"]] += 1
@@ -361,7 +373,13 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
             work.mkdir()
             tree = extract(sdist, overlay, work / "src")
             mode = Mode(name, Suite(), False)
-            if name != "original":
+            if name == "verify":
+                # The original library back in the venv (an earlier mode installed its own tree).
+                venv = cache.venv(lib, True)
+                check([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                       "--no-deps", "--force-reinstall", str(sdist)], timeout=900)
+                migrate(args.tool, tree, True, mode, verify_command(lib, venv))
+            elif name != "original":
                 migrate(args.tool, tree, name == "unsafe", mode)
             refs = count_refs(tree)
             if name == "original":
@@ -385,7 +403,9 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
                     shutil.copy(work / "junit.xml", dest.parent / f"{name}.junit.xml")
             modes.append(mode)
             print(f"  {lib.name} {name}: {mode.suite.summary} ({mode.suite.seconds:.0f} s)"
-                  + (f", {len(mode.regressed)} regressed, {len(mode.lost)} lost" if name != "original" else ""),
+                  + (f", {len(mode.regressed)} regressed, {len(mode.lost)} lost" if name != "original" else "")
+                  + (f"; --verify: {mode.verification['runs']} runs, {len(mode.verification['reverted'])} fixes left out"
+                     if mode.verification else ""),
                   flush=True)
     return modes
 
@@ -417,6 +437,9 @@ def report(results: dict[str, list[Mode]], baseline: dict[str, int]) -> tuple[st
             if verdict != "ok":
                 ok = False
             cells.append(f"{m.suite.passed} passed, {len(m.regressed)} regressed, {len(m.lost)} lost: {verdict}")
+        v = by.get("verify")
+        if v is not None and (v.regressed or v.lost or v.tool_errors):
+            ok = False
         refs = " → ".join(str(by[n].refs) for n in ("original", "safe", "unsafe") if n in by)
         cleared = " / ".join(f"{by[n].cleared_files}" for n in ("safe", "unsafe") if n in by)
         pa = " / ".join("yes" if by[n].pytest_asyncio else "no" for n in ("safe", "unsafe") if n in by)
@@ -427,6 +450,12 @@ def report(results: dict[str, list[Mode]], baseline: dict[str, int]) -> tuple[st
         )
         for m in modes[1:]:
             details.append(f"### {lib}, {m.name}\n")
+            if m.name == "verify":
+                v = m.verification or {}
+                details.append(f"- `--write --unsafe --verify`: {v.get('runs', '?')} runs of the suite, "
+                               f"{len(v.get('reverted', []))} fixes left out")
+                for r in v.get("reverted", []):
+                    details.append(f"- left out: {r['code']} in `{r['path']}`, breaks {', '.join(r['breaks'][:3])}")
             details.append(f"- suite: {m.suite.summary} ({m.suite.seconds:.0f} s); trio items: {m.trio_items}")
             details.append(f"- fixes: {fmt_counter(m.fixes)}")
             details.append(f"- manual: {fmt_counter(m.manual)}")

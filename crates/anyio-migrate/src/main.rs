@@ -135,10 +135,9 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         let at = configs.for_file(&f)?;
         indexed.push((f, at));
     }
+    // Settings for each configuration loaded so far (more are found below).
     let mut settings = Vec::with_capacity(configs.loaded.len());
-    for loaded in &configs.loaded {
-        settings.push(Settings::new(registry, args, loaded)?);
-    }
+    settle_settings(registry, args, &mut settings, &configs)?;
     // A configuration's `exclude` leaves out the walked files under it; a
     // file named on the command line is always migrated.
     indexed.retain(|(f, at)| args.paths.contains(f) || !settings[*at].excludes(f));
@@ -165,13 +164,7 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         if !listed && conftest.exists() {
             indexed.push((conftest.clone(), at));
         }
-        while settings.len() < configs.loaded.len() {
-            settings.push(Settings::new(
-                registry,
-                args,
-                &configs.loaded[settings.len()],
-            )?);
-        }
+        settle_settings(registry, args, &mut settings, &configs)?;
         if settings[at].enables("AM605")
             && extras.gate.allows("AM605", &conftest)
             && !listed
@@ -181,13 +174,7 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         }
     }
     // Configurations first seen for the files added above.
-    while settings.len() < configs.loaded.len() {
-        settings.push(Settings::new(
-            registry,
-            args,
-            &configs.loaded[settings.len()],
-        )?);
-    }
+    settle_settings(registry, args, &mut settings, &configs)?;
     work.extend(indexed.into_iter().map(|(p, at)| (p, false, at)));
     work.sort();
     work.dedup_by(|a, b| a.0 == b.0);
@@ -380,6 +367,23 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         exit: exit_code(&totals, mode),
         changed,
     })
+}
+
+/// Adds the settings of the configurations loaded since the last call.
+fn settle_settings<'r>(
+    registry: &'r Registry,
+    args: &RunArgs,
+    settings: &mut Vec<Settings<'r>>,
+    configs: &config::Configs,
+) -> Result<()> {
+    while settings.len() < configs.loaded.len() {
+        settings.push(Settings::new(
+            registry,
+            args,
+            &configs.loaded[settings.len()],
+        )?);
+    }
+    Ok(())
 }
 
 /// Prints one file's result: errors, its diff, and its diagnostics.

@@ -301,9 +301,9 @@ fn keep_old_timeout_handlers(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
     }
 }
 
-/// The attribute that the value at `offset` is assigned to (`self._lock` in
-/// `self._lock = asyncio.Lock()`), if any.
-fn assigned_attribute<'a>(cx: &FileContext<'a>, offset: usize) -> Option<&'a str> {
+/// The left side of the assignment whose value holds `offset` (not crossing
+/// a statement), if any.
+fn assignment_left<'a>(cx: &FileContext<'a>, offset: usize) -> Option<syntax::Node<'a>> {
     let mut node = cx
         .tree
         .root_node()
@@ -314,7 +314,13 @@ fn assigned_attribute<'a>(cx: &FileContext<'a>, offset: usize) -> Option<&'a str
         }
         node = node.parent()?;
     }
-    let left = node.child_by_field_name("left")?;
+    node.child_by_field_name("left")
+}
+
+/// The attribute that the value at `offset` is assigned to (`self._lock` in
+/// `self._lock = asyncio.Lock()`), if any.
+fn assigned_attribute<'a>(cx: &FileContext<'a>, offset: usize) -> Option<&'a str> {
+    let left = assignment_left(cx, offset)?;
     let name = (left.kind() == "attribute")
         .then(|| left.child_by_field_name("attribute"))
         .flatten()?;
@@ -360,17 +366,7 @@ fn acquired_in_another_task(cx: &FileContext, d: &edit::Diagnostic) -> Option<St
 /// (`_lock` in `self._lock = …`, `lock` in `lock = …`).
 fn assigned_name<'a>(cx: &FileContext<'a>, offset: usize) -> Option<&'a str> {
     assigned_attribute(cx, offset).or_else(|| {
-        let mut node = cx
-            .tree
-            .root_node()
-            .descendant_for_byte_range(offset, offset)?;
-        while node.kind() != "assignment" {
-            if node.kind().ends_with("statement") || node.kind() == "block" {
-                return None;
-            }
-            node = node.parent()?;
-        }
-        let left = node.child_by_field_name("left")?;
+        let left = assignment_left(cx, offset)?;
         (left.kind() == "identifier").then(|| cx.text(left))
     })
 }
