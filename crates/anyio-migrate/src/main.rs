@@ -33,6 +33,8 @@ fn main() -> ExitCode {
     }
     match real_main(cli) {
         Ok(code) => ExitCode::from(code),
+        // A reader that stopped early (`| head`): end quietly, as ripgrep does.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("anyio-migrate: error: {e:#}");
             ExitCode::from(2)
@@ -40,16 +42,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether the error is writing to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn real_main(cli: Cli) -> Result<u8> {
     let registry = Registry::load();
     match cli.command {
         Some(Command::List) => {
-            print!("{}", explain::list(&registry));
+            std::io::stdout().write_all(explain::list(&registry).as_bytes())?;
             Ok(0)
         }
         Some(Command::Explain { code }) => match explain::find(&registry, &code) {
             Some(t) => {
-                print!("{}", explain::explain(t));
+                std::io::stdout().write_all(explain::explain(t).as_bytes())?;
                 Ok(0)
             }
             None => bail!("no transform `{code}` (see `anyio-migrate list`)"),
@@ -211,6 +221,7 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
     }
     let format = args.output_format;
     let mut json_items: Vec<serde_json::Value> = Vec::new();
+    let mut json_diffs: Vec<serde_json::Value> = Vec::new();
     let mut stats: std::collections::BTreeMap<&'static str, (usize, usize)> =
         std::collections::BTreeMap::new();
     let mut report_items: Vec<output::ReportItems> = Vec::new();
@@ -261,7 +272,12 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         }
         match format {
             OutputFormat::Json => {
-                json_items.extend(r.diagnostics.iter().map(|d| output::json_diagnostic(r, d)))
+                json_items.extend(r.diagnostics.iter().map(|d| output::json_diagnostic(r, d)));
+                // The diff goes inside the one JSON document.
+                if let Some(diff) = &r.diff {
+                    json_diffs
+                        .push(serde_json::json!({"path": run::display(&r.path), "diff": diff}));
+                }
             }
             OutputFormat::Github => stdout.write_all(output::github(r).as_bytes())?,
             OutputFormat::Text => {}
@@ -278,7 +294,8 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
             }
         }
         let quiet = args.quiet || args.statistics || format != OutputFormat::Text;
-        bar.suspend(|| emit(r, mode, color, quiet, &mut stdout, &mut stderr))?;
+        let show_diff = format != OutputFormat::Json;
+        bar.suspend(|| emit(r, mode, color, quiet, show_diff, &mut stdout, &mut stderr))?;
         if let Some(change) = r.review.as_ref().filter(|_| !reviewer.quit) {
             if let Some(text) = reviewer.file(&mut stdout, &r.path, change, &r.diagnostics)? {
                 match review::write_accepted(&r.path, change, &text) {
@@ -347,6 +364,9 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         if let Some(v) = extras.verification {
             doc["verification"] = v.json();
         }
+        if mode == Mode::Diff {
+            doc["diffs"] = json_diffs.into();
+        }
         writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
     }
     if !args.quiet {
@@ -392,6 +412,7 @@ fn emit(
     mode: Mode,
     color: bool,
     quiet: bool,
+    show_diff: bool,
     stdout: &mut impl Write,
     stderr: &mut impl Write,
 ) -> Result<()> {
@@ -402,7 +423,7 @@ fn emit(
     for e in &r.internal_errors {
         writeln!(stderr, "{path}: internal error: {e}")?;
     }
-    if let Some(d) = &r.diff {
+    if let Some(d) = r.diff.as_ref().filter(|_| show_diff) {
         let text = if color {
             output::colorize(d)
         } else {

@@ -439,6 +439,51 @@ fn json_output_follows_its_schema() {
 }
 
 #[test]
+fn json_with_diff_is_one_document_holding_the_diffs() {
+    let dir = tree(&[("a.py", GOOD.as_bytes())]);
+    let out = run(&["--diff", "--output-format", "json", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    let diffs = doc["diffs"].as_array().unwrap();
+    assert_eq!(diffs.len(), 1);
+    assert_eq!(diffs[0]["path"], "a.py");
+    assert!(diffs[0]["diff"].as_str().unwrap().starts_with("--- a/a.py\n+++ b/a.py\n"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    // More diff than a pipe holds (64 KiB), so the writer meets the closed end.
+    let files: Vec<(String, Vec<u8>)> = (0..600)
+        .map(|i| (format!("m{i:03}.py"), GOOD.as_bytes().to_vec()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let dir = tree(&refs);
+    for args in [&["--diff", "."][..], &["--diff", "--color", "always", "."][..]] {
+        let mut child = bin()
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut byte = [0u8; 1];
+        std::io::Read::read_exact(&mut stdout, &mut byte).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert!(!err.contains("Broken pipe") && !err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn completions_for_a_shell() {
     let dir = tree(&[]);
     let out = run(&["completions", "bash"], dir.path());
