@@ -448,7 +448,10 @@ fn json_with_diff_is_one_document_holding_the_diffs() {
     let diffs = doc["diffs"].as_array().unwrap();
     assert_eq!(diffs.len(), 1);
     assert_eq!(diffs[0]["path"], "a.py");
-    assert!(diffs[0]["diff"].as_str().unwrap().starts_with("--- a/a.py\n+++ b/a.py\n"));
+    assert!(diffs[0]["diff"]
+        .as_str()
+        .unwrap()
+        .starts_with("--- a/a.py\n+++ b/a.py\n"));
 }
 
 #[cfg(unix)]
@@ -463,7 +466,10 @@ fn a_closed_pipe_ends_the_run_quietly() {
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
     let dir = tree(&refs);
-    for args in [&["--diff", "."][..], &["--diff", "--color", "always", "."][..]] {
+    for args in [
+        &["--diff", "."][..],
+        &["--diff", "--color", "always", "."][..],
+    ] {
         let mut child = bin()
             .args(args)
             .current_dir(dir.path())
@@ -478,7 +484,10 @@ fn a_closed_pipe_ends_the_run_quietly() {
         drop(stdout);
         let out = child.wait_with_output().unwrap();
         let err = text(&out.stderr);
-        assert!(!err.contains("Broken pipe") && !err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            !err.contains("Broken pipe") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }

@@ -30,6 +30,8 @@ pub struct Tests {
     /// Failed or errored.
     pub failed: BTreeSet<String>,
     pub skipped: BTreeSet<String>,
+    /// Expected failures that failed (`xfail`): neither passed nor broken.
+    pub xfailed: BTreeSet<String>,
 }
 
 /// How one run of the command ended.
@@ -171,8 +173,13 @@ pub fn parse_junit(xml: &str) -> Option<Tests> {
             case.attribute("name").unwrap_or_default(),
         );
         let has = |tag: &str| case.children().any(|c| c.has_tag_name(tag));
+        let xfail = case
+            .children()
+            .any(|c| c.has_tag_name("skipped") && c.attribute("type") == Some("pytest.xfail"));
         if has("failure") || has("error") {
             tests.failed.insert(id);
+        } else if xfail {
+            tests.xfailed.insert(id);
         } else if has("skipped") {
             tests.skipped.insert(id);
         } else {
@@ -232,6 +239,7 @@ mod tests {
 <testcase classname="tests.test_pool.TestPool" name="test_timeout[1]" file="tests/test_pool.py" line="9" time="0.01"><failure message="boom">trace</failure></testcase>
 <testcase classname="test_top" name="test_err" file="test_top.py" line="1" time="0"><error message="e"/></testcase>
 <testcase classname="tests.test_pool" name="test_skip" file="tests/test_pool.py" line="12" time="0"><skipped message="s"/></testcase>
+<testcase classname="tests.test_pool" name="test_xfail" file="tests/test_pool.py" line="15" time="0"><skipped type="pytest.xfail" message="flaky"/></testcase>
 </testsuite></testsuites>"#;
         let t = parse_junit(xml).unwrap();
         assert_eq!(
@@ -248,6 +256,10 @@ mod tests {
         assert_eq!(
             t.skipped.iter().collect::<Vec<_>>(),
             ["tests/test_pool.py::test_skip"]
+        );
+        assert_eq!(
+            t.xfailed.iter().collect::<Vec<_>>(),
+            ["tests/test_pool.py::test_xfail"]
         );
         assert!(parse_junit("not xml").is_none());
     }

@@ -537,7 +537,9 @@ fn lost(before: &Tests, after: &Tests) -> Vec<String> {
     before
         .passed
         .iter()
-        .filter(|id| !after.passed.contains(*id))
+        // A non-strict xfail test that passed before may fail now: pytest
+        // itself counts neither as a failure.
+        .filter(|id| !after.passed.contains(*id) && !after.xfailed.contains(*id))
         .map(|id| {
             if after.skipped.contains(id) {
                 format!("{id} (now skipped)")
