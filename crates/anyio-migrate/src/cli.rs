@@ -107,6 +107,9 @@ pub struct RunArgs {
     /// Transforms to disable (same forms as --select).
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
+    /// Exit 0 even when --diff or --check find something (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Apply unsafe fixes too (they may change behaviour in corner cases).
     #[arg(long = "unsafe")]
     pub unsafe_fixes: bool,

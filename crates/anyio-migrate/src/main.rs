@@ -279,7 +279,7 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
                         .push(serde_json::json!({"path": run::display(&r.path), "diff": diff}));
                 }
             }
-            OutputFormat::Github => stdout.write_all(output::github(r).as_bytes())?,
+            OutputFormat::Github => stdout.write_all(output::github(r, mode).as_bytes())?,
             OutputFormat::Text => {}
         }
         if args.report.is_some() {
@@ -384,7 +384,10 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         }
     }
     Ok(Outcome {
-        exit: exit_code(&totals, mode),
+        exit: match exit_code(&totals, mode) {
+            1 if args.exit_zero => 0,
+            code => code,
+        },
         changed,
     })
 }

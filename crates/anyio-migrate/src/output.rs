@@ -65,20 +65,25 @@ pub fn status_name(status: Status) -> &'static str {
     }
 }
 
-/// GitHub Actions annotations for the items left to a person.
-pub fn github(result: &FileResult) -> String {
+/// GitHub Actions annotations: every pending fix (unless `--write` applied
+/// it), unsafe fix and item left to a person.
+pub fn github(result: &FileResult, mode: Mode) -> String {
     let path = display(&result.path);
     let mut out = String::new();
-    for d in result.diagnostics.iter().filter(|d| {
-        matches!(
-            d.status,
-            Status::Manual | Status::UnsafeFix | Status::Rejected
-        )
+    for d in result.diagnostics.iter().filter(|d| match d.status {
+        Status::Manual | Status::UnsafeFix | Status::Rejected => true,
+        Status::Fixed => mode != Mode::Write,
+        Status::Suppressed => false,
     }) {
         let level = if d.status == Status::Rejected {
             "error"
         } else {
             "warning"
+        };
+        let title = match d.status {
+            Status::Fixed => format!("{} (fix)", d.code),
+            Status::UnsafeFix => format!("{} (unsafe fix)", d.code),
+            _ => d.code.to_string(),
         };
         let msg = d
             .message
@@ -87,7 +92,7 @@ pub fn github(result: &FileResult) -> String {
             .replace('\n', "%0A");
         out.push_str(&format!(
             "::{level} file={path},line={},col={},endLine={},endColumn={},title={}::{msg}\n",
-            d.start.line, d.start.column, d.end.line, d.end.column, d.code
+            d.start.line, d.start.column, d.end.line, d.end.column, title
         ));
     }
     out

@@ -83,6 +83,34 @@ fn check_counts_changes_and_manual_items() {
 }
 
 #[test]
+fn github_annotates_every_pending_change_and_exit_zero_passes() {
+    let manual = "import asyncio\n\nasync def f():\n    asyncio.create_task(g())\n    await asyncio.sleep(1)\n";
+    let dir = tree(&[("m.py", manual.as_bytes())]);
+    let out = run(&["--check", "--output-format", "github", "."], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let annotations = text(&out.stdout);
+    assert!(
+        annotations
+            .contains("::warning file=m.py,line=4,col=5,endLine=4,endColumn=29,title=AM901::"),
+        "{annotations}"
+    );
+    assert!(
+        annotations.contains(
+            "::warning file=m.py,line=5,col=11,endLine=5,endColumn=24,title=AM002 (fix)::"
+        ),
+        "{annotations}"
+    );
+    let out = run(&["--check", "--exit-zero", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    // Once written, the fix is no longer annotated; the manual item still is.
+    run(&["--write", "."], dir.path());
+    let out = run(&["--check", "--output-format", "github", "."], dir.path());
+    let annotations = text(&out.stdout);
+    assert!(!annotations.contains("AM002"), "{annotations}");
+    assert!(annotations.contains("title=AM901::"), "{annotations}");
+}
+
+#[test]
 fn suppression_comment_silences_a_site() {
     let src = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)  # anyio-migrate: ignore[AM002]\n    await asyncio.sleep(2)\n";
     let dir = tree(&[("a.py", src.as_bytes())]);
