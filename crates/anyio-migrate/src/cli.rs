@@ -101,6 +101,9 @@ pub struct RunArgs {
     /// A pytest test (node id, or a prefix ending at `::`) whose failure --verify does not count; may be repeated.
     #[arg(long, value_name = "NODEID", requires = "verify")]
     pub verify_ignore_test: Vec<String>,
+    /// Acknowledge the items left to a person: add `# anyio-migrate: ignore[CODE]` to each reported line; change nothing else.
+    #[arg(long, group = "mode")]
+    pub add_ignore: bool,
     /// Transforms to enable: codes, code prefixes (AM1), or ALL, SAFE, UNSAFE, MANUAL.
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,

@@ -1,5 +1,6 @@
 //! anyio-migrate: migrate Python asyncio code to AnyIO.
 
+mod add_ignore;
 mod cli;
 mod config;
 mod explain;
@@ -193,6 +194,7 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         s.options.targets.project = project.clone();
     }
     let job = run::Job {
+        add_ignore: args.add_ignore,
         gate: extras.gate.clone(),
         settings,
         mode,

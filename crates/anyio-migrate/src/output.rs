@@ -224,6 +224,9 @@ pub struct Totals {
     pub unsafe_pending: usize,
     pub suppressed: usize,
     pub errors: usize,
+    /// `--add-ignore`: items that got an ignore comment, and the files written.
+    pub ignores_added: usize,
+    pub ignore_files: usize,
 }
 
 impl Totals {
@@ -244,6 +247,8 @@ impl Totals {
             }
         }
         self.errors += usize::from(r.error.is_some()) + r.internal_errors.len();
+        self.ignores_added += r.ignores_added;
+        self.ignore_files += usize::from(r.ignores_added > 0);
     }
 
     /// The one-line summary.
@@ -286,6 +291,15 @@ impl Totals {
         }
         if self.suppressed > 0 {
             s.push_str(&format!("; {} ignored by comment", self.suppressed));
+        }
+        if self.ignores_added > 0 {
+            s.push_str(&format!(
+                "; {} ignore comment{} added in {} file{}",
+                self.ignores_added,
+                plural(self.ignores_added),
+                self.ignore_files,
+                plural(self.ignore_files)
+            ));
         }
         if self.errors > 0 {
             s.push_str(&format!("; {} error{}", self.errors, plural(self.errors)));

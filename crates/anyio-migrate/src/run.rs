@@ -34,6 +34,8 @@ impl Gate {
 
 /// What a run shares between files.
 pub struct Job<'a> {
+    /// `--add-ignore`: write ignore comments for the items left to a person.
+    pub add_ignore: bool,
     /// The fixes held back.
     pub gate: Gate,
     /// One per configuration; each file names the one that applies to it.
@@ -53,6 +55,8 @@ pub struct FileResult {
     pub changed: bool,
     pub parsed: bool,
     pub written: bool,
+    /// `--add-ignore`: the items that got an ignore comment.
+    pub ignores_added: usize,
     /// The file did not exist: the run creates it.
     pub created: bool,
     pub diff: Option<String>,
@@ -217,6 +221,9 @@ impl Job<'_> {
         result.parsed = outcome.parsed;
         result.fixed = outcome.fixed.clone();
         result.internal_errors = outcome.internal_errors.clone();
+        if self.add_ignore {
+            self.add_ignores(path, &bytes, &outcome, &mut result);
+        }
         if result.changed {
             match self.mode {
                 Mode::Diff => {
@@ -259,6 +266,37 @@ impl Job<'_> {
         result.diagnostics = outcome.diagnostics;
         self.add_suite_note(&mut result);
         result
+    }
+
+    /// `--add-ignore`: an ignore comment for each item left to a person.
+    fn add_ignores(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        outcome: &engine::Outcome,
+        result: &mut FileResult,
+    ) {
+        let items: Vec<(usize, usize, &str)> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.status == Status::Manual)
+            .map(|d| (d.start.line, d.end.line, d.code))
+            .collect();
+        let Some((text, n)) = crate::add_ignore::add_comments(&outcome.original, &items) else {
+            return;
+        };
+        let mut new = Vec::with_capacity(text.len() + 3);
+        if outcome.bom {
+            new.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        new.extend_from_slice(text.as_bytes());
+        match replace_file(path, bytes, &new) {
+            Ok(()) => {
+                result.ignores_added = n;
+                result.written = true;
+            }
+            Err(e) => result.error = Some(format!("{e:#}")),
+        }
     }
 
     /// The diagnostic saying why a suite stays on pytest-asyncio, on the file

@@ -111,6 +111,26 @@ fn github_annotates_every_pending_change_and_exit_zero_passes() {
 }
 
 #[test]
+fn add_ignore_acknowledges_manual_items_so_check_passes() {
+    let manual = "import asyncio\n\nasync def f():\n    asyncio.create_task(g())  # why\n    await asyncio.sleep(1)\n";
+    let dir = tree(&[("m.py", manual.as_bytes())]);
+    assert_eq!(run(&["--write", "."], dir.path()).status.code(), Some(0));
+    assert_eq!(run(&["--check", "."], dir.path()).status.code(), Some(1));
+    let out = run(&["--add-ignore", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("1 ignore comment added in 1 file"), "{}", text(&out.stderr));
+    let m = std::fs::read_to_string(dir.path().join("m.py")).unwrap();
+    assert_eq!(
+        m,
+        "import anyio\nimport asyncio\n\nasync def f():\n    asyncio.create_task(g())  # why  # anyio-migrate: ignore[AM901]\n    await anyio.sleep(1)\n"
+    );
+    assert_eq!(run(&["--check", "."], dir.path()).status.code(), Some(0));
+    // A second run adds nothing.
+    run(&["--add-ignore", "."], dir.path());
+    assert_eq!(std::fs::read_to_string(dir.path().join("m.py")).unwrap(), m);
+}
+
+#[test]
 fn suppression_comment_silences_a_site() {
     let src = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)  # anyio-migrate: ignore[AM002]\n    await asyncio.sleep(2)\n";
     let dir = tree(&[("a.py", src.as_bytes())]);
