@@ -118,7 +118,11 @@ fn add_ignore_acknowledges_manual_items_so_check_passes() {
     assert_eq!(run(&["--check", "."], dir.path()).status.code(), Some(1));
     let out = run(&["--add-ignore", "."], dir.path());
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stderr).contains("1 ignore comment added in 1 file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("1 ignore comment added in 1 file"),
+        "{}",
+        text(&out.stderr)
+    );
     let m = std::fs::read_to_string(dir.path().join("m.py")).unwrap();
     assert_eq!(
         m,
