@@ -1,5 +1,5 @@
 //! AM203: `results = await asyncio.gather(*(f(u) for u in us))` becomes the
-//! seed's `fetch_all` shape: pre-allocated results filled by a helper that
+//! `fetch_all` shape of anyio code: pre-allocated results filled by a helper that
 //! each task runs.
 
 use super::task_support::{arguments, caller_catching_bare, inside_try, returns_exceptions};
@@ -25,8 +25,8 @@ impl GatherEach {
                 summary: "`rs = await asyncio.gather(*(f(u) for u in us))` becomes a task group filling a pre-allocated list".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to the seed's `fetch_all` shape: the iterable is materialised once with `list(...)`, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
-                    why: "Tasks cannot return values; the seed's pattern collects them by index, so the result is still a list in input order.".into(),
+                    what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to the usual anyio shape for results of many tasks: the iterable is materialised once with `list(...)`, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
+                    why: "Tasks in a task group cannot return values; this pattern collects them by index, so the result is still a list in input order.".into(),
                     fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`. As with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function whose arguments are names, attributes or literals is rewritten (they are evaluated inside the tasks now), and not inside a `try` of the same function (a failing task would leave the list partly filled where `gather` assigned nothing). Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
                 },
                 examples: vec![Example {

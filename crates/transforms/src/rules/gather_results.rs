@@ -21,7 +21,7 @@ impl GatherResults {
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
                     what: "Rewrites a `gather` whose results are unpacked into as many names as it has calls to anyio's `gather` (anyio 4.15+; `--target-anyio` below that reports it instead). The handlers of an enclosing `try` in the same function become `except*`.".into(),
-                    why: "This is the compact form the project chose for results of a fixed number of calls: `anyio.gather` runs the coroutines in a task group and returns their results in argument order, so the statement stays one readable line; the seed's `nonlocal` closures would need four lines per call. The coroutine objects are created up front, exactly as the original did.".into(),
+                    why: "This is the compact form the project chose for results of a fixed number of calls: `anyio.gather` runs the coroutines in a task group and returns their results in argument order, so the statement stays one readable line; a helper per call storing its result with `nonlocal` would need four lines per call. The coroutine objects are created up front, exactly as the original did.".into(),
                     fix_safety: "Safe: results come back in argument order, and the calls run concurrently in a task group. `anyio.gather` raises an `ExceptionGroup` where `asyncio.gather` raised the first exception bare; handlers of a `try` around it in the same function become `except*`, and where one cannot the site is reported. Callers further up are not visible to the tool. Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
                 },
                 examples: vec![Example {
@@ -59,7 +59,7 @@ impl Transform for GatherResults {
             if cx.targets.anyio < (4, 15) {
                 out.push(
                     Diagnostic { message: "`asyncio.gather` with unpacked results: `anyio.gather` needs anyio 4.15 (--target-anyio)".into(), ..diag }
-                        .with_hint("start each call in a task group from a small `async def` that stores its result with `nonlocal` (the seed's \"Get a result from a task via nonlocal\")"),
+                        .with_hint("start each call in a task group from a small `async def` that stores its result with `nonlocal`"),
                 );
                 continue;
             }

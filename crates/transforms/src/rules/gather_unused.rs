@@ -28,7 +28,7 @@ impl GatherUnused {
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
                     what: "Rewrites `await asyncio.gather(f(a), g(b, k=v), *(h(u) for u in us))` whose result is unused to `async with anyio.create_task_group() as tg:` with `tg.start_soon(f, a)`, `tg.start_soon(functools.partial(g, b, k=v))` and a `for` loop of `start_soon`. The `except` handlers of an enclosing `try` in the same function become `except*`. Every other `gather` that no task-group rewrite handles (AM202, AM203) is reported with the reason.".into(),
-                    why: "Every concurrent task lives in a task group (seed principle 1), and `start_soon(f, *args)` passes callables rather than coroutine objects (principle 4): a task that never starts leaves no un-awaited coroutine behind.".into(),
+                    why: "Every concurrent task lives in a task group, and `start_soon(f, *args)` passes callables rather than coroutine objects: a task that never starts leaves no un-awaited coroutine behind.".into(),
                     fix_safety: "Safe when every argument is a call of a name or attribute (or one plain comprehension of such calls): the calls run concurrently and the statement ends when all are done, as before. A task group raises an `ExceptionGroup` where `gather` raised the first exception bare: handlers of a `try` around it in the same function become `except*`; when one cannot (a bare `except:`, a handler that uses the exception object or returns, a target below Python 3.11) the site is reported instead. Callers further up that catch the bare exception are not visible to the tool: review them. `return_exceptions=` and other shapes are reported. Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
                 },
                 examples: vec![Example {
@@ -154,7 +154,7 @@ impl Transform for GatherUnused {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for call in cx.calls_to("asyncio.gather") {
-            let hint = "start each call in a task group: `async with anyio.create_task_group() as tg: tg.start_soon(f, a)`; collect results in a pre-allocated list from a small helper (the seed's `fetch_all`)";
+            let hint = "start each call in a task group: `async with anyio.create_task_group() as tg: tg.start_soon(f, a)`; collect results in a pre-allocated list from a small helper that stores `results[i]`";
             match gather_shape(call, cx) {
                 GatherShape::Unused { stmt } => {
                     let diag = Diagnostic::new(

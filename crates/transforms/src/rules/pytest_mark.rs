@@ -21,7 +21,7 @@ impl PytestMark {
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
                     what: "Removes `@pytest.mark.asyncio` / `@pytest.mark.asyncio(...)` decorators and `pytest.mark.asyncio` in `pytestmark` (alone or in a list) when the project's pytest configuration runs in auto mode after migration (it had `asyncio_mode`, which becomes `anyio_mode = auto`); otherwise each becomes `pytest.mark.anyio`. Any other use becomes `pytest.mark.anyio`. Only in a suite that moves to anyio's plugin as a whole in this run (see the user guide's \"pytest suites\"): a suite given in part, or one that needs pytest-asyncio (a custom event loop, the `event_loop` fixture, a plugin built on pytest-asyncio), keeps its markers and the run says why.".into(),
-                    why: "anyio's pytest plugin runs every async test in auto mode, so markers are noise (the seed's \"Testing\"); without auto mode it needs its own marker.".into(),
+                    why: "anyio's pytest plugin runs every async test in auto mode, so markers are noise (anyio's \"Testing with AnyIO\" docs); without auto mode it needs its own marker.".into(),
                     fix_safety: "Safe under auto mode: the test still runs as an async test (`loop_scope=` arguments go too: anyio shares one event loop for as long as a wider-scoped async fixture is alive). When nothing is left in a `pytestmark` list, the assignment goes; an `import pytest` left unused goes too. Without `asyncio_mode` (pytest-asyncio's strict default) the marker becomes `pytest.mark.anyio`, and AM605 pins the suite to asyncio in its root `conftest.py`.".into(),
                 },
                 examples: vec![Example {

@@ -21,7 +21,7 @@ impl StartSoonCallable {
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
                     what: "In the body of `async with anyio.create_task_group() as tg:`, rewrites `tg.start_soon(f(x, k=v))` to `tg.start_soon(f, x)` (`functools.partial` for keyword arguments) when `f` is an `async def` of the same module (another function may return a callable, which `start_soon` accepts).".into(),
-                    why: "`start_soon` takes a callable and its arguments (seed principle 4); given a coroutine object, anyio raises `TypeError` on asyncio and trio alike.".into(),
+                    why: "`start_soon` takes a callable and its arguments; given a coroutine object, anyio raises `TypeError` on asyncio and trio alike.".into(),
                     fix_safety: "Safe: the call's arguments are evaluated when `start_soon` is called in both forms, and the task runs the same coroutine.".into(),
                 },
                 examples: vec![Example {

@@ -22,7 +22,7 @@ impl TaskGroup {
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
                     what: "Rewrites `async with asyncio.TaskGroup() as tg:` to `async with anyio.create_task_group() as tg:`, and in its body every `tg.create_task(f(x))` whose task object is not used to `tg.start_soon(f, x)` (`name=` is kept). A task object that is used keeps `tg.create_task(...)` (anyio 4.14+), and that fix is unsafe.".into(),
-                    why: "anyio's task groups use level-triggered cancellation and backport fixes that asyncio only has from 3.13 (seed gotcha 2); `start_soon` passes a callable, not a coroutine object.".into(),
+                    why: "anyio's task groups use level-triggered cancellation and backport fixes that asyncio only has from 3.13; `start_soon` passes a callable, not a coroutine object.".into(),
                     fix_safety: "Safe when no task object is used: both groups wait for every child and raise an `ExceptionGroup`. Unsafe when one is (`t = tg.create_task(...)`): anyio's `create_task` returns a `TaskHandle`, not an `asyncio.Task`, so `.cancel()`, `.done()` or callbacks on it need a person; below anyio 4.14 (`--target-anyio`) such a group is reported instead. A `TaskGroup()` not opened by `async with … as name` is reported.".into(),
                 },
                 examples: vec![Example {

@@ -22,7 +22,7 @@ impl TaskThenAwait {
                 applicability: Some(Applicability::Unsafe),
                 docs: Docs {
                     what: "When `t = asyncio.create_task(f(x))` is followed, in the same block, by statements that use `t` only as `await t`, the statements from the first such creation to the last such await are wrapped in `async with anyio.create_task_group() as tg:`, and `asyncio.create_task` becomes `tg.create_task` (anyio 4.14+, whose task handle can be awaited for the result). Creations whose spans overlap share one group. A task used in any other way (`cancel()`, `done()`, callbacks, stored, returned, passed on) is left to AM901.".into(),
-                    why: "Every task gets an owner that waits for it and sees its errors (seed principle 1).".into(),
+                    why: "Every task gets an owner that waits for it and sees its errors (structured concurrency).".into(),
                     fix_safety: "Unsafe: a failing task now cancels its siblings and its error surfaces when the group ends (as an ExceptionGroup), not at the `await`; and the group waits for every task it started before the code after it runs. Handlers of an enclosing `try` in the same function become `except*`, or the site is left alone.".into(),
                 },
                 examples: vec![Example {

@@ -141,7 +141,7 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
         layout.forget(shutdown.sentinel.start..shutdown.sentinel.end);
         layout.forget(shutdown.loop_head.start..shutdown.loop_head.end);
         // Several producers, closed by the coordinator after them: each
-        // also gets its own clone and closes it when done (the seed's
+        // also gets its own clone and closes it when done (the streams'
         // idiom; the end of the stream comes at the same point).
         if shutdown.wrap.is_none() {
             clones = cloned_producers(&uses, &handoffs, func, cx);
