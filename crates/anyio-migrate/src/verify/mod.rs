@@ -17,7 +17,7 @@ use crate::{Extras, Outcome};
 use anyhow::{anyhow, bail, Context, Result};
 use command::{RunResult, TestCommand, Tests, INTERRUPTED};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -283,12 +283,12 @@ impl Verifier<'_> {
         }
         self.baseline = Some(base);
         let all = Gate::default();
-        let (broken, outcome) = self.trial(&all, "every fix")?;
-        if broken.is_none() {
+        if self.trial(&all, "every fix")?.is_none() {
             return Ok(all);
         }
+        // What the whole migration changed: the units of the search.
         let mut files: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-        for c in &outcome.changed {
+        for c in &self.written {
             for code in &c.codes {
                 files
                     .entry(code.to_string())
@@ -302,7 +302,7 @@ impl Verifier<'_> {
         let by_code = search::keep_largest(&[], &codes, |kept| {
             let gate = gate_for(&codes, kept, &partial);
             let label = format!("{} of {} codes", kept.len(), codes.len());
-            Ok(self.trial(&gate, &label)?.0)
+            self.trial(&gate, &label)
         })?;
         let kept = by_code.kept;
         // Then by file, within each code that breaks the command.
@@ -321,7 +321,7 @@ impl Verifier<'_> {
                 partial.insert(code.clone(), kept_files.iter().cloned().collect());
                 let gate = gate_for(&codes, &kept, &partial);
                 let label = format!("{code} in {} of {} files", kept_files.len(), in_files.len());
-                Ok(self.trial(&gate, &label)?.0)
+                self.trial(&gate, &label)
             })?;
             partial.insert(code.clone(), by_file.kept.into_iter().collect());
             for (path, breaks) in by_file.culprits {
@@ -408,23 +408,30 @@ impl Verifier<'_> {
         r
     }
 
-    /// Restores the copy, migrates it through `gate`, runs the command:
-    /// what it broke (`None`: accepted).
-    fn trial(&mut self, gate: &Gate, label: &str) -> Result<(Option<search::Broken>, Outcome)> {
+    /// Restores the copy and migrates it through `gate` (`self.written`
+    /// then holds what the migration wrote).
+    fn migrate_copy(&mut self, gate: &Gate, verification: Option<&Summary>) -> Result<Outcome> {
         self.restore()?;
         let outcome = crate::migrate(
             self.registry,
             self.args,
             Extras {
                 gate: gate.clone(),
-                silent: true,
-                verification: None,
+                silent: verification.is_none(),
+                verification,
             },
         )?;
         self.written = outcome.changed.clone();
+        Ok(outcome)
+    }
+
+    /// Migrates the copy through `gate` and runs the command: what it broke
+    /// (`None`: accepted). A gate tried before is not tried again.
+    fn trial(&mut self, gate: &Gate, label: &str) -> Result<Option<search::Broken>> {
         if let Some(known) = self.tried.get(gate) {
-            return Ok((known.clone(), outcome));
+            return Ok(known.clone());
         }
+        self.migrate_copy(gate, None)?;
         if INTERRUPTED.load(Ordering::SeqCst) {
             bail!("interrupted");
         }
@@ -445,7 +452,7 @@ impl Verifier<'_> {
             self.summary.passed_after = r.tests.as_ref().map(|t| t.passed.len());
         }
         self.tried.insert(gate.clone(), broken.clone());
-        Ok((broken, outcome))
+        Ok(broken)
     }
 
     /// What a run broke compared with the original's run; `None` when it
@@ -501,8 +508,7 @@ impl Verifier<'_> {
         if self.tried.get(gate) != Some(&None) {
             // By construction a trial accepted this gate; should that not
             // hold, the command has the last word.
-            let (broken, _) = self.trial(gate, "the migration kept")?;
-            if let Some(b) = broken {
+            if let Some(b) = self.trial(gate, "the migration kept")? {
                 bail!("--verify: the migration kept fails this time ({}): are the tests flaky? Nothing was written", listed(&b));
             }
         }
@@ -511,23 +517,14 @@ impl Verifier<'_> {
             .as_ref()
             .and_then(|b| b.tests.as_ref())
             .map(|t| t.passed.len());
-        self.restore()?;
-        let outcome = crate::migrate(
-            self.registry,
-            self.args,
-            Extras {
-                gate: gate.clone(),
-                silent: false,
-                verification: Some(&self.summary),
-            },
-        )?;
+        let summary = self.summary.clone();
+        let outcome = self.migrate_copy(gate, Some(&summary))?;
         let mut changes = Vec::new();
         for c in &outcome.changed {
             let bytes = std::fs::read(&c.path)
                 .with_context(|| format!("cannot read the migrated {}", c.path.display()))?;
             changes.push((c.path.clone(), bytes, c.created));
         }
-        self.written = outcome.changed.clone();
         Ok((outcome, changes))
     }
 }
@@ -620,7 +617,6 @@ fn copy_tree(from: &Path, to: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
             files.insert(rel, bytes);
         }
     }
-    std::io::stderr().flush().ok();
     Ok(files)
 }
 
