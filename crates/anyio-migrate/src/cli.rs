@@ -77,6 +77,9 @@ pub struct RunArgs {
     /// Files or directories to migrate (`-` reads stdin and writes stdout).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// The path of the file read from stdin: its configuration and per-file-ignores apply, and diagnostics and the diff name it.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Print a unified diff of the changes; change nothing.
     #[arg(long, group = "mode")]
     pub diff: bool,

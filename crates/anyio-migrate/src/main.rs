@@ -117,13 +117,33 @@ pub struct Changed {
 fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcome> {
     let mut configs = config::Configs::new(args.config.as_deref(), args.isolated)?;
     let mode = args.mode();
-    if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
+    if reads_stdin(args)? {
         if matches!(mode, Mode::Patches | Mode::Interactive) || args.verify.is_some() {
             bail!("--patches, --interactive and --verify work on files, not stdin");
         }
-        let at = configs.for_dir(std::path::Path::new("."))?;
+        // `--stdin-filename` stands for the file: its configuration and
+        // per-file-ignores apply, as they would to the file on disk.
+        let name = args.stdin_filename.as_deref();
+        let at = match name {
+            Some(path) => configs.for_file(path)?,
+            None => configs.for_dir(std::path::Path::new("."))?,
+        };
         let settings = Settings::new(registry, args, &configs.loaded[at])?;
-        let exit = migrate_stdin(&settings.transforms, &settings.options, mode, args.quiet)?;
+        let ignored = name
+            .map(|p| settings.per_file.for_path(p))
+            .unwrap_or_default();
+        let selection = transforms::Selection {
+            select: Vec::new(),
+            ignore: ignored,
+        };
+        let enabled: Vec<&dyn transforms::Transform> = settings
+            .transforms
+            .iter()
+            .copied()
+            .filter(|t| selection.enables(t.info()))
+            .collect();
+        let label = name.map_or_else(|| "<stdin>".to_string(), run::display);
+        let exit = migrate_stdin(&enabled, &settings.options, mode, args.quiet, &label)?;
         return Ok(Outcome {
             exit,
             changed: Vec::new(),
@@ -463,11 +483,28 @@ fn exit_code(t: &Totals, mode: Mode) -> u8 {
 }
 
 /// `-`: migrate stdin; print the migrated code (or the diff) on stdout.
+/// Whether this run reads stdin: the only path is `-`, or `--stdin-filename`
+/// is given without paths.
+fn reads_stdin(args: &RunArgs) -> Result<bool> {
+    let dash = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
+    if args.stdin_filename.is_none() {
+        return Ok(dash);
+    }
+    // `.` is the default of PATHS: with --stdin-filename it means "no paths".
+    let default = args.paths.len() == 1 && args.paths[0].as_os_str() == ".";
+    if !dash && !default {
+        bail!("--stdin-filename names the file read from stdin; give `-` or no paths, not files to migrate");
+    }
+    Ok(true)
+}
+
+/// Migrate stdin to stdout; `label` names it in diagnostics and the diff.
 fn migrate_stdin(
     transforms: &[&dyn transforms::Transform],
     options: &Options,
     mode: Mode,
     quiet: bool,
+    label: &str,
 ) -> Result<u8> {
     let mut bytes = Vec::new();
     std::io::stdin()
@@ -476,14 +513,14 @@ fn migrate_stdin(
     let source = match syntax::decode(&bytes) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("<stdin>: {e}");
+            eprintln!("{label}: {e}");
             return Ok(2);
         }
     };
     let outcome = match migrate_text(&source.text, transforms, options) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("<stdin>: {e}");
+            eprintln!("{label}: {e}");
             std::io::stdout().write_all(&bytes)?;
             return Ok(2);
         }
@@ -491,14 +528,14 @@ fn migrate_stdin(
     let mut stdout = std::io::stdout().lock();
     match mode {
         Mode::Diff => stdout.write_all(
-            edit::unified_diff(&outcome.original, &outcome.migrated, "<stdin>").as_bytes(),
+            edit::unified_diff(&outcome.original, &outcome.migrated, label).as_bytes(),
         )?,
         Mode::Check | Mode::Patches | Mode::Interactive => {}
         Mode::Report | Mode::Write => stdout.write_all(&source.encode(&outcome.migrated))?,
     }
     if !quiet {
         let result = run::FileResult {
-            path: "<stdin>".into(),
+            path: label.into(),
             diagnostics: outcome.diagnostics.clone(),
             ..Default::default()
         };

@@ -195,6 +195,74 @@ fn stdin_to_stdout() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// Runs the binary in `dir` with `input` on stdin.
+fn run_stdin(args: &[&str], dir: &std::path::Path, input: &str) -> std::process::Output {
+    let mut child = bin()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn stdin_filename_applies_the_files_configuration_and_names_it() {
+    let src = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n    asyncio.create_task(g())\n";
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[tool.anyio-migrate]\nper-file-ignores = { \"tests/*\" = [\"AM002\"] }\n",
+        ),
+        ("tests/.keep", b""),
+    ]);
+    // Under tests/ the per-file ignore keeps asyncio.sleep; the diff and the
+    // diagnostics name the file.
+    let out = run_stdin(
+        &["--check", "--stdin-filename", "tests/t.py"],
+        dir.path(),
+        src,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("tests/t.py:5"), "{err}");
+    assert!(!err.contains("AM002"), "{err}");
+    let out = run_stdin(
+        &["--diff", "--stdin-filename", "tests/t.py"],
+        dir.path(),
+        src,
+    );
+    assert_eq!(text(&out.stdout), "");
+    // Elsewhere the same text is migrated, and `-` may be given too.
+    let out = run_stdin(
+        &["--diff", "--stdin-filename", "src/t.py", "-"],
+        dir.path(),
+        src,
+    );
+    let diff = text(&out.stdout);
+    assert!(
+        diff.starts_with("--- a/src/t.py\n+++ b/src/t.py\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("+    await anyio.sleep(1)"), "{diff}");
+    // Without the name, stdin is `<stdin>` and no per-file ignore applies.
+    let out = run_stdin(&["--diff", "-"], dir.path(), src);
+    assert!(text(&out.stdout).starts_with("--- a/<stdin>\n"));
+    // Paths to migrate besides the stdin file are a usage error.
+    let out = run_stdin(&["--stdin-filename", "x.py", "a.py"], dir.path(), src);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--stdin-filename"));
+}
+
 #[test]
 fn gitignore_is_respected_and_output_is_sorted() {
     let dir = tree(&[
