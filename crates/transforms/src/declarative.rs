@@ -29,6 +29,11 @@ enum Context {
     /// The pattern is an expression naming an exception type in an `except`
     /// clause (alone or in a tuple).
     ExceptType,
+    /// The pattern is an expression naming an exception class used as a
+    /// value to test against: the class argument of `isinstance` /
+    /// `issubclass` (alone or in a tuple), of `pytest.raises`, of
+    /// `contextlib.suppress`, or an operand of `is` / `==`.
+    ExceptionClass,
     /// The pattern is a call; the template replaces only the called
     /// function (`asyncio.sleep` → `anyio.sleep`), so the arguments keep
     /// their layout and comments.
@@ -428,6 +433,10 @@ impl Declarative {
                 except_handler(node)?;
                 (node.byte_range(), None)
             }
+            Context::ExceptionClass => {
+                exception_class_use(node, cx)?;
+                (node.byte_range(), None)
+            }
             Context::Expression => (node.byte_range(), None),
             Context::Callee => (node.child_by_field_name("function")?.byte_range(), None),
         };
@@ -511,9 +520,17 @@ impl Declarative {
             applicability = Applicability::Unsafe;
             notes.push("outside a `finally` or `except` block".to_string());
         }
-        if spec.safe_if_handler_reraises && !except_handler(node).is_some_and(|h| reraises(h, cx)) {
-            applicability = Applicability::Unsafe;
-            notes.push("the handler does not re-raise the cancellation".to_string());
+        if spec.safe_if_handler_reraises {
+            let swallowed = match spec.context {
+                Context::ExceptionClass => {
+                    exception_class_use(node, cx) == Some(ClassUse::Suppress)
+                }
+                _ => !except_handler(node).is_some_and(|h| reraises(h, cx)),
+            };
+            if swallowed {
+                applicability = Applicability::Unsafe;
+                notes.push("the handler does not re-raise the cancellation".to_string());
+            }
         }
 
         let env = RenderEnv {
@@ -574,6 +591,63 @@ fn except_handler(node: Node) -> Option<Node> {
         cur = cur.parent()?;
     }
     (cur.kind() == "except_clause").then_some(cur)
+}
+
+/// How an exception class is used as a value (`Context::ExceptionClass`).
+#[derive(Debug, PartialEq, Eq)]
+enum ClassUse {
+    /// Tested against: `isinstance`, `issubclass`, `pytest.raises`, `is`, `==`.
+    Test,
+    /// Swallowed: `contextlib.suppress(...)`.
+    Suppress,
+}
+
+/// Where `node` is an exception class used as a value, how it is used.
+fn exception_class_use(node: Node, cx: &FileContext) -> Option<ClassUse> {
+    let mut cur = node;
+    let mut parent = node.parent()?;
+    while parent.kind() == "parenthesized_expression" {
+        (cur, parent) = (parent, parent.parent()?);
+    }
+    if parent.kind() == "comparison_operator" {
+        let ops: Vec<&str> = syntax::children(parent)
+            .into_iter()
+            .filter(|c| !c.is_named())
+            .map(|c| c.kind())
+            .collect();
+        // One operator (`a is b`, not a chain); `is not` may be two tokens.
+        let op = ops.join(" ");
+        return matches!(op.as_str(), "is" | "is not" | "==" | "!=").then_some(ClassUse::Test);
+    }
+    // `isinstance(x, (A, B))`: the tuple is the argument.
+    let in_tuple = parent.kind() == "tuple";
+    if in_tuple {
+        (cur, parent) = (parent, parent.parent()?);
+    }
+    if parent.kind() != "argument_list" {
+        return None;
+    }
+    let call = parent.parent().filter(|c| c.kind() == "call")?;
+    let callee = cx.qualified(call.child_by_field_name("function")?)?;
+    let args = syntax::named_children(parent);
+    if args.iter().any(|a| {
+        matches!(
+            a.kind(),
+            "list_splat" | "dictionary_splat" | "keyword_argument"
+        ) && a.start_byte() < cur.start_byte()
+    }) {
+        return None;
+    }
+    let index = args
+        .iter()
+        .filter(|a| a.kind() != "comment")
+        .position(|a| a.id() == cur.id())?;
+    match callee.as_str() {
+        "isinstance" | "issubclass" if index == 1 => Some(ClassUse::Test),
+        "pytest.raises" if index == 0 => Some(ClassUse::Test),
+        "contextlib.suppress" if !in_tuple => Some(ClassUse::Suppress),
+        _ => None,
+    }
 }
 
 /// Whether a node is inside a `finally:` block or an `except` handler of its own function.
