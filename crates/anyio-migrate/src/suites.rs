@@ -168,6 +168,9 @@ fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
                 facts.read_patches(&text, &shown);
             }
             facts.read_members(&text, &shown);
+            if contains(&b, b"test") {
+                facts.read_imports(&text);
+            }
             mentions_pytest_asyncio(&b)
         }),
     }

@@ -138,6 +138,33 @@ fn a_patched_asyncio_name_is_not_rewritten_from_under_the_mock() {
 }
 
 #[test]
+fn a_patch_in_a_test_module_leaves_other_test_modules_free() {
+    let sleeps = "import asyncio\n\n\nasync def test_pause():\n    await asyncio.sleep(0)\n";
+    let patcher = "import asyncio\n\n\ndef test_pause(monkeypatch):\n    monkeypatch.setattr(asyncio, \"sleep\", fake)\n    asyncio.run(asyncio.sleep(0))\n";
+    let dir = tree(&[
+        (
+            "pkg/a.py",
+            b"import asyncio\n\n\nasync def pause():\n    await asyncio.sleep(1)\n",
+        ),
+        ("tests/test_patch.py", patcher.as_bytes()),
+        ("tests/test_free.py", sleeps.as_bytes()),
+        ("tests/test_base.py", sleeps.as_bytes()),
+        (
+            "tests/test_child.py",
+            b"from .test_base import test_pause\n",
+        ),
+    ]);
+    run(&["--write", "."], dir.path());
+    // The patch is in force while test_patch.py's tests run: the library
+    // code they call stays, and so does a test module another one imports.
+    assert!(read(&dir, "pkg/a.py").contains("asyncio.sleep(1)"));
+    assert!(read(&dir, "tests/test_base.py").contains("asyncio.sleep(0)"));
+    // A test module nothing imports runs only in its own tests.
+    let free = read(&dir, "tests/test_free.py");
+    assert!(free.contains("await anyio.sleep(0)"), "{free}");
+}
+
+#[test]
 fn a_primitive_used_elsewhere_as_asyncio_s_stays() {
     let code = "import asyncio\n\n\nclass Pool:\n    def __init__(self):\n        self._closed = asyncio.Event()\n\n    def close(self):\n        self._closed.set()\n";
     let plain = tree(&[("pkg/pool.py", code.as_bytes())]);

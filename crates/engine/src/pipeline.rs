@@ -226,7 +226,7 @@ fn keep_for_program(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
                 .any(|e| e.start < r.end && r.start < e.end.max(e.start + 1))
         });
         if let Some((_, name)) = hit {
-            if let Some(why) = project.patched_reason(name) {
+            if let Some(why) = project.patched_reason(name, &cx.targets.file) {
                 d.fix = None;
                 d.message = format!("{}; not here: {why}", d.message);
             }

@@ -18,6 +18,8 @@ pub struct Targets {
     /// This file is the `conftest.py` beside the project's pytest
     /// configuration (where the `anyio_backend` fixture belongs).
     pub root_conftest: bool,
+    /// The file's path as the project facts name files (empty when unknown).
+    pub file: String,
     /// What the run saw anywhere in the walked files that makes some
     /// rewrites wrong for the whole program (shared: every file's options
     /// hold the same facts).
@@ -35,9 +37,12 @@ pub struct ProjectFacts {
     /// `uncancel()`), which anyio's task groups and scopes change.
     pub counts_cancellations: Option<String>,
     /// asyncio names that code patches (`monkeypatch.setattr(asyncio,
-    /// "sleep", …)`, `mock.patch("asyncio.wait_for")`), with a file that
+    /// "sleep", …)`, `mock.patch("asyncio.wait_for")`), with every file that
     /// does: a rewritten reference would no longer reach the mock.
-    pub patched: std::collections::BTreeMap<String, String>,
+    pub patched: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    /// Test modules (`test_*` / `*_test`) some file imports by name: their
+    /// code may run during another module's tests.
+    pub imported_tests: std::collections::BTreeSet<String>,
     /// `(attribute, member)` for every `.attribute.member` the code spells,
     /// with a file that does: what other modules do with an object kept on
     /// an attribute (`pool._closed.clear()`, `reg._lock._locked = True`).
@@ -45,6 +50,11 @@ pub struct ProjectFacts {
     /// asyncio classes code checks objects against (`isinstance(x,
     /// asyncio.Lock)`, `assertIsInstance(x, Event)`), with a file that does.
     pub type_checked: std::collections::BTreeMap<String, String>,
+}
+
+/// Whether a module name is one pytest collects by default (`test_*`, `*_test`).
+fn is_test_module_stem(stem: &str) -> bool {
+    (stem.starts_with("test_") && stem.len() > 5) || (stem.ends_with("_test") && stem.len() > 5)
 }
 
 /// The next `.` at or after `from`.
@@ -143,7 +153,30 @@ impl ProjectFacts {
                         .then(|| ident(quoted.unwrap_or_default()))
                 };
                 if let Some(name) = name.filter(|n| !n.is_empty()) {
-                    self.patched.entry(name).or_insert_with(|| file.to_string());
+                    self.patched
+                        .entry(name)
+                        .or_default()
+                        .insert(file.to_string());
+                }
+            }
+        }
+    }
+
+    /// Records the test modules `text` imports by name (`from .test_base
+    /// import Base`, `import tests.test_x`, `pytest_plugins = ["test_y"]`).
+    pub fn read_imports(&mut self, text: &str) {
+        for line in text.lines() {
+            let t = line.trim_start();
+            if !(t.starts_with("import ")
+                || t.starts_with("from ")
+                || t.contains("pytest_plugins")
+                || t.contains("import_module("))
+            {
+                continue;
+            }
+            for word in t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if is_test_module_stem(word) {
+                    self.imported_tests.insert(word.to_string());
                 }
             }
         }
@@ -229,8 +262,9 @@ impl ProjectFacts {
             self.counts_cancellations = other.counts_cancellations;
         }
         for (k, v) in other.patched {
-            self.patched.entry(k).or_insert(v);
+            self.patched.entry(k).or_default().extend(v);
         }
+        self.imported_tests.extend(other.imported_tests);
         for (k, v) in other.members {
             self.members.entry(k).or_insert(v);
         }
@@ -272,13 +306,36 @@ impl ProjectFacts {
         None
     }
 
-    /// Why a fix that rewrites a reference to `asyncio.NAME` is not made.
-    pub fn patched_reason(&self, name: &str) -> Option<String> {
-        self.patched.get(name).map(|f| {
-            format!(
+    /// Why a fix in `file` that rewrites a reference to `asyncio.NAME` is
+    /// not made. A patch made in a test module is in force only while that
+    /// module's tests run, so another test module that nothing imports (its
+    /// code runs only in its own tests) is not affected.
+    pub fn patched_reason(&self, name: &str, file: &str) -> Option<String> {
+        let patchers = self.patched.get(name)?;
+        let test_module = |f: &str| {
+            std::path::Path::new(f)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|s| is_test_module_stem(s))
+                .map(str::to_string)
+        };
+        let unaffected = !file.is_empty()
+            && !patchers.contains(file)
+            && patchers.iter().all(|p| test_module(p).is_some())
+            && test_module(file).is_some_and(|stem| !self.imported_tests.contains(&stem));
+        if unaffected {
+            return None;
+        }
+        // Name the patch that reaches this file: its own, one outside a
+        // test module, or any.
+        let f = patchers
+            .get(file)
+            .or_else(|| patchers.iter().find(|p| test_module(p).is_none()))
+            .or_else(|| patchers.iter().next())
+            .map_or("", String::as_str);
+        Some(format!(
             "`{f}` patches `asyncio.{name}`, and the rewritten code would no longer call the mock"
-        )
-        })
+        ))
     }
 }
 
@@ -289,6 +346,7 @@ impl Default for Targets {
             python: (3, 11),
             pytest: PytestSuite::Stays,
             root_conftest: false,
+            file: String::new(),
             project: Default::default(),
         }
     }
@@ -340,6 +398,35 @@ mod project_tests {
         );
         let names: Vec<&str> = p.patched.keys().map(String::as_str).collect();
         assert_eq!(names, ["Lock", "shield", "sleep", "wait_for"]);
+    }
+
+    #[test]
+    fn a_patch_in_a_test_module_reaches_only_code_its_tests_run() {
+        let mut p = ProjectFacts::default();
+        p.read_patches("with patch(\"asyncio.sleep\"):\n", "tests/test_a.py");
+        let blocked = |p: &ProjectFacts, f: &str| p.patched_reason("sleep", f).is_some();
+        // The patcher itself, library code and conftest are affected.
+        assert!(blocked(&p, "tests/test_a.py"));
+        assert!(blocked(&p, "pkg/worker.py"));
+        assert!(blocked(&p, "tests/conftest.py"));
+        // Another test module is not, unless some file imports it.
+        assert!(!blocked(&p, "tests/test_b.py"));
+        assert!(!blocked(&p, "tests/b_test.py"));
+        p.read_imports("from .test_b import Base\nimport os\n");
+        assert!(blocked(&p, "tests/test_b.py"));
+        assert!(!blocked(&p, "tests/test_c.py"));
+        // A file of unknown path is affected; so is everything when the
+        // patch is made outside a test module (a conftest fixture).
+        assert!(blocked(&p, ""));
+        p.read_patches(
+            "monkeypatch.setattr(asyncio, \"sleep\", f)\n",
+            "tests/conftest.py",
+        );
+        assert!(blocked(&p, "tests/test_c.py"));
+        let why = p.patched_reason("sleep", "tests/test_c.py").unwrap();
+        assert!(why.contains("tests/conftest.py"), "{why}");
+        let why = p.patched_reason("sleep", "tests/test_a.py").unwrap();
+        assert!(why.contains("tests/test_a.py"), "{why}");
     }
 
     #[test]
