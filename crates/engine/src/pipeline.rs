@@ -30,8 +30,16 @@ impl Default for Options {
     }
 }
 
-/// Modules whose imports are removed once the migration leaves them unused.
-const MIGRATED_MODULES: &[&str] = &["asyncio", "async_timeout", "pytest_asyncio", "pytest"];
+/// Modules whose imports are removed once the migration leaves them unused
+/// (only imports the original used: `contextlib` goes with the last
+/// `suppress(asyncio.CancelledError)` a task's wait replaced).
+const MIGRATED_MODULES: &[&str] = &[
+    "asyncio",
+    "async_timeout",
+    "pytest_asyncio",
+    "pytest",
+    "contextlib",
+];
 
 /// Imports that only rebind a builtin to the very same object (Python 3.11+):
 /// once a file is migrated they are dropped, and the name means the builtin.

@@ -21,13 +21,17 @@ impl TaskThenAwait {
                 summary: "`t = asyncio.create_task(f())` … `await t` in one block becomes a task group around that span".into(),
                 applicability: Some(Applicability::Unsafe),
                 docs: Docs {
-                    what: "When `t = asyncio.create_task(f(x))` is followed, in the same block, by statements that use `t` only as `await t`, the statements from the first such creation to the last such await are wrapped in `async with anyio.create_task_group() as tg:`, and `asyncio.create_task` becomes `tg.create_task` (anyio 4.14+, whose task handle can be awaited for the result). Creations whose spans overlap share one group. A task used in any other way (`cancel()`, `done()`, callbacks, stored, returned, passed on) is left to AM901.".into(),
+                    what: "When `t = asyncio.create_task(f(x))` is followed, in the same block, by statements that use `t` only as `await t` or `t.cancel()`, the statements from the first such creation to the last such await are wrapped in `async with anyio.create_task_group() as tg:`, and `asyncio.create_task` becomes `tg.create_task` (anyio 4.14+, whose task handle can be awaited for the result). Creations whose spans overlap share one group. `t.cancel()` stays (the handle has it); an await that swallows the cancellation (`try: await t` / `except asyncio.CancelledError: pass`, or `with contextlib.suppress(asyncio.CancelledError): await t`) becomes `await t.wait()`, which waits for the task however it ends. After a `cancel()` the task must be awaited that way (awaiting a cancelled handle raises anyio's `TaskCancelled`, not `CancelledError`). A task used in any other way (`done()`, `result()`, callbacks, stored, returned, passed on) is left to AM901.".into(),
                     why: "Every task gets an owner that waits for it and sees its errors (structured concurrency).".into(),
                     fix_safety: "Unsafe: a failing task now cancels its siblings and its error surfaces when the group ends (as an ExceptionGroup), not at the `await`; and the group waits for every task it started before the code after it runs. Handlers of an enclosing `try` in the same function become `except*`, or the site is left alone.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def both():\n    t1 = asyncio.create_task(a())\n    t2 = asyncio.create_task(b())\n    r1 = await t1\n    r2 = await t2\n    return r1 + r2\n".into(),
                     after: "import anyio\n\nasync def both():\n    async with anyio.create_task_group() as tg:\n        t1 = tg.create_task(a())\n        t2 = tg.create_task(b())\n        r1 = await t1\n        r2 = await t2\n    return r1 + r2\n".into(),
+                    unsafe_fixes: true,
+                }, Example {
+                    before: "import asyncio\n\nasync def serve():\n    ticker = asyncio.create_task(tick())\n    await handle_requests()\n    ticker.cancel()\n    try:\n        await ticker\n    except asyncio.CancelledError:\n        pass\n".into(),
+                    after: "import anyio\n\nasync def serve():\n    async with anyio.create_task_group() as tg:\n        ticker = tg.create_task(tick())\n        await handle_requests()\n        ticker.cancel()\n        await ticker.wait()\n".into(),
                     unsafe_fixes: true,
                 }],
             },
@@ -85,28 +89,30 @@ impl Transform for TaskThenAwait {
                 .into_iter()
                 .filter(|c| c.kind() != "comment")
                 .collect();
-            // (first statement, last statement) of each creation's span.
-            let mut spans: Vec<(usize, usize, Node)> = Vec::new();
+            // (first statement, last statement) of each creation's span,
+            // with the waits that swallow its cancellation.
+            let mut spans: Vec<(usize, usize, Node, Vec<Node>)> = Vec::new();
             for (i, stmt) in stmts.iter().enumerate() {
                 let Some((name, func)) = creation(*stmt, cx) else {
                     continue;
                 };
-                if let Some(last) = awaited_only(name, i, &stmts, block, cx) {
-                    spans.push((i, last, func));
+                if let Some(uses) = awaited_only(name, i, &stmts, block, cx) {
+                    spans.push((i, uses.last, func, uses.waits));
                 }
             }
             // Overlapping spans share one group.
-            let mut groups: Vec<(usize, usize, Vec<Node>)> = Vec::new();
-            for (s, e, f) in spans {
+            let mut groups: Vec<(usize, usize, Vec<Node>, Vec<Node>)> = Vec::new();
+            for (s, e, f, w) in spans {
                 match groups.last_mut() {
                     Some(g) if s <= g.1 => {
                         g.1 = g.1.max(e);
                         g.2.push(f);
+                        g.3.extend(w);
                     }
-                    _ => groups.push((s, e, vec![f])),
+                    _ => groups.push((s, e, vec![f], w)),
                 }
             }
-            for (s, e, funcs) in groups {
+            for (s, e, funcs, waits) in groups {
                 let first = stmts[s];
                 let last = stmts[e];
                 if !cx.owns_its_lines(first) || !cx.owns_its_lines(last) {
@@ -142,10 +148,29 @@ impl Transform for TaskThenAwait {
                     if line.trim().is_empty() || syntax::is_inside_string(&cx.strings, line_start) {
                         continue;
                     }
+                    // A wait that replaces a whole statement is one line.
+                    if waits
+                        .iter()
+                        .any(|w| w.start_byte() < line_start && line_start < w.end_byte())
+                    {
+                        continue;
+                    }
                     edits.push(Edit::insert(line_start, unit));
                 }
                 for f in &funcs {
                     edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
+                }
+                // `try: await t` / `except CancelledError: pass` waits for
+                // the task however it ends: the handle's `wait()`.
+                for w in &waits {
+                    let awaited = syntax::preorder(*w)
+                        .find(|(n, _)| n.kind() == "await")
+                        .and_then(|(n, _)| n.named_child(0))
+                        .map_or("", |n| cx.text(n));
+                    edits.push(Edit::replace(
+                        w.byte_range(),
+                        format!("await {awaited}.wait()"),
+                    ));
                 }
                 edits.extend(handlers);
                 let scope = first.start_byte()..last.end_byte();
@@ -161,30 +186,65 @@ impl Transform for TaskThenAwait {
     }
 }
 
-/// The index of the last statement that awaits `name`, when every use of
-/// `name` after its creation (in this block, outside nested functions) is
-/// `await name` and nothing rebinds it; `None` otherwise.
-fn awaited_only(
+/// How a task is used after its creation.
+struct Uses<'a> {
+    /// The index of the last statement that awaits it.
+    last: usize,
+    /// Statements that await it and swallow its cancellation (they become
+    /// `await t.wait()`).
+    waits: Vec<Node<'a>>,
+}
+
+/// The uses of `name` after its creation, when every one (in this block,
+/// outside nested functions) is `await name`, `name.cancel()` as a
+/// statement, or an await that swallows the task's cancellation (the only
+/// kind allowed after a `cancel()`), the last one is an await, and nothing
+/// rebinds it; `None` otherwise.
+fn awaited_only<'a>(
     name: &str,
     created: usize,
-    stmts: &[Node],
-    block: Node,
-    cx: &FileContext,
-) -> Option<usize> {
+    stmts: &[Node<'a>],
+    block: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Option<Uses<'a>> {
     let mut last = None;
+    let mut last_is_await = false;
+    let mut cancelled = false;
+    let mut waits = Vec::new();
     for (k, stmt) in stmts.iter().enumerate().skip(created + 1) {
         for (n, _) in syntax::preorder(*stmt) {
             if n.kind() != "identifier" || cx.text(n) != name {
                 continue;
             }
-            let awaited = n.parent().is_some_and(|p| p.kind() == "await");
             let nested = syntax::enclosing(n, &["function_definition", "lambda"])
                 .is_some_and(|f| f.start_byte() > block.start_byte());
-            if !awaited || nested {
+            if nested {
+                return None;
+            }
+            let parent = n.parent()?;
+            if parent.kind() == "await" {
+                match swallowing_wait(parent, cx) {
+                    Some(wait) => waits.push(wait),
+                    // Awaiting a cancelled handle raises anyio's
+                    // `TaskCancelled`, not the `CancelledError` asyncio's
+                    // task raised into the awaiting code.
+                    None if cancelled => return None,
+                    None => {}
+                }
+                last_is_await = true;
+            } else if is_cancel_statement(n, cx) {
+                last_is_await = false;
+                cancelled = true;
+            } else {
                 return None;
             }
             last = Some(k);
         }
+    }
+    // After a `cancel()` the task must be awaited, else the group would wait
+    // for a task the original left running.
+    if !last_is_await {
+        return None;
     }
     // Used after the block (e.g. returned at the end of an outer block)?
     let scope = syntax::enclosing(block, &["function_definition"])?;
@@ -212,5 +272,94 @@ fn awaited_only(
     if outside {
         return None;
     }
-    last
+    last.map(|last| Uses { last, waits })
+}
+
+/// Whether `name` (an identifier) is the object of `name.cancel()` as a
+/// statement of its own (the handle's `cancel()` returns nothing).
+fn is_cancel_statement(name: Node, cx: &FileContext) -> bool {
+    let Some(attr) = name.parent().filter(|a| a.kind() == "attribute") else {
+        return false;
+    };
+    let method = attr.child_by_field_name("attribute").map(|m| cx.text(m));
+    let call = attr
+        .parent()
+        .filter(|c| c.kind() == "call" && method == Some("cancel"));
+    call.is_some_and(|c| {
+        c.child_by_field_name("arguments")
+            .is_some_and(|a| a.named_child_count() == 0)
+            && c.parent()
+                .is_some_and(|p| p.kind() == "expression_statement")
+    })
+}
+
+/// The statement around `await t` that swallows the task's cancellation and
+/// nothing else: `try: await t` / `except asyncio.CancelledError: pass` or
+/// `with contextlib.suppress(asyncio.CancelledError): await t`.
+fn swallowing_wait<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> {
+    let stmt = awaited
+        .parent()
+        .filter(|p| p.kind() == "expression_statement")?;
+    let body = stmt.parent().filter(|b| b.kind() == "block")?;
+    if named_children(body).len() != 1 {
+        return None;
+    }
+    let outer = body.parent()?;
+    let is_cancel_class = |n: Node| match n.kind() {
+        "call" => {
+            n.child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() == 0)
+                && n.child_by_field_name("function")
+                    .and_then(|f| cx.qualified(f))
+                    .as_deref()
+                    == Some("anyio.get_cancelled_exc_class")
+        }
+        _ => cx.qualified(n).as_deref() == Some("asyncio.CancelledError"),
+    };
+    // Comments inside would be lost with the statement.
+    if syntax::preorder(outer).any(|(n, _)| n.kind() == "comment") {
+        return None;
+    }
+    match outer.kind() {
+        "try_statement" => {
+            let parts = named_children(outer);
+            let [_, handler] = parts.as_slice() else {
+                return None;
+            };
+            if handler.kind() != "except_clause" {
+                return None;
+            }
+            let inner = named_children(*handler);
+            let [class, block] = inner.as_slice() else {
+                return None;
+            };
+            let passes = named_children(*block)
+                .iter()
+                .all(|s| s.kind() == "pass_statement");
+            (is_cancel_class(*class) && passes).then_some(outer)
+        }
+        "with_statement" => {
+            let clause = named_children(outer)
+                .into_iter()
+                .find(|c| c.kind() == "with_clause")?;
+            let items = named_children(clause);
+            let [item] = items.as_slice() else {
+                return None;
+            };
+            let call = item.named_child(0).filter(|c| c.kind() == "call")?;
+            let suppress = call
+                .child_by_field_name("function")
+                .and_then(|f| cx.qualified(f))
+                .as_deref()
+                == Some("contextlib.suppress");
+            let args = call.child_by_field_name("arguments")?;
+            let classes = named_children(args);
+            let async_with = syntax::children(outer)
+                .first()
+                .is_some_and(|c| c.kind() == "async");
+            (suppress && !async_with && classes.len() == 1 && is_cancel_class(classes[0]))
+                .then_some(outer)
+        }
+        _ => None,
+    }
 }
