@@ -141,6 +141,7 @@ impl<R: BufRead> Reviewer<R> {
             &review.before,
             &text,
             &review.imports,
+            &review.project.first_party,
         )))
     }
 }

@@ -86,6 +86,8 @@ pub struct Review {
     /// The imports the migration of a Python file needed, to set the
     /// imports right for the hunks accepted (`engine::reconcile_imports`).
     pub imports: BTreeSet<String>,
+    /// The project's own packages (where isort puts their imports).
+    pub project: std::sync::Arc<transforms::ProjectFacts>,
 }
 
 /// `--patches`: the diffs from `before` through the text after each of
@@ -259,6 +261,7 @@ impl Job<'_> {
                         create: false,
                         bytes,
                         imports: outcome.imports_needed.clone(),
+                        project: options.targets.project.clone(),
                     })
                 }
                 Mode::Report | Mode::Check => {}

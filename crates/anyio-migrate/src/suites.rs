@@ -176,6 +176,39 @@ fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
     }
 }
 
+/// The project's own packages, as isort finds them: the topmost folder with
+/// an `__init__.py` above each walked Python file.
+fn first_party(walked: &[PathBuf]) -> BTreeSet<String> {
+    let mut top_of: HashMap<PathBuf, Option<String>> = HashMap::new();
+    let mut is_package: HashMap<PathBuf, bool> = HashMap::new();
+    for f in walked {
+        if !f.extension().is_some_and(|e| e == "py" || e == "pyi") {
+            continue;
+        }
+        let dir = f
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if top_of.contains_key(dir) {
+            continue;
+        }
+        let mut top = None;
+        let mut cur = std::fs::canonicalize(dir).ok();
+        while let Some(d) = cur {
+            let package = *is_package
+                .entry(d.clone())
+                .or_insert_with(|| d.join("__init__.py").is_file());
+            if !package {
+                break;
+            }
+            top = d.file_name().and_then(|n| n.to_str()).map(str::to_string);
+            cur = d.parent().map(Path::to_path_buf);
+        }
+        top_of.insert(dir.to_path_buf(), top);
+    }
+    top_of.into_values().flatten().collect()
+}
+
 fn contains(bytes: &[u8], word: &[u8]) -> bool {
     memchr::memmem::find(bytes, word).is_some()
 }
@@ -223,6 +256,7 @@ impl Suites {
             }
             files_of.entry(root).or_default().push(norm(f));
         }
+        project.first_party = first_party(walked);
         let mut suites = Suites {
             project,
             ..Suites::default()

@@ -126,7 +126,7 @@ fn add_ignore_acknowledges_manual_items_so_check_passes() {
     let m = std::fs::read_to_string(dir.path().join("m.py")).unwrap();
     assert_eq!(
         m,
-        "import anyio\nimport asyncio\n\nasync def f():\n    asyncio.create_task(g())  # why  # anyio-migrate: ignore[AM901]\n    await anyio.sleep(1)\n"
+        "import asyncio\n\nimport anyio\n\nasync def f():\n    asyncio.create_task(g())  # why  # anyio-migrate: ignore[AM901]\n    await anyio.sleep(1)\n"
     );
     assert_eq!(run(&["--check", "."], dir.path()).status.code(), Some(0));
     // A second run adds nothing.
@@ -140,7 +140,7 @@ fn suppression_comment_silences_a_site() {
     let dir = tree(&[("a.py", src.as_bytes())]);
     run(&["--write", "a.py"], dir.path());
     let got = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
-    assert_eq!(got, "import anyio\nimport asyncio\n\nasync def f():\n    await asyncio.sleep(1)  # anyio-migrate: ignore[AM002]\n    await anyio.sleep(2)\n");
+    assert_eq!(got, "import asyncio\n\nimport anyio\n\nasync def f():\n    await asyncio.sleep(1)  # anyio-migrate: ignore[AM002]\n    await anyio.sleep(2)\n");
 }
 
 #[test]
@@ -1004,7 +1004,7 @@ fn interactive_review_writes_only_the_accepted_hunks() {
     // The skipped lock still needs `import asyncio`: it stays, beside the
     // `import anyio` the accepted sleeps need.
     let want = a
-        .replacen("import asyncio\n", "import anyio\nimport asyncio\n", 1)
+        .replacen("import asyncio\n", "import asyncio\n\nimport anyio\n", 1)
         .replace("asyncio.sleep(", "anyio.sleep(");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.py")).unwrap(),

@@ -189,6 +189,7 @@ pub fn migrate_text(
             (&final_imports, &final_counts),
             &needed,
             &used_before,
+            &opts.targets.project.first_party,
             &mut outcome.internal_errors,
         );
     }
@@ -399,7 +400,12 @@ fn used_imports(model: &SemanticModel, tree: &Tree, text: &str) -> HashSet<(Stri
 /// of the original that `edited` lost but still uses comes back. Without
 /// this, keeping one `asyncio.Lock()` while taking the import edits would
 /// leave a name that is not defined.
-pub fn reconcile_imports(original: &str, edited: &str, candidates: &BTreeSet<String>) -> String {
+pub fn reconcile_imports(
+    original: &str,
+    edited: &str,
+    candidates: &BTreeSet<String>,
+    first_party: &BTreeSet<String>,
+) -> String {
     if edited == original {
         return edited.to_string();
     }
@@ -453,8 +459,16 @@ pub fn reconcile_imports(original: &str, edited: &str, candidates: &BTreeSet<Str
         (&model.imports, &counts),
         &needed,
         &used_before,
+        first_party,
         &mut errors,
     )
+}
+
+/// Whether a module has an import statement at its top level.
+fn has_imports(root: &syntax::Node) -> bool {
+    syntax::named_children(*root)
+        .iter()
+        .any(|n| matches!(n.kind(), "import_statement" | "import_from_statement"))
 }
 
 /// tree-sitter-python's comment token takes the `\r` of a CRLF line end;
@@ -600,6 +614,10 @@ fn suppressions(cx: &FileContext, diags: &[Diagnostic]) -> Vec<bool> {
 
 /// Adds the imports the fixes need and removes the migrated modules'
 /// imports that nothing references any more (only those the original used).
+/// Removals come first, so that an added import is placed among the
+/// imports that stay (`import anyio` joins the third-party section, not the
+/// spot `import asyncio` leaves).
+#[allow(clippy::too_many_arguments)]
 fn finish_imports(
     text: &str,
     tree: &Tree,
@@ -607,6 +625,7 @@ fn finish_imports(
     (imports, counts): (&[ImportBinding], &[usize]),
     needed: &BTreeSet<String>,
     used_before: &HashSet<(String, String)>,
+    first_party: &BTreeSet<String>,
     errors: &mut Vec<String>,
 ) -> String {
     let unused: BTreeSet<usize> = imports
@@ -622,28 +641,53 @@ fn finish_imports(
         })
         .map(|(i, _)| i)
         .collect();
-    let additions = semantic::add_imports(tree, text, style, imports, needed);
     let mut removals = semantic::remove_unused(tree, text, imports, &unused);
-    // An `import anyio` that takes the place of a removed `import asyncio`
-    // keeps the blank line the removal would otherwise take with it.
-    for r in removals.iter_mut() {
-        if additions.iter().any(|a| a.start == r.start) {
+    let mut removed = apply_edits(text, &removals);
+    // When every import goes and new ones come, each removal keeps the blank
+    // line after it: the new block takes the old one's place and spacing.
+    if !needed.is_empty()
+        && has_imports(&tree.root_node())
+        && !has_imports(&reparse(tree, text, &removed, &removals).root_node())
+    {
+        for r in removals.iter_mut() {
             r.end = r.end.min(
                 text[r.start..]
                     .find('\n')
                     .map_or(text.len(), |i| r.start + i + 1),
             );
         }
+        removed = apply_edits(text, &removals);
     }
-    let mut edits = additions.clone();
-    edits.extend(removals.iter().cloned());
-    let out = apply_edits(text, &edits);
-    if syntax::check(&reparse(tree, text, &out, &edits), &out).is_err() {
-        let added = apply_edits(text, &additions);
-        if syntax::check(&reparse(tree, text, &added, &additions), &added).is_ok() {
-            errors.push("removing an unused import produced code that does not parse; the import was kept (this is a bug in anyio-migrate: please report it)".into());
-            return added;
+    let removed_tree;
+    let (after_tree, after_imports) = if removals.is_empty() {
+        (tree, imports.to_vec())
+    } else {
+        removed_tree = reparse(tree, text, &removed, &removals);
+        if syntax::check(&removed_tree, &removed).is_err() {
+            errors.push("removing an unused import produced code that does not parse; imports were kept (this is a bug in anyio-migrate: please report it)".into());
+            let additions = semantic::add_imports(tree, text, style, imports, needed, first_party);
+            let added = apply_edits(text, &additions);
+            return if syntax::check(&syntax::parse(&added), &added).is_ok() {
+                added
+            } else {
+                text.to_string()
+            };
         }
+        let model = SemanticModel::build(&removed_tree, &removed);
+        (&removed_tree, model.imports)
+    };
+    let additions = semantic::add_imports(
+        after_tree,
+        &removed,
+        style,
+        &after_imports,
+        needed,
+        first_party,
+    );
+    let out = apply_edits(&removed, &additions);
+    if !additions.is_empty()
+        && syntax::check(&reparse(after_tree, &removed, &out, &additions), &out).is_err()
+    {
         errors.push("adding imports produced code that does not parse; imports were not changed (this is a bug in anyio-migrate: please report it)".into());
         return text.to_string();
     }

@@ -243,7 +243,12 @@ fn reconciled_imports_of_the_whole_migration_are_its_own() {
     for path in all_inputs() {
         let text = std::fs::read_to_string(&path).unwrap();
         let outcome = run(&text);
-        let again = engine::reconcile_imports(&text, &outcome.migrated, &outcome.imports_needed);
+        let again = engine::reconcile_imports(
+            &text,
+            &outcome.migrated,
+            &outcome.imports_needed,
+            &Default::default(),
+        );
         if again != outcome.migrated {
             failures.push(format!(
                 "{}:\n{}",
@@ -265,21 +270,21 @@ fn reconciled_imports_follow_the_fixes_kept() {
     let partial =
         "import asyncio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n";
     assert_eq!(
-        engine::reconcile_imports(original, partial, &outcome.imports_needed),
-        "import anyio\nimport asyncio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n"
+        engine::reconcile_imports(original, partial, &outcome.imports_needed, &Default::default()),
+        "import asyncio\n\nimport anyio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n"
     );
     // The import edits taken without the lock: asyncio comes back.
     let lost =
         "import anyio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n";
     assert_eq!(
-        engine::reconcile_imports(original, lost, &outcome.imports_needed),
-        "import anyio\nimport asyncio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n"
+        engine::reconcile_imports(original, lost, &outcome.imports_needed, &Default::default()),
+        "import asyncio\n\nimport anyio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return asyncio.Lock()\n"
     );
     // Every fix taken but the import lines kept: asyncio goes, anyio comes.
     let all =
         "import asyncio\n\n\nasync def f():\n    await anyio.sleep(1)\n    return anyio.Lock()\n";
     assert_eq!(
-        engine::reconcile_imports(original, all, &outcome.imports_needed),
+        engine::reconcile_imports(original, all, &outcome.imports_needed, &Default::default()),
         outcome.migrated
     );
 }

@@ -1,21 +1,26 @@
 //! Adding the imports new code needs and removing the ones it no longer uses.
 
+use crate::sections::{section_of, Section};
 use crate::ImportBinding;
 use edit::Edit;
 use std::collections::{BTreeMap, BTreeSet};
 use syntax::{is_docstring, line_end, line_start, named_children, text, Node, Style, Tree};
 
 /// Edits that add `import M` for each module in `modules` that the file
-/// does not already import at module level, placed in the leading import
-/// block (alphabetically among plain imports), after the docstring and
-/// `from __future__` imports. An entry `M:N` asks for `from M import N`
-/// (one line per module, after the block). Empty when nothing is missing.
+/// does not already import at module level, where isort would put them: in
+/// the leading import block (after the docstring and `from __future__`
+/// imports), in the import's section (standard library, third party, first
+/// party: the packages in `first_party`, local), plain imports before `from`
+/// ones and each in module order; a section the block lacks is added, set
+/// off by a blank line. An entry `M:N` asks for `from M import N` (one line
+/// per module). Empty when nothing is missing.
 pub fn add_imports(
     tree: &Tree,
     src: &str,
     style: &Style,
     imports: &[ImportBinding],
     modules: &BTreeSet<String>,
+    first_party: &BTreeSet<String>,
 ) -> Vec<Edit> {
     let missing: Vec<&String> = modules
         .iter()
@@ -56,27 +61,39 @@ pub fn add_imports(
         .filter(|s| s.start_position().column == 0)
         .collect();
 
-    // `from M import a, b` lines, one per module, after the plain imports.
-    let (names, missing): (Vec<&String>, Vec<&String>) =
-        missing.into_iter().partition(|m| m.contains(':'));
-    let mut from_lines: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for m in &names {
-        if let Some((module, name)) = m.split_once(':') {
-            from_lines.entry(module).or_default().push(name);
+    // The new lines, in isort's order: by section, plain before `from`, by module.
+    let mut from_names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut new: Vec<Line> = Vec::new();
+    for m in &missing {
+        match m.split_once(':') {
+            Some((module, name)) => from_names.entry(module).or_default().push(name),
+            None => new.push(Line::new(m, false, format!("import {m}{nl}"), first_party)),
         }
     }
-    let from_lines: String = from_lines
-        .iter()
-        .map(|(module, names)| format!("from {module} import {}{nl}", names.join(", ")))
-        .collect();
+    for (module, names) in &from_names {
+        let text = format!("from {module} import {}{nl}", names.join(", "));
+        new.push(Line::new(module, true, text, first_party));
+    }
+    new.sort_by(|a, b| a.key().cmp(&b.key()));
 
     if block.is_empty() {
         // No import block: one new block after the docstring / future
         // imports, or at the top after leading comments.
-        let mut lines: String = missing.iter().map(|m| format!("import {m}{nl}")).collect();
-        lines.push_str(&from_lines);
+        let lines = joined_sections(&new, nl);
         return vec![match i.checked_sub(1).map(|j| stmts[j]) {
-            Some(prev) => Edit::insert(line_end(src, prev.end_byte()), format!("{nl}{lines}")),
+            Some(prev) => {
+                // Into the blank line after the docstring, if there is one.
+                let at = line_end(src, prev.end_byte());
+                let next = line_end(src, at);
+                if at < src.len() && src[at..next].trim().is_empty() {
+                    let after = line_end(src, next);
+                    let blank_after = next == src.len() || src[next..after].trim().is_empty();
+                    let sep = if blank_after { "" } else { nl };
+                    Edit::insert(next, format!("{lines}{sep}"))
+                } else {
+                    Edit::insert(at, format!("{nl}{lines}"))
+                }
+            }
             None => {
                 let at = after_leading_comments(src);
                 let next = src[at..].trim_start_matches([' ', '\t']).chars().next();
@@ -89,28 +106,54 @@ pub fn add_imports(
             }
         }];
     }
-    let plain: Vec<&Node> = block
+    let existing: Vec<(Line, Node)> = block
         .iter()
-        .filter(|s| s.kind() == "import_statement")
+        .map(|s| {
+            let from = s.kind() == "import_from_statement";
+            let module = if from {
+                s.child_by_field_name("module_name")
+                    .map_or("", |n| text(n, src))
+            } else {
+                first_module(*s, src)
+            };
+            (Line::new(module, from, String::new(), first_party), *s)
+        })
         .collect();
     let mut edits_at: Vec<(usize, String)> = Vec::new();
-    for m in missing {
-        let line = format!("import {m}{nl}");
-        let offset =
-            if let Some(after) = plain.iter().find(|s| first_module(***s, src) > m.as_str()) {
-                after.start_byte()
-            } else if let Some(last) = plain.last() {
-                line_end(src, last.end_byte())
-            } else {
-                block[0].start_byte()
-            };
-        edits_at.push((offset, line));
+    let mut new_sections: BTreeMap<Section, Vec<&Line>> = BTreeMap::new();
+    for line in &new {
+        let same: Vec<&(Line, Node)> = existing
+            .iter()
+            .filter(|(l, _)| l.section == line.section)
+            .collect();
+        if same.is_empty() {
+            new_sections.entry(line.section).or_default().push(line);
+            continue;
+        }
+        // Before the first line of the section that sorts after it, else
+        // after the section's last line that sorts before it.
+        let offset = match same.iter().find(|(l, _)| l.key() > line.key()) {
+            Some((_, next)) => next.start_byte(),
+            None => line_end(src, same[same.len() - 1].1.end_byte()),
+        };
+        edits_at.push((offset, line.text.clone()));
     }
-    if !from_lines.is_empty() {
-        edits_at.push((line_end(src, block[block.len() - 1].end_byte()), from_lines));
+    for (section, lines) in new_sections {
+        let text: String = lines.iter().map(|l| l.text.as_str()).collect();
+        // After the last line of an earlier section, else before the block.
+        match existing.iter().rev().find(|(l, _)| l.section < section) {
+            Some((_, prev)) => {
+                let at = line_end(src, prev.end_byte());
+                // Code right after the block gets a blank line too.
+                let blank_after = src[at..].starts_with(['\n', '\r']) || at == src.len();
+                let last = prev.id() == block[block.len() - 1].id();
+                let sep = if last && !blank_after { nl } else { "" };
+                edits_at.push((at, format!("{nl}{text}{sep}")));
+            }
+            None => edits_at.push((block[0].start_byte(), format!("{text}{nl}"))),
+        }
     }
-    // Several modules at one place become one insertion, in module order
-    // (`missing` is sorted), `from` lines last.
+    // Several lines at one place become one insertion, in the order above.
     edits_at.sort_by_key(|(offset, _)| *offset);
     let mut edits: Vec<Edit> = Vec::new();
     for (offset, content) in edits_at {
@@ -120,6 +163,42 @@ pub fn add_imports(
         }
     }
     edits
+}
+
+/// One import line, new or existing, with what isort sorts it by.
+struct Line {
+    section: Section,
+    from: bool,
+    /// The module, lowercased (isort compares modules without case).
+    module: String,
+    text: String,
+}
+
+impl Line {
+    fn new(module: &str, from: bool, text: String, first_party: &BTreeSet<String>) -> Line {
+        Line {
+            section: section_of(module, first_party),
+            from,
+            module: module.to_lowercase(),
+            text,
+        }
+    }
+
+    fn key(&self) -> (Section, bool, &str) {
+        (self.section, self.from, &self.module)
+    }
+}
+
+/// Sorted lines, a blank line between sections.
+fn joined_sections(lines: &[Line], nl: &str) -> String {
+    let mut out = String::new();
+    for (k, line) in lines.iter().enumerate() {
+        if k > 0 && lines[k - 1].section != line.section {
+            out.push_str(nl);
+        }
+        out.push_str(&line.text);
+    }
+    out
 }
 
 fn first_module<'s>(stmt: Node, src: &'s str) -> &'s str {
@@ -263,7 +342,14 @@ mod tests {
         let mods = modules.iter().map(|s| s.to_string()).collect();
         edit::apply_edits(
             src,
-            &add_imports(&tree, src, &Style::detect(src), &model.imports, &mods),
+            &add_imports(
+                &tree,
+                src,
+                &Style::detect(src),
+                &model.imports,
+                &mods,
+                &first_party(),
+            ),
         )
     }
 
@@ -274,7 +360,7 @@ mod tests {
                 "import asyncio\n\nx = 1\n",
                 &["anyio", "anyio.streams.memory:MemoryObjectSendStream", "anyio.streams.memory:MemoryObjectReceiveStream", "math"]
             ),
-            "import anyio\nimport asyncio\nimport math\nfrom anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream\n\nx = 1\n"
+            "import asyncio\nimport math\n\nimport anyio\nfrom anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream\n\nx = 1\n"
         );
         assert_eq!(add("x = 1\n", &["a.b:C"]), "from a.b import C\n\nx = 1\n");
         // Already imported: nothing to add.
@@ -287,8 +373,11 @@ mod tests {
     #[test]
     fn added_alphabetically_among_plain_imports() {
         assert_eq!(
-            add("import asyncio\nimport time\n\nx = 1\n", &["anyio"]),
-            "import anyio\nimport asyncio\nimport time\n\nx = 1\n"
+            add(
+                "import asyncio\nimport time\n\nimport attrs\nimport httpx\n\nx = 1\n",
+                &["anyio"]
+            ),
+            "import asyncio\nimport time\n\nimport anyio\nimport attrs\nimport httpx\n\nx = 1\n"
         );
         assert_eq!(
             add("import asyncio\n\nx = 1\n", &["functools"]),
@@ -311,6 +400,37 @@ mod tests {
         );
     }
 
+    fn first_party() -> BTreeSet<String> {
+        ["app".to_string()].into()
+    }
+
+    #[test]
+    fn each_in_its_isort_section() {
+        // A section of its own between the standard library and first party.
+        assert_eq!(
+            add(
+                "import os\n\nfrom app import models\nfrom . import sib\n\nx = 1\n",
+                &["anyio"]
+            ),
+            "import os\n\nimport anyio\n\nfrom app import models\nfrom . import sib\n\nx = 1\n"
+        );
+        // Before a block that has only later sections.
+        assert_eq!(
+            add("from app import models\n\nx = 1\n", &["anyio", "functools"]),
+            "import functools\n\nimport anyio\n\nfrom app import models\n\nx = 1\n"
+        );
+        // Plain imports before `from` ones, each in module order, without case.
+        assert_eq!(
+            add("import Zlib_x\nfrom anyio import Event\nfrom zzz import q\n\nx = 1\n", &["anyio", "anyio.abc:TaskGroup"]),
+            "import anyio\nimport Zlib_x\nfrom anyio import Event\nfrom anyio.abc import TaskGroup\nfrom zzz import q\n\nx = 1\n"
+        );
+        // No block: sections apart.
+        assert_eq!(
+            add("x = 1\n", &["anyio", "contextlib"]),
+            "import contextlib\n\nimport anyio\n\nx = 1\n"
+        );
+    }
+
     #[test]
     fn not_added_twice() {
         let src = "import anyio\nx = 1\n";
@@ -321,7 +441,7 @@ mod tests {
     fn crlf_is_kept() {
         assert_eq!(
             add("import asyncio\r\nx = 1\r\n", &["anyio"]),
-            "import anyio\r\nimport asyncio\r\nx = 1\r\n"
+            "import asyncio\r\n\r\nimport anyio\r\n\r\nx = 1\r\n"
         );
     }
 

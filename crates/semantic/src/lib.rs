@@ -5,10 +5,12 @@
 mod imports;
 mod model;
 mod qualify;
+mod sections;
 
 pub use imports::{add_imports, remove_unused};
 pub use model::{Binding, ImportBinding, SemanticModel};
 pub use qualify::normalize;
+pub use sections::{section_of, Section};
 
 #[cfg(test)]
 mod tests;

@@ -43,6 +43,9 @@ pub struct ProjectFacts {
     /// Test modules (`test_*` / `*_test`) some file imports by name: their
     /// code may run during another module's tests.
     pub imported_tests: std::collections::BTreeSet<String>,
+    /// The project's own top-level packages (the topmost folder with an
+    /// `__init__.py` above each walked file): isort's first-party section.
+    pub first_party: std::collections::BTreeSet<String>,
     /// `(attribute, member)` for every `.attribute.member` the code spells,
     /// with a file that does: what other modules do with an object kept on
     /// an attribute (`pool._closed.clear()`, `reg._lock._locked = True`).
@@ -265,6 +268,7 @@ impl ProjectFacts {
             self.patched.entry(k).or_default().extend(v);
         }
         self.imported_tests.extend(other.imported_tests);
+        self.first_party.extend(other.first_party);
         for (k, v) in other.members {
             self.members.entry(k).or_insert(v);
         }

@@ -33,7 +33,7 @@ impl GatherUnused {
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def fetch(x):\n    ...\n\nasync def store(x, key):\n    ...\n\nasync def refresh(a, b, c, k):\n    await asyncio.gather(fetch(a), fetch(b), store(c, key=k))\n".into(),
-                    after: "import anyio\nimport functools\n\nasync def fetch(x):\n    ...\n\nasync def store(x, key):\n    ...\n\nasync def refresh(a, b, c, k):\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(fetch, a)\n        tg.start_soon(fetch, b)\n        tg.start_soon(functools.partial(store, c, key=k))\n".into(),
+                    after: "import functools\n\nimport anyio\n\nasync def fetch(x):\n    ...\n\nasync def store(x, key):\n    ...\n\nasync def refresh(a, b, c, k):\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(fetch, a)\n        tg.start_soon(fetch, b)\n        tg.start_soon(functools.partial(store, c, key=k))\n".into(),
                     unsafe_fixes: false,
                 }],
             },

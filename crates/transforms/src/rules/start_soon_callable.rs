@@ -26,7 +26,7 @@ impl StartSoonCallable {
                 },
                 examples: vec![Example {
                     before: "import anyio\n\nasync def worker(n, name):\n    pass\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(worker(1, name=\"a\"))\n".into(),
-                    after: "import anyio\nimport functools\n\nasync def worker(n, name):\n    pass\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(functools.partial(worker, 1, name=\"a\"))\n".into(),
+                    after: "import functools\n\nimport anyio\n\nasync def worker(n, name):\n    pass\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(functools.partial(worker, 1, name=\"a\"))\n".into(),
                     unsafe_fixes: false,
                 }],
             },

@@ -34,7 +34,7 @@ impl QueueStream {
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def pipeline(items):\n    q = asyncio.Queue()\n    for x in items:\n        q.put_nowait(x)\n    return [await q.get() for _ in items]\n".into(),
-                    after: "import anyio\nimport math\n\nasync def pipeline(items):\n    q_send, q_receive = anyio.create_memory_object_stream(math.inf)\n    with q_send, q_receive:\n        for x in items:\n            q_send.send_nowait(x)\n        return [await q_receive.receive() for _ in items]\n".into(),
+                    after: "import math\n\nimport anyio\n\nasync def pipeline(items):\n    q_send, q_receive = anyio.create_memory_object_stream(math.inf)\n    with q_send, q_receive:\n        for x in items:\n            q_send.send_nowait(x)\n        return [await q_receive.receive() for _ in items]\n".into(),
                     unsafe_fixes: true,
                 }, Example {
                     before: "import anyio\nimport asyncio\n\nasync def produce(out: asyncio.Queue[int | None]) -> None:\n    for i in range(3):\n        await out.put(i)\n    await out.put(None)\n\nasync def consume(inbox: asyncio.Queue[int | None]) -> None:\n    while (item := await inbox.get()) is not None:\n        print(item)\n\nasync def main() -> None:\n    q: asyncio.Queue[int | None] = asyncio.Queue(maxsize=1)\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(produce, q)\n        tg.start_soon(consume, q)\n".into(),
