@@ -129,19 +129,10 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
             None => configs.for_dir(std::path::Path::new("."))?,
         };
         let settings = Settings::new(registry, args, &configs.loaded[at])?;
-        let ignored = name
-            .map(|p| settings.per_file.for_path(p))
-            .unwrap_or_default();
-        let selection = transforms::Selection {
-            select: Vec::new(),
-            ignore: ignored,
-        };
-        let enabled: Vec<&dyn transforms::Transform> = settings
-            .transforms
-            .iter()
-            .copied()
-            .filter(|t| selection.enables(t.info()))
-            .collect();
+        let enabled = name.map_or_else(
+            || settings.transforms.clone(),
+            |p| settings.transforms_for(p),
+        );
         let label = name.map_or_else(|| "<stdin>".to_string(), run::display);
         let exit = migrate_stdin(&enabled, &settings.options, mode, args.quiet, &label)?;
         return Ok(Outcome {
@@ -482,7 +473,6 @@ fn exit_code(t: &Totals, mode: Mode) -> u8 {
     }
 }
 
-/// `-`: migrate stdin; print the migrated code (or the diff) on stdout.
 /// Whether this run reads stdin: the only path is `-`, or `--stdin-filename`
 /// is given without paths.
 fn reads_stdin(args: &RunArgs) -> Result<bool> {
@@ -498,7 +488,8 @@ fn reads_stdin(args: &RunArgs) -> Result<bool> {
     Ok(true)
 }
 
-/// Migrate stdin to stdout; `label` names it in diagnostics and the diff.
+/// `-`: migrate stdin; print the migrated code (or the diff) on stdout;
+/// `label` names it in diagnostics and the diff.
 fn migrate_stdin(
     transforms: &[&dyn transforms::Transform],
     options: &Options,

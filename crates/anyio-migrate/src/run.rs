@@ -196,23 +196,10 @@ impl Job<'_> {
         } else {
             &settings.prefilter
         };
-        // `per-file-ignores`: the codes this path leaves out.
-        let ignored = settings.per_file.for_path(path);
-        let transforms: Vec<&dyn Transform> = if ignored.is_empty() && self.gate == Gate::default()
-        {
-            settings.transforms.clone()
-        } else {
-            let selection = transforms::Selection {
-                select: Vec::new(),
-                ignore: ignored,
-            };
-            settings
-                .transforms
-                .iter()
-                .copied()
-                .filter(|t| selection.enables(t.info()) && self.gate.allows(t.info().code, path))
-                .collect()
-        };
+        let mut transforms: Vec<&dyn Transform> = settings.transforms_for(path);
+        if self.gate != Gate::default() {
+            transforms.retain(|t| self.gate.allows(t.info().code, path));
+        }
         let outcome = match migrate_bytes(&bytes, &transforms, prefilter, &options) {
             Ok(o) => o,
             Err(e) => {

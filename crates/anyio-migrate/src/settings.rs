@@ -88,6 +88,23 @@ impl<'r> Settings<'r> {
         })
     }
 
+    /// The enabled transforms less the codes `per-file-ignores` leaves out for `path`.
+    pub fn transforms_for(&self, path: &Path) -> Vec<&'r dyn Transform> {
+        let ignored = self.per_file.for_path(path);
+        if ignored.is_empty() {
+            return self.transforms.clone();
+        }
+        let selection = Selection {
+            select: Vec::new(),
+            ignore: ignored,
+        };
+        self.transforms
+            .iter()
+            .copied()
+            .filter(|t| selection.enables(t.info()))
+            .collect()
+    }
+
     /// Whether a transform with this code is enabled.
     pub fn enables(&self, code: &str) -> bool {
         self.transforms.iter().any(|t| t.info().code == code)

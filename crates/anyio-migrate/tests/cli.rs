@@ -174,27 +174,6 @@ fn non_utf8_and_binary_files_are_reported_and_skipped() {
     );
 }
 
-#[test]
-fn stdin_to_stdout() {
-    let mut child = bin()
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(GOOD.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(text(&out.stdout), MIGRATED);
-    assert_eq!(out.status.code(), Some(0));
-}
-
 /// Runs the binary in `dir` with `input` on stdin.
 fn run_stdin(args: &[&str], dir: &std::path::Path, input: &str) -> std::process::Output {
     let mut child = bin()
@@ -213,6 +192,14 @@ fn run_stdin(args: &[&str], dir: &std::path::Path, input: &str) -> std::process:
         .write_all(input.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
+}
+
+#[test]
+fn stdin_to_stdout() {
+    let dir = tree(&[]);
+    let out = run_stdin(&["-"], dir.path(), GOOD);
+    assert_eq!(text(&out.stdout), MIGRATED);
+    assert_eq!(out.status.code(), Some(0));
 }
 
 #[test]

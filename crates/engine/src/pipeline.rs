@@ -643,11 +643,14 @@ fn finish_imports(
         .collect();
     let mut removals = semantic::remove_unused(tree, text, imports, &unused);
     let mut removed = apply_edits(text, &removals);
+    let mut removed_tree = (!removals.is_empty()).then(|| reparse(tree, text, &removed, &removals));
     // When every import goes and new ones come, each removal keeps the blank
     // line after it: the new block takes the old one's place and spacing.
     if !needed.is_empty()
         && has_imports(&tree.root_node())
-        && !has_imports(&reparse(tree, text, &removed, &removals).root_node())
+        && removed_tree
+            .as_ref()
+            .is_some_and(|t| !has_imports(&t.root_node()))
     {
         for r in removals.iter_mut() {
             r.end = r.end.min(
@@ -657,30 +660,31 @@ fn finish_imports(
             );
         }
         removed = apply_edits(text, &removals);
+        removed_tree = Some(reparse(tree, text, &removed, &removals));
     }
-    let removed_tree;
-    let (after_tree, after_imports) = if removals.is_empty() {
-        (tree, imports.to_vec())
-    } else {
-        removed_tree = reparse(tree, text, &removed, &removals);
-        if syntax::check(&removed_tree, &removed).is_err() {
+    let model;
+    let (after_tree, after_imports): (&Tree, &[ImportBinding]) = match &removed_tree {
+        None => (tree, imports),
+        Some(t) if syntax::check(t, &removed).is_err() => {
             errors.push("removing an unused import produced code that does not parse; imports were kept (this is a bug in anyio-migrate: please report it)".into());
             let additions = semantic::add_imports(tree, text, style, imports, needed, first_party);
             let added = apply_edits(text, &additions);
-            return if syntax::check(&syntax::parse(&added), &added).is_ok() {
+            return if syntax::check(&reparse(tree, text, &added, &additions), &added).is_ok() {
                 added
             } else {
                 text.to_string()
             };
         }
-        let model = SemanticModel::build(&removed_tree, &removed);
-        (&removed_tree, model.imports)
+        Some(t) => {
+            model = SemanticModel::build(t, &removed);
+            (t, &model.imports)
+        }
     };
     let additions = semantic::add_imports(
         after_tree,
         &removed,
         style,
-        &after_imports,
+        after_imports,
         needed,
         first_party,
     );

@@ -57,7 +57,7 @@ pub struct ProjectFacts {
 
 /// Whether a module name is one pytest collects by default (`test_*`, `*_test`).
 fn is_test_module_stem(stem: &str) -> bool {
-    (stem.starts_with("test_") && stem.len() > 5) || (stem.ends_with("_test") && stem.len() > 5)
+    stem.len() > 5 && (stem.starts_with("test_") || stem.ends_with("_test"))
 }
 
 /// The next `.` at or after `from`.

@@ -414,6 +414,8 @@ impl Declarative {
         cx: &FileContext,
     ) -> Option<Diagnostic> {
         let spec = &m.spec;
+        // How an exception class is used (`exception-class` context).
+        let mut class_use = None;
         let (range, stmt) = match spec.context {
             Context::Statement => {
                 let stmt = syntax::statement_anchor(node)?;
@@ -434,7 +436,7 @@ impl Declarative {
                 (node.byte_range(), None)
             }
             Context::ExceptionClass => {
-                exception_class_use(node, cx)?;
+                class_use = Some(exception_class_use(node, cx)?);
                 (node.byte_range(), None)
             }
             Context::Expression => (node.byte_range(), None),
@@ -522,9 +524,7 @@ impl Declarative {
         }
         if spec.safe_if_handler_reraises {
             let swallowed = match spec.context {
-                Context::ExceptionClass => {
-                    exception_class_use(node, cx) == Some(ClassUse::Suppress)
-                }
+                Context::ExceptionClass => class_use == Some(ClassUse::Suppress),
                 _ => !except_handler(node).is_some_and(|h| reraises(h, cx)),
             };
             if swallowed {
