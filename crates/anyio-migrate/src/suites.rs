@@ -193,7 +193,7 @@ fn first_party(walked: &[PathBuf]) -> BTreeSet<String> {
             continue;
         }
         let mut top = None;
-        let mut cur = std::fs::canonicalize(dir).ok();
+        let mut cur = Some(dir.to_path_buf());
         while let Some(d) = cur {
             let package = *is_package
                 .entry(d.clone())
@@ -201,8 +201,25 @@ fn first_party(walked: &[PathBuf]) -> BTreeSet<String> {
             if !package {
                 break;
             }
-            top = d.file_name().and_then(|n| n.to_str()).map(str::to_string);
-            cur = d.parent().map(Path::to_path_buf);
+            // The walk goes up the path as given; only where it runs out
+            // (`.`, `..`, a bare name) does the file system name the folder.
+            let real = match d.file_name() {
+                Some(_) => d,
+                None => match std::fs::canonicalize(&d) {
+                    Ok(r) => r,
+                    Err(_) => break,
+                },
+            };
+            top = real
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_string);
+            cur = match real.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(p) => Some(p.to_path_buf()),
+                None => std::fs::canonicalize(&real)
+                    .ok()
+                    .and_then(|r| r.parent().map(Path::to_path_buf)),
+            };
         }
         top_of.insert(dir.to_path_buf(), top);
     }

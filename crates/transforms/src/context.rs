@@ -168,8 +168,17 @@ impl ProjectFacts {
     /// Records the test modules `text` imports by name (`from .test_base
     /// import Base`, `import tests.test_x`, `pytest_plugins = ["test_y"]`).
     pub fn read_imports(&mut self, text: &str) {
-        for line in text.lines() {
-            let t = line.trim_start();
+        // Only lines spelling `test` can name a test module: find those
+        // (this runs on every walked file) rather than look at every line.
+        let mut done_to = 0;
+        for at in memchr::memmem::find_iter(text.as_bytes(), b"test") {
+            if at < done_to {
+                continue;
+            }
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            done_to = end;
+            let t = text[start..end].trim_start();
             if !(t.starts_with("import ")
                 || t.starts_with("from ")
                 || t.contains("pytest_plugins")
