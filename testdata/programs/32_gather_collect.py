@@ -3,8 +3,10 @@
 Exercises AM203 over a list variable, a generator function (materialised with
 `list(...)`), a `range`, and a list comprehension inside `*[...]`. Later items
 finish first, so completion order is the reverse of input order: the result
-lists prove input order is kept.
+lists prove input order is kept. Below anyio 4.15 (this program's target);
+54_gather_values.py has the `anyio.amap` form of 4.15 and later.
 """
+# e2e-flags: --target-anyio 4.14
 # e2e-expect: results[i] = await fetch(u)
 # e2e-expect: tg.start_soon(_fetch_one, i, item)
 # e2e-expect: items = list(pages())

@@ -12,7 +12,9 @@ rewrite would change:
 * `evaluate_once`: the iterable of the generator is evaluated once; AM203 must
   not copy a list display / comprehension into both `len(...)` and
   `enumerate(...)`.
+The program targets anyio 4.14: from 4.15 on these gathers become `anyio.amap` or `anyio.gather`.
 """
+# e2e-flags: --target-anyio 4.14
 # e2e-expect: async with anyio.create_task_group() as tg:
 # e2e-backends: asyncio
 

@@ -43,7 +43,8 @@ fn all_inputs() -> Vec<PathBuf> {
     files
 }
 
-/// `# flags: --unsafe` in a fixture's first lines turns on unsafe fixes;
+/// `# flags: --unsafe` in a fixture's first lines turns on unsafe fixes
+/// (`--target-anyio=4.14` sets the anyio target);
 /// `# pytest: moves` (a suite moving to anyio's plugin, strict mode),
 /// `# pytest: auto-mode` (moving into auto mode, implies `moves`),
 /// `# pytest: fixtures=a,b` (the suite's async fixtures) and
@@ -74,6 +75,18 @@ fn options_for(text: &str) -> Options {
         };
     }
     opts.targets.root_conftest = has("# pytest:", "root-conftest");
+    // `# flags: --target-anyio=4.14`: the anyio the output may use.
+    let target = head
+        .iter()
+        .filter(|l| l.starts_with("# flags:"))
+        .flat_map(|l| l.split_whitespace())
+        .find_map(|w| w.strip_prefix("--target-anyio="));
+    if let Some((major, minor)) = target.and_then(|t| t.split_once('.')) {
+        opts.targets.anyio = (
+            major.parse().expect("a target major"),
+            minor.parse().expect("a target minor"),
+        );
+    }
     opts
 }
 

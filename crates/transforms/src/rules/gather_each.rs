@@ -2,10 +2,10 @@
 //! `fetch_all` shape of anyio code: pre-allocated results filled by a helper that
 //! each task runs.
 
-use super::task_support::{arguments, caller_catching_bare, inside_try, returns_exceptions};
 use super::task_support::{
-    block, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
+    anyio_gather, block, exception_group_handlers, gather_shape, spawn, Each, GatherShape, Handlers,
 };
+use super::task_support::{arguments, caller_catching_bare, inside_try, returns_exceptions};
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::Node;
@@ -22,20 +22,95 @@ impl GatherEach {
             info: TransformInfo {
                 code: "AM203",
                 name: "gather-each",
-                summary: "`rs = await asyncio.gather(*(f(u) for u in us))` becomes a task group filling a pre-allocated list".into(),
+                summary: "`rs = await asyncio.gather(*(f(u) for u in us))` becomes `rs = await anyio.amap(f, us)` (a task group filling a list below anyio 4.15)".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to the usual anyio shape for results of many tasks: the iterable is materialised once with `list(...)`, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
-                    why: "Tasks in a task group cannot return values; this pattern collects them by index, so the result is still a list in input order.".into(),
-                    fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`. As with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function whose arguments are names, attributes or literals is rewritten (they are evaluated inside the tasks now), and not inside a `try` of the same function (a failing task would leave the list partly filled where `gather` assigned nothing). Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
+                    what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to `results = await anyio.amap(fetch, urls)` (anyio 4.15+), which calls `fetch` once per item in a task group and returns the results as a list in input order; when each call does more than pass the item (`fetch(u, timeout=t)`), to `results = list(await anyio.gather(*(fetch(u, timeout=t) for u in urls)))`. Below anyio 4.15 (`--target-anyio`) it becomes the usual anyio shape for results of many tasks: the iterable is materialised once with `list(...)`, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
+                    why: "Every task lives in a task group; `amap` is anyio's one-line form for one coroutine function over many items. Before it existed, tasks in a task group could not return values, so the older shape collects them by index, keeping the result a list in input order.".into(),
+                    fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`, and nothing is assigned when a call fails. `amap` passes the callable, so no coroutine object is made before its task starts; the `anyio.gather` form makes them up front, as the original did. Unsafe when the callee is not known to be a coroutine function (a call returning a future fails in a task group). Below anyio 4.15, as with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function whose arguments are names, attributes or literals is rewritten (they are evaluated inside the tasks now), and not inside a `try` of the same function (a failing task would leave the list partly filled where `gather` assigned nothing). Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def fetch(url):\n    ...\n\nasync def fetch_all(urls):\n    results = await asyncio.gather(*(fetch(u) for u in urls))\n    return results\n".into(),
-                    after: "import anyio\n\nasync def fetch(url):\n    ...\n\nasync def fetch_all(urls):\n    items = list(urls)\n    results = [None] * len(items)\n\n    async def _fetch_one(i, u):\n        results[i] = await fetch(u)\n\n    async with anyio.create_task_group() as tg:\n        for i, item in enumerate(items):\n            tg.start_soon(_fetch_one, i, item)\n    return results\n".into(),
+                    after: "import anyio\n\nasync def fetch(url):\n    ...\n\nasync def fetch_all(urls):\n    results = await anyio.amap(fetch, urls)\n    return results\n".into(),
                     unsafe_fixes: false,
                 }],
             },
         }
+    }
+}
+
+impl GatherEach {
+    /// anyio 4.15's forms: `await anyio.amap(f, us)` for `f(u) for u in us`,
+    /// else `list(await anyio.gather(...))` over the same coroutine objects.
+    fn with_anyio_4_15(&self, call: Node, stmt: Node, each: &Each, cx: &FileContext) -> Diagnostic {
+        let awaited = call.parent().expect("a collected gather is awaited");
+        let func = each.call.child_by_field_name("function");
+        let sole_arg = matches!(arguments(each.call).as_slice(),
+            [a] if a.kind() == "identifier" && cx.text(*a) == cx.text(each.var));
+        let amap = func.filter(|f| {
+            sole_arg
+                && spawn(each.call, cx).is_some()
+                && cx.qualified(*f).is_none_or(|q| !q.starts_with("asyncio."))
+        });
+        let Some(func) = amap else {
+            let diag = Diagnostic::new(
+                self.info.code,
+                "`asyncio.gather` over a comprehension becomes `anyio.gather`",
+                awaited.byte_range(),
+            );
+            return match anyio_gather(call, awaited, true, cx) {
+                Ok((fix, note)) => Diagnostic {
+                    message: format!("{} in `list(...)` (it returns a tuple){note}", diag.message),
+                    ..diag
+                }
+                .with_fix(fix),
+                Err(why) => Diagnostic {
+                    message: format!("`asyncio.gather` over a comprehension: {why}"),
+                    ..diag
+                },
+            };
+        };
+        let f = cx.text(func);
+        let diag = Diagnostic::new(
+            self.info.code,
+            format!("`asyncio.gather` over a comprehension becomes `anyio.amap({f}, …)`"),
+            stmt.byte_range(),
+        );
+        let new_text = format!("await anyio.amap({f}, {})", cx.text(each.iterable));
+        let mut edits = vec![Edit::replace(awaited.byte_range(), new_text)];
+        match exception_group_handlers(stmt, cx) {
+            Handlers::Untouched => {}
+            Handlers::Rewrite(e) => edits.extend(e),
+            Handlers::Blocked(why) => {
+                return Diagnostic {
+                    message: format!(
+                        "`asyncio.gather` cannot become `anyio.amap` automatically: {why}"
+                    ),
+                    ..diag
+                }
+            }
+        }
+        let mut message = diag.message.clone();
+        let mut applicability = Applicability::Safe;
+        if !spawn(each.call, cx).is_some_and(|s| s.known_coroutine) {
+            applicability = Applicability::Unsafe;
+            message.push_str(&format!(
+                " (assumes `{f}` returns a coroutine, as a coroutine function does)"
+            ));
+        }
+        if cx
+            .dropped_comment(awaited.byte_range(), &edits[0].content)
+            .is_some()
+        {
+            applicability = Applicability::Unsafe;
+            message.push_str(" (the fix would drop a comment)");
+        }
+        if let Some(handler) = caller_catching_bare(stmt, cx) {
+            applicability = Applicability::Unsafe;
+            message.push_str(&format!(" (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)"));
+        }
+        Diagnostic { message, ..diag }
+            .with_fix(Fix::new(edits, applicability).with_imports(["anyio"]))
     }
 }
 
@@ -56,6 +131,10 @@ impl Transform for GatherEach {
             let GatherShape::Collected { stmt, target, each } = gather_shape(call, cx) else {
                 continue;
             };
+            if cx.targets.anyio >= (4, 15) && returns_exceptions(call, cx) == Some(false) {
+                out.push(self.with_anyio_4_15(call, stmt, &each, cx));
+                continue;
+            }
             let diag = Diagnostic::new(
                 self.info.code,
                 "`asyncio.gather` over a comprehension becomes a task group filling a list",

@@ -2,7 +2,7 @@
 //! task group that starts each call with `start_soon`.
 
 use super::task_support::{
-    block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
+    anyio_gather, block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
 };
 use super::task_support::{
     caller_catching_bare, name_used_elsewhere, positional, returns_exceptions,
@@ -27,7 +27,7 @@ impl GatherUnused {
                 summary: "`await asyncio.gather(f(a), g(b))` as a statement becomes a task group with `start_soon`".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "Rewrites `await asyncio.gather(f(a), g(b, k=v), *(h(u) for u in us))` whose result is unused to `async with anyio.create_task_group() as tg:` with `tg.start_soon(f, a)`, `tg.start_soon(functools.partial(g, b, k=v))` and a `for` loop of `start_soon`. The `except` handlers of an enclosing `try` in the same function become `except*`. Every other `gather` that no task-group rewrite handles (AM202, AM203) is reported with the reason.".into(),
+                    what: "Rewrites `await asyncio.gather(f(a), g(b, k=v), *(h(u) for u in us))` whose result is unused to `async with anyio.create_task_group() as tg:` with `tg.start_soon(f, a)`, `tg.start_soon(functools.partial(g, b, k=v))` and a `for` loop of `start_soon`. The `except` handlers of an enclosing `try` in the same function become `except*`. Where a task group cannot start the arguments (coroutine objects built beforehand, as in `*coros`), it becomes `await anyio.gather(*coros)` (anyio 4.15+; unsafe, since `anyio.gather` fails on a future or a task). Every other `gather` that no rewrite handles (AM202, AM203) is reported with the reason.".into(),
                     why: "Every concurrent task lives in a task group, and `start_soon(f, *args)` passes callables rather than coroutine objects: a task that never starts leaves no un-awaited coroutine behind.".into(),
                     fix_safety: "Safe when every argument is a call of a name or attribute (or one plain comprehension of such calls): the calls run concurrently and the statement ends when all are done, as before. A task group raises an `ExceptionGroup` where `gather` raised the first exception bare: handlers of a `try` around it in the same function become `except*`; when one cannot (a bare `except:`, a handler that uses the exception object or returns, a target below Python 3.11) the site is reported instead. Callers further up that catch the bare exception are not visible to the tool: review them. `return_exceptions=` and other shapes are reported. Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
                 },
@@ -168,14 +168,22 @@ impl Transform for GatherUnused {
                             ..diag
                         }
                         .with_fix(fix),
-                        Err(why) => Diagnostic {
-                            message: format!(
-                                "`asyncio.gather` cannot become a task group automatically: {why}"
-                            ),
-                            range: call.byte_range(),
-                            ..diag
-                        }
-                        .with_hint(hint),
+                        // Coroutine objects built beforehand still fit `anyio.gather`.
+                        Err(why) => match anyio_gather(call, stmt, false, cx) {
+                            Ok((fix, note)) => Diagnostic {
+                                message: format!("`asyncio.gather` becomes `anyio.gather` (not a task group: {why}){note}"),
+                                ..diag
+                            }
+                            .with_fix(fix),
+                            Err(_) => Diagnostic {
+                                message: format!(
+                                    "`asyncio.gather` cannot become a task group automatically: {why}"
+                                ),
+                                range: call.byte_range(),
+                                ..diag
+                            }
+                            .with_hint(hint),
+                        },
                     });
                 }
                 GatherShape::Other(why) => out.push(
@@ -187,7 +195,7 @@ impl Transform for GatherUnused {
                     .with_hint(hint),
                 ),
                 // AM202 and AM203 handle these.
-                GatherShape::Unpacked { .. } | GatherShape::Collected { .. } => {}
+                GatherShape::Used { .. } | GatherShape::Collected { .. } => {}
             }
         }
     }

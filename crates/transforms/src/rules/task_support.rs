@@ -3,7 +3,7 @@
 //! an enclosing `try` into `except*` (a task group raises an ExceptionGroup).
 
 use crate::FileContext;
-use edit::Edit;
+use edit::{Applicability, Edit, Fix};
 use syntax::{named_children, Node};
 
 /// A name, or a chain of attributes on one (`fetch`, `self.client.get`).
@@ -174,8 +174,10 @@ pub fn each(splat: Node) -> Option<Each> {
 pub enum GatherShape<'t> {
     /// `await asyncio.gather(...)` as a statement of its own: the result is unused.
     Unused { stmt: Node<'t> },
-    /// `a, b = await asyncio.gather(f(), g())`: as many names as calls.
-    Unpacked { stmt: Node<'t> },
+    /// `await asyncio.gather(...)` whose result is used some other way
+    /// (unpacked, returned, compared, iterated): `anyio.gather` fits, and
+    /// `needs_list` says whether its tuple must become a list.
+    Used { awaited: Node<'t>, needs_list: bool },
     /// `results = await asyncio.gather(*(f(u) for u in us))`.
     Collected {
         stmt: Node<'t>,
@@ -184,6 +186,21 @@ pub enum GatherShape<'t> {
     },
     /// Anything else, with the reason.
     Other(&'static str),
+}
+
+/// The call a `*` argument's comprehension makes for each item, whatever its
+/// clauses (`*(fetch(u) for u in us if u)`).
+fn comprehension_call(splat: Node) -> Option<Node> {
+    let mut inner = splat.named_child(0)?;
+    if inner.kind() == "parenthesized_expression" {
+        inner = inner.named_child(0)?;
+    }
+    if !matches!(inner.kind(), "generator_expression" | "list_comprehension") {
+        return None;
+    }
+    inner
+        .child_by_field_name("body")
+        .filter(|b| b.kind() == "call")
 }
 
 /// The positional arguments of a call (no `name=value`, no `**kwargs`).
@@ -226,44 +243,88 @@ pub fn gather_shape<'t>(call: Node<'t>, cx: &FileContext) -> GatherShape<'t> {
     let Some(awaited) = call.parent().filter(|p| p.kind() == "await") else {
         return GatherShape::Other("`gather` that is not awaited directly");
     };
-    let Some(stmt) = syntax::statement_anchor(awaited).filter(|s| cx.owns_its_lines(*s)) else {
-        return GatherShape::Other("`gather` that is not a statement of its own");
-    };
-    let parent = awaited.parent().expect("anchored await has a parent");
-    match (stmt.kind(), parent.kind()) {
-        ("expression_statement", "expression_statement") => GatherShape::Unused { stmt },
-        ("expression_statement", "assignment") => {
-            let left = parent
-                .child_by_field_name("left")
-                .expect("assignment has a left side");
-            if parent.child_by_field_name("type").is_some() {
-                return GatherShape::Other("`gather` assigned with an annotation");
-            }
-            if matches!(
-                left.kind(),
-                "pattern_list" | "tuple_pattern" | "list_pattern"
-            ) {
-                let names = named_children(left);
-                if return_exceptions {
-                    return GatherShape::Other("unpacking a `gather` with `return_exceptions=True` (`anyio.gather` has no such option)");
-                }
-                if names.len() == args.len() && args.iter().all(|a| a.kind() != "list_splat") {
-                    return GatherShape::Unpacked { stmt };
-                }
-                return GatherShape::Other("unpacking a `gather` into a different number of names");
-            }
-            if left.kind() == "identifier" && args.len() == 1 {
-                if let Some(each) = each(args[0]) {
-                    return GatherShape::Collected {
-                        stmt,
-                        target: left,
-                        each,
-                    };
-                }
-            }
-            GatherShape::Other("`gather` whose result list is used")
+    let parent = awaited.parent().expect("an await has a parent");
+    if let Some(stmt) = syntax::statement_anchor(awaited).filter(|s| cx.owns_its_lines(*s)) {
+        if (stmt.kind(), parent.kind()) == ("expression_statement", "expression_statement") {
+            return GatherShape::Unused { stmt };
         }
-        _ => GatherShape::Other("`gather` whose result is returned"),
+        let left = parent.child_by_field_name("left");
+        if let Some(left) = left.filter(|l| {
+            parent.kind() == "assignment"
+                && parent.child_by_field_name("type").is_none()
+                && l.kind() == "identifier"
+                && args.len() == 1
+        }) {
+            if let Some(each) = each(args[0]) {
+                return GatherShape::Collected {
+                    stmt,
+                    target: left,
+                    each,
+                };
+            }
+        }
+    }
+    if return_exceptions {
+        return GatherShape::Other(
+            "`gather` with `return_exceptions=True` whose results are used (`anyio.gather` has no such option)",
+        );
+    }
+    GatherShape::Used {
+        awaited,
+        needs_list: needs_list(awaited, parent, cx),
+    }
+}
+
+/// Builtins whose first argument may be any iterable: a tuple does as well
+/// as a list there (`zip` takes them anywhere, `min`/`max` alone).
+const ITERABLE_BUILTINS: &[&str] = &[
+    "all",
+    "any",
+    "dict",
+    "enumerate",
+    "frozenset",
+    "len",
+    "list",
+    "set",
+    "sorted",
+    "sum",
+    "tuple",
+];
+
+/// Whether the value of `awaited` may be used as a list: anything but a
+/// discarded value, an unpacking, a loop's iterable, a slice assignment, a
+/// `*` argument or the argument of a builtin that takes any iterable.
+fn needs_list(awaited: Node, parent: Node, cx: &FileContext) -> bool {
+    let is = |field: &str| parent.child_by_field_name(field) == Some(awaited);
+    match parent.kind() {
+        "expression_statement" | "list_splat" => false,
+        "for_statement" | "for_in_clause" => !is("right"),
+        "assignment" => {
+            !(is("right")
+                && parent.child_by_field_name("left").is_some_and(|l| {
+                    matches!(l.kind(), "pattern_list" | "tuple_pattern" | "list_pattern")
+                        || (l.kind() == "subscript"
+                            && l.child_by_field_name("subscript")
+                                .is_some_and(|s| s.kind() == "slice"))
+                }))
+        }
+        "argument_list" => {
+            let args = named_children(parent);
+            let first = args.first() == Some(&awaited);
+            let func = parent
+                .parent()
+                .and_then(|c| c.child_by_field_name("function"));
+            let name = func
+                .filter(|f| f.kind() == "identifier")
+                .map(|f| cx.text(f));
+            !match name {
+                Some("zip") => true,
+                Some("min" | "max") => args.len() == 1,
+                Some(n) => first && ITERABLE_BUILTINS.contains(&n),
+                None => false,
+            }
+        }
+        _ => true,
     }
 }
 
@@ -550,4 +611,93 @@ pub fn caller_catching_bare(stmt: Node, cx: &FileContext) -> Option<String> {
         }
     }
     None
+}
+
+/// `await asyncio.gather(...)` as `await anyio.gather(...)` (anyio 4.15+),
+/// in `list(...)` when `needs_list`: the fix, and a note saying what an
+/// unsafe one assumes. `Err` says why it cannot be rewritten.
+pub fn anyio_gather(
+    call: Node,
+    awaited: Node,
+    needs_list: bool,
+    cx: &FileContext,
+) -> Result<(Fix, String), String> {
+    if cx.targets.anyio < (4, 15) {
+        return Err("`anyio.gather` needs anyio 4.15 (--target-anyio)".into());
+    }
+    if returns_exceptions(call, cx) != Some(false) {
+        return Err("`anyio.gather` takes no keyword arguments".into());
+    }
+    // `anyio.gather` takes coroutine objects only: a future or a task fails in it.
+    let mut functions: Vec<&str> = Vec::new();
+    let mut objects: Vec<&str> = Vec::new();
+    for arg in arguments(call) {
+        // A `*` comprehension is judged by the call it makes for each item.
+        let made = (arg.kind() == "list_splat")
+            .then(|| comprehension_call(arg))
+            .flatten();
+        let Some(c) = made.or((arg.kind() == "call").then_some(arg)) else {
+            objects.push(cx.text(arg));
+            continue;
+        };
+        let func = c.child_by_field_name("function").unwrap_or(c);
+        match spawn(c, cx) {
+            Some(s) if s.known_coroutine => {}
+            Some(_) => functions.push(cx.text(func)),
+            None => {
+                let last = cx.text(func).rsplit('.').next().unwrap_or_default();
+                if NOT_COROUTINE_FUNCTIONS.contains(&last) && last != "partial" {
+                    return Err(format!(
+                        "`{}` is a task or a future, which `anyio.gather` does not take",
+                        cx.text(c)
+                    ));
+                }
+                objects.push(cx.text(arg));
+            }
+        }
+    }
+    let func = call
+        .child_by_field_name("function")
+        .expect("a call has a function");
+    let mut edits = vec![Edit::replace(func.byte_range(), "anyio.gather")];
+    if needs_list {
+        edits.push(Edit::insert(awaited.start_byte(), "list("));
+        edits.push(Edit::insert(awaited.end_byte(), ")"));
+    }
+    match exception_group_handlers(awaited, cx) {
+        Handlers::Untouched => {}
+        Handlers::Rewrite(e) => edits.extend(e),
+        Handlers::Blocked(why) => return Err(why),
+    }
+    let mut applicability = Applicability::Safe;
+    let mut note = String::new();
+    let each_of = |names: &[&str]| {
+        let list = format!("`{}`", names.join("`, `"));
+        if names.len() > 1 {
+            format!("each of {list}")
+        } else {
+            list
+        }
+    };
+    let mut assumed = Vec::new();
+    if !functions.is_empty() {
+        assumed.push(format!("{} returns a coroutine", each_of(&functions)));
+    }
+    match objects.as_slice() {
+        [] => {}
+        [one] if one.starts_with('*') => assumed.push(format!("`{one}` holds coroutine objects")),
+        _ => assumed.push(format!("{} is a coroutine object", each_of(&objects))),
+    }
+    if !assumed.is_empty() {
+        applicability = Applicability::Unsafe;
+        note = format!(
+            " (assumes {}: `anyio.gather` rejects a future or task)",
+            assumed.join(" and ")
+        );
+    }
+    if let Some(handler) = caller_catching_bare(awaited, cx) {
+        applicability = Applicability::Unsafe;
+        note.push_str(&format!(" (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)"));
+    }
+    Ok((Fix::new(edits, applicability).with_imports(["anyio"]), note))
 }
