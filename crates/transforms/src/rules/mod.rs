@@ -5,6 +5,7 @@ mod event_loop;
 mod gather_each;
 mod gather_results;
 mod gather_unused;
+mod loop_time;
 mod port_fixture;
 mod pytest_config;
 mod pytest_fixture;
@@ -45,5 +46,6 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(queue::QueueStream::new()),
         Box::new(star_import::StarImport::new()),
         Box::new(unused_loop::UnusedLoop::new()),
+        Box::new(loop_time::LoopTime::new()),
     ]
 }

@@ -5,7 +5,8 @@ use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{preorder, Node};
 
 /// Removes a `get_running_loop()` assignment whose variable nothing uses,
-/// typically what is left after `run_in_executor` became `to_thread.run_sync`.
+/// typically what is left after `run_in_executor` became `to_thread.run_sync`
+/// or `loop.time()` became `anyio.current_time()`.
 pub struct UnusedLoop {
     info: TransformInfo,
 }
@@ -17,12 +18,12 @@ impl UnusedLoop {
             info: TransformInfo {
                 code: "AM503",
                 name: "unused-running-loop",
-                summary: "`loop = asyncio.get_running_loop()` is removed once nothing uses `loop`".into(),
+                summary: "`loop = asyncio.get_running_loop()` (or `get_event_loop()`) in a coroutine is removed once nothing uses `loop`".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "Deletes `name = asyncio.get_running_loop()` inside an `async def` when the function never reads `name`.".into(),
+                    what: "Deletes `name = asyncio.get_running_loop()` (or `asyncio.get_event_loop()`) inside an `async def` when the function never reads `name`.".into(),
                     why: "After `loop.run_in_executor(None, …)` becomes `anyio.to_thread.run_sync(…)` the loop variable is dead, and it would keep `import asyncio` (and asyncio-only behaviour) alive.".into(),
-                    fix_safety: "Safe: inside a coroutine `get_running_loop()` always succeeds and has no side effect. Not applied in synchronous functions, where it may raise.".into(),
+                    fix_safety: "Safe: inside a coroutine both calls return the running loop, always succeed and have no side effect. Not applied in synchronous functions, where they may raise or create a loop.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nimport anyio\n\nasync def checksum(data):\n    loop = asyncio.get_running_loop()\n    return await anyio.to_thread.run_sync(crc32, data)\n".into(),
@@ -40,11 +41,16 @@ impl Transform for UnusedLoop {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::name("asyncio.get_running_loop")]
+        vec![
+            Trigger::name("asyncio.get_running_loop"),
+            Trigger::name("asyncio.get_event_loop"),
+        ]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for call in cx.calls_to("asyncio.get_running_loop") {
+        // Inside a coroutine `get_event_loop()` returns the running loop too.
+        let getters = ["asyncio.get_running_loop", "asyncio.get_event_loop"];
+        for call in getters.iter().flat_map(|g| cx.calls_to(g)) {
             let no_args = call
                 .child_by_field_name("arguments")
                 .is_some_and(|a| a.named_child_count() == 0);
@@ -84,7 +90,7 @@ impl Transform for UnusedLoop {
             out.push(
                 Diagnostic::new(
                     self.info.code,
-                    format!("`{name}` is never used: the `get_running_loop()` call goes"),
+                    format!("`{name}` is never used: the `{}` call goes", cx.text(call)),
                     stmt.byte_range(),
                 )
                 .with_fix(Fix::new(vec![edit], Applicability::Safe)),
