@@ -61,7 +61,11 @@ const KNOWN_COROUTINE_FUNCTIONS: &[&str] = &[
 /// Calls that return a task or a future, not a coroutine: `start_soon` cannot run them.
 const NOT_COROUTINE_FUNCTIONS: &[&str] = &[
     "create_task",
+    "create_future",
     "ensure_future",
+    "wrap_future",
+    "Future",
+    "Task",
     "shield",
     "run_in_executor",
     "run_coroutine_threadsafe",
@@ -186,6 +190,92 @@ pub enum GatherShape<'t> {
     },
     /// Anything else, with the reason.
     Other(&'static str),
+}
+
+/// The values the function around `at` puts in the variable `name`: the
+/// right sides of its assignments and the arguments of `name.append(...)`
+/// (`add`, `extend`, `insert`).
+fn sources<'t>(name: &str, at: Node<'t>, cx: &FileContext) -> Vec<Node<'t>> {
+    let Some(scope) = syntax::enclosing(at, &["function_definition", "lambda"]) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (n, _) in syntax::preorder(scope) {
+        match n.kind() {
+            "assignment"
+                if n.child_by_field_name("left")
+                    .is_some_and(|l| l.kind() == "identifier" && cx.text(l) == name) =>
+            {
+                out.extend(n.child_by_field_name("right"));
+            }
+            "call" => {
+                let added = method_call(n, cx).is_some_and(|(obj, method)| {
+                    obj.kind() == "identifier"
+                        && cx.text(obj) == name
+                        && matches!(method, "append" | "add" | "extend" | "insert")
+                });
+                if added {
+                    out.extend(arguments(n));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Why the variable `name` (used at `at`) holds tasks or futures, when the
+/// function around `at` assigns it one (`fut = loop.create_future()`,
+/// `ts = [asyncio.create_task(f(u)) for u in us]`) or adds one to it
+/// (`futures.append(fut)` of such a `fut`).
+fn holds_futures(name: Node, at: Node, cx: &FileContext, depth: usize) -> Option<String> {
+    if depth > 2 || name.kind() != "identifier" {
+        return None;
+    }
+    let var = cx.text(name);
+    // The calls that produce a task or a future.
+    let future_call = |n: Node| {
+        n.kind() == "call"
+            && n.child_by_field_name("function").is_some_and(|f| {
+                let last = cx.text(f).rsplit('.').next().unwrap_or_default();
+                NOT_COROUTINE_FUNCTIONS.contains(&last) && last != "partial"
+            })
+    };
+    for v in sources(var, at, cx) {
+        // A value that is, or holds, such a call (a display, a comprehension).
+        if let Some(f) = syntax::preorder(v)
+            .map(|(n, _)| n)
+            .find(|n| future_call(*n))
+        {
+            return Some(format!("`{var}` holds what `{}` returns, a task or a future, which `anyio.gather` does not take", cx.text(f)));
+        }
+        // One step further: `futures.append(fut)` where `fut = ...create_future()`.
+        if v.kind() == "identifier" && cx.text(v) != var {
+            if let Some(why) = holds_futures(v, at, cx, depth + 1) {
+                return Some(why);
+            }
+        }
+    }
+    None
+}
+
+/// Whether every value the function puts in the variable `name` is a call
+/// of a known coroutine function, or a comprehension or display of them
+/// (`coros = [fetch(u) for u in us]`).
+fn holds_coroutines(name: Node, at: Node, cx: &FileContext) -> bool {
+    let known = |c: Node| spawn(c, cx).is_some_and(|s| s.known_coroutine);
+    let all = sources(cx.text(name), at, cx);
+    !all.is_empty()
+        && all.iter().all(|v| match v.kind() {
+            "call" => known(*v),
+            "list_comprehension" | "generator_expression" => v
+                .child_by_field_name("body")
+                .is_some_and(|b| b.kind() == "call" && known(b)),
+            "list" | "tuple" => named_children(*v)
+                .into_iter()
+                .all(|e| e.kind() == "call" && known(e)),
+            _ => false,
+        })
 }
 
 /// The call a `*` argument's comprehension makes for each item, whatever its
@@ -637,7 +727,18 @@ pub fn anyio_gather(
             .then(|| comprehension_call(arg))
             .flatten();
         let Some(c) = made.or((arg.kind() == "call").then_some(arg)) else {
-            objects.push(cx.text(arg));
+            // A name (or `*name`) the function fills with tasks or futures.
+            let name = if arg.kind() == "list_splat" {
+                arg.named_child(0)
+            } else {
+                Some(arg)
+            };
+            if let Some(why) = name.and_then(|n| holds_futures(n, call, cx, 0)) {
+                return Err(why);
+            }
+            if !name.is_some_and(|n| n.kind() == "identifier" && holds_coroutines(n, call, cx)) {
+                objects.push(cx.text(arg));
+            }
             continue;
         };
         let func = c.child_by_field_name("function").unwrap_or(c);
