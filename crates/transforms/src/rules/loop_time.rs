@@ -1,5 +1,6 @@
 //! AM504: the running loop's clock, `loop.time()`, becomes `anyio.current_time()`.
 
+use super::unused_loop::delete_statement_line;
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{preorder, Node};
@@ -22,7 +23,7 @@ impl LoopTime {
                 summary: "`asyncio.get_running_loop().time()` and `loop.time()` in a coroutine become `anyio.current_time()`".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "Rewrites `asyncio.get_running_loop().time()` (or `get_event_loop()`) inside an `async def`, and `loop.time()` where `loop` is a local of the same `async def` assigned once from one of them, to `anyio.current_time()`. The `loop = ...` line goes with its last use (AM503).".into(),
+                    what: "Rewrites `asyncio.get_running_loop().time()` (or `get_event_loop()`) inside an `async def`, and `loop.time()` where `loop` is a local of the same `async def` assigned once from one of them, to `anyio.current_time()`. The `loop = ...` line goes when the clock was its only use (or, after other rewrites, with its last use: AM503).".into(),
                     why: "Deadlines and durations measured on the loop's clock are measured on anyio's clock in anyio code: it is the same monotonic clock, and it works on trio too. The loop object it came from would otherwise keep `import asyncio` alive.".into(),
                     fix_safety: "Safe: on the asyncio backend `anyio.current_time()` returns the running loop's `time()`, and inside a coroutine both calls return the running loop. Uses in a nested function or lambda are left alone (a loop callback runs outside any task, where anyio cannot tell which library is running), as are loops kept on attributes and reads in synchronous functions.".into(),
                 },
@@ -67,7 +68,7 @@ impl Transform for LoopTime {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        let mut fix = |call: Node| {
+        let fix = |call: Node, out: &mut Vec<Diagnostic>| {
             out.push(
                 Diagnostic::new(
                     self.info.code,
@@ -92,7 +93,7 @@ impl Transform for LoopTime {
                     continue;
                 };
                 if let Some(time) = time_call(call, cx) {
-                    fix(time);
+                    fix(time, out);
                     continue;
                 }
                 // `loop = asyncio.get_running_loop()`, the only binding of
@@ -132,17 +133,45 @@ impl Transform for LoopTime {
                 if rebound {
                     continue;
                 }
-                for u in uses {
-                    // Only reads in this coroutine's own body, after the assignment.
-                    if u.start_byte() < call.end_byte()
-                        || coroutine_around(u).map(|f| f.id()) != Some(func.id())
-                    {
-                        continue;
-                    }
-                    if let Some(time) = time_call(u, cx) {
-                        fix(time);
-                    }
+                // Only reads in this coroutine's own body, after the assignment.
+                let reads: Vec<Node> = uses
+                    .iter()
+                    .filter(|u| {
+                        u.start_byte() > call.end_byte()
+                            && coroutine_around(**u).map(|f| f.id()) == Some(func.id())
+                    })
+                    .filter_map(|u| time_call(*u, cx))
+                    .collect();
+                if reads.is_empty() {
+                    continue;
                 }
+                // When the clock was all it was for, the assignment goes too.
+                let stmt = call
+                    .parent()
+                    .and_then(|a| a.parent())
+                    .filter(|s| s.kind() == "expression_statement" && cx.owns_its_lines(*s));
+                let mut edits: Vec<Edit> = reads
+                    .iter()
+                    .map(|t| Edit::replace(t.byte_range(), "anyio.current_time()"))
+                    .collect();
+                if let Some(stmt) = stmt.filter(|_| reads.len() == uses.len()) {
+                    edits.push(delete_statement_line(cx, stmt));
+                }
+                out.push(
+                    Diagnostic::new(
+                        self.info.code,
+                        format!(
+                            "the loop's `time()` becomes `anyio.current_time()`{}",
+                            if reads.len() == uses.len() {
+                                format!(", and `{name}` goes")
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        reads[0].byte_range(),
+                    )
+                    .with_fix(Fix::new(edits, Applicability::Safe).with_imports(["anyio"])),
+                );
             }
         }
     }

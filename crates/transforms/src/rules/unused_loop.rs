@@ -100,7 +100,7 @@ impl Transform for UnusedLoop {
 }
 
 /// Deletes a statement's whole line, or makes it `pass` when it is alone in its block.
-fn delete_statement_line(cx: &FileContext, stmt: Node) -> Edit {
+pub(super) fn delete_statement_line(cx: &FileContext, stmt: Node) -> Edit {
     let alone = stmt.parent().is_some_and(|b| {
         syntax::named_children(b)
             .iter()
