@@ -210,6 +210,7 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         settings,
         mode,
         suites,
+        runtime_anyio: std::sync::OnceLock::new(),
     };
 
     let color = match args.color {
@@ -255,16 +256,32 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
     // Results come in path order, the workers at most 256 files ahead: only
     // those files' results (diffs, diagnostics) are held in memory,
     // whatever the number of files.
+    let needs_anyio = std::sync::Mutex::new(Vec::new());
     let process = |(p, create, at): &(std::path::PathBuf, bool, usize)| {
         let result = if *create {
             job.new_conftest(p)
         } else {
             job.process(p, *at)
         };
+        if let Some(v) = result.needs_anyio {
+            needs_anyio
+                .lock()
+                .expect("not poisoned")
+                .push((p.clone(), v));
+        }
         bar.inc(1);
         result
     };
-    ordered::map_in_order(&work, threads, 256, process, |result| -> Result<()> {
+    // Dependency files come last: they follow what the code now imports.
+    let (dependency_files, work): (Vec<_>, Vec<_>) =
+        work.into_iter().partition(|(p, create, _)| {
+            !*create
+                && matches!(
+                    pytestcfg::kind_of(p),
+                    Some(pytestcfg::Kind::Pyproject | pytestcfg::Kind::SetupCfg)
+                )
+        });
+    let mut consume = |result: run::FileResult| -> Result<()> {
         let r = &result;
         if show_progress && bar.is_hidden() && started.elapsed() > std::time::Duration::from_secs(1)
         {
@@ -336,7 +353,11 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
             )?;
         }
         Ok(())
-    })?;
+    };
+    ordered::map_in_order(&work, threads, 256, process, &mut consume)?;
+    let needs = std::mem::take(&mut *needs_anyio.lock().expect("not poisoned"));
+    job.runtime_anyio.set(needs).expect("set once");
+    ordered::map_in_order(&dependency_files, threads, 256, process, &mut consume)?;
     bar.finish_and_clear();
     if let Some(dir) = &args.patches {
         let n = patches.write(dir, registry)?;

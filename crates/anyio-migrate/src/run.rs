@@ -44,6 +44,10 @@ pub struct Job<'a> {
     /// The pytest suites that use pytest-asyncio, and whether each moves to
     /// anyio's plugin (its root `conftest.py` then gets `anyio_backend`).
     pub suites: crate::suites::Suites,
+    /// The changed files whose migrated code imports anyio, with the anyio
+    /// each needs: set once every Python file is done, before the
+    /// dependency files (they gain `anyio>=X` for the code under them).
+    pub runtime_anyio: std::sync::OnceLock<Vec<(PathBuf, (u32, u32))>>,
 }
 
 /// What happened to one file; texts are not kept, only the diff when asked for.
@@ -68,6 +72,9 @@ pub struct FileResult {
     pub steps: Vec<(&'static str, String)>,
     /// `--interactive`: the texts to review hunk by hunk.
     pub review: Option<Review>,
+    /// A changed Python file whose migrated code imports anyio: the anyio
+    /// release it needs.
+    pub needs_anyio: Option<(u32, u32)>,
 }
 
 /// A changed file's texts, kept for the interactive review.
@@ -209,6 +216,9 @@ impl Job<'_> {
         };
         result.changed = outcome.changed();
         result.parsed = outcome.parsed;
+        if result.changed && imports_anyio(&outcome.migrated) {
+            result.needs_anyio = Some(transforms::anyio_needed(&outcome.migrated));
+        }
         result.fixed = outcome.fixed.clone();
         result.internal_errors = outcome.internal_errors.clone();
         if self.add_ignore {
@@ -332,6 +342,7 @@ impl Job<'_> {
                 && pytestcfg::CONFIG_CODE <= upto,
             dependencies: settings.enables(pytestcfg::DEPENDENCY_CODE)
                 && pytestcfg::DEPENDENCY_CODE <= upto,
+            runtime_anyio: None,
         };
         // A suite's configuration and dependencies move with the suite.
         let moves = self.suites.of(path).is_some_and(|s| s.pytest.moves());
@@ -339,6 +350,20 @@ impl Job<'_> {
             let mut o = options_upto(upto);
             o.configuration &= moves && self.gate.allows(pytestcfg::CONFIG_CODE, path);
             o.dependencies &= moves && self.gate.allows(pytestcfg::DEPENDENCY_CODE, path);
+            o
+        };
+        // Declared runtime dependencies follow the code under them.
+        let runtime_anyio = matches!(kind, pytestcfg::Kind::Pyproject | pytestcfg::Kind::SetupCfg)
+            .then(|| self.runtime_need(path))
+            .flatten();
+        let options_upto = |upto: &str| {
+            let mut o = options_upto(upto);
+            let enabled = settings.enables(pytestcfg::DEPENDENCY_CODE)
+                && pytestcfg::DEPENDENCY_CODE <= upto
+                && self.gate.allows(pytestcfg::DEPENDENCY_CODE, path);
+            o.runtime_anyio = runtime_anyio
+                .filter(|_| enabled)
+                .map(|(a, b)| format!("{a}.{b}"));
             o
         };
         let opts = options_upto("~");
@@ -407,6 +432,22 @@ impl Job<'_> {
         result
     }
 
+    /// The newest anyio any migrated runtime module under `config`'s folder needs.
+    fn runtime_need(&self, config: &Path) -> Option<(u32, u32)> {
+        let folder = crate::suites::norm(config);
+        let folder = folder.parent()?;
+        self.runtime_anyio
+            .get()?
+            .iter()
+            .filter(|(p, _)| {
+                crate::suites::norm(p)
+                    .strip_prefix(folder)
+                    .is_ok_and(is_runtime_module)
+            })
+            .map(|(_, v)| *v)
+            .max()
+    }
+
     /// The root `conftest.py` a pytest root lacks, created with the
     /// `anyio_backend` fixture.
     pub fn new_conftest(&self, path: &Path) -> FileResult {
@@ -448,4 +489,42 @@ impl Job<'_> {
         }
         result
     }
+}
+
+/// Folders whose modules a package does not import at run time.
+const NOT_RUNTIME: &[&str] = &[
+    "tests",
+    "test",
+    "testing",
+    "examples",
+    "example",
+    "docs",
+    "doc",
+    "benchmarks",
+];
+
+/// Whether `path` (relative to a project's folder) is a module the package
+/// runs, not a test, a conftest, an example or a doc: its imports are the
+/// project's runtime dependencies.
+fn is_runtime_module(path: &Path) -> bool {
+    if path.extension().is_none_or(|e| e != "py") {
+        return false;
+    }
+    let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
+    if name == "conftest" || name.starts_with("test_") || name.ends_with("_test") {
+        return false;
+    }
+    !path.components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|c| NOT_RUNTIME.contains(&c))
+    })
+}
+
+/// Whether a Python text imports anyio (`import anyio`, `from anyio...`).
+fn imports_anyio(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("import anyio") || l.starts_with("from anyio")
+    })
 }

@@ -196,3 +196,61 @@ fn a_read_only_file_of_the_suite_keeps_it_whole() {
     assert_eq!(read(&dir, "pyproject.toml"), PYPROJECT);
     assert!(err.contains("read-only"), "{err}");
 }
+
+#[test]
+fn a_package_whose_code_imports_anyio_requires_it() {
+    let pkg = "import asyncio\n\n\nasync def fetch(x):\n    await asyncio.sleep(1)\n    return x\n\n\nasync def both():\n    a, b = await asyncio.gather(fetch(1), fetch(2))\n    return a + b\n";
+    let pyproject = "[project]\nname = \"pkg\"\ndependencies = [\n    \"attrs>=22\",\n]\n";
+    let dir = tree(&[
+        ("pyproject.toml", pyproject.as_bytes()),
+        ("src/pkg/__init__.py", pkg.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // `anyio.gather` is 4.15's: the floor the code needs, where it sorts.
+    assert_eq!(
+        read(&dir, "pyproject.toml"),
+        "[project]\nname = \"pkg\"\ndependencies = [\n    \"anyio>=4.15\",\n    \"attrs>=22\",\n]\n"
+    );
+    // A second run changes nothing.
+    let again = run(&["--diff", "."], dir.path());
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+    // `--ignore AM602` leaves the dependencies alone.
+    let dir = tree(&[
+        ("pyproject.toml", pyproject.as_bytes()),
+        ("src/pkg/__init__.py", pkg.as_bytes()),
+    ]);
+    run(&["--write", "--ignore", "AM602", "."], dir.path());
+    assert_eq!(read(&dir, "pyproject.toml"), pyproject);
+}
+
+#[test]
+fn only_tests_importing_anyio_add_no_runtime_dependency() {
+    let test = "import asyncio\n\n\nasync def helper():\n    await asyncio.sleep(0)\n";
+    let pinned = "[project]\nname = \"pkg\"\ndependencies = [\"anyio==3.7.1\"]\n";
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[project]\nname = \"pkg\"\ndependencies = []\n",
+        ),
+        ("tests/helpers.py", test.as_bytes()),
+        ("examples/demo.py", test.as_bytes()),
+    ]);
+    run(&["--write", "."], dir.path());
+    assert_eq!(
+        read(&dir, "pyproject.toml"),
+        "[project]\nname = \"pkg\"\ndependencies = []\n"
+    );
+    // A pin that cannot hold the output is reported, not rewritten.
+    let dir = tree(&[
+        ("pyproject.toml", pinned.as_bytes()),
+        ("pkg/core.py", test.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(read(&dir, "pyproject.toml"), pinned);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("pyproject.toml:3:1: AM602") && err.contains("`anyio==3.7.1` cannot hold"),
+        "{err}"
+    );
+}

@@ -7,15 +7,15 @@ use crate::{
 };
 
 /// One `key = value` entry with its continuation lines.
-struct Entry {
-    section: String,
-    key: String,
+pub(crate) struct Entry {
+    pub(crate) section: String,
+    pub(crate) key: String,
     /// Line indices: the key line and its continuation lines.
-    first: usize,
-    last: usize,
+    pub(crate) first: usize,
+    pub(crate) last: usize,
 }
 
-fn parse(lines: &[&str]) -> Result<Vec<Entry>, String> {
+pub(crate) fn parse(lines: &[&str]) -> Result<Vec<Entry>, String> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut section: Option<String> = None;
     for (i, raw) in lines.iter().enumerate() {

@@ -7,6 +7,7 @@
 mod ini;
 mod pyproject;
 mod requirements;
+mod runtime;
 
 use std::path::Path;
 
@@ -65,6 +66,9 @@ pub struct Options {
     pub configuration: bool,
     /// Migrate the dependency lists ([`DEPENDENCY_CODE`] is selected).
     pub dependencies: bool,
+    /// The anyio the project's migrated code needs at run time, when it
+    /// imports anyio: the runtime dependencies gain `anyio>=` it.
+    pub runtime_anyio: Option<String>,
 }
 
 impl Default for Options {
@@ -73,6 +77,7 @@ impl Default for Options {
             anyio_floor: "4.16".into(),
             configuration: true,
             dependencies: true,
+            runtime_anyio: None,
         }
     }
 }
@@ -80,6 +85,18 @@ impl Default for Options {
 /// Migrates one file; `Err` names why it cannot be read as its kind (the
 /// file is then left alone).
 pub fn migrate(kind: Kind, text: &str, opts: &Options) -> Result<Migrated, String> {
+    let mut migrated = migrate_test_side(kind, text, opts)?;
+    if let Some(floor) = &opts.runtime_anyio {
+        let runtime = runtime::require(kind, &migrated.text, floor)?;
+        migrated.text = runtime.text;
+        migrated.notes.extend(runtime.notes);
+        migrated.notes.sort_by_key(|n| n.line);
+    }
+    Ok(migrated)
+}
+
+/// pytest-asyncio's settings and requirements.
+fn migrate_test_side(kind: Kind, text: &str, opts: &Options) -> Result<Migrated, String> {
     match kind {
         Kind::Pyproject => pyproject::migrate(text, opts),
         Kind::PytestIni | Kind::ToxIni => {

@@ -29,18 +29,19 @@ impl ConfigFileTransform {
         }
     }
 
-    /// AM602: the `pytest-asyncio` requirement.
+    /// AM602: the anyio requirement, in place of `pytest-asyncio` and for
+    /// code that now imports anyio.
     pub fn dependency() -> Self {
         ConfigFileTransform {
             info: TransformInfo {
                 code: "AM602",
-                name: "pytest-asyncio-dependency",
-                summary: "`pytest-asyncio` becomes `anyio>=X` (the `--target-anyio` version) in dependency files".into(),
+                name: "anyio-dependency",
+                summary: "dependency files follow the code: `pytest-asyncio` becomes `anyio>=X`, and a package whose code now imports anyio requires `anyio>=X`".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "In `requirements*.txt`, `pyproject.toml` (`[project]` dependencies and extras, `[dependency-groups]`, Poetry's dependency tables), `setup.cfg` and `tox.ini` `deps`: the `pytest-asyncio` requirement becomes `anyio>=X`, or goes when anyio is listed already (whose requirement is raised to `X` if lower).".into(),
-                    why: "The suite now needs anyio's plugin, which ships with anyio, and must not load pytest-asyncio beside it (it warns about the settings it no longer finds).".into(),
-                    fix_safety: "Safe: the requirement names the anyio the migrated code targets.".into(),
+                    what: "Two edits of dependency files. For a test suite that moves to anyio's plugin: in `requirements*.txt`, `pyproject.toml` (`[project]` dependencies and extras, `[dependency-groups]`, Poetry's dependency tables), `setup.cfg` and `tox.ini` `deps`, the `pytest-asyncio` requirement becomes `anyio>=X` (the `--target-anyio` version), or goes when anyio is listed already (whose requirement is raised to `X` if lower). For the package's own code: when the run leaves `import anyio` in a module of the folder a `pyproject.toml` or `setup.cfg` describes (tests, conftests, examples, docs and benchmarks aside), its runtime dependencies (`[project] dependencies`, Poetry's `[tool.poetry.dependencies]`, `[options] install_requires`) gain `anyio>=X`, where `X` is the lowest anyio the migrated code calls for (4.0, or the release of the newest API it uses: 4.14 for task handles, 4.15 for `anyio.gather`, `amap`, `Future`, `fail_at`). The entry goes where it sorts in a sorted list (else at its end), in the list's own layout; an existing anyio requirement is raised when it is a plain lower bound.".into(),
+                    why: "The suite now needs anyio's plugin, which ships with anyio, and must not load pytest-asyncio beside it (it warns about the settings it no longer finds). A package whose code imports anyio without requiring it installs fine and fails at import.".into(),
+                    fix_safety: "Safe: the requirement names the anyio the migrated code needs. An anyio requirement that cannot hold the migrated code (`==3.7.1`, `~=3.7`, `^3.7`, `<4`, a range) is reported, not rewritten, and two anyio requirements never end up side by side. Dynamic dependencies (`dynamic = [\"dependencies\"]`), `setup.py` and requirement files are not edited for the package's own code: add the requirement by hand there.".into(),
                 },
                 examples: vec![],
             },
