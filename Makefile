@@ -8,6 +8,7 @@
 #   make soak    migrate that corpus and check every output (parses, comments, stable)
 #   make fuzz    the property tests over mutated fixtures, with many more cases
 #   make wheel   the PyPI wheel (maturin, bindings = bin) in target/wheels/
+#   make e2e-precommit  the pre-commit hooks installed from this repository (pip builds the binary)
 #   make ecosystem  migrate real libraries (../shared/ecosystem) safe and unsafe, rerun their suites
 #   make ecosystem-verify  the same libraries through --write --unsafe --verify
 
@@ -16,7 +17,7 @@ PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: ecosystem ecosystem-quick ecosystem-verify test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest e2e-verify build venv docs bench soak fuzz wheel e2e-wheel clean
+.PHONY: ecosystem ecosystem-quick ecosystem-verify test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest e2e-verify build venv docs bench soak fuzz wheel e2e-wheel e2e-precommit clean
 
 test: lint unit e2e
 
@@ -37,7 +38,7 @@ $(VENV)/.installed: testdata/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements.txt
 	touch $@
 
-e2e: readme-command e2e-programs e2e-pytest e2e-demo e2e-verify e2e-wheel ecosystem-quick
+e2e: readme-command e2e-programs e2e-pytest e2e-demo e2e-verify e2e-wheel e2e-precommit ecosystem-quick
 
 # The README's first command, exactly as written (exit 1: changes to show).
 readme-command: build
@@ -67,6 +68,20 @@ wheel: $(MATURIN_VENV)/.installed
 
 e2e-wheel: wheel
 	$(PYTHON3) testdata/e2e/run_wheel.py target/wheels/anyio_migrate-*.whl
+
+# The pre-commit hooks, installed by pre-commit from this repository (pinned pre-commit; the
+# maturin wheel pip builds with comes from .wheelhouse/, so the hook's install
+# needs no index).
+PRECOMMIT_VENV := .precommit-venv
+
+$(PRECOMMIT_VENV)/.installed:
+	$(PYTHON3) -m venv $(PRECOMMIT_VENV)
+	$(PRECOMMIT_VENV)/bin/pip install --quiet --disable-pip-version-check pre-commit==4.2.0
+	$(PRECOMMIT_VENV)/bin/pip download --quiet --disable-pip-version-check maturin==1.16.0 -d .wheelhouse
+	touch $@
+
+e2e-precommit: $(PRECOMMIT_VENV)/.installed
+	$(PYTHON3) testdata/e2e/run_precommit.py --pre-commit $(PRECOMMIT_VENV)/bin/pre-commit --wheelhouse .wheelhouse
 
 e2e-demo: venv build
 	$(PY) testdata/e2e/run_demo.py --tool $(BIN) --python $(PY)
