@@ -47,6 +47,35 @@ pub fn statement_anchor(expr: Node<'_>) -> Option<Node<'_>> {
     }
 }
 
+/// The simple statement (an expression statement or a `return`) holding an
+/// `await` expression as its only await, reached without crossing a lambda,
+/// a comprehension or a compound statement's header: a scope around the
+/// statement then covers that await and nothing else that waits
+/// (`total += await f()`, `print(await f())`). A statement that yields is
+/// not one (a yield inside a cancel scope would leave it).
+pub fn sole_await_statement(awaited: Node<'_>) -> Option<Node<'_>> {
+    let mut cur = awaited;
+    let stmt = loop {
+        let p = cur.parent()?;
+        match p.kind() {
+            "expression_statement" | "return_statement" => break p,
+            "lambda"
+            | "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression"
+            | "block"
+            | "module" => return None,
+            k if k.ends_with("_statement") || k.ends_with("_clause") => return None,
+            _ => cur = p,
+        }
+    };
+    let sole = crate::preorder(stmt)
+        .filter(|(n, _)| n.is_named() && matches!(n.kind(), "await" | "yield"))
+        .all(|(n, _)| n.id() == awaited.id());
+    sole.then_some(stmt)
+}
+
 /// Byte ranges of every string literal, sorted by start (f-strings included).
 pub fn string_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();

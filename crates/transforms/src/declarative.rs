@@ -418,7 +418,10 @@ impl Declarative {
         let mut class_use = None;
         let (range, stmt) = match spec.context {
             Context::Statement => {
-                let stmt = syntax::statement_anchor(node)?;
+                // The statement the value stands for, or a simple statement
+                // in which it is the only await (`total += await ...`).
+                let stmt = syntax::statement_anchor(node)
+                    .or_else(|| syntax::sole_await_statement(node))?;
                 if !cx.owns_its_lines(stmt) {
                     return None;
                 }
