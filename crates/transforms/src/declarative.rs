@@ -141,6 +141,10 @@ struct MatchSpec {
     safe_if_kept_private: bool,
     #[serde(default)]
     manual_inside_with_message: Option<String>,
+    /// The anyio release that introduced what the template writes
+    /// (`"4.15"`): below that `--target-anyio` the site is reported.
+    #[serde(default)]
+    min_anyio: Option<String>,
 }
 
 struct CompiledMatch {
@@ -205,6 +209,9 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
             return Err(format!(
                 "{file_name}: a statement-context match with a template needs `expression`"
             ));
+        }
+        if let Some(Err(e)) = spec.min_anyio.as_deref().map(crate::parse_version) {
+            return Err(format!("{file_name}: min-anyio: {e}"));
         }
         if spec.always_unsafe && spec.unsafe_because.is_none() {
             return Err(format!(
@@ -488,6 +495,15 @@ impl Declarative {
         else {
             return Some(diag);
         };
+        if let Some(v) = spec.min_anyio.as_deref() {
+            if crate::parse_version(v).is_ok_and(|need| cx.targets.anyio < need) {
+                diag.message = format!(
+                    "{}: the rewrite needs anyio {v} (--target-anyio)",
+                    diag.message
+                );
+                return Some(diag);
+            }
+        }
         let mut notes = Vec::new();
         if applicability == Applicability::Unsafe {
             notes.extend(self.unsafe_because.clone());
