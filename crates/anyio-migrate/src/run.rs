@@ -525,6 +525,35 @@ fn is_runtime_module(path: &Path) -> bool {
 fn imports_anyio(text: &str) -> bool {
     text.lines().any(|l| {
         let l = l.trim_start();
-        l.starts_with("import anyio") || l.starts_with("from anyio")
+        ["import anyio", "from anyio"].iter().any(|p| {
+            l.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '.', ',', '\t']))
+        })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{imports_anyio, is_runtime_module};
+    use std::path::Path;
+
+    #[test]
+    fn anyio_imports_and_runtime_modules() {
+        assert!(imports_anyio("import os\nimport anyio\n"));
+        assert!(imports_anyio("    from anyio.abc import TaskGroup\n"));
+        assert!(imports_anyio("import anyio, os\n"));
+        assert!(!imports_anyio("import anyio_mqtt\nfrom anyiox import y\n"));
+        assert!(is_runtime_module(Path::new("src/pkg/core.py")));
+        for not in [
+            "tests/helpers.py",
+            "pkg/test_core.py",
+            "pkg/core_test.py",
+            "conftest.py",
+            "docs/conf.py",
+            "examples/demo.py",
+            "pyproject.toml",
+        ] {
+            assert!(!is_runtime_module(Path::new(not)), "{not}");
+        }
+    }
 }
