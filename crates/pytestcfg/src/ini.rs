@@ -15,6 +15,27 @@ pub(crate) struct Entry {
     pub(crate) last: usize,
 }
 
+impl Entry {
+    /// The value on line `i` of the entry (after `key =` on the first line,
+    /// the whole continuation line after it), trimmed, with its offset in the line.
+    pub(crate) fn value_at<'a>(&self, lines: &[&'a str], i: usize) -> (usize, &'a str) {
+        let body = lines[i].trim_end_matches(['\n', '\r']);
+        let start = if i == self.first {
+            body.find(['=', ':']).map_or(0, |p| p + 1)
+        } else {
+            0
+        };
+        let v = &body[start..];
+        let lead = v.len() - v.trim_start().len();
+        (start + lead, v.trim())
+    }
+}
+
+/// A requirement line without its environment marker or comment.
+pub(crate) fn requirement(s: &str) -> &str {
+    s.split([';', '#']).next().unwrap_or("").trim()
+}
+
 pub(crate) fn parse(lines: &[&str]) -> Result<Vec<Entry>, String> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut section: Option<String> = None;
@@ -197,26 +218,14 @@ fn dependency_entry(
     opts: &Options,
 ) {
     // Each requirement is the value after `key =` on the first line, or one continuation line.
-    let value_of = |i: usize| -> (usize, &str) {
-        let body = lines[i].trim_end_matches(['\n', '\r']);
-        let start = if i == e.first {
-            body.find(['=', ':']).map_or(0, |p| p + 1)
-        } else {
-            0
-        };
-        let v = &body[start..];
-        let lead = v.len() - v.trim_start().len();
-        (start + lead, v.trim())
-    };
-    let requirement =
-        |s: &str| -> String { s.split([';', '#']).next().unwrap_or("").trim().to_string() };
+    let value_of = |i: usize| e.value_at(lines, i);
     let has_anyio =
-        (e.first..=e.last).any(|i| requirement_name(&requirement(value_of(i).1)) == "anyio");
+        (e.first..=e.last).any(|i| requirement_name(requirement(value_of(i).1)) == "anyio");
     let mut found = false;
     for i in e.first..=e.last {
         let (at, v) = value_of(i);
         let req = requirement(v);
-        if req.is_empty() || !is_pytest_asyncio(&req) {
+        if req.is_empty() || !is_pytest_asyncio(req) {
             continue;
         }
         found = true;
@@ -249,8 +258,8 @@ fn dependency_entry(
         for i in e.first..=e.last {
             let (at, v) = value_of(i);
             let req = requirement(v);
-            if requirement_name(&req) == "anyio" {
-                if let Some(raised) = raise_anyio(&req, &opts.anyio_floor) {
+            if requirement_name(req) == "anyio" {
+                if let Some(raised) = raise_anyio(req, &opts.anyio_floor) {
                     let body = lines[i].trim_end_matches(['\n', '\r']);
                     let eol = &lines[i][body.len()..];
                     replace[i] = Some(format!(

@@ -4,7 +4,7 @@
 //! `install_requires`). An anyio requirement that cannot hold the output is
 //! reported, never doubled.
 
-use crate::ini::{parse, Entry};
+use crate::ini::{parse, requirement};
 use crate::{apply, line_end, line_of, line_start, raise_anyio, requirement_name};
 use crate::{Kind, Migrated, Note, DEPENDENCY_CODE};
 use toml_edit::{Array, Document, Item, Table};
@@ -20,10 +20,33 @@ pub fn require(kind: Kind, text: &str, floor: &str) -> Result<Migrated, String> 
         Kind::SetupCfg => setup_cfg(text, floor, &mut edits, &mut notes)?,
         _ => {}
     }
-    Ok(Migrated {
-        text: apply(text, edits),
-        notes,
-    })
+    let out = apply(text, edits);
+    if kind == Kind::Pyproject {
+        Document::parse(out.as_str()).map_err(|e| {
+            format!(
+                "adding the anyio dependency would make the file invalid TOML ({}); left unchanged",
+                e.message()
+            )
+        })?;
+    }
+    Ok(Migrated { text: out, notes })
+}
+
+/// The newline `text` ends with, or `\n` when it ends without one.
+fn newline_of(text: &str) -> &'static str {
+    if text.ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    }
+}
+
+/// An edit adding `line` as a line of its own at `at`, the end of a line
+/// (or of a file that lacks a final newline), with the file's newline.
+fn line_at(text: &str, at: usize, line: &str) -> (usize, usize, String) {
+    let nl = newline_of(&text[..at]);
+    let lead = if text[..at].ends_with('\n') { "" } else { nl };
+    (at, at, format!("{lead}{line}{nl}"))
 }
 
 fn fixed(line: usize, message: String) -> Note {
@@ -125,16 +148,10 @@ fn pyproject(
             .max();
         if let Some(end) = last {
             let at = line_end(text, end);
-            let nl = if text[..at].ends_with("\r\n") {
-                "\r\n"
-            } else {
-                "\n"
-            };
-            let lead = if text[..at].ends_with('\n') { "" } else { nl };
-            edits.push((
+            edits.push(line_at(
+                text,
                 at,
-                at,
-                format!("{lead}dependencies = [\"anyio>={floor}\"]{nl}"),
+                &format!("dependencies = [\"anyio>={floor}\"]"),
             ));
             notes.push(fixed(
                 line_of(text, at.min(text.len().saturating_sub(1))),
@@ -206,11 +223,7 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
     if let Some((_, span)) = items.get(pos) {
         let sep = if multiline {
             let indent = &text[line_start(text, span.start)..span.start];
-            let nl = if text[..span.start].ends_with("\r\n") {
-                "\r\n"
-            } else {
-                "\n"
-            };
+            let nl = newline_of(&text[..span.start]);
             format!(",{nl}{indent}")
         } else {
             ", ".to_string()
@@ -222,19 +235,15 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
     let (_, last) = items.last().expect("a non-empty list");
     let after = &text[last.end..];
     let comma = after.trim_start_matches([' ', '\t']).starts_with(',');
-    if multiline {
+    let at = line_end(text, last.end);
+    // A line of its own, unless the list closes on the last item's line.
+    if multiline && !text[last.end..at].contains(']') {
         let indent = &text[line_start(text, last.start)..last.start];
-        let at = line_end(text, last.end);
-        let nl = if text[..at].ends_with("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
         if !comma {
             edits.push((last.end, last.end, ",".into()));
         }
         let trailing = if comma { "," } else { "" };
-        edits.push((at, at, format!("{indent}{new}{trailing}{nl}")));
+        edits.push(line_at(text, at, &format!("{indent}{new}{trailing}")));
     } else {
         edits.push((last.end, last.end, format!(", {new}")));
     }
@@ -276,14 +285,11 @@ fn poetry(text: &str, t: &Table, floor: &str, edits: &mut Edits, notes: &mut Vec
         .map(|s| s.end)
         .max();
     if let Some(end) = last {
-        let at = line_end(text, end);
-        let nl = if text[..at].ends_with("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
-        let lead = if text[..at].ends_with('\n') { "" } else { nl };
-        edits.push((at, at, format!("{lead}anyio = \">={floor}\"{nl}")));
+        edits.push(line_at(
+            text,
+            line_end(text, end),
+            &format!("anyio = \">={floor}\""),
+        ));
         notes.push(fixed(
             line_of(text, end),
             format!("the migrated code imports anyio: `anyio = \">={floor}\"` is added"),
@@ -307,26 +313,16 @@ fn setup_cfg(
         return Ok(());
     };
     let offset = |i: usize| lines[..i].iter().map(|l| l.len()).sum::<usize>();
-    let value = |i: usize, e: &Entry| -> (usize, String) {
-        let body = lines[i].trim_end_matches(['\n', '\r']);
-        let start = if i == e.first {
-            body.find(['=', ':']).map_or(0, |p| p + 1)
-        } else {
-            0
-        };
-        let v = &body[start..];
-        let lead = v.len() - v.trim_start().len();
-        (
-            start + lead,
-            v.split([';', '#']).next().unwrap_or("").trim().to_string(),
-        )
+    let value = |i: usize| {
+        let (at, v) = e.value_at(&lines, i);
+        (at, requirement(v))
     };
     for i in e.first..=e.last {
-        let (at, req) = value(i, e);
-        if requirement_name(&req) != "anyio" {
+        let (at, req) = value(i);
+        if requirement_name(req) != "anyio" {
             continue;
         }
-        match existing(&req, floor, i + 1) {
+        match existing(req, floor, i + 1) {
             Ok(Some((raised, note))) => {
                 let start = offset(i) + at;
                 edits.push((start, start + req.len(), raised));
@@ -339,15 +335,11 @@ fn setup_cfg(
     }
     let message =
         format!("the migrated code imports anyio: `install_requires` gains `anyio>={floor}`");
-    let (at, first_value) = value(e.first, e);
+    let (at, first_value) = value(e.first);
     if e.last == e.first {
         // `install_requires = x` on one line, or empty: a list of lines now.
         let body = lines[e.first].trim_end_matches(['\n', '\r']);
-        let nl = if lines[e.first].ends_with("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
+        let nl = newline_of(lines[e.first]);
         let start = offset(e.first);
         let new = if first_value.is_empty() {
             format!("{}{nl}    anyio>={floor}{nl}", body.trim_end())
@@ -367,10 +359,8 @@ fn setup_cfg(
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
-    let nl = if last.ends_with("\r\n") { "\r\n" } else { "\n" };
     let end = offset(e.last) + last.len();
-    let lead = if last.ends_with('\n') { "" } else { nl };
-    edits.push((end, end, format!("{lead}{indent}anyio>={floor}{nl}")));
+    edits.push(line_at(text, end, &format!("{indent}anyio>={floor}")));
     notes.push(fixed(e.last + 1, message));
     Ok(())
 }
@@ -389,6 +379,11 @@ mod tests {
         assert_eq!(
             run(Kind::Pyproject, multi),
             "[project]\nname = \"x\"\ndependencies = [\n    \"anyio>=4.15\",\n    \"attrs>=22\",\n    \"redis>=5\",  # cache\n]\n"
+        );
+        let closing = "[project]\ndependencies = [\n    \"zlib-ng\",\n    \"attrs\"]\n";
+        assert_eq!(
+            run(Kind::Pyproject, closing),
+            "[project]\ndependencies = [\n    \"zlib-ng\",\n    \"attrs\", \"anyio>=4.15\"]\n"
         );
         let unsorted = "[project]\ndependencies = [\n    \"zlib-ng\",\n    \"attrs\"\n]\n";
         assert_eq!(

@@ -45,11 +45,12 @@ impl GatherEach {
     fn with_anyio_4_15(&self, call: Node, stmt: Node, each: &Each, cx: &FileContext) -> Diagnostic {
         let awaited = call.parent().expect("a collected gather is awaited");
         let func = each.call.child_by_field_name("function");
+        let spawned = spawn(each.call, cx);
         let sole_arg = matches!(arguments(each.call).as_slice(),
             [a] if a.kind() == "identifier" && cx.text(*a) == cx.text(each.var));
         let amap = func.filter(|f| {
             sole_arg
-                && spawn(each.call, cx).is_some()
+                && spawned.is_some()
                 && cx.qualified(*f).is_none_or(|q| !q.starts_with("asyncio."))
         });
         let Some(func) = amap else {
@@ -92,7 +93,7 @@ impl GatherEach {
         }
         let mut message = diag.message.clone();
         let mut applicability = Applicability::Safe;
-        if !spawn(each.call, cx).is_some_and(|s| s.known_coroutine) {
+        if !spawned.is_some_and(|s| s.known_coroutine) {
             applicability = Applicability::Unsafe;
             message.push_str(&format!(
                 " (assumes `{f}` returns a coroutine, as a coroutine function does)"
