@@ -1,6 +1,7 @@
 //! `[tool.anyio-migrate]` in `pyproject.toml`: the run's defaults, which
 //! command-line flags override.
 
+use crate::suggest;
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
@@ -40,8 +41,13 @@ pub struct Loaded {
 pub fn read(path: &Path) -> Result<Option<Config>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    let doc: toml::Table = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}: not valid TOML: {}", path.display(), e.message()))?;
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|span| line_column(&text, span.start))
+            .unwrap_or_default();
+        anyhow::anyhow!("{}{at}: not valid TOML: {}", path.display(), e.message())
+    })?;
     // The Python floor: `[project] requires-python`, Poetry's `python`
     // dependency, or `python_requires` in setup.cfg / setup.py beside it.
     let requires_python = doc
@@ -64,11 +70,23 @@ pub fn read(path: &Path) -> Result<Option<Config>> {
         }));
     };
     let config: Config = table.clone().try_into().map_err(|e: toml::de::Error| {
-        anyhow::anyhow!(
-            "{}: [tool.anyio-migrate]: {} (allowed keys: {KEYS})",
-            path.display(),
-            e.message()
-        )
+        // serde names the field: `unknown field `selectt`, expected one of …`.
+        let unknown = e
+            .message()
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next());
+        match unknown {
+            Some(key) => anyhow::anyhow!(
+                "{}: [tool.anyio-migrate]: unknown key `{key}`{} (allowed keys: {KEYS})",
+                path.display(),
+                suggest::hint(suggest::closest(key, KEYS.split(", ")))
+            ),
+            None => anyhow::anyhow!(
+                "{}: [tool.anyio-migrate]: {} (allowed keys: {KEYS})",
+                path.display(),
+                e.message()
+            ),
+        }
     })?;
     for (key, value) in [
         ("target-anyio", &config.target_anyio),
@@ -96,6 +114,14 @@ pub fn read(path: &Path) -> Result<Option<Config>> {
     let mut config = config;
     config.requires_python = requires_python;
     Ok(Some(config))
+}
+
+/// `:LINE:COLUMN` (1-based) of a byte offset, for error messages.
+fn line_column(text: &str, at: usize) -> String {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!(":{line}:{column}")
 }
 
 /// The `python_requires` floor of the setup.cfg or setup.py in `dir`.

@@ -10,6 +10,7 @@ mod patches;
 mod review;
 mod run;
 mod settings;
+mod suggest;
 mod suites;
 mod verify;
 mod walk;
@@ -63,7 +64,10 @@ fn real_main(cli: Cli) -> Result<u8> {
                 std::io::stdout().write_all(explain::explain(t).as_bytes())?;
                 Ok(0)
             }
-            None => bail!("no transform `{code}` (see `anyio-migrate list`)"),
+            None => bail!(
+                "no transform `{code}`{} (see `anyio-migrate list`)",
+                suggest::hint(suggest::code(&code, &registry))
+            ),
         },
         Some(Command::Man) => {
             use clap::CommandFactory;

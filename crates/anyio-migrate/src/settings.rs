@@ -3,6 +3,7 @@
 
 use crate::cli::RunArgs;
 use crate::config::{Loaded, PerFileIgnores};
+use crate::suggest;
 use anyhow::{bail, Result};
 use engine::{Options, Prefilter};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -35,18 +36,31 @@ impl<'r> Settings<'r> {
             select: pick(&args.select, &cfg.select),
             ignore: pick(&args.ignore, &cfg.ignore),
         };
-        let unknown = selection.unknown(registry);
+        // Codes in per-file-ignores are checked like those of `select`.
+        let per_file = Selection {
+            select: Vec::new(),
+            ignore: cfg
+                .per_file_ignores
+                .iter()
+                .flat_map(|m| m.values().flatten().cloned())
+                .collect(),
+        };
+        let mut unknown = selection.unknown(registry);
+        let per_file_unknown = per_file.unknown(registry);
+        let from_file_only = args.select.is_empty() && args.ignore.is_empty() || unknown.is_empty();
+        unknown.extend(per_file_unknown);
         if !unknown.is_empty() {
-            let from = match (
-                &loaded.path,
-                args.select.is_empty() && args.ignore.is_empty(),
-            ) {
+            let from = match (&loaded.path, from_file_only) {
                 (Some(p), true) => format!("{}: [tool.anyio-migrate]: ", p.display()),
                 _ => String::new(),
             };
             bail!(
                 "{from}unknown code or selector: {} (see `anyio-migrate list`)",
-                unknown.join(", ")
+                unknown
+                    .iter()
+                    .map(|u| format!("{u}{}", suggest::hint(suggest::code(u, registry))))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let version = |cli: Option<(u32, u32)>, file: &Option<String>, default: (u32, u32)| {

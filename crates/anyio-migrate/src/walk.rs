@@ -1,5 +1,6 @@
 //! Finding the Python files under the given paths.
 
+use crate::suggest;
 use anyhow::{Context, Result};
 use ignore::{overrides::OverrideBuilder, WalkBuilder};
 use std::path::{Path, PathBuf};
@@ -31,7 +32,12 @@ pub fn collect(paths: &[PathBuf], exclude: &[String]) -> Result<(Vec<PathBuf>, V
             continue;
         }
         if !root.exists() {
-            errors.push(format!("{}: no such file or directory", root.display()));
+            let guess = suggest::command(&root.to_string_lossy());
+            errors.push(format!(
+                "{}: no such file or directory{}",
+                root.display(),
+                suggest::hint(guess.as_deref())
+            ));
             continue;
         }
         let mut overrides = OverrideBuilder::new(root);

@@ -511,6 +511,65 @@ fn a_bad_configuration_names_the_file_and_the_key() {
 }
 
 #[test]
+fn typos_get_a_did_you_mean() {
+    let dir = tree(&[("a.py", GOOD.as_bytes())]);
+    let err = |args: &[&str], dir: &Path| text(&run(args, dir).stderr);
+    let e = err(&["--select", "AM0002", "."], dir.path());
+    assert!(e.contains("AM0002 (did you mean `AM002`?)"), "{e}");
+    let e = err(&["explain", "sleeep"], dir.path());
+    assert!(e.contains("(did you mean `sleep`?)"), "{e}");
+    let e = err(&["chek"], dir.path());
+    assert!(
+        e.contains("chek: no such file or directory (did you mean `--check`?)"),
+        "{e}"
+    );
+    let e = err(&["nonexistent_dir"], dir.path());
+    assert!(
+        e.contains("no such file or directory") && !e.contains("did you mean"),
+        "{e}"
+    );
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[tool.anyio-migrate]\nselectt = [\"AM1\"]\n",
+        ),
+        ("a.py", GOOD.as_bytes()),
+    ]);
+    let e = err(&["a.py"], dir.path());
+    assert!(
+        e.contains("unknown key `selectt` (did you mean `select`?)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn per_file_ignores_reject_unknown_codes_and_toml_errors_have_a_position() {
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[tool.anyio-migrate]\nper-file-ignores = { \"a.py\" = [\"AM0002\"] }\n",
+        ),
+        ("a.py", GOOD.as_bytes()),
+    ]);
+    let out = run(&["a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("pyproject.toml: [tool.anyio-migrate]: unknown code or selector: AM0002"),
+        "{e}"
+    );
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[tool.anyio-migrate]\nselect = [\"AM1\"\n",
+        ),
+        ("a.py", GOOD.as_bytes()),
+    ]);
+    let e = text(&run(&["a.py"], dir.path()).stderr);
+    assert!(e.contains("pyproject.toml:2:"), "{e}");
+}
+
+#[test]
 fn json_output_follows_its_schema() {
     let manual = "import asyncio\n\nasync def f():\n    asyncio.create_task(g())\n    await asyncio.sleep(1)\n";
     let dir = tree(&[("a.py", manual.as_bytes())]);

@@ -1,0 +1,76 @@
+//! "Did you mean …?" for misspelt codes, config keys, and subcommands or
+//! flags typed as paths (clap's own suggestions cannot see those: a path is
+//! a positional argument).
+
+use transforms::Registry;
+
+/// The candidate closest to `word`, if it is close enough to be a likely
+/// typo (Jaro–Winkler above 0.8, clap's own threshold is 0.7 for longer
+/// words; codes are short, so a stricter one keeps `AM9` from matching).
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&word, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// ` (did you mean `X`?)` or nothing.
+pub fn hint(found: Option<&str>) -> String {
+    found
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
+}
+
+/// A code, name or group a misspelt selector probably meant.
+pub fn code<'a>(word: &str, registry: &'a Registry) -> Option<&'a str> {
+    let infos = registry.all().iter().map(|t| t.info());
+    let names = infos.clone().map(|i| i.name);
+    let codes = infos.map(|i| i.code);
+    let groups = ["ALL", "SAFE", "UNSAFE", "MANUAL"];
+    closest(word, codes.chain(names).chain(groups))
+}
+
+/// The subcommand or flag a path that does not exist probably meant
+/// (`anyio-migrate check` → `--check`).
+pub fn command(path: &str) -> Option<String> {
+    const SUBCOMMANDS: &[&str] = &["list", "explain", "man", "completions", "help"];
+    const FLAGS: &[&str] = &["diff", "write", "check", "statistics", "interactive", "fix"];
+    if path.contains(['/', '\\', '.']) {
+        return None;
+    }
+    if let Some(s) = closest(path, SUBCOMMANDS.iter().copied()) {
+        return Some(s.to_string());
+    }
+    closest(path, FLAGS.iter().copied()).map(|f| match f {
+        // ruff's `--fix` is our `--write`.
+        "fix" => "--write".to_string(),
+        f => format!("--{f}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_word_and_strangers_find_nothing() {
+        let reg = Registry::load();
+        assert_eq!(code("AM0002", &reg), Some("AM002"));
+        assert_eq!(code("sleeep", &reg), Some("sleep"));
+        assert_eq!(code("unsaf", &reg), Some("UNSAFE"));
+        assert_eq!(code("zzzz", &reg), None);
+        assert_eq!(command("check").as_deref(), Some("--check"));
+        assert_eq!(command("chek").as_deref(), Some("--check"));
+        assert_eq!(command("explian").as_deref(), Some("explain"));
+        assert_eq!(command("fix").as_deref(), Some("--write"));
+        assert_eq!(command("src"), None);
+        assert_eq!(command("./chek"), None);
+        assert_eq!(
+            closest("selectt", ["select", "ignore", "unsafe"]),
+            Some("select")
+        );
+    }
+}
