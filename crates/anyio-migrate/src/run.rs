@@ -280,7 +280,9 @@ impl Job<'_> {
         let items: Vec<(usize, usize, &str)> = outcome
             .diagnostics
             .iter()
-            .filter(|d| d.status == Status::Manual)
+            // An unused ignore comment is fixed by removing it, not by
+            // acknowledging it with another one.
+            .filter(|d| d.status == Status::Manual && d.code != transforms::UNUSED_IGNORE)
             .map(|d| (d.start.line, d.end.line, d.code))
             .collect();
         let Some((text, n)) = crate::add_ignore::add_comments(&outcome.original, &items) else {

@@ -135,6 +135,42 @@ fn add_ignore_acknowledges_manual_items_so_check_passes() {
 }
 
 #[test]
+fn an_ignore_comment_that_outlived_its_item_fails_check_until_removed() {
+    // The task was given an owner by hand; the acknowledgement stayed.
+    let src = "import anyio\n\nasync def f():\n    await anyio.sleep(1)  # anyio-migrate: ignore[AM901]\n";
+    let dir = tree(&[("m.py", src.as_bytes())]);
+    let out = run(&["--check", "."], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        text(&out.stderr),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr)
+            .contains("m.py:4:27: AM907 [manual] `AM901` in this ignore comment silences nothing"),
+        "{}",
+        text(&out.stderr)
+    );
+    // --add-ignore does not acknowledge it with another comment.
+    run(&["--add-ignore", "."], dir.path());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("m.py")).unwrap(),
+        src
+    );
+    // Not checked when the code it names is not enabled in this run.
+    let out = run(&["--check", "--select", "AM0,AM907", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(
+        dir.path().join("m.py"),
+        src.replace("  # anyio-migrate: ignore[AM901]", ""),
+    )
+    .unwrap();
+    assert_eq!(run(&["--check", "."], dir.path()).status.code(), Some(0));
+}
+
+#[test]
 fn suppression_comment_silences_a_site() {
     let src = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)  # anyio-migrate: ignore[AM002]\n    await asyncio.sleep(2)\n";
     let dir = tree(&[("a.py", src.as_bytes())]);

@@ -1,13 +1,13 @@
 //! The fix loop for one file.
 
 use crate::history::{to_original, Round};
-use crate::suppress::is_suppressed;
+use crate::suppress::{covers, is_suppressed, listed_codes};
 use crate::{FileError, Outcome, Prefilter, Reported, Status};
 use edit::{apply_edits, Applicability, Diagnostic, Edit, Fix};
 use semantic::{ImportBinding, SemanticModel};
 use std::collections::{BTreeSet, HashSet};
 use syntax::{LineIndex, Position, Style, Tree};
-use transforms::{FileContext, Targets, Transform};
+use transforms::{FileContext, Targets, Transform, UNUSED_IGNORE};
 
 /// How a file is migrated.
 #[derive(Debug, Clone)]
@@ -153,6 +153,13 @@ pub fn migrate_text(
                     Status::Manual
                 };
                 outcome.diagnostics.push(reported(d, status, &locate));
+            }
+            if transforms.iter().any(|t| t.info().code == UNUSED_IGNORE) {
+                for d in unused_ignores(&cx, &diags, transforms) {
+                    outcome
+                        .diagnostics
+                        .push(reported(&d, Status::Manual, &locate));
+                }
             }
             converged = true;
             break;
@@ -610,6 +617,79 @@ fn suppressions(cx: &FileContext, diags: &[Diagnostic]) -> Vec<bool> {
                 .any(|(row, text)| first <= *row && *row <= last && is_suppressed(text, d.code))
         })
         .collect()
+}
+
+/// The ignore comments of the last round that silence nothing (AM907): a
+/// listed code enabled in this run that no finding on the comment's lines
+/// has, or a bare comment with no finding there at all. A comment listing
+/// AM907 itself is kept as it is.
+fn unused_ignores(
+    cx: &FileContext,
+    diags: &[Diagnostic],
+    transforms: &[&dyn Transform],
+) -> Vec<Diagnostic> {
+    let index = LineIndex::new(cx.src);
+    let rows: Vec<(usize, usize, &str)> = diags
+        .iter()
+        .map(|d| {
+            let first = index.position(d.range.start).line - 1;
+            let last = index.position(d.range.end).line - 1;
+            (first, last, d.code)
+        })
+        .collect();
+    let enabled = |listed: &str| transforms.iter().any(|t| covers(listed, t.info().code));
+    let mut out = Vec::new();
+    for &comment in cx.nodes_of_kind("comment") {
+        let text = cx.text(comment);
+        let Some(listed) = listed_codes(text) else {
+            continue;
+        };
+        let row = comment.start_position().row;
+        let here: Vec<&str> = rows
+            .iter()
+            .filter(|(first, last, _)| *first <= row && row <= *last)
+            .map(|r| r.2)
+            .collect();
+        let message = match listed {
+            None if here.is_empty() => {
+                "this `# anyio-migrate: ignore` comment silences nothing".to_string()
+            }
+            None => continue,
+            Some(list) => {
+                if list.iter().any(|p| covers(p, UNUSED_IGNORE)) {
+                    continue;
+                }
+                let unused: Vec<&str> = list
+                    .iter()
+                    .copied()
+                    .filter(|p| enabled(p) && !here.iter().any(|code| covers(p, code)))
+                    .collect();
+                match unused.len() {
+                    0 => continue,
+                    1 => format!("`{}` in this ignore comment silences nothing", unused[0]),
+                    _ => format!(
+                        "{} in this ignore comment silence nothing",
+                        unused
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            }
+        };
+        out.push(
+            Diagnostic::new(
+                UNUSED_IGNORE,
+                message,
+                comment.start_byte()..comment.end_byte(),
+            )
+            .with_hint(
+                "remove it (or the code from its list): nothing on this line needs it any more",
+            ),
+        );
+    }
+    out
 }
 
 /// Adds the imports the fixes need and removes the migrated modules'

@@ -4,29 +4,35 @@ const MARKER: &str = "anyio-migrate: ignore";
 
 /// Whether a comment on `line` silences `code`.
 pub fn is_suppressed(line: &str, code: &str) -> bool {
-    let Some(hash) = line.find('#') else {
-        return false;
-    };
+    match listed_codes(line) {
+        None => false,
+        Some(None) => true,
+        Some(Some(list)) => list.iter().any(|p| covers(p, code)),
+    }
+}
+
+/// The code prefixes an ignore comment on `line` lists: `None` without a
+/// comment, `Some(None)` for a bare `# anyio-migrate: ignore` (every code).
+pub fn listed_codes(line: &str) -> Option<Option<Vec<&str>>> {
+    let hash = line.find('#')?;
     let comment = &line[hash..];
-    let Some(pos) = comment.find(MARKER) else {
-        return false;
-    };
+    let pos = comment.find(MARKER)?;
     let rest = &comment[pos + MARKER.len()..];
-    match rest.strip_prefix('[') {
-        None => true,
-        Some(list) => list
-            .split(']')
+    Some(rest.strip_prefix('[').map(|list| {
+        list.split(']')
             .next()
             .unwrap_or("")
             .split(',')
             .map(str::trim)
-            .any(|p| {
-                !p.is_empty()
-                    && code
-                        .to_ascii_uppercase()
-                        .starts_with(&p.to_ascii_uppercase())
-            }),
-    }
+            .filter(|p| !p.is_empty())
+            .collect()
+    }))
+}
+
+/// Whether the prefix `listed` (`AM1`) covers `code` (`AM101`).
+pub fn covers(listed: &str, code: &str) -> bool {
+    code.to_ascii_uppercase()
+        .starts_with(&listed.to_ascii_uppercase())
 }
 
 #[cfg(test)]

@@ -19,12 +19,14 @@ mod sync_fixture_user;
 mod task_group;
 mod task_support;
 mod task_then_await;
+mod unused_ignore;
 mod unused_loop;
 
 use crate::Transform;
 
 pub use anyio_backend::new_conftest;
 pub use pytest_suite::{suite_facts, SuiteFacts};
+pub use unused_ignore::CODE as UNUSED_IGNORE;
 
 /// Every Rust transform.
 pub fn all() -> Vec<Box<dyn Transform>> {
@@ -47,5 +49,6 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(star_import::StarImport::new()),
         Box::new(unused_loop::UnusedLoop::new()),
         Box::new(loop_time::LoopTime::new()),
+        Box::new(unused_ignore::UnusedIgnore::new()),
     ]
 }
