@@ -23,6 +23,10 @@ pub struct Config {
     /// From `[project] requires-python`, the default for `target-python`.
     #[serde(skip)]
     pub requires_python: Option<String>,
+    /// The lowest anyio the project's runtime requirement allows, the
+    /// default for `target-anyio`.
+    #[serde(skip)]
+    pub requires_anyio: Option<String>,
 }
 
 /// The keys `[tool.anyio-migrate]` accepts, for error messages.
@@ -62,10 +66,16 @@ pub fn read(path: &Path) -> Result<Option<Config>> {
         .and_then(|v| v.as_str())
         .and_then(lowest_python)
         .or_else(|| path.parent().and_then(setup_python_floor));
+    let requires_anyio =
+        pyproject_anyio_floor(&doc).or_else(|| path.parent().and_then(setup_anyio_floor));
     let Some(table) = doc.get("tool").and_then(|t| t.get("anyio-migrate")) else {
-        // No table: the project's requires-python alone still sets the target.
-        return Ok(requires_python.map(|v| Config {
-            requires_python: Some(v),
+        // No table: the project's requirements alone still set the targets.
+        if requires_python.is_none() && requires_anyio.is_none() {
+            return Ok(None);
+        }
+        return Ok(Some(Config {
+            requires_python,
+            requires_anyio,
             ..Config::default()
         }));
     };
@@ -113,7 +123,69 @@ pub fn read(path: &Path) -> Result<Option<Config>> {
     }
     let mut config = config;
     config.requires_python = requires_python;
+    config.requires_anyio = requires_anyio;
     Ok(Some(config))
+}
+
+/// The lowest anyio a pyproject's runtime dependencies allow: `[project]
+/// dependencies` (`anyio>=4.5`, `anyio[trio]~=4.9`) or Poetry's `anyio`
+/// entry (`"^4.5"`, `{ version = ">=4.5" }`).
+fn pyproject_anyio_floor(doc: &toml::Table) -> Option<String> {
+    let project = doc
+        .get("project")
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .find_map(anyio_requirement_floor);
+    project.or_else(|| {
+        let entry = doc
+            .get("tool")?
+            .get("poetry")?
+            .get("dependencies")?
+            .get("anyio")?;
+        let spec = entry
+            .as_str()
+            .or_else(|| entry.get("version").and_then(|v| v.as_str()))?;
+        lowest_version(spec)
+    })
+}
+
+/// The lowest anyio of the `install_requires` in the setup.cfg in `dir`.
+fn setup_anyio_floor(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("setup.cfg")).ok()?;
+    text.lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("install_requires")
+                .trim_start_matches([' ', '='])
+        })
+        .find_map(anyio_requirement_floor)
+}
+
+/// The lower bound of a PEP 508 requirement on anyio (`anyio[trio]>=4.5,<5;
+/// python_version>"3.9"` → 4.5); `None` for another package or no bound.
+fn anyio_requirement_floor(req: &str) -> Option<String> {
+    let req = req.trim().trim_matches(['"', '\'', ',']);
+    let name_end = req
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(req.len());
+    if !req[..name_end].eq_ignore_ascii_case("anyio") {
+        return None;
+    }
+    let rest = req[name_end..].trim_start();
+    let rest = match rest.strip_prefix('[') {
+        Some(extras) => extras.split_once(']')?.1,
+        None => rest,
+    };
+    let spec = rest
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['(', ')']);
+    lowest_version(spec)
 }
 
 /// `:LINE:COLUMN` (1-based) of a byte offset, for error messages.
@@ -140,10 +212,17 @@ pub fn setup_python_floor(dir: &Path) -> Option<String> {
 /// The lowest Python a `requires-python` specifier allows (`>=3.9` → 3.9;
 /// Poetry's `^3.8` and `~3.8` too).
 pub fn lowest_python(spec: &str) -> Option<String> {
+    lowest_version(spec)
+}
+
+/// The lowest `major.minor` a version specifier allows (`>=4.5,<5` → 4.5,
+/// `~=4.9`, Poetry's `^4.5` / `~4.5`, a pin `==4.5.2`).
+pub fn lowest_version(spec: &str) -> Option<String> {
     spec.split(',').find_map(|part| {
         let part = part.trim();
         let v = part
             .strip_prefix(">=")
+            .or_else(|| part.strip_prefix("=="))
             .or_else(|| part.strip_prefix("~="))
             .or_else(|| part.strip_prefix('^'))
             .or_else(|| part.strip_prefix('~'))?;
@@ -252,6 +331,7 @@ impl Configs {
                 self.loaded.push(Loaded {
                     config: Config {
                         requires_python: Some(floor),
+                        requires_anyio: setup_anyio_floor(d),
                         ..Config::default()
                     },
                     path: Some(candidate.clone()),
@@ -311,5 +391,28 @@ impl PerFileIgnores {
             .filter(|(g, _)| g.is_match(rel) || g.is_match(path))
             .flat_map(|(_, codes)| codes.iter().cloned())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_anyio_floor_of_a_requirement() {
+        let floor = |r: &str| anyio_requirement_floor(r);
+        assert_eq!(floor("anyio>=4.5,<5").as_deref(), Some("4.5"));
+        assert_eq!(floor("anyio[trio] ~= 4.9.1").as_deref(), Some("4.9"));
+        assert_eq!(
+            floor("AnyIO==4.11.0; python_version>'3.9'").as_deref(),
+            Some("4.11")
+        );
+        assert_eq!(floor("anyio<5"), None);
+        assert_eq!(floor("anyio"), None);
+        assert_eq!(floor("anyio-extras>=1.0"), None);
+        assert_eq!(floor("httpx>=0.27"), None);
+        let doc: toml::Table =
+            toml::from_str("[tool.poetry.dependencies]\npython = \"^3.11\"\nanyio = { version = \"^4.6\", extras = [\"trio\"] }\n").unwrap();
+        assert_eq!(pyproject_anyio_floor(&doc).as_deref(), Some("4.6"));
     }
 }

@@ -78,6 +78,28 @@ impl<'r> Settings<'r> {
                 .or_else(|| cfg.requires_python.clone()),
             (3, 11),
         );
+        // target-anyio: the flag, the table, then the lowest anyio the
+        // project's requirement allows (raised to 4.0: the output is anyio 4).
+        if let Some(v) = args.target_anyio.or_else(|| {
+            cfg.target_anyio
+                .as_deref()
+                .and_then(|v| transforms::parse_version(v).ok())
+        }) {
+            if v < (4, 0) {
+                bail!(
+                    "target-anyio {}.{} is not supported: the migrated code uses anyio 4 (task groups raise exception groups, `fail_after` raises `TimeoutError`); target 4.0 or later",
+                    v.0, v.1
+                );
+            }
+        }
+        let target_anyio = version(
+            args.target_anyio,
+            &cfg.target_anyio
+                .clone()
+                .or_else(|| cfg.requires_anyio.clone()),
+            (4, 16),
+        )
+        .max((4, 0));
         let transforms = registry.enabled(&selection);
         let prefilter = if args.no_prefilter {
             Prefilter::disabled()
@@ -87,7 +109,7 @@ impl<'r> Settings<'r> {
         let options = Options {
             unsafe_fixes: args.unsafe_fixes || cfg.unsafe_fixes.unwrap_or(false),
             targets: transforms::Targets {
-                anyio: version(args.target_anyio, &cfg.target_anyio, (4, 16)),
+                anyio: target_anyio,
                 python: target_python,
                 ..transforms::Targets::default()
             },

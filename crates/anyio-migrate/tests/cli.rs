@@ -547,6 +547,43 @@ fn a_bad_configuration_names_the_file_and_the_key() {
 }
 
 #[test]
+fn the_project_anyio_requirement_sets_the_default_target() {
+    let src = "import asyncio\n\nasync def f():\n    return await asyncio.gather(a(), b())\n";
+    let project = |dep: &str| {
+        format!(
+            "[project]\nname = \"p\"\nrequires-python = \">=3.11\"\ndependencies = [\"{dep}\"]\n"
+        )
+    };
+    // anyio>=4.5 cannot run `anyio.gather` (4.15): reported, not rewritten.
+    let dir = tree(&[
+        ("pyproject.toml", project("anyio>=4.5,<5").as_bytes()),
+        ("a.py", src.as_bytes()),
+    ]);
+    let err = text(&run(&["--unsafe", "a.py"], dir.path()).stderr);
+    let out = text(&run(&["--unsafe", "a.py"], dir.path()).stdout);
+    assert!(out.contains("needs anyio 4.15"), "{out}{err}");
+    // The flag still wins.
+    let out = text(
+        &run(
+            &["--unsafe", "--target-anyio", "4.16", "--diff", "a.py"],
+            dir.path(),
+        )
+        .stdout,
+    );
+    assert!(out.contains("anyio.gather"), "{out}");
+    let dir = tree(&[
+        ("pyproject.toml", project("anyio>=4.15").as_bytes()),
+        ("a.py", src.as_bytes()),
+    ]);
+    let out = text(&run(&["--unsafe", "--diff", "a.py"], dir.path()).stdout);
+    assert!(out.contains("anyio.gather"), "{out}");
+    // Below anyio 4 is refused.
+    let out = run(&["--target-anyio", "3.7", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("target-anyio 3.7 is not supported"));
+}
+
+#[test]
 fn typos_get_a_did_you_mean() {
     let dir = tree(&[("a.py", GOOD.as_bytes())]);
     let err = |args: &[&str], dir: &Path| text(&run(args, dir).stderr);
