@@ -725,7 +725,10 @@ fn finish_imports(
     let mut removed = apply_edits(text, &removals);
     let mut removed_tree = (!removals.is_empty()).then(|| reparse(tree, text, &removed, &removals));
     // When every import goes and new ones come, each removal keeps the blank
-    // line after it: the new block takes the old one's place and spacing.
+    // line after it: the new block takes the old one's place and spacing
+    // (where the first removed import stood: below comments that were
+    // between the docstring and it, not above them).
+    let mut anchor = None;
     if !needed.is_empty()
         && has_imports(&tree.root_node())
         && removed_tree
@@ -741,6 +744,11 @@ fn finish_imports(
         }
         removed = apply_edits(text, &removals);
         removed_tree = Some(reparse(tree, text, &removed, &removals));
+        anchor = removals
+            .iter()
+            .map(|r| r.start)
+            .min()
+            .filter(|&at| at == 0 || text[..at].ends_with('\n'));
     }
     let model;
     let (after_tree, after_imports): (&Tree, &[ImportBinding]) = match &removed_tree {
@@ -760,13 +768,14 @@ fn finish_imports(
             (t, &model.imports)
         }
     };
-    let additions = semantic::add_imports(
+    let additions = semantic::add_imports_where(
         after_tree,
         &removed,
         style,
         after_imports,
         needed,
         first_party,
+        anchor,
     );
     let out = apply_edits(&removed, &additions);
     if !additions.is_empty()

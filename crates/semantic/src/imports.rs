@@ -22,6 +22,21 @@ pub fn add_imports(
     modules: &BTreeSet<String>,
     first_party: &BTreeSet<String>,
 ) -> Vec<Edit> {
+    add_imports_where(tree, src, style, imports, modules, first_party, None)
+}
+
+/// [`add_imports`], with where a file with no import block gets its new
+/// one: `Some(offset)` (a line start, where the removed imports stood) or,
+/// with `None`, after the docstring and `from __future__` imports.
+pub fn add_imports_where(
+    tree: &Tree,
+    src: &str,
+    style: &Style,
+    imports: &[ImportBinding],
+    modules: &BTreeSet<String>,
+    first_party: &BTreeSet<String>,
+    anchor: Option<usize>,
+) -> Vec<Edit> {
     let missing: Vec<&String> = modules
         .iter()
         .filter(|m| {
@@ -80,6 +95,16 @@ pub fn add_imports(
         // No import block: one new block after the docstring / future
         // imports, or at the top after leading comments.
         let lines = joined_sections(&new, nl);
+        if let Some(at) = anchor {
+            // Code right after the new block is set off by a blank line.
+            let next = src[at..].trim_start_matches([' ', '\t']).chars().next();
+            let sep = if matches!(next, Some('\n' | '\r') | None) {
+                ""
+            } else {
+                nl
+            };
+            return vec![Edit::insert(at, format!("{lines}{sep}"))];
+        }
         return vec![match i.checked_sub(1).map(|j| stmts[j]) {
             Some(prev) => {
                 // Into the blank line after the docstring, if there is one.
