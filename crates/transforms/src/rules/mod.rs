@@ -7,6 +7,7 @@ mod gather_results;
 mod gather_unused;
 mod loop_time;
 mod port_fixture;
+mod primitive_annotation;
 mod pytest_config;
 mod pytest_fixture;
 mod pytest_mark;
@@ -49,6 +50,7 @@ pub fn all() -> Vec<Box<dyn Transform>> {
         Box::new(star_import::StarImport::new()),
         Box::new(unused_loop::UnusedLoop::new()),
         Box::new(loop_time::LoopTime::new()),
+        Box::new(primitive_annotation::PrimitiveAnnotation::new()),
         Box::new(unused_ignore::UnusedIgnore::new()),
     ]
 }
