@@ -21,9 +21,9 @@ impl TaskThenAwait {
                 summary: "`t = asyncio.create_task(f())` … `await t` in one block becomes a task group around that span".into(),
                 applicability: Some(Applicability::Unsafe),
                 docs: Docs {
-                    what: "When `t = asyncio.create_task(f(x))` is followed, in the same block, by statements that use `t` only as `await t` or `t.cancel()`, the statements from the first such creation to the last such await are wrapped in `async with anyio.create_task_group() as tg:`, and `asyncio.create_task` becomes `tg.create_task` (anyio 4.14+, whose task handle can be awaited for the result). Creations whose spans overlap share one group. `t.cancel()` stays (the handle has it); an await that swallows the cancellation (`try: await t` / `except asyncio.CancelledError: pass`, or `with contextlib.suppress(asyncio.CancelledError): await t`) becomes `await t.wait()`, which waits for the task however it ends. After a `cancel()` the task must be awaited that way (awaiting a cancelled handle raises anyio's `TaskCancelled`, not `CancelledError`). A task used in any other way (`done()`, `result()`, callbacks, stored, returned, passed on) is left to AM901.".into(),
+                    what: "When `t = asyncio.create_task(f(x))` is followed, in the same block, by statements that use `t` only as `await t` or `t.cancel()`, the statements from the first such creation to the last such await are wrapped in `async with anyio.create_task_group() as tg:`, and `asyncio.create_task` becomes `tg.create_task` (anyio 4.14+, whose task handle can be awaited for the result); so does `asyncio.ensure_future(f(x))` with one call argument, which for a coroutine is the same as `create_task`. Creations whose spans overlap share one group. `t.cancel()` stays (the handle has it); an await that swallows the cancellation (`try: await t` / `except asyncio.CancelledError: pass`, or `with contextlib.suppress(asyncio.CancelledError): await t`) becomes `await t.wait()`, which waits for the task however it ends. After a `cancel()` the task must be awaited that way (awaiting a cancelled handle raises anyio's `TaskCancelled`, not `CancelledError`). A task used in any other way (`done()`, `result()`, callbacks, stored, returned, passed on) is left to AM901.".into(),
                     why: "Every task gets an owner that waits for it and sees its errors (structured concurrency).".into(),
-                    fix_safety: "Unsafe: a failing task now cancels its siblings and its error surfaces when the group ends (as an ExceptionGroup), not at the `await`; and the group waits for every task it started before the code after it runs. Handlers of an enclosing `try` in the same function become `except*`, or the site is left alone.".into(),
+                    fix_safety: "Unsafe: a failing task now cancels its siblings and its error surfaces when the group ends (as an ExceptionGroup), not at the `await`; and the group waits for every task it started before the code after it runs. Handlers of an enclosing `try` in the same function become `except*`, or the site is left alone. `ensure_future(f(x))` is taken to get a coroutine: if `f` returns a future, `tg.create_task` rejects it.".into(),
                 },
                 examples: vec![Example {
                     before: "import asyncio\n\nasync def both():\n    t1 = asyncio.create_task(a())\n    t2 = asyncio.create_task(b())\n    r1 = await t1\n    r2 = await t2\n    return r1 + r2\n".into(),
@@ -52,7 +52,17 @@ fn creation<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, Node<'
         .child_by_field_name("right")
         .filter(|r| r.kind() == "call")?;
     let func = call.child_by_field_name("function")?;
-    (cx.qualified(func).as_deref() == Some("asyncio.create_task")).then(|| (cx.text(left), func))
+    match cx.qualified(func).as_deref() {
+        Some("asyncio.create_task") => Some((cx.text(left), func)),
+        // `ensure_future(f(x))` of a coroutine is `create_task`; only a
+        // single call argument (no `loop=`), taken to return a coroutine.
+        Some("asyncio.ensure_future") => {
+            let args = call.child_by_field_name("arguments")?;
+            let only = named_children(args);
+            (only.len() == 1 && only[0].kind() == "call").then(|| (cx.text(left), func))
+        }
+        _ => None,
+    }
 }
 
 impl Transform for TaskThenAwait {
@@ -61,8 +71,11 @@ impl Transform for TaskThenAwait {
     }
 
     fn triggers(&self) -> Vec<Trigger> {
-        // Nothing is looked at without a call ending in `create_task`.
-        vec![Trigger::name("asyncio.create_task")]
+        // Nothing is looked at without a call ending in `create_task` or `ensure_future`.
+        vec![
+            Trigger::name("asyncio.create_task"),
+            Trigger::name("asyncio.ensure_future"),
+        ]
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
@@ -71,9 +84,9 @@ impl Transform for TaskThenAwait {
         }
         // Spans start at a statement `name = <…create_task>(…)`: only the
         // blocks holding such a call as a statement's right side can have one.
-        let holders: Vec<usize> = cx
-            .nodes_ending_in("call", "create_task")
+        let holders: Vec<usize> = ["create_task", "ensure_future"]
             .iter()
+            .flat_map(|last| cx.nodes_ending_in("call", last))
             .filter_map(|call| call.parent()?.parent()?.parent())
             .map(|block| block.id())
             .collect();
