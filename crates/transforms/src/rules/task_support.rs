@@ -648,6 +648,18 @@ pub fn name_used_elsewhere(node: Node, name: &str, except_in: Node, cx: &FileCon
         n.kind() == "identifier"
             && cx.text(n) == name
             && !(except_in.start_byte() <= n.start_byte() && n.end_byte() <= except_in.end_byte())
+            && !only_binds(n)
+    })
+}
+
+/// Whether an identifier is only bound there, never read: the target of a
+/// `for` loop or of a plain assignment (`for _ in range(2)`). Another
+/// binding of the same name cannot tell that the loop variable was rebound.
+fn only_binds(n: Node) -> bool {
+    n.parent().is_some_and(|p| {
+        matches!(p.kind(), "for_statement" | "assignment")
+            && p.child_by_field_name("left")
+                .is_some_and(|l| l.id() == n.id())
     })
 }
 
