@@ -17,7 +17,7 @@ PY      := $(CURDIR)/$(VENV)/bin/python
 BIN     := $(CURDIR)/target/release/anyio-migrate
 PYTHON3 ?= python3
 
-.PHONY: ecosystem ecosystem-quick ecosystem-verify test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest e2e-verify build venv docs bench soak fuzz wheel e2e-wheel e2e-precommit clean
+.PHONY: ecosystem ecosystem-quick ecosystem-verify test lint unit e2e readme-command e2e-programs e2e-demo e2e-pytest e2e-verify build venv docs bench soak fuzz wheel e2e-wheel sdist e2e-sdist e2e-precommit clean
 
 test: lint unit e2e
 
@@ -38,7 +38,7 @@ $(VENV)/.installed: testdata/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements.txt
 	touch $@
 
-e2e: readme-command e2e-programs e2e-pytest e2e-demo e2e-verify e2e-wheel e2e-precommit ecosystem-quick
+e2e: readme-command e2e-programs e2e-pytest e2e-demo e2e-verify e2e-wheel e2e-sdist e2e-precommit ecosystem-quick
 
 # The README's first command, exactly as written (exit 1: changes to show).
 readme-command: build
@@ -68,6 +68,14 @@ wheel: $(MATURIN_VENV)/.installed
 
 e2e-wheel: wheel
 	$(PYTHON3) testdata/e2e/run_wheel.py target/wheels/anyio_migrate-*.whl
+
+# The sdist: it ships what the build reads and compiles from the archive alone.
+sdist: $(MATURIN_VENV)/.installed
+	rm -rf target/sdist
+	$(MATURIN_VENV)/bin/maturin sdist -o target/sdist
+
+e2e-sdist: sdist
+	$(PYTHON3) testdata/e2e/run_sdist.py target/sdist/anyio_migrate-*.tar.gz . target/sdist-check
 
 # The pre-commit hooks, installed by pre-commit from this repository (pinned pre-commit; the
 # maturin wheel pip builds with comes from .wheelhouse/, so the hook's install
