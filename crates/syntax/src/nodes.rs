@@ -76,6 +76,40 @@ pub fn sole_await_statement(awaited: Node<'_>) -> Option<Node<'_>> {
     sole.then_some(stmt)
 }
 
+/// The `if` statement whose condition evaluates `awaited` first and
+/// unconditionally, so that the awaited value can be computed just before
+/// the statement (`if await f() == 0:` → `value = await f()` then
+/// `if value == 0:`): the condition of an `if` (not an `elif` or a
+/// `while`, which are evaluated later or again), reached through
+/// comparisons, `not`, arithmetic, parentheses, attributes and subscripts
+/// of its value and the left operand of `and` / `or` only, with no other await, yield or call in the condition
+/// (what is evaluated before the await there must not do anything).
+pub fn hoistable_if_condition(awaited: Node<'_>) -> Option<Node<'_>> {
+    let mut cur = awaited;
+    let stmt = loop {
+        let p = cur.parent()?;
+        match p.kind() {
+            "if_statement" if p.child_by_field_name("condition") == Some(cur) => break p,
+            "comparison_operator"
+            | "not_operator"
+            | "parenthesized_expression"
+            | "binary_operator"
+            | "unary_operator" => cur = p,
+            "boolean_operator" if p.child_by_field_name("left") == Some(cur) => cur = p,
+            "attribute" if p.child_by_field_name("object") == Some(cur) => cur = p,
+            "subscript" if p.child_by_field_name("value") == Some(cur) => cur = p,
+            _ => return None,
+        }
+    };
+    let condition = stmt.child_by_field_name("condition")?;
+    let inside =
+        |n: Node| awaited.start_byte() <= n.start_byte() && n.end_byte() <= awaited.end_byte();
+    let alone = crate::preorder(condition)
+        .filter(|(n, _)| n.is_named() && matches!(n.kind(), "await" | "yield" | "call"))
+        .all(|(n, _)| inside(n));
+    alone.then_some(stmt)
+}
+
 /// Byte ranges of every string literal, sorted by start (f-strings included).
 pub fn string_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
@@ -175,6 +209,52 @@ mod tests {
             assert_eq!(
                 statement_anchor(first_await(&tree)).is_some(),
                 level,
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_if_condition_is_hoistable_when_the_await_comes_first_and_alone() {
+        for (src, hoistable) in [
+            ("async def f():\n    if await g():\n        pass\n", true),
+            (
+                "async def f():\n    if await g() == 0 and ready:\n        pass\n",
+                true,
+            ),
+            (
+                "async def f():\n    if not (await g()).ok:\n        pass\n",
+                true,
+            ),
+            (
+                "async def f():\n    if x.n + await g() > 1:\n        pass\n",
+                true,
+            ),
+            (
+                "async def f():\n    if ready and await g():\n        pass\n",
+                false,
+            ),
+            (
+                "async def f():\n    if h() == await g():\n        pass\n",
+                false,
+            ),
+            (
+                "async def f():\n    if await g() == await h():\n        pass\n",
+                false,
+            ),
+            (
+                "async def f():\n    while await g():\n        pass\n",
+                false,
+            ),
+            (
+                "async def f():\n    if x:\n        pass\n    elif await g():\n        pass\n",
+                false,
+            ),
+        ] {
+            let tree = crate::parse(src);
+            assert_eq!(
+                hoistable_if_condition(first_await(&tree)).is_some(),
+                hoistable,
                 "{src}"
             );
         }

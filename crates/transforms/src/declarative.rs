@@ -21,6 +21,12 @@ enum Context {
     /// whole statement, and `$STATEMENT` in it is that statement with the
     /// matched expression replaced by `expression`.
     Statement,
+    /// The pattern is an `await` in an `if` condition that evaluates it
+    /// first and alone (`syntax::hoistable_if_condition`); the template
+    /// replaces the whole `if` statement, `$VALUE` in it is a fresh local
+    /// for the awaited value and `$STATEMENT` the `if` with the match
+    /// replaced by that local.
+    Condition,
     /// The pattern is a whole statement; the template replaces it.
     Node,
     /// The pattern is a compound statement; the template replaces only its
@@ -434,6 +440,13 @@ impl Declarative {
                 }
                 (stmt.byte_range(), Some(stmt))
             }
+            Context::Condition => {
+                let stmt = syntax::hoistable_if_condition(node)?;
+                if !cx.owns_its_lines(stmt) {
+                    return None;
+                }
+                (stmt.byte_range(), Some(stmt))
+            }
             Context::Node => (node.byte_range(), None),
             Context::Header => {
                 let colon = syntax::children(node)
@@ -560,7 +573,9 @@ impl Declarative {
             vars: HashMap::new(),
         };
         let indent = cx.indent_at(range.start);
-        let new_text = match (spec.context, stmt) {
+        // Where a hoisted await ended: the rest of the `if` is not edited.
+        let mut condition_end = None;
+        let mut new_text = match (spec.context, stmt) {
             (Context::Statement, Some(stmt)) => {
                 let expr = render(spec.expression.as_deref().unwrap_or("$X"), b, &env, indent);
                 let mut whole = Rendered::from_source(
@@ -580,8 +595,49 @@ impl Declarative {
                 };
                 render(template, b, &env, indent).text
             }
+            (Context::Condition, Some(stmt)) => {
+                let value = cx.fresh_name("value", &[]);
+                // `(await x).ok` becomes `value.ok`, not `(value).ok`.
+                let mut hoisted = node;
+                while let Some(p) = hoisted
+                    .parent()
+                    .filter(|p| p.kind() == "parenthesized_expression")
+                {
+                    hoisted = p;
+                }
+                condition_end = Some(hoisted.end_byte());
+                let mut whole = Rendered::from_source(
+                    cx.src,
+                    stmt.start_byte()..hoisted.start_byte(),
+                    &cx.strings,
+                );
+                whole.push_str(&value);
+                whole.push(&Rendered::from_source(
+                    cx.src,
+                    hoisted.end_byte()..stmt.end_byte(),
+                    &cx.strings,
+                ));
+                let env = RenderEnv {
+                    vars: HashMap::from([
+                        ("STATEMENT", whole),
+                        ("VALUE", Rendered::literal(value, indent)),
+                    ]),
+                    ..env
+                };
+                render(template, b, &env, indent).text
+            }
             _ => render(template, b, &env, indent).text,
         };
+        // The `if` after the hoisted await stays as it is (its positions,
+        // and the findings inside it, are kept).
+        let mut range = range;
+        if let Some(end) = condition_end {
+            let rest = &cx.src[end..range.end];
+            if let Some(head) = new_text.strip_suffix(rest) {
+                new_text = head.to_string();
+                range.end = end;
+            }
+        }
         if new_text == cx.src[range.clone()] {
             return None;
         }
