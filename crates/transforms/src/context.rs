@@ -706,8 +706,30 @@ impl<'a> FileContext<'a> {
             .map(str::to_string)
     }
 
-    /// A name based on `base` that no identifier in the file uses yet, nor any in `taken`.
-    pub fn fresh_name(&self, base: &str, taken: &[String]) -> String {
+    /// A name based on `base` for a new local at `at`: one that no identifier
+    /// of the function holding `at` uses yet (of the whole file at module
+    /// level), nor any in `taken`. A name the function does not mention
+    /// cannot clash with anything it reads or binds, so two task groups in
+    /// different functions are both `tg`.
+    pub fn fresh_name(&self, at: Node, base: &str, taken: &[String]) -> String {
+        self.fresh_name_over(at, at.byte_range(), base, taken)
+    }
+
+    /// [`Self::fresh_name`] for new code that spans `span` (statements from
+    /// `at` on that the new code wraps).
+    pub fn fresh_name_over(
+        &self,
+        at: Node,
+        span: Range<usize>,
+        base: &str,
+        taken: &[String],
+    ) -> String {
+        let scope = syntax::enclosing(at, &["function_definition"])
+            .map_or(0..self.src.len(), |f| f.byte_range());
+        let identifiers = self.nodes_of_kind("identifier");
+        let first = identifiers.partition_point(|i| i.start_byte() < scope.start);
+        let last = identifiers.partition_point(|i| i.start_byte() < scope.end);
+        let in_scope = &identifiers[first..last];
         // Attribute and keyword names (`x.items`, `f(items=…)`) never clash with a variable.
         let is_name = |i: &Node| {
             i.parent().is_none_or(|p| {
@@ -716,12 +738,39 @@ impl<'a> FileContext<'a> {
                         || p.child_by_field_name("name") == Some(*i)))
             })
         };
+        // `async with … as n:` blocks before or after the new code: a name
+        // they alone use is free outside them (a later group reuses `tg`).
+        let earlier_groups = |n: &str| -> Vec<Range<usize>> {
+            self.nodes_of_kind("with_statement")
+                .iter()
+                .filter(|w| {
+                    scope.start <= w.start_byte()
+                        && w.end_byte() <= scope.end
+                        && (w.end_byte() <= span.start || span.end <= w.start_byte())
+                })
+                .filter(|w| {
+                    w.child_by_field_name("body").is_some_and(|body| {
+                        self.enclosing_with_items(body)
+                            .iter()
+                            .any(|item| item.statement.id() == w.id() && item.alias == Some(n))
+                    })
+                })
+                .map(|w| w.byte_range())
+                .collect()
+        };
         let used = |n: &str| {
-            taken.iter().any(|t| t == n)
-                || self
-                    .nodes_of_kind("identifier")
-                    .iter()
-                    .any(|i| self.text(*i) == n && is_name(i))
+            if taken.iter().any(|t| t == n) {
+                return true;
+            }
+            let mut uses = in_scope
+                .iter()
+                .filter(|i| self.text(**i) == n && is_name(i))
+                .peekable();
+            if uses.peek().is_none() {
+                return false;
+            }
+            let groups = earlier_groups(n);
+            !uses.all(|i| groups.iter().any(|g| g.contains(&i.start_byte())))
         };
         if !used(base) {
             return base.to_string();

@@ -596,7 +596,7 @@ impl Declarative {
                 render(template, b, &env, indent).text
             }
             (Context::Condition, Some(stmt)) => {
-                let value = cx.fresh_name("value", &[]);
+                let value = cx.fresh_name(stmt, "value", &[]);
                 // `(await x).ok` becomes `value.ok`, not `(value).ok`.
                 let mut hoisted = node;
                 while let Some(p) = hoisted

@@ -212,9 +212,9 @@ impl Transform for GatherEach {
                 .next()
                 .unwrap_or(fname)
                 .trim_start_matches('_');
-            let helper = cx.fresh_name(&format!("_{short}_one"), &[]);
-            let i = cx.fresh_name("i", std::slice::from_ref(&helper));
-            let tg = cx.fresh_name("tg", &[helper.clone(), i.clone()]);
+            let helper = cx.fresh_name(stmt, &format!("_{short}_one"), &[]);
+            let i = cx.fresh_name(stmt, "i", std::slice::from_ref(&helper));
+            let tg = cx.fresh_name(stmt, "tg", &[helper.clone(), i.clone()]);
             let iterable = cx.text(each.iterable);
             // Materialised once: the iterable may be unsized, or a display
             // whose elements must not be evaluated twice.
@@ -232,7 +232,7 @@ impl Transform for GatherEach {
             };
             let (list, len, enumerate) = (builtin("list"), builtin("len"), builtin("enumerate"));
             imports.dedup();
-            let items = cx.fresh_name("items", &[helper.clone(), i.clone(), tg.clone()]);
+            let items = cx.fresh_name(stmt, "items", &[helper.clone(), i.clone(), tg.clone()]);
             lines.push((0, format!("{items} = {list}({iterable})")));
             lines.push((0, format!("{results} = [None] * {len}({items})")));
             lines.push((0, String::new()));
@@ -241,6 +241,7 @@ impl Transform for GatherEach {
             let swallow = returns_exceptions(call, cx) == Some(true);
             if swallow {
                 let exc = cx.fresh_name(
+                    stmt,
                     "exc",
                     &[helper.clone(), i.clone(), tg.clone(), items.clone()],
                 );
@@ -255,6 +256,7 @@ impl Transform for GatherEach {
             lines.push((0, format!("async with anyio.create_task_group() as {tg}:")));
             // A fresh loop variable: the comprehension's own did not leak into the function.
             let item = cx.fresh_name(
+                stmt,
                 "item",
                 &[helper.clone(), i.clone(), tg.clone(), items.clone()],
             );

@@ -43,7 +43,7 @@ impl GatherUnused {
     /// The fix, and why it is unsafe when it is.
     fn rewrite(&self, call: Node, stmt: Node, cx: &FileContext) -> Result<(Fix, String), String> {
         let indent = cx.indent_at(stmt.start_byte());
-        let tg = cx.fresh_name("tg", &[]);
+        let tg = cx.fresh_name(stmt, "tg", &[]);
         let mut lines = vec![(0, format!("async with anyio.create_task_group() as {tg}:"))];
         let mut functools = false;
         let mut assumed: Vec<String> = Vec::new();
@@ -51,7 +51,7 @@ impl GatherUnused {
         let swallow = returns_exceptions(call, cx) == Some(true);
         let mut helper = String::new();
         if swallow {
-            helper = cx.fresh_name("_ignoring_errors", std::slice::from_ref(&tg));
+            helper = cx.fresh_name(stmt, "_ignoring_errors", std::slice::from_ref(&tg));
             lines.insert(0, (0, format!("async def {helper}(func, *args):")));
             lines.insert(1, (1, "try:".into()));
             lines.insert(2, (2, "await func(*args)".into()));

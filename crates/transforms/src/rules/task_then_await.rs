@@ -144,7 +144,7 @@ impl Transform for TaskThenAwait {
                         continue;
                     }
                 };
-                let tg = cx.fresh_name("tg", &[]);
+                let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
                 let indent = cx.indent_at(first.start_byte());
                 let unit = cx.style.indent.as_str();
                 let nl = cx.style.newline.as_str();

@@ -56,8 +56,12 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
     if queues_in_func > 1 {
         return Err("the function creates more than one queue".into());
     }
-    let send = cx.fresh_name(&format!("{name}_send"), &[]);
-    let receive = cx.fresh_name(&format!("{name}_receive"), std::slice::from_ref(&send));
+    let send = cx.fresh_name(stmt, &format!("{name}_send"), &[]);
+    let receive = cx.fresh_name(
+        stmt,
+        &format!("{name}_receive"),
+        std::slice::from_ref(&send),
+    );
     let end_name = |side: Side| if side == Side::Send { &send } else { &receive };
     let mut edits = Vec::new();
     let mut blockers = Vec::new();
