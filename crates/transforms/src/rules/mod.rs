@@ -18,6 +18,7 @@ mod star_import;
 mod start_soon_callable;
 mod sync_fixture_user;
 mod task_group;
+mod task_list;
 mod task_support;
 mod task_then_await;
 mod unused_ignore;

@@ -21,7 +21,7 @@ impl TaskThenAwait {
                 summary: "`t = asyncio.create_task(f())` … `await t` in one block becomes a task group around that span".into(),
                 applicability: Some(Applicability::Unsafe),
                 docs: Docs {
-                    what: "When `t = asyncio.create_task(f(x))` is followed, in the same block, by statements that use `t` only as `await t` or `t.cancel()`, the statements from the first such creation to the last such await are wrapped in `async with anyio.create_task_group() as tg:`, and `asyncio.create_task` becomes `tg.create_task` (anyio 4.14+, whose task handle can be awaited for the result); so does `asyncio.ensure_future(f(x))` with one call argument, which for a coroutine is the same as `create_task`. Creations whose spans overlap share one group. `t.cancel()` stays (the handle has it); an await that swallows the cancellation (`try: await t` / `except asyncio.CancelledError: pass`, or `with contextlib.suppress(asyncio.CancelledError): await t`) becomes `await t.wait()`, which waits for the task however it ends. After a `cancel()` the task must be awaited that way (awaiting a cancelled handle raises anyio's `TaskCancelled`, not `CancelledError`). A task used in any other way (`done()`, `result()`, callbacks, stored, returned, passed on) is left to AM901.".into(),
+                    what: "When `t = asyncio.create_task(f(x))` is followed, in the same block, by statements that use `t` only as `await t` or `t.cancel()`, the statements from the first such creation to the last such await are wrapped in `async with anyio.create_task_group() as tg:`, and `asyncio.create_task` becomes `tg.create_task` (anyio 4.14+, whose task handle can be awaited for the result); so does `asyncio.ensure_future(f(x))` with one call argument, which for a coroutine is the same as `create_task`. Creations whose spans overlap share one group. `t.cancel()` stays (the handle has it); an await that swallows the cancellation (`try: await t` / `except asyncio.CancelledError: pass`, or `with contextlib.suppress(asyncio.CancelledError): await t`) becomes `await t.wait()`, which waits for the task however it ends. After a `cancel()` the task must be awaited that way (awaiting a cancelled handle raises anyio's `TaskCancelled`, not `CancelledError`). Tasks collected in a list (`tasks = [asyncio.create_task(f(u)) for u in us]`, or `tasks = []` and `tasks.append(asyncio.create_task(f(u)))` statements) and then gathered in the same block (`await asyncio.gather(*tasks)` as the only await of its statement, nothing else reading the list) get a task group from the first creation to the gather; the gather becomes `[task.return_value for task in tasks]` after the group, or goes when its value is unused (the appends then become `tg.start_soon(f, u)` and the list goes). A task used in any other way (`done()`, `result()`, callbacks, stored, returned, passed on) is left to AM901.".into(),
                     why: "Every task gets an owner that waits for it and sees its errors (structured concurrency).".into(),
                     fix_safety: "Unsafe: a failing task now cancels its siblings and its error surfaces when the group ends (as an ExceptionGroup), not at the `await`; and the group waits for every task it started before the code after it runs. Handlers of an enclosing `try` in the same function become `except*`, or the site is left alone. `ensure_future(f(x))` is taken to get a coroutine: if `f` returns a future, `tg.create_task` rejects it.".into(),
                 },
@@ -82,6 +82,7 @@ impl Transform for TaskThenAwait {
         if cx.targets.anyio < (4, 14) {
             return;
         }
+        super::task_list::check(self.info.code, cx, out);
         // Spans start at a statement `name = <…create_task>(…)`: only the
         // blocks holding such a call as a statement's right side can have one.
         let holders: Vec<usize> = ["create_task", "ensure_future"]
@@ -145,31 +146,7 @@ impl Transform for TaskThenAwait {
                     }
                 };
                 let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
-                let indent = cx.indent_at(first.start_byte());
-                let unit = cx.style.indent.as_str();
-                let nl = cx.style.newline.as_str();
-                let mut edits = vec![Edit::insert(
-                    first.start_byte(),
-                    format!("async with anyio.create_task_group() as {tg}:{nl}{indent}{unit}"),
-                )];
-                // Every later line of the span moves one level in (not lines inside strings, not blank ones).
-                let mut pos = first.start_byte();
-                while let Some(i) = cx.src[pos..last.end_byte()].find('\n') {
-                    let line_start = pos + i + 1;
-                    pos = line_start;
-                    let line = cx.src[line_start..].split('\n').next().unwrap_or("");
-                    if line.trim().is_empty() || syntax::is_inside_string(&cx.strings, line_start) {
-                        continue;
-                    }
-                    // A wait that replaces a whole statement is one line.
-                    if waits
-                        .iter()
-                        .any(|w| w.start_byte() < line_start && line_start < w.end_byte())
-                    {
-                        continue;
-                    }
-                    edits.push(Edit::insert(line_start, unit));
-                }
+                let mut edits = group_edits(&tg, first, last, &waits, cx);
                 for f in &funcs {
                     edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
                 }
@@ -197,6 +174,46 @@ impl Transform for TaskThenAwait {
             }
         }
     }
+}
+
+/// The edits that put statements `first` to `last` of one block into
+/// `async with anyio.create_task_group() as {tg}:`: the header before
+/// `first` and one more indentation level on every later line of the span
+/// (not lines inside strings, not blank ones, not lines inside `waits`, the
+/// statements that become one line).
+pub(super) fn group_edits(
+    tg: &str,
+    first: Node,
+    last: Node,
+    waits: &[Node],
+    cx: &FileContext,
+) -> Vec<Edit> {
+    let indent = cx.indent_at(first.start_byte());
+    let unit = cx.style.indent.as_str();
+    let nl = cx.style.newline.as_str();
+    let mut edits = vec![Edit::insert(
+        first.start_byte(),
+        format!("async with anyio.create_task_group() as {tg}:{nl}{indent}{unit}"),
+    )];
+    // Every later line of the span moves one level in (not lines inside strings, not blank ones).
+    let mut pos = first.start_byte();
+    while let Some(i) = cx.src[pos..last.end_byte()].find('\n') {
+        let line_start = pos + i + 1;
+        pos = line_start;
+        let line = cx.src[line_start..].split('\n').next().unwrap_or("");
+        if line.trim().is_empty() || syntax::is_inside_string(&cx.strings, line_start) {
+            continue;
+        }
+        // A wait that replaces a whole statement is one line.
+        if waits
+            .iter()
+            .any(|w| w.start_byte() < line_start && line_start < w.end_byte())
+        {
+            continue;
+        }
+        edits.push(Edit::insert(line_start, unit));
+    }
+    edits
 }
 
 /// How a task is used after its creation.

@@ -1,0 +1,302 @@
+//! AM206's list form: tasks collected in a list (`[asyncio.create_task(f(x))
+//! for x in xs]`, or `tasks.append(asyncio.create_task(f(x)))` in a loop) and
+//! then gathered (`await asyncio.gather(*tasks)`) in the same block get a task
+//! group around the statements from the first creation to the gather; the
+//! gather's value becomes the handles' return values.
+
+use super::task_support::{exception_group_handlers, spawn, Handlers};
+use crate::FileContext;
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::{named_children, Node};
+
+/// The statement index in a block that holds `node` (at any depth).
+fn statement_of(node: Node, stmts: &[Node]) -> Option<usize> {
+    stmts
+        .iter()
+        .position(|s| s.start_byte() <= node.start_byte() && node.end_byte() <= s.end_byte())
+}
+
+/// `asyncio.create_task(f(x))` (maybe with `name=`, which the handle API
+/// takes too), or `asyncio.ensure_future(f(x))` with one call argument: the
+/// callee to rewrite to `tg.create_task`.
+fn task_creation<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> {
+    if call.kind() != "call" {
+        return None;
+    }
+    let func = call.child_by_field_name("function")?;
+    let args = named_children(call.child_by_field_name("arguments")?);
+    let (first, rest) = args.split_first()?;
+    let named = |a: &Node| {
+        a.kind() == "keyword_argument"
+            && a.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == "name")
+    };
+    let ok = first.kind() == "call";
+    match cx.qualified(func).as_deref() {
+        Some("asyncio.create_task") if ok && rest.iter().all(named) => Some(func),
+        Some("asyncio.ensure_future") if ok && rest.is_empty() => Some(func),
+        _ => None,
+    }
+}
+
+/// How a list of tasks is built: the callees of its creations and the index
+/// of the first statement that creates one.
+struct Built<'a> {
+    definition: usize,
+    first: usize,
+    funcs: Vec<Node<'a>>,
+    /// The `name.append(…)` calls, when the list starts empty.
+    appends: Vec<Node<'a>>,
+}
+
+/// The list `name` as statements `before` the gather build it: one
+/// `name = [create_task(…) for …]`, or `name = []` followed by
+/// `name.append(create_task(…))` statements; no other use of the name.
+fn built<'a>(name: &str, stmts: &[Node<'a>], cx: &FileContext<'a>) -> Option<Built<'a>> {
+    let mut definition = None;
+    let mut funcs = Vec::new();
+    let mut appends = Vec::new();
+    let mut first = None;
+    for (k, stmt) in stmts.iter().enumerate() {
+        for (n, _) in syntax::preorder(*stmt) {
+            if n.kind() != "identifier" || cx.text(n) != name {
+                continue;
+            }
+            if syntax::enclosing(n, &["function_definition", "lambda"])
+                .is_some_and(|f| f.start_byte() > stmt.start_byte())
+            {
+                return None;
+            }
+            let parent = n.parent()?;
+            // `name = […]`: the list's one definition.
+            if parent.kind() == "assignment" && parent.child_by_field_name("left") == Some(n) {
+                if definition.is_some() || parent.parent()?.id() != stmt.id() {
+                    return None;
+                }
+                let right = parent.child_by_field_name("right")?;
+                match right.kind() {
+                    "list" if right.named_child_count() == 0 => {}
+                    "list_comprehension" => {
+                        let body = right.child_by_field_name("body")?;
+                        funcs.push(task_creation(body, cx)?);
+                        first = Some(k);
+                    }
+                    _ => return None,
+                }
+                definition = Some(k);
+                continue;
+            }
+            // `name.append(create_task(…))` as a statement of its own.
+            let append = (parent.kind() == "attribute")
+                .then(|| parent.child_by_field_name("attribute"))
+                .flatten()
+                .is_some_and(|a| cx.text(a) == "append");
+            let call = parent.parent().filter(|c| c.kind() == "call");
+            let arg = call
+                .and_then(|c| c.child_by_field_name("arguments"))
+                .map(named_children)
+                .and_then(|a| (a.len() == 1).then(|| a[0]));
+            let created = arg.and_then(|a| task_creation(a, cx));
+            let statement = call
+                .and_then(|c| c.parent())
+                .is_some_and(|p| p.kind() == "expression_statement");
+            match (append && statement && definition.is_some(), created) {
+                (true, Some(func)) => {
+                    funcs.push(func);
+                    appends.extend(call);
+                    first.get_or_insert(k);
+                }
+                _ => return None,
+            }
+        }
+    }
+    Some(Built {
+        definition: definition?,
+        first: first?,
+        funcs,
+        appends,
+    })
+}
+
+/// `await asyncio.gather(*name)`: the name, when the gather has that one
+/// starred identifier and nothing else.
+fn gathered_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str> {
+    let call = awaited.named_child(0).filter(|c| c.kind() == "call")?;
+    let func = call.child_by_field_name("function")?;
+    if cx.qualified(func).as_deref() != Some("asyncio.gather") {
+        return None;
+    }
+    let args = named_children(call.child_by_field_name("arguments")?);
+    let [star] = args.as_slice() else {
+        return None;
+    };
+    let name = (star.kind() == "list_splat")
+        .then(|| star.named_child(0))
+        .flatten()
+        .filter(|n| n.kind() == "identifier")?;
+    Some(cx.text(name))
+}
+
+/// Whether `name` is used in the function holding `block` outside the
+/// statements `span`, shared with other scopes, or a `yield` is inside the span.
+fn escapes(name: &str, block: Node, span: &[Node], cx: &FileContext) -> bool {
+    let Some(scope) = syntax::enclosing(block, &["function_definition"]) else {
+        return true;
+    };
+    let (start, end) = match (span.first(), span.last()) {
+        (Some(f), Some(l)) => (f.start_byte(), l.end_byte()),
+        _ => return true,
+    };
+    syntax::preorder(scope).any(|(n, _)| match n.kind() {
+        "identifier" => cx.text(n) == name && !(start <= n.start_byte() && n.end_byte() <= end),
+        "nonlocal_statement" | "global_statement" => {
+            named_children(n).iter().any(|c| cx.text(*c) == name)
+        }
+        "yield" => start <= n.start_byte() && n.end_byte() <= end,
+        _ => false,
+    })
+}
+
+/// Diagnostics (with fixes) for every list of tasks gathered in its block.
+pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    for &awaited in cx.nodes_of_kind("await") {
+        let Some(name) = gathered_list(awaited, cx) else {
+            continue;
+        };
+        let Some(block) = syntax::enclosing(awaited, &["block", "function_definition", "lambda"])
+            .filter(|b| b.kind() == "block")
+        else {
+            continue;
+        };
+        let stmts: Vec<Node> = named_children(block)
+            .into_iter()
+            .filter(|c| c.kind() != "comment")
+            .collect();
+        let Some(g) = statement_of(awaited, &stmts) else {
+            continue;
+        };
+        let gather_stmt = stmts[g];
+        // The gather must be the statement's only await: the rest of the
+        // statement runs after the group now.
+        let awaits = syntax::preorder(gather_stmt)
+            .filter(|(n, _)| n.kind() == "await" && n.is_named())
+            .count();
+        if awaits != 1
+            || !matches!(
+                gather_stmt.kind(),
+                "expression_statement" | "return_statement"
+            )
+        {
+            continue;
+        }
+        let Some(list) = built(name, &stmts[..g], cx) else {
+            continue;
+        };
+        if escapes(name, block, &stmts[list.definition..=g], cx) {
+            continue;
+        }
+        // A `return` before the gather left the tasks running; the group
+        // would wait for them.
+        let returns = stmts[list.first..g].iter().any(|s| {
+            syntax::preorder(*s).any(|(n, _)| {
+                n.kind() == "return_statement"
+                    && syntax::enclosing(n, &["function_definition", "lambda"])
+                        .is_none_or(|f| f.start_byte() < s.start_byte())
+            })
+        });
+        if returns {
+            continue;
+        }
+        // The definition (`tasks = []`) may stand before the span; it must
+        // not be used before it either (checked by `built`).
+        let first = stmts[list.first];
+        let last = stmts[g - 1];
+        if !cx.owns_its_lines(first) || !cx.owns_its_lines(last) || !cx.owns_its_lines(gather_stmt)
+        {
+            continue;
+        }
+        let diag = Diagnostic::new(
+            code,
+            format!("tasks collected in `{name}` and gathered get a task group as their owner"),
+            first.start_byte()..gather_stmt.end_byte(),
+        );
+        let handlers = match exception_group_handlers(first, cx) {
+            Handlers::Untouched => Vec::new(),
+            Handlers::Rewrite(e) => e,
+            Handlers::Blocked(why) => {
+                out.push(Diagnostic {
+                    message: format!(
+                        "tasks collected in `{name}` and gathered cannot get a task group automatically: {why}"
+                    ),
+                    ..diag
+                });
+                continue;
+            }
+        };
+        let span = first.start_byte()..last.end_byte();
+        let tg = cx.fresh_name_over(first, span.clone(), "tg", &[]);
+        let mut edits = super::task_then_await::group_edits(&tg, first, last, &[], cx);
+        let unused = gather_stmt.kind() == "expression_statement"
+            && gather_stmt.named_child(0).map(|n| n.id()) == Some(awaited.id());
+        // Handles nobody reads: `tg.start_soon(f, x)` in place of each
+        // append, and no list at all.
+        let spawns: Option<Vec<_>> = (unused && !list.appends.is_empty())
+            .then(|| {
+                list.appends
+                    .iter()
+                    .map(|call| {
+                        let arg = call.child_by_field_name("arguments")?.named_child(0)?;
+                        let inner = named_children(arg.child_by_field_name("arguments")?);
+                        let mut s = spawn(*inner.first()?, cx)?;
+                        // `name=` goes to `start_soon` as it went to `create_task`.
+                        for kw in inner.iter().skip(1) {
+                            s.args = format!("{}, {}", s.args, cx.text(*kw));
+                        }
+                        Some((*call, s))
+                    })
+                    .collect()
+            })
+            .flatten()
+            .filter(|_| cx.owns_its_lines(stmts[list.definition]));
+        let mut functools = false;
+        if let Some(spawns) = &spawns {
+            edits.push(super::pytest_support::delete_lines(
+                cx,
+                stmts[list.definition],
+            ));
+            for (call, s) in spawns {
+                functools |= s.needs_functools;
+                edits.push(Edit::replace(
+                    call.byte_range(),
+                    format!("{tg}.start_soon({})", s.args),
+                ));
+            }
+        } else {
+            for f in &list.funcs {
+                edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
+            }
+        }
+        // The group has waited for every task: the gather is its results,
+        // or nothing when they are not used.
+        if unused {
+            edits.push(super::pytest_support::delete_lines(cx, gather_stmt));
+        } else {
+            edits.push(Edit::replace(
+                awaited.byte_range(),
+                format!("[task.return_value for task in {name}]"),
+            ));
+        }
+        edits.extend(handlers);
+        out.push(
+            diag.with_fix(
+                Fix::new(edits, Applicability::Unsafe)
+                    .with_imports(if functools {
+                        vec!["anyio", "functools"]
+                    } else {
+                        vec!["anyio"]
+                    })
+                    .with_scope(first.start_byte()..gather_stmt.end_byte()),
+            ),
+        );
+    }
+}
