@@ -1,6 +1,6 @@
 //! AM504: the running loop's clock, `loop.time()`, becomes `anyio.current_time()`.
 
-use super::unused_loop::delete_statement_line;
+use super::unused_running_loop::delete_statement_line;
 use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{preorder, Node};
