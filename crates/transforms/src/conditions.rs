@@ -84,7 +84,7 @@ impl Condition {
             ),
             Condition::String => matches!(kind, "string" | "concatenated_string"),
             Condition::Name => kind == "identifier",
-            Condition::Dotted => is_dotted(node),
+            Condition::Dotted => syntax::is_dotted(node),
             Condition::Call => kind == "call",
             Condition::None => kind == "none",
             Condition::NotNone => kind != "none",
@@ -97,14 +97,6 @@ impl Condition {
 
 fn is_keyword(node: Node) -> bool {
     matches!(node.kind(), "keyword_argument" | "dictionary_splat")
-}
-
-fn is_dotted(node: Node) -> bool {
-    match node.kind() {
-        "identifier" => true,
-        "attribute" => node.child_by_field_name("object").is_some_and(is_dotted),
-        _ => false,
-    }
 }
 
 fn has_cleanup_await(node: Node) -> bool {

@@ -640,7 +640,7 @@ impl<'a> FileContext<'a> {
                 && node.end_byte() <= n.end_byte()
                 && n.id() != node.id()
         };
-        let scope_start = ["function_definition", "lambda", "class_definition"]
+        let scope_start = syntax::SCOPE_KINDS
             .iter()
             .flat_map(|k| self.nodes_of_kind(k).iter().filter(around))
             .map(|n| n.start_byte())

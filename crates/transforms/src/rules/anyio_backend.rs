@@ -2,7 +2,6 @@
 
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
-use syntax::named_children;
 
 /// The code of this rule's transform file.
 pub(super) const CODE: &str = "AM605";
@@ -38,10 +37,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     }
     let nl = cx.style.newline.as_str();
     let root = cx.tree.root_node();
-    let stmts: Vec<_> = named_children(root)
-        .into_iter()
-        .filter(|n| n.kind() != "comment")
-        .collect();
+    let stmts = syntax::code_children(root);
     // After the leading docstring and imports.
     let mut last = None;
     for (k, s) in stmts.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! AM604: `@pytest_asyncio.fixture(...)` becomes `@pytest.fixture(...)`.
 
-use super::pytest_support::{decorator_target, elements, remove_element};
+use super::pytest_support::{decorator_target, remove_element};
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 
@@ -29,7 +29,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .filter(|c| c.kind() == "call")
             .and_then(|c| c.child_by_field_name("arguments"))
         {
-            let items = elements(args);
+            let items = syntax::code_children(args);
             let dropped: Vec<usize> = items
                 .iter()
                 .enumerate()

@@ -1,6 +1,6 @@
 //! AM603: `@pytest.mark.asyncio` and `pytestmark = pytest.mark.asyncio`.
 
-use super::pytest_support::{delete_lines, elements, remove_element};
+use super::pytest_support::{delete_lines, remove_element};
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::Node;
@@ -80,7 +80,7 @@ fn fix<'t>(marker: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, Vec<Edit>)> 
         if !auto {
             return Some((parent, anyio()));
         }
-        let items = elements(parent);
+        let items = syntax::code_children(parent);
         let k = items.iter().position(|i| *i == marker)?;
         if items.len() == 1 {
             let stmt = assign.parent()?;

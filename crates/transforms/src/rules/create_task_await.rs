@@ -63,10 +63,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|b| holders.contains(&b.id()))
     {
-        let stmts: Vec<Node> = named_children(block)
-            .into_iter()
-            .filter(|c| c.kind() != "comment")
-            .collect();
+        let stmts = syntax::code_children(block);
         // (first statement, last statement) of each creation's span,
         // with the waits that swallow its cancellation.
         let mut spans: Vec<(usize, usize, Node, Vec<Node>)> = Vec::new();

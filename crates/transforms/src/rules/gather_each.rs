@@ -5,9 +5,10 @@
 use super::task_support::{
     anyio_gather, block, exception_group_handlers, gather_shape, spawn, Each, GatherShape, Handlers,
 };
-use super::task_support::{arguments, caller_catching_bare, inside_try, returns_exceptions};
+use super::task_support::{caller_catching_bare, inside_try, returns_exceptions};
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::arguments;
 use syntax::Node;
 
 /// The code of this rule's transform file.

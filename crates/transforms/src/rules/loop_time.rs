@@ -1,6 +1,5 @@
 //! AM504: the running loop's clock, `loop.time()`, becomes `anyio.current_time()`.
 
-use super::unused_running_loop::delete_statement_line;
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{preorder, Node};
@@ -28,8 +27,7 @@ fn time_call<'t>(recv: Node<'t>, cx: &FileContext) -> Option<Node<'t>> {
 
 /// The innermost function, lambda or class around `node`, if it is an `async def`.
 fn coroutine_around(node: Node) -> Option<Node> {
-    syntax::enclosing(node, &["function_definition", "lambda", "class_definition"])
-        .filter(|f| syntax::is_async_def(*f))
+    syntax::enclosing_scope(node).filter(|f| syntax::is_async_def(*f))
 }
 
 pub(super) fn triggers() -> Vec<Trigger> {
@@ -124,7 +122,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .map(|t| Edit::replace(t.byte_range(), "anyio.current_time()"))
                 .collect();
             if let Some(stmt) = stmt.filter(|_| reads.len() == uses.len()) {
-                edits.push(delete_statement_line(cx, stmt));
+                edits.push(semantic::delete_statement(stmt, cx.src));
             }
             out.push(
                 Diagnostic::new(

@@ -1,8 +1,9 @@
 //! AM205: `tg.start_soon(f(x))` passes a coroutine object; anyio wants `tg.start_soon(f, x)`.
 
-use super::task_support::{arguments, is_module_coroutine, method_call, spawn};
+use super::task_support::{is_module_coroutine, method_call, spawn};
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::arguments;
 use syntax::Node;
 
 /// The code of this rule's transform file.

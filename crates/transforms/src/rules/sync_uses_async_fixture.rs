@@ -84,10 +84,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         };
         // After the leading plain parameters (before defaults, `*`, `/`).
-        let items: Vec<Node> = syntax::named_children(params)
-            .into_iter()
-            .filter(|c| c.kind() != "comment")
-            .collect();
+        let items = syntax::code_children(params);
         let plain = items
             .iter()
             .take_while(|p| matches!(p.kind(), "identifier" | "typed_parameter"))

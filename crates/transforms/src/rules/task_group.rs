@@ -1,9 +1,10 @@
 //! AM204: `async with asyncio.TaskGroup() as tg:` becomes an anyio task
 //! group, and the tasks it creates are started with `start_soon`.
 
-use super::task_support::{arguments, method_call, spawn};
+use super::task_support::{method_call, spawn};
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::arguments;
 use syntax::{named_children, Node};
 
 /// The code of this rule's transform file.

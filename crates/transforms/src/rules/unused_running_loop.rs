@@ -3,8 +3,8 @@
 //! `loop.time()` became `anyio.current_time()`.
 
 use crate::{FileContext, Trigger};
-use edit::{Applicability, Diagnostic, Edit, Fix};
-use syntax::{preorder, Node};
+use edit::{Applicability, Diagnostic, Fix};
+use syntax::preorder;
 
 /// The code of this rule's transform file.
 pub(super) const CODE: &str = "AM503";
@@ -41,9 +41,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let Some(func_def) =
-            syntax::enclosing(stmt, &["function_definition", "lambda", "class_definition"])
-        else {
+        let Some(func_def) = syntax::enclosing_scope(stmt) else {
             continue;
         };
         if !syntax::is_async_def(func_def) || !cx.owns_its_lines(stmt) {
@@ -55,7 +53,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if used {
             continue;
         }
-        let edit = delete_statement_line(cx, stmt);
+        let edit = semantic::delete_statement(stmt, cx.src);
         out.push(
             Diagnostic::new(
                 CODE,
@@ -65,21 +63,4 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .with_fix(Fix::new(vec![edit], Applicability::Safe)),
         );
     }
-}
-
-/// Deletes a statement's whole line, or makes it `pass` when it is alone in its block.
-pub(super) fn delete_statement_line(cx: &FileContext, stmt: Node) -> Edit {
-    let alone = stmt.parent().is_some_and(|b| {
-        syntax::named_children(b)
-            .iter()
-            .filter(|c| c.kind() != "comment")
-            .count()
-            == 1
-    });
-    if alone {
-        return Edit::replace(stmt.byte_range(), "pass");
-    }
-    let start = syntax::line_start(cx.src, stmt.start_byte());
-    let end = syntax::line_end(cx.src, stmt.end_byte());
-    Edit::delete(start..end)
 }

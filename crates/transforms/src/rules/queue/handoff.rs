@@ -3,9 +3,9 @@
 //! its parameter's annotation changes with it.
 
 use super::uses::{snippet, MethodUse, Side};
-use crate::rules::task_support::arguments;
 use crate::FileContext;
 use edit::Edit;
+use syntax::arguments;
 use syntax::{named_children, Node};
 
 /// The queue passed to a function that only puts or only gets.

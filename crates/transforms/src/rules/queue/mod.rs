@@ -11,22 +11,14 @@ mod uses;
 
 use crate::{FileContext, Trigger};
 use edit::{Diagnostic, Edit};
-use syntax::{named_children, preorder, Node};
+use syntax::{preorder, Node};
 
 /// The code of this rule's transform file.
 pub(super) const CODE: &str = "AM401";
 
 /// The buffer size for `asyncio.Queue(args)`: `math.inf` for 0 or nothing.
 fn buffer_size(call: Node, cx: &FileContext) -> Result<String, String> {
-    let args: Vec<Node> = call
-        .child_by_field_name("arguments")
-        .map(|a| {
-            named_children(a)
-                .into_iter()
-                .filter(|c| c.kind() != "comment")
-                .collect()
-        })
-        .unwrap_or_default();
+    let args = syntax::arguments(call);
     let value = match args.as_slice() {
         [] => return Ok("math.inf".into()),
         [a] if a.kind() == "keyword_argument"
