@@ -9,9 +9,9 @@ use syntax::{Node, Style, Tree};
 /// and what the run decided about the file's pytest suite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Targets {
-    /// anyio (major, minor); default 4.16, the version the tests pin.
+    /// anyio (major, minor); default [`Targets::DEFAULT_ANYIO`].
     pub anyio: (u32, u32),
-    /// Python (major, minor); default 3.11.
+    /// Python (major, minor); default [`Targets::DEFAULT_PYTHON`].
     pub python: (u32, u32),
     /// Whether the file's pytest suite moves to anyio's plugin in this run.
     pub pytest: PytestSuite,
@@ -352,11 +352,20 @@ impl ProjectFacts {
     }
 }
 
+impl Targets {
+    /// The anyio the output runs on unless the project or `--target-anyio`
+    /// says otherwise (the version the tests pin).
+    pub const DEFAULT_ANYIO: (u32, u32) = (4, 16);
+    /// The Python the output runs on unless `--target-python` or the
+    /// project's `requires-python` says otherwise.
+    pub const DEFAULT_PYTHON: (u32, u32) = (3, 11);
+}
+
 impl Default for Targets {
     fn default() -> Self {
         Targets {
-            anyio: (4, 16),
-            python: (3, 11),
+            anyio: Targets::DEFAULT_ANYIO,
+            python: Targets::DEFAULT_PYTHON,
             pytest: PytestSuite::Stays,
             root_conftest: false,
             file: String::new(),
