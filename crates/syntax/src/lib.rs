@@ -7,7 +7,7 @@ mod nodes;
 mod source;
 mod walk;
 
-pub use kinds::{fields, kind_count, kind_id, kind_name, kinds, language, Fields, Kinds};
+pub use kinds::{fields, kind_count, kind_id, kind_name, kinds, language, Fields, Kinds, NodeKind};
 pub use locate::{line_end, line_start, LineIndex, Position};
 pub use nodes::{
     arguments, children, code_children, enclosing, enclosing_scope, hoistable_if_condition,

@@ -515,12 +515,15 @@ pub struct WithItem<'a> {
 }
 
 /// Slots of `FileContext::by_last_name`.
-fn slot(kind: &str) -> Option<usize> {
+///
+/// # Panics
+/// For anything but `call`, `await` and `name`: a misspelt slot is a bug.
+fn slot(kind: &str) -> usize {
     match kind {
-        "call" => Some(0),
-        "await" => Some(1),
-        "name" => Some(2),
-        _ => None,
+        "call" => 0,
+        "await" => 1,
+        "name" => 2,
+        _ => panic!("`{kind}` is not call, await or name"),
     }
 }
 
@@ -589,7 +592,7 @@ impl<'a> FileContext<'a> {
                 last_name(node).map(|n| ("name", n))
             };
             if let Some((k, name)) = key {
-                let i = slot(k).expect("known slot");
+                let i = slot(k);
                 by_last_name.entry(name).or_default()[i].push(node);
                 if let Some(target) = aliases.get(name) {
                     by_alias.entry(target.clone()).or_default()[i].push(node);
@@ -612,9 +615,7 @@ impl<'a> FileContext<'a> {
     /// Nodes of a kind (`call`, `await`, `name` for identifiers and
     /// attributes) whose name ends in `last` (see `Pattern::anchor`).
     pub fn nodes_ending_in(&self, kind: &str, last: &str) -> Vec<Node<'a>> {
-        let Some(i) = slot(kind) else {
-            return Vec::new();
-        };
+        let i = slot(kind);
         let direct = self.by_last_name.get(last).map_or(&[][..], |s| &s[i]);
         let aliased = self.by_alias.get(last).map_or(&[][..], |s| &s[i]);
         let mut nodes: Vec<Node<'a>> = direct.iter().chain(aliased).copied().collect();
@@ -655,7 +656,7 @@ impl<'a> FileContext<'a> {
             .map(|n| n.start_byte())
             .max();
         let mut withs: Vec<Node<'a>> = self
-            .nodes_of_kind("with_statement")
+            .nodes_of_kind(syntax::kinds().with_statement)
             .iter()
             .filter(around)
             .filter(|w| scope_start.is_none_or(|s| w.start_byte() > s))
@@ -707,7 +708,7 @@ impl<'a> FileContext<'a> {
 
     /// A comment inside `range` that `new_text` (its replacement) no longer contains.
     pub fn dropped_comment(&self, range: Range<usize>, new_text: &str) -> Option<String> {
-        self.nodes_of_kind("comment")
+        self.nodes_of_kind(syntax::kinds().comment)
             .iter()
             .filter(|c| range.start <= c.start_byte() && c.end_byte() <= range.end)
             .map(|c| self.text(*c))
@@ -728,7 +729,7 @@ impl<'a> FileContext<'a> {
         let used = |n: &str| {
             taken.iter().any(|t| t == n)
                 || self
-                    .nodes_of_kind("identifier")
+                    .nodes_of_kind(syntax::kinds().identifier)
                     .iter()
                     .any(|i| self.text(*i) == n && is_name(i))
         };
@@ -741,10 +742,13 @@ impl<'a> FileContext<'a> {
             .expect("an unused name exists")
     }
 
-    /// Every named node of `kind`, in source order.
-    pub fn nodes_of_kind(&self, kind: &str) -> &[Node<'a>] {
-        syntax::kind_id(kind)
-            .and_then(|id| self.by_kind.get(usize::from(id)))
+    /// Every named node of `kind` (`syntax::kinds().call`), in source order.
+    ///
+    /// # Panics
+    /// When `kind` is a name the grammar does not have.
+    pub fn nodes_of_kind(&self, kind: impl syntax::NodeKind) -> &[Node<'a>] {
+        self.by_kind
+            .get(usize::from(kind.id()))
             .map_or(&[], Vec::as_slice)
     }
 

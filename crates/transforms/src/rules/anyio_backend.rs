@@ -28,10 +28,13 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     if !cx.targets.root_conftest {
         return;
     }
-    let defined = cx.nodes_of_kind("function_definition").iter().any(|f| {
-        f.child_by_field_name("name")
-            .is_some_and(|n| cx.text(n) == "anyio_backend")
-    });
+    let defined = cx
+        .nodes_of_kind(syntax::kinds().function_definition)
+        .iter()
+        .any(|f| {
+            f.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == "anyio_backend")
+        });
     if defined {
         return;
     }

@@ -16,7 +16,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     if !cx.targets.pytest.moves() {
         return;
     }
-    for &decorator in cx.nodes_of_kind("decorator") {
+    for &decorator in cx.nodes_of_kind(syntax::kinds().decorator) {
         let Some((q, func)) = decorator_target(decorator, cx) else {
             continue;
         };

@@ -59,7 +59,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         return;
     }
     for &block in cx
-        .nodes_of_kind("block")
+        .nodes_of_kind(syntax::kinds().block)
         .iter()
         .filter(|b| holders.contains(&b.id()))
     {

@@ -25,7 +25,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     if !cx.targets.pytest.moves() {
         return;
     }
-    let defs = cx.nodes_of_kind("function_definition");
+    let defs = cx.nodes_of_kind(syntax::kinds().function_definition);
     let defined_here = |old: &str| {
         defs.iter()
             .any(|d| d.child_by_field_name("name").map(|n| cx.text(n)) == Some(old))

@@ -51,7 +51,7 @@ pub(super) fn triggers() -> Vec<Trigger> {
 }
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
-    let types = cx.nodes_of_kind("type");
+    let types = cx.nodes_of_kind(syntax::kinds().type_);
     if types.is_empty() {
         return;
     }

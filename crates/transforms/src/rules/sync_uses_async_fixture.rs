@@ -60,7 +60,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     if async_fixtures.is_empty() {
         return;
     }
-    for &def in cx.nodes_of_kind("function_definition") {
+    for &def in cx.nodes_of_kind(syntax::kinds().function_definition) {
         if syntax::is_async_def(def) {
             continue;
         }

@@ -585,29 +585,33 @@ pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
         return true;
     }
     let name = cx.text(func).rsplit('.').next().unwrap_or_default();
-    cx.nodes_of_kind("function_definition").iter().any(|d| {
-        syntax::is_async_def(*d)
-            && d.child_by_field_name("name")
-                .is_some_and(|n| cx.text(n) == name)
-            && d.parent().is_none_or(|p| {
-                p.kind() != "decorated_definition"
-                    || syntax::named_children(p)
-                        .iter()
-                        .filter(|c| c.kind() == "decorator")
-                        .all(|c| matches!(cx.text(*c).trim(), "@classmethod" | "@staticmethod"))
-            })
-    })
+    cx.nodes_of_kind(syntax::kinds().function_definition)
+        .iter()
+        .any(|d| {
+            syntax::is_async_def(*d)
+                && d.child_by_field_name("name")
+                    .is_some_and(|n| cx.text(n) == name)
+                && d.parent().is_none_or(|p| {
+                    p.kind() != "decorated_definition"
+                        || syntax::named_children(p)
+                            .iter()
+                            .filter(|c| c.kind() == "decorator")
+                            .all(|c| matches!(cx.text(*c).trim(), "@classmethod" | "@staticmethod"))
+                })
+        })
 }
 
 /// Whether the module defines a plain (not `async`) `def` with the last
 /// name of `func`: its call returns no coroutine for `start_soon`.
 fn is_module_plain_function(func: Node, cx: &FileContext) -> bool {
     let name = cx.text(func).rsplit('.').next().unwrap_or_default();
-    cx.nodes_of_kind("function_definition").iter().any(|d| {
-        !syntax::is_async_def(*d)
-            && d.child_by_field_name("name")
-                .is_some_and(|n| cx.text(n) == name)
-    })
+    cx.nodes_of_kind(syntax::kinds().function_definition)
+        .iter()
+        .any(|d| {
+            !syntax::is_async_def(*d)
+                && d.child_by_field_name("name")
+                    .is_some_and(|n| cx.text(n) == name)
+        })
 }
 
 /// Whether `name` is used in the function around `node` outside `except_in`
