@@ -169,15 +169,6 @@ pub fn plugin_on_pytest_asyncio(text: &str) -> Option<&'static str> {
         .find(|p| lower.contains(p))
 }
 
-/// Whether the file sets anyio's auto mode already.
-pub fn configures_anyio_auto_mode(kind: Kind, text: &str) -> bool {
-    kind != Kind::Requirements
-        && text.lines().any(|l| {
-            let t = l.trim_start();
-            t.starts_with("anyio_mode") && t.contains("auto")
-        })
-}
-
 /// `pytest-asyncio` (any spelling) at the start of a requirement string.
 pub(crate) fn is_pytest_asyncio(req: &str) -> bool {
     let name: String = req
