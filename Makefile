@@ -21,9 +21,23 @@ PYTHON3 ?= python3
 
 test: lint unit e2e
 
-lint:
+# The Python helpers of the tests and benchmarks are linted with a pinned ruff
+# (its settings: [tool.ruff] in pyproject.toml).
+RUFF_PIN  := ruff==0.17.6
+LINT_VENV := .lint-venv
+PYTHON_HELPERS := bench testdata/e2e
+
+# (Remade when the Makefile changes, so a new pin gets installed.)
+$(LINT_VENV)/.installed: Makefile
+	$(PYTHON3) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check $(RUFF_PIN)
+	touch $@
+
+lint: $(LINT_VENV)/.installed
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(LINT_VENV)/bin/ruff check $(PYTHON_HELPERS)
+	$(LINT_VENV)/bin/ruff format --check $(PYTHON_HELPERS)
 
 unit:
 	cargo test --workspace
@@ -101,7 +115,7 @@ BENCH_VENV := .bench-venv
 # (Remade when the Makefile changes, so a new pin gets installed.)
 $(BENCH_VENV)/.installed: Makefile
 	$(PYTHON3) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check ruff==0.17.6 ast-grep-cli==0.51.1
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check $(RUFF_PIN) ast-grep-cli==0.51.1
 	touch $@
 
 bench: $(BENCH_VENV)/.installed
@@ -124,7 +138,7 @@ docs:
 
 clean:
 	cargo clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LINT_VENV)
 
 # Ecosystem check (not part of `make test`): real libraries' own suites before
 # and after a safe and an unsafe migration; sdists and virtualenvs are cached

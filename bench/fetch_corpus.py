@@ -91,8 +91,16 @@ def find_sdist(directory: Path, name: str, version: str) -> Path | None:
 def pip_download(name: str, version: str, dest: Path) -> Path:
     """Download the sdist of name==version into dest with pip; return its path."""
     spec = f"{name}=={version}"
-    base = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
-            "--quiet", "-d", str(dest)]
+    base = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "--quiet",
+        "-d",
+        str(dest),
+    ]
     strategies = [
         ["--no-binary", ":all:", "--no-deps", "--no-build-isolation"],
         ["--no-deps", "--no-binary", name],
@@ -102,7 +110,7 @@ def pip_download(name: str, version: str, dest: Path) -> Path:
     for extra in strategies:
         cmd = base + extra + [spec]
         log(f"  $ pip download {' '.join(extra)} {spec}")
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         found = find_sdist(dest, name, version)
         if found is not None:
             return found
@@ -224,18 +232,24 @@ def measure(corpus: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                    help=f"cache folder (default: {DEFAULT_CACHE})")
-    ap.add_argument("--force", action="store_true",
-                    help="unpack every package again (downloads only what is missing)")
+    ap.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help=f"cache folder (default: {DEFAULT_CACHE})"
+    )
+    ap.add_argument(
+        "--force",
+        action="store_true",
+        help="unpack every package again (downloads only what is missing)",
+    )
     ap.add_argument("--per-package", action="store_true", help="print a line per package")
     args = ap.parse_args(argv)
     corpus = fetch(args.cache.resolve(), force=args.force)
     stats = measure(corpus)
     if args.per_package:
         for name, s in stats["packages"].items():
-            print(f"  {name:<12} {s['files']:>6} files {s['lines']:>9,} lines "
-                  f"{s['bytes'] / 1e6:>6.1f} MB")
+            print(
+                f"  {name:<12} {s['files']:>6} files {s['lines']:>9,} lines "
+                f"{s['bytes'] / 1e6:>6.1f} MB"
+            )
     t = stats["total"]
     print(f"corpus: {corpus}")
     print(f"{t['files']:,} files, {t['lines']:,} lines, {t['bytes'] / 1e6:.1f} MB")

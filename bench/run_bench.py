@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import fetch_corpus  # noqa: E402
+import fetch_corpus
 
 ROOT = fetch_corpus.ROOT
 ALL_BENCHES = ("report", "diff", "baseline", "ruff", "astgrep", "scaling", "bigfile")
@@ -144,37 +144,41 @@ class Runner:
     def run(self, cmd: list[str]) -> tuple[Run, str]:
         with tempfile.NamedTemporaryFile(prefix="bench-", suffix=".txt", delete=False) as tf:
             time_out = tf.name
-        err_file = tempfile.TemporaryFile()
         full = cmd
         if self.method == "time":
             full = [str(TIME_BIN), "-v", "-o", time_out, *cmd]
-        try:
-            with open(os.devnull, "wb") as out:
-                start = time.perf_counter()
-                proc = subprocess.Popen(full, stdout=out, stderr=err_file,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-                code, rusage = self._wait(proc)
-                wall = time.perf_counter() - start
-            err_file.seek(0)
-            stderr = err_file.read().decode("utf-8", "replace")
-            rss_kb = rusage.ru_maxrss if rusage is not None else None
-            # CPU time from wait4 is exact for the child (and what it reaped)
-            # whichever way RSS is measured.
-            cpu = rusage.ru_utime + rusage.ru_stime if rusage is not None else None
-            if self.method == "time" and code is not None:
-                text = Path(time_out).read_text(errors="replace")
-                m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-                rss_kb = int(m.group(1)) if m else None
-                m = re.search(r"Exit status: (\d+)", text)
-                if m:
-                    code = int(m.group(1))
-                elif "Command terminated by signal" in text:
-                    sig = re.search(r"signal (\d+)", text)
-                    code = -int(sig.group(1)) if sig else code
-            return Run(wall, rss_kb, code, cpu), stderr
-        finally:
-            err_file.close()
-            os.unlink(time_out)
+        with tempfile.TemporaryFile() as err_file:
+            try:
+                with open(os.devnull, "wb") as out:
+                    start = time.perf_counter()
+                    proc = subprocess.Popen(
+                        full,
+                        stdout=out,
+                        stderr=err_file,
+                        stdin=subprocess.DEVNULL,
+                        start_new_session=True,
+                    )
+                    code, rusage = self._wait(proc)
+                    wall = time.perf_counter() - start
+                err_file.seek(0)
+                stderr = err_file.read().decode("utf-8", "replace")
+                rss_kb = rusage.ru_maxrss if rusage is not None else None
+                # CPU time from wait4 is exact for the child (and what it reaped)
+                # whichever way RSS is measured.
+                cpu = rusage.ru_utime + rusage.ru_stime if rusage is not None else None
+                if self.method == "time" and code is not None:
+                    text = Path(time_out).read_text(errors="replace")
+                    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+                    rss_kb = int(m.group(1)) if m else None
+                    m = re.search(r"Exit status: (\d+)", text)
+                    if m:
+                        code = int(m.group(1))
+                    elif "Command terminated by signal" in text:
+                        sig = re.search(r"signal (\d+)", text)
+                        code = -int(sig.group(1)) if sig else code
+                return Run(wall, rss_kb, code, cpu), stderr
+            finally:
+                os.unlink(time_out)
 
     def _wait(self, proc: subprocess.Popen):
         """Wait for proc (killing its process group after the timeout)."""
@@ -195,8 +199,15 @@ class Runner:
             time.sleep(0.002)
 
 
-def bench_interleaved(runner: Runner, specs: list[tuple[str, list[str], tuple[int, ...]]], *,
-                      mb: float, files: int, runs: int, warmup: int) -> list[Result]:
+def bench_interleaved(
+    runner: Runner,
+    specs: list[tuple[str, list[str], tuple[int, ...]]],
+    *,
+    mb: float,
+    files: int,
+    runs: int,
+    warmup: int,
+) -> list[Result]:
     """Runs several commands round-robin: each round runs every command once.
 
     On a shared machine the speed drifts from minute to minute; running the
@@ -228,11 +239,21 @@ def bench_interleaved(runner: Runner, specs: list[tuple[str, list[str], tuple[in
     return results
 
 
-def bench(runner: Runner, name: str, cmd: list[str], *, mb: float, files: int,
-          runs: int, warmup: int, ok_codes: tuple[int, ...]) -> Result:
+def bench(
+    runner: Runner,
+    name: str,
+    cmd: list[str],
+    *,
+    mb: float,
+    files: int,
+    runs: int,
+    warmup: int,
+    ok_codes: tuple[int, ...],
+) -> Result:
     """Runs one command --runs times in a row."""
-    return bench_interleaved(runner, [(name, cmd, ok_codes)], mb=mb, files=files,
-                             runs=runs, warmup=warmup)[0]
+    return bench_interleaved(
+        runner, [(name, cmd, ok_codes)], mb=mb, files=files, runs=runs, warmup=warmup
+    )[0]
 
 
 # --------------------------------------------------------------------------
@@ -244,8 +265,10 @@ def build_scaled(cache: Path, corpus: Path, factor: int) -> Path:
     target = cache / f"corpus-x{factor}"
     stamp = cache / "stamps" / f"corpus-x{factor}"
     fingerprint = "".join(
-        f"{p.name}:{p.read_text()}" for p in sorted((cache / "stamps").iterdir())
-        if not p.name.startswith("corpus-x"))
+        f"{p.name}:{p.read_text()}"
+        for p in sorted((cache / "stamps").iterdir())
+        if not p.name.startswith("corpus-x")
+    )
     if target.is_dir() and stamp.is_file() and stamp.read_text() == fingerprint:
         return target
     log(f"building {target.name} ({factor} hard-linked copies of the corpus)")
@@ -333,7 +356,7 @@ def _block(n: int, depth: int, unit: str) -> list[str]:
         elif kind == 2:
             out.append(f"{body}values_{i} = [v for v in range({i % 7 + 1}) if v % 2]")
         elif kind == 3:
-            out.append(f"{body}label_{i} = f\"item-{{total}}-{i}\"")
+            out.append(f'{body}label_{i} = f"item-{{total}}-{i}"')
         else:
             out.append(f"{body}total = max(total, sum(values_{i - 2}))")
         i += 1
@@ -363,7 +386,7 @@ def find_ruff(explicit: str | None) -> str | None:
 
 def version_of(cmd: list[str]) -> str | None:
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     text = (proc.stdout or proc.stderr).strip()
@@ -404,8 +427,9 @@ def cpu_per_mb(r: Result | None) -> float | None:
 
 
 def print_table(results: list[Result], ratios: list[tuple[str, float | None, str]]) -> None:
-    head = (f"{'what':<44} {'median s':>9} {'CPU s':>8} {'MB/s':>8} {'files/s':>9} "
-            f"{'peak RSS MB':>12}")
+    head = (
+        f"{'what':<44} {'median s':>9} {'CPU s':>8} {'MB/s':>8} {'files/s':>9} {'peak RSS MB':>12}"
+    )
     print(head)
     print("-" * len(head))
     for r in results:
@@ -414,10 +438,12 @@ def print_table(results: list[Result], ratios: list[tuple[str, float | None, str
             continue
         med = r.median
         fps = r.files / med if med else None
-        print(f"{r.name:<44} {fmt(med, '9.3f')} {fmt(r.median_cpu, '8.2f')} "
-              f"{fmt(r.mb / med if med else None, '8.2f')} "
-              f"{fmt(fps, '9.0f' if fps is None or fps >= 100 else '9.2f')} "
-              f"{fmt(r.peak_rss_mb, '12.1f')}")
+        print(
+            f"{r.name:<44} {fmt(med, '9.3f')} {fmt(r.median_cpu, '8.2f')} "
+            f"{fmt(r.mb / med if med else None, '8.2f')} "
+            f"{fmt(fps, '9.0f' if fps is None or fps >= 100 else '9.2f')} "
+            f"{fmt(r.peak_rss_mb, '12.1f')}"
+        )
     if ratios:
         print()
         print("ratios")
@@ -433,22 +459,41 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description="Benchmark anyio-migrate on the pinned corpus.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 2)[2])
+        epilog=__doc__.split("\n\n", 2)[2],
+    )
     ap.add_argument("--tool", required=True, help="the anyio-migrate binary")
     ap.add_argument("--baseline", help="parse-only baseline binary (skipped without it)")
     ap.add_argument("--ruff", help="ruff binary (default: ruff on PATH, then .venv/bin/ruff)")
-    ap.add_argument("--ast-grep", help="ast-grep binary (the astgrep benchmark is skipped without it)")
+    ap.add_argument(
+        "--ast-grep", help="ast-grep binary (the astgrep benchmark is skipped without it)"
+    )
     ap.add_argument("--runs", type=int, default=5, help="timed runs per benchmark (default 5)")
-    ap.add_argument("--warmup", type=int, default=0,
-                    help="untimed runs before the timed ones (default 0)")
-    ap.add_argument("--timeout", type=float, default=1800,
-                    help="seconds before one run is killed and its benchmark failed (default 1800)")
-    ap.add_argument("--only", default=",".join(ALL_BENCHES),
-                    help=f"comma-separated subset of: {', '.join(ALL_BENCHES)}")
-    ap.add_argument("--cache", type=Path, default=fetch_corpus.DEFAULT_CACHE,
-                    help="cache folder (default: .bench-cache in the repository)")
-    ap.add_argument("--rss", choices=("auto", "time", "wait4"), default="auto",
-                    help="how to get peak RSS: /usr/bin/time -v or os.wait4 (default: time if present)")
+    ap.add_argument(
+        "--warmup", type=int, default=0, help="untimed runs before the timed ones (default 0)"
+    )
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=1800,
+        help="seconds before one run is killed and its benchmark failed (default 1800)",
+    )
+    ap.add_argument(
+        "--only",
+        default=",".join(ALL_BENCHES),
+        help=f"comma-separated subset of: {', '.join(ALL_BENCHES)}",
+    )
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=fetch_corpus.DEFAULT_CACHE,
+        help="cache folder (default: .bench-cache in the repository)",
+    )
+    ap.add_argument(
+        "--rss",
+        choices=("auto", "time", "wait4"),
+        default="auto",
+        help="how to get peak RSS: /usr/bin/time -v or os.wait4 (default: time if present)",
+    )
     ap.add_argument("--json", type=Path, help="also write every number to this JSON file")
     args = ap.parse_args(argv)
 
@@ -476,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(dirpath, n).read_bytes()
 
     runner = Runner(method, args.timeout)
-    common = dict(runs=args.runs, warmup=args.warmup)
+    common = {"runs": args.runs, "warmup": args.warmup}
     results: list[Result] = []
     by_name: dict[str, Result] = {}
 
@@ -495,8 +540,9 @@ def main(argv: list[str] | None = None) -> int:
         specs.append(("report --select ALL --unsafe", [tool, "--quiet", *all_unsafe, C], (0, 1)))
     if "diff" in only:
         specs.append(("diff", [tool, "--diff", "--quiet", C], (0, 1)))
-        specs.append(("diff --select ALL --unsafe",
-                      [tool, "--diff", "--quiet", *all_unsafe, C], (0, 1)))
+        specs.append(
+            ("diff --select ALL --unsafe", [tool, "--diff", "--quiet", *all_unsafe, C], (0, 1))
+        )
     if "baseline" in only and args.baseline:
         base = os.path.abspath(args.baseline) if os.sep in args.baseline else args.baseline
         specs.append(("baseline (tree-sitter parse only)", [base, C], (0,)))
@@ -505,16 +551,26 @@ def main(argv: list[str] | None = None) -> int:
     ruff = find_ruff(args.ruff) if "ruff" in only else None
     ruff_version = version_of([ruff, "--version"]) if ruff else None
     if ruff:
-        specs.append(("ruff check --select ASYNC",
-                      [ruff, "check", "--select", "ASYNC", "--no-cache", "--quiet", C], (0, 1)))
+        specs.append(
+            (
+                "ruff check --select ASYNC",
+                [ruff, "check", "--select", "ASYNC", "--no-cache", "--quiet", C],
+                (0, 1),
+            )
+        )
     elif "ruff" in only:
         log("[ruff] skipped: no ruff on PATH or in .venv/bin (pass --ruff PATH)")
     sg_version = None
     if "astgrep" in only and args.ast_grep and shutil.which(args.ast_grep):
         sg = os.path.abspath(args.ast_grep) if os.sep in args.ast_grep else args.ast_grep
         sg_version = version_of([sg, "--version"])
-        specs.append(("ast-grep scan, 5 rewrite rules",
-                      [sg, "scan", "--config", str(AST_GREP_CONFIG), C], (0, 1)))
+        specs.append(
+            (
+                "ast-grep scan, 5 rewrite rules",
+                [sg, "scan", "--config", str(AST_GREP_CONFIG), C],
+                (0, 1),
+            )
+        )
     elif "astgrep" in only:
         log("[astgrep] skipped: no --ast-grep given, or not an executable")
     for res in bench_interleaved(runner, specs, mb=mb, files=files, **common):
@@ -528,7 +584,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = bench_interleaved(
             runner,
             [(f"report, corpus x{f}", [tool, "--quiet", str(t)], (0, 1)) for f, t in sizes],
-            mb=mb, files=files, **common)
+            mb=mb,
+            files=files,
+            **common,
+        )
         for (factor, _), res in zip(sizes, rows):
             res.mb, res.files = mb * factor, files * factor
             scaled[factor] = add(res)
@@ -539,9 +598,17 @@ def main(argv: list[str] | None = None) -> int:
             path = cache / "bigfile" / f"big-{n // 1000}k.py"
             text = generate_big_file(n)
             write_if_changed(path, text)
-            big[n] = add(bench(
-                runner, f"diff, one file of {n:,} lines", [tool, "--diff", "--quiet", str(path)],
-                mb=len(text.encode()) / 1e6, files=1, ok_codes=(0, 1), **common))
+            big[n] = add(
+                bench(
+                    runner,
+                    f"diff, one file of {n:,} lines",
+                    [tool, "--diff", "--quiet", str(path)],
+                    mb=len(text.encode()) / 1e6,
+                    files=1,
+                    ok_codes=(0, 1),
+                    **common,
+                )
+            )
 
     ratios: list[tuple[str, float | None, str]] = []
     base_res = by_name.get("baseline (tree-sitter parse only)")
@@ -550,37 +617,73 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("report", "report --select ALL --unsafe", "diff", "diff --select ALL --unsafe"):
         if name in by_name:
             if base_res:
-                ratios.append((f"anyio-migrate {name} / baseline", ratio(by_name[name], base_res),
-                               "x parse-only time"))
+                ratios.append(
+                    (
+                        f"anyio-migrate {name} / baseline",
+                        ratio(by_name[name], base_res),
+                        "x parse-only time",
+                    )
+                )
             if ruff_res:
-                ratios.append((f"anyio-migrate {name} / ruff", ratio(by_name[name], ruff_res),
-                               "x ruff ASYNC time"))
-                ratios.append((f"  {name} / ruff, median of the rounds' ratios",
-                               paired_ratio(by_name[name], ruff_res), "same round, paired"))
+                ratios.append(
+                    (
+                        f"anyio-migrate {name} / ruff",
+                        ratio(by_name[name], ruff_res),
+                        "x ruff ASYNC time",
+                    )
+                )
+                ratios.append(
+                    (
+                        f"  {name} / ruff, median of the rounds' ratios",
+                        paired_ratio(by_name[name], ruff_res),
+                        "same round, paired",
+                    )
+                )
             if sg_res and name in ("report", "diff"):
-                ratios.append((f"ast-grep scan / anyio-migrate {name}",
-                               ratio(sg_res, by_name[name]), "x faster than ast-grep"))
+                ratios.append(
+                    (
+                        f"ast-grep scan / anyio-migrate {name}",
+                        ratio(sg_res, by_name[name]),
+                        "x faster than ast-grep",
+                    )
+                )
     for factor in SCALES:
         if factor in scaled:
             a, b = per_mb(scaled[factor]), per_mb(scaled[1])
-            ratios.append((f"scaling: s/MB at x{factor} / s/MB at x1",
-                           a / b if a is not None and b else None, "1.00 = linear"))
+            ratios.append(
+                (
+                    f"scaling: s/MB at x{factor} / s/MB at x1",
+                    a / b if a is not None and b else None,
+                    "1.00 = linear",
+                )
+            )
             ca, cb = cpu_per_mb(scaled[factor]), cpu_per_mb(scaled[1])
-            ratios.append((f"scaling: CPU s/MB at x{factor} / CPU s/MB at x1",
-                           ca / cb if ca is not None and cb else None,
-                           "1.00 = linear; steadier on a busy machine"))
+            ratios.append(
+                (
+                    f"scaling: CPU s/MB at x{factor} / CPU s/MB at x1",
+                    ca / cb if ca is not None and cb else None,
+                    "1.00 = linear; steadier on a busy machine",
+                )
+            )
     if len(big) == 2:
         small, large = (big[n] for n in BIG_SIZES)
-        ratios.append((f"large file: {BIG_SIZES[1]:,} lines / {BIG_SIZES[0]:,} lines",
-                       ratio(large, small), "2.00 = linear"))
+        ratios.append(
+            (
+                f"large file: {BIG_SIZES[1]:,} lines / {BIG_SIZES[0]:,} lines",
+                ratio(large, small),
+                "2.00 = linear",
+            )
+        )
 
     tool_version = version_of([tool, "--version"])
     print()
     print(f"anyio-migrate benchmark: {tool}" + (f" ({tool_version})" if tool_version else ""))
-    print(f"corpus: {files:,} files, {stats['lines']:,} lines, {mb:.1f} MB; "
-          f"median of {args.runs} run(s); peak RSS via "
-          f"{'/usr/bin/time -v' if method == 'time' else 'os.wait4 (an upper bound: it counts the harness RSS at spawn)'}; "
-          f"{os.cpu_count()} CPU(s)")
+    print(
+        f"corpus: {files:,} files, {stats['lines']:,} lines, {mb:.1f} MB; "
+        f"median of {args.runs} run(s); peak RSS via "
+        f"{'/usr/bin/time -v' if method == 'time' else 'os.wait4 (an upper bound: it counts the harness RSS at spawn)'}; "
+        f"{os.cpu_count()} CPU(s)"
+    )
     if ruff_version:
         print(f"ruff: {ruff} ({ruff_version})")
     if sg_version:

@@ -31,7 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def comments(source: bytes) -> list[str]:
     try:
-        return sorted(t.string for t in tokenize.tokenize(io.BytesIO(source).readline) if t.type == tokenize.COMMENT)
+        return sorted(
+            t.string
+            for t in tokenize.tokenize(io.BytesIO(source).readline)
+            if t.type == tokenize.COMMENT
+        )
     except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
         return []
 
@@ -99,9 +103,16 @@ def main() -> int:
         work = Path(tmp) / "corpus"
         shutil.copytree(corpus, work)
         first = subprocess.run(
-            [args.tool, "--write", "--unsafe", "--output-format", "json", str(work)], capture_output=True, text=True
+            [args.tool, "--write", "--unsafe", "--output-format", "json", str(work)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        if first.returncode not in (0, 1) or "panic" in first.stderr or "internal error" in first.stderr:
+        if (
+            first.returncode not in (0, 1)
+            or "panic" in first.stderr
+            or "internal error" in first.stderr
+        ):
             failures.append(f"first run exited {first.returncode}:\n{first.stderr[-3000:]}")
         summary = first.stderr.strip().splitlines()[-1] if first.stderr.strip() else ""
         report = json.loads(first.stdout)
@@ -136,7 +147,12 @@ def main() -> int:
                 outside = untouched_text_kept(old, new, allowed.get(after.resolve(), set()))
                 if outside:
                     failures.append(f"{after}: lines changed outside any fix: {outside[:5]}")
-        second = subprocess.run([args.tool, "--diff", "--unsafe", "--quiet", str(work)], capture_output=True, text=True)
+        second = subprocess.run(
+            [args.tool, "--diff", "--unsafe", "--quiet", str(work)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if second.stdout.strip():
             failures.append("a second run would change more:\n" + second.stdout[:3000])
     print(summary)

@@ -95,6 +95,7 @@ class Runner:
                 text=True,
                 timeout=self.timeout,
                 stdin=subprocess.DEVNULL,
+                check=False,
             )
         except subprocess.TimeoutExpired as exc:
             out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
@@ -105,7 +106,9 @@ class Runner:
                 f"stdout:\n{tail(out, self.tail_lines)}\nstderr:\n{tail(err, self.tail_lines)}",
             ) from None
         except OSError as exc:
-            raise Failure(f"{what} could not start: {exc}", f"command: {shlex.join(argv)}") from None
+            raise Failure(
+                f"{what} could not start: {exc}", f"command: {shlex.join(argv)}"
+            ) from None
 
     def check(self, item: Path) -> Result:
         """Run `_check` in a fresh temporary directory and turn its problems into a Result."""
@@ -116,7 +119,7 @@ class Runner:
             problems = self._check(item, tmp, ctx)
         except Failure as f:
             problems = [f]
-        except Exception as exc:  # a harness bug must not hide the other items
+        except Exception as exc:  # noqa: BLE001 (a harness bug must not hide the other items)
             problems = [Failure(f"harness error: {type(exc).__name__}: {exc}")]
         finally:
             if not self.keep:
@@ -130,7 +133,9 @@ class Runner:
         if any(p.show_migration for p in problems):
             details.append("migration diff:\n" + (ctx.get("migration_diff") or self.unchanged))
             if ctx.get("tool_stderr", "").strip():
-                details.append("anyio-migrate --write stderr:\n" + tail(ctx["tool_stderr"], self.tail_lines))
+                details.append(
+                    "anyio-migrate --write stderr:\n" + tail(ctx["tool_stderr"], self.tail_lines)
+                )
         if self.keep:
             details.append(f"work dir kept: {tmp}")
         return Result(name, False, problems[0].reason, "\n".join(details))
@@ -163,7 +168,11 @@ def run_all(check: Callable[[Path], Result], items: Iterable[Path], jobs: int) -
                 failed += 1
                 print(f"FAIL {result.name}: {result.reason}")
                 if result.details:
-                    print("\n".join("    " + line for line in result.details.rstrip("\n").splitlines()))
+                    print(
+                        "\n".join(
+                            "    " + line for line in result.details.rstrip("\n").splitlines()
+                        )
+                    )
                 sys.stdout.flush()
     return summary(passed, failed)
 

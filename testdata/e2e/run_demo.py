@@ -19,7 +19,7 @@ DEMO = Path(__file__).resolve().parent.parent / "demo"
 
 
 def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
 
 
 def main() -> int:
@@ -45,7 +45,11 @@ def main() -> int:
         # After --write nothing safe is left to change; what remains are the
         # items for a person (so --check still exits 1, by contract).
         check = run([tool, "--check", "."], work)
-        if check.returncode != 1 or ": would change\n" in check.stderr or "[manual]" not in check.stderr:
+        if (
+            check.returncode != 1
+            or ": would change\n" in check.stderr
+            or "[manual]" not in check.stderr
+        ):
             failures.append(f"--check after --write exited {check.returncode}:\n{check.stderr}")
         again = run([tool, "--diff", "."], work)
         if again.stdout.strip():
@@ -54,10 +58,14 @@ def main() -> int:
         after = run([args.python, "-m", "demo_app"], work)
         if after.returncode != 0 or after.stdout != before.stdout:
             diff = unified(before.stdout, after.stdout, "original", "migrated")
-            failures.append(f"migrated app differs (exit {after.returncode}):\n{diff}{after.stderr[-2000:]}")
+            failures.append(
+                f"migrated app differs (exit {after.returncode}):\n{diff}{after.stderr[-2000:]}"
+            )
         # pytest-asyncio is still installed in the shared venv; after the
         # migration the suite runs on anyio's plugin alone.
-        tests_after = run([args.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio"], work)
+        tests_after = run(
+            [args.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio"], work
+        )
         if tests_after.returncode != 0:
             failures.append(f"migrated tests failed:\n{tests_after.stdout[-3000:]}")
 

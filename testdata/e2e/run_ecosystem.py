@@ -46,8 +46,10 @@ ASYNCIO_PREFIX = "asyncio:"
 # What makes a tree "still use pytest-asyncio" (the README's rule).
 USES_PYTEST_ASYNCIO = re.compile(rb"pytest_asyncio|asyncio_mode|mark\.asyncio")
 ASYNCIO_REF = re.compile(r"\basyncio\.\w+")
-SUMMARY = re.compile(r"^=+ (.*) in [\d.]+s(?: \([^)]*\))? =+$", re.M)
-SUITE_TIMEOUT = 300  # seconds; a suite that takes longer counts as an error (every suite takes under 2 minutes)
+SUMMARY = re.compile(r"^=+ (.*) in [\d.]+s(?: \([^)]*\))? =+$", re.MULTILINE)
+SUITE_TIMEOUT = (
+    300  # seconds; a suite that takes longer counts as an error (every suite takes under 2 minutes)
+)
 CONFIG_SUFFIXES = (".py", ".ini", ".toml", ".cfg", ".txt")
 
 
@@ -99,16 +101,27 @@ def read_baseline(path: Path) -> dict[str, int]:
     return out
 
 
-def run(cmd: list[str], cwd: Path | None = None, timeout: float | None = None, env=None) -> subprocess.CompletedProcess:
+def run(
+    cmd: list[str], cwd: Path | None = None, timeout: float | None = None, env=None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
+        cmd,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
 
 
 def check(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     proc = run(cmd, **kw)
     if proc.returncode != 0:
-        sys.exit(f"ecosystem: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+        sys.exit(
+            f"ecosystem: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+        )
     return proc
 
 
@@ -127,8 +140,20 @@ class Cache:
         if not found:
             folder.mkdir(parents=True, exist_ok=True)
             check(
-                [self.python, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-                 "--no-binary", ":all:", "--no-deps", "-d", str(folder), f"{lib.name}=={lib.version}"]
+                [
+                    self.python,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-binary",
+                    ":all:",
+                    "--no-deps",
+                    "-d",
+                    str(folder),
+                    f"{lib.name}=={lib.version}",
+                ]
             )
             found = list(folder.glob("*.tar.gz")) + list(folder.glob("*.zip"))
         return found[0]
@@ -144,8 +169,18 @@ class Cache:
             return folder
         shutil.rmtree(folder, ignore_errors=True)
         check([self.python, "-m", "venv", str(folder)])
-        check([str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *reqs],
-              timeout=1800)
+        check(
+            [
+                str(folder / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *reqs,
+            ],
+            timeout=1800,
+        )
         marker.write_text(stamp)
         return folder
 
@@ -242,8 +277,20 @@ def run_suite(lib: Lib, tree: Path, venv: Path, asyncio: bool, work: Path) -> Su
     copy = work / "install-copy"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(tree, copy)
-    inst = run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-                "--force-reinstall", str(copy)], timeout=900)
+    inst = run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--force-reinstall",
+            str(copy),
+        ],
+        timeout=900,
+    )
     suite = Suite()
     if inst.returncode != 0:
         suite.summary = "install failed"
@@ -252,8 +299,20 @@ def run_suite(lib: Lib, tree: Path, venv: Path, asyncio: bool, work: Path) -> Su
         return suite
     junit = work / "junit.xml"
     junit.unlink(missing_ok=True)
-    cmd = [python, "-m", "pytest", "--no-cov", "-p", "no:randomly", "-o", f"cache_dir={work / 'pytest-cache'}",
-           f"--junitxml={junit}", "-o", "junit_family=xunit1", *lib.args(asyncio)]
+    cmd = [
+        python,
+        "-m",
+        "pytest",
+        "--no-cov",
+        "-p",
+        "no:randomly",
+        "-o",
+        f"cache_dir={work / 'pytest-cache'}",
+        f"--junitxml={junit}",
+        "-o",
+        "junit_family=xunit1",
+        *lib.args(asyncio),
+    ]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTHONPATH", None)
     start = time.monotonic()
@@ -307,8 +366,19 @@ class Mode:
 
 def verify_command(lib: Lib, venv: Path) -> str:
     """The suite as `--verify` runs it (pytest-asyncio installed: the original needs it)."""
-    return shlex.join([str(venv / "bin" / "python"), "-m", "pytest", "--no-cov", "-p", "no:randomly",
-                       "-p", "no:cacheprovider", *lib.args(True)])
+    return shlex.join(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pytest",
+            "--no-cov",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            *lib.args(True),
+        ]
+    )
 
 
 def migrate(tool: str, tree: Path, unsafe: bool, mode: Mode, verify: str | None = None) -> None:
@@ -376,8 +446,20 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
             if name == "verify":
                 # The original library back in the venv (an earlier mode installed its own tree).
                 venv = cache.venv(lib, True)
-                check([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                       "--no-deps", "--force-reinstall", str(sdist)], timeout=900)
+                check(
+                    [
+                        str(venv / "bin" / "python"),
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                        "--no-deps",
+                        "--force-reinstall",
+                        str(sdist),
+                    ],
+                    timeout=900,
+                )
                 migrate(args.tool, tree, True, mode, verify_command(lib, venv))
             elif name != "original":
                 migrate(args.tool, tree, name == "unsafe", mode)
@@ -386,7 +468,9 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
                 original_refs = refs
             mode.refs = sum(refs.values())
             mode.files_with_refs = sum(1 for n in refs.values() if n)
-            mode.cleared_files = sum(1 for f, n in original_refs.items() if n and not refs.get(f, 0))
+            mode.cleared_files = sum(
+                1 for f, n in original_refs.items() if n and not refs.get(f, 0)
+            )
             mode.pytest_asyncio = uses_pytest_asyncio(tree)
             venv = cache.venv(lib, mode.pytest_asyncio)
             mode.suite = run_suite(lib, tree, venv, mode.pytest_asyncio, work)
@@ -402,11 +486,20 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
                 if (work / "junit.xml").exists():
                     shutil.copy(work / "junit.xml", dest.parent / f"{name}.junit.xml")
             modes.append(mode)
-            print(f"  {lib.name} {name}: {mode.suite.summary} ({mode.suite.seconds:.0f} s)"
-                  + (f", {len(mode.regressed)} regressed, {len(mode.lost)} lost" if name != "original" else "")
-                  + (f"; --verify: {mode.verification['runs']} runs, {len(mode.verification['reverted'])} fixes left out"
-                     if mode.verification else ""),
-                  flush=True)
+            print(
+                f"  {lib.name} {name}: {mode.suite.summary} ({mode.suite.seconds:.0f} s)"
+                + (
+                    f", {len(mode.regressed)} regressed, {len(mode.lost)} lost"
+                    if name != "original"
+                    else ""
+                )
+                + (
+                    f"; --verify: {mode.verification['runs']} runs, {len(mode.verification['reverted'])} fixes left out"
+                    if mode.verification
+                    else ""
+                ),
+                flush=True,
+            )
     return modes
 
 
@@ -433,16 +526,22 @@ def report(results: dict[str, list[Mode]], baseline: dict[str, int]) -> tuple[st
             if m is None:
                 cells.append("—")
                 continue
-            verdict = "ok" if not m.regressed and not m.lost and not m.tool_errors else "**REGRESSED**"
+            verdict = (
+                "ok" if not m.regressed and not m.lost and not m.tool_errors else "**REGRESSED**"
+            )
             if verdict != "ok":
                 ok = False
-            cells.append(f"{m.suite.passed} passed, {len(m.regressed)} regressed, {len(m.lost)} lost: {verdict}")
+            cells.append(
+                f"{m.suite.passed} passed, {len(m.regressed)} regressed, {len(m.lost)} lost: {verdict}"
+            )
         v = by.get("verify")
         if v is not None and (v.regressed or v.lost or v.tool_errors):
             ok = False
         refs = " → ".join(str(by[n].refs) for n in ("original", "safe", "unsafe") if n in by)
         cleared = " / ".join(f"{by[n].cleared_files}" for n in ("safe", "unsafe") if n in by)
-        pa = " / ".join("yes" if by[n].pytest_asyncio else "no" for n in ("safe", "unsafe") if n in by)
+        pa = " / ".join(
+            "yes" if by[n].pytest_asyncio else "no" for n in ("safe", "unsafe") if n in by
+        )
         tool = " / ".join(f"{by[n].tool_seconds:.2f} s" for n in ("safe", "unsafe") if n in by)
         lines.append(
             f"| {lib} | {baseline.get(lib, '?')} | {orig.suite.passed} passed, {orig.suite.failed} failed, "
@@ -452,11 +551,17 @@ def report(results: dict[str, list[Mode]], baseline: dict[str, int]) -> tuple[st
             details.append(f"### {lib}, {m.name}\n")
             if m.name == "verify":
                 v = m.verification or {}
-                details.append(f"- `--write --unsafe --verify`: {v.get('runs', '?')} runs of the suite, "
-                               f"{len(v.get('reverted', []))} fixes left out")
+                details.append(
+                    f"- `--write --unsafe --verify`: {v.get('runs', '?')} runs of the suite, "
+                    f"{len(v.get('reverted', []))} fixes left out"
+                )
                 for r in v.get("reverted", []):
-                    details.append(f"- left out: {r['code']} in `{r['path']}`, breaks {', '.join(r['breaks'][:3])}")
-            details.append(f"- suite: {m.suite.summary} ({m.suite.seconds:.0f} s); trio items: {m.trio_items}")
+                    details.append(
+                        f"- left out: {r['code']} in `{r['path']}`, breaks {', '.join(r['breaks'][:3])}"
+                    )
+            details.append(
+                f"- suite: {m.suite.summary} ({m.suite.seconds:.0f} s); trio items: {m.trio_items}"
+            )
             details.append(f"- fixes: {fmt_counter(m.fixes)}")
             details.append(f"- manual: {fmt_counter(m.manual)}")
             for e in m.tool_errors:
@@ -474,23 +579,38 @@ def report(results: dict[str, list[Mode]], baseline: dict[str, int]) -> tuple[st
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--tool", required=True)
-    ap.add_argument("--ecosystem", type=Path, required=True, help="the folder with libs.txt, baseline.txt, overlay/")
+    ap.add_argument(
+        "--ecosystem",
+        type=Path,
+        required=True,
+        help="the folder with libs.txt, baseline.txt, overlay/",
+    )
     ap.add_argument("--cache", type=Path, default=Path(".ecosystem-cache"))
-    ap.add_argument("--python", default=sys.executable, help="the Python that makes the virtualenvs")
+    ap.add_argument(
+        "--python", default=sys.executable, help="the Python that makes the virtualenvs"
+    )
     ap.add_argument("--only", default="", help="comma-separated library names")
     ap.add_argument("--modes", default="safe,unsafe")
     ap.add_argument("--markdown", type=Path, help="write the report here")
-    ap.add_argument("--setup-only", action="store_true", help="download and build the cache, run nothing")
-    ap.add_argument("--keep", type=Path, help="keep each migrated tree and suite log under this folder")
+    ap.add_argument(
+        "--setup-only", action="store_true", help="download and build the cache, run nothing"
+    )
+    ap.add_argument(
+        "--keep", type=Path, help="keep each migrated tree and suite log under this folder"
+    )
     args = ap.parse_args()
     args.tool = str(Path(args.tool).resolve())
     args.modes = [m for m in args.modes.split(",") if m]
     if args.keep:
         args.keep = args.keep.resolve()
     if not (args.ecosystem / "libs.txt").is_file():
-        sys.exit(f"ecosystem: no libs.txt in {args.ecosystem} (the shared ecosystem folder beside the project; set ECOSYSTEM=DIR)")
+        sys.exit(
+            f"ecosystem: no libs.txt in {args.ecosystem} (the shared ecosystem folder beside the project; set ECOSYSTEM=DIR)"
+        )
     libs = read_libs(args.ecosystem / "libs.txt")
     if args.only:
         wanted = set(args.only.split(","))
@@ -516,7 +636,9 @@ def main() -> int:
     total = time.monotonic() - start
     print()
     print(text)
-    print(f"ecosystem: {len(libs)} libraries in {total:.0f} s: {'no regressions' if ok else 'REGRESSIONS'}")
+    print(
+        f"ecosystem: {len(libs)} libraries in {total:.0f} s: {'no regressions' if ok else 'REGRESSIONS'}"
+    )
     if args.markdown:
         header = (
             "# Ecosystem check\n\n"
@@ -528,7 +650,9 @@ def main() -> int:
         )
         args.markdown.write_text(header + text + f"\nWhole run: {total:.0f} s.\n")
     # Plain closing line.
-    bad = sum(1 for modes in results.values() for m in modes[1:] if m.regressed or m.lost or m.tool_errors)
+    bad = sum(
+        1 for modes in results.values() for m in modes[1:] if m.regressed or m.lost or m.tool_errors
+    )
     good = sum(1 for modes in results.values() for m in modes[1:]) - bad
     print(f"ecosystem: {good} passed, {bad} failed")
     return 0 if ok else 1

@@ -46,8 +46,10 @@ def main() -> object:
         status = exc.code
     sys.stdout.flush()
     if backend != "asyncio" and calls == 0:
-        print(f"run_on: {path} never called anyio.run, so it did not run on {backend}",
-              file=sys.stderr)
+        print(
+            f"run_on: {path} never called anyio.run, so it did not run on {backend}",
+            file=sys.stderr,
+        )
         return 3
     return status
 

@@ -62,12 +62,18 @@ def main() -> int:
         # This repository as pre-commit fetches it: a git repo at a revision.
         hooks_repo = tmp / "hooks"
         subprocess.run(["git", "clone", "-q", str(REPO), str(hooks_repo)], check=True)
-        diff = subprocess.run(["git", "diff", "--binary", "HEAD"], cwd=REPO, check=True, capture_output=True).stdout
+        diff = subprocess.run(
+            ["git", "diff", "--binary", "HEAD"], cwd=REPO, check=True, capture_output=True
+        ).stdout
         if diff:
-            subprocess.run(["git", "apply", "--whitespace=nowarn"], cwd=hooks_repo, input=diff, check=True)
+            subprocess.run(
+                ["git", "apply", "--whitespace=nowarn"], cwd=hooks_repo, input=diff, check=True
+            )
         git("add", "-A", cwd=hooks_repo)
         git("commit", "-qm", "working tree", "--allow-empty", cwd=hooks_repo)
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hooks_repo, check=True, capture_output=True, text=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=hooks_repo, check=True, capture_output=True, text=True
+        ).stdout.strip()
         (proj / ".pre-commit-config.yaml").write_text(
             f"repos:\n  - repo: {hooks_repo}\n    rev: {rev}\n    hooks:\n"
             "      - id: anyio-migrate\n      - id: anyio-migrate-fix\n"
@@ -91,15 +97,20 @@ def main() -> int:
                 env=env,
                 capture_output=True,
                 text=True,
+                check=False,
             )
 
         check = hook("anyio-migrate")
         if check.returncode != 1 or "pkg/app.py: would change" not in check.stdout:
-            failures.append(f"check hook on asyncio code: exit {check.returncode}, expected 1 naming pkg/app.py\n{check.stdout}{check.stderr}")
+            failures.append(
+                f"check hook on asyncio code: exit {check.returncode}, expected 1 naming pkg/app.py\n{check.stdout}{check.stderr}"
+            )
         fix = hook("anyio-migrate-fix")
         # pre-commit fails a hook that modified files, as it should.
         if fix.returncode != 1 or "files were modified by this hook" not in fix.stdout:
-            failures.append(f"fix hook: exit {fix.returncode}, expected 1 with files modified\n{fix.stdout}{fix.stderr}")
+            failures.append(
+                f"fix hook: exit {fix.returncode}, expected 1 with files modified\n{fix.stdout}{fix.stderr}"
+            )
         got = (proj / "pkg" / "app.py").read_text()
         if got != MIGRATED:
             failures.append(f"fix hook left pkg/app.py as:\n{got}")
@@ -108,7 +119,9 @@ def main() -> int:
             failures.append(f"fix hook left pyproject.toml as:\n{got}")
         again = hook("anyio-migrate")
         if again.returncode != 0 or "Passed" not in again.stdout:
-            failures.append(f"check hook on the migrated tree: exit {again.returncode}, expected 0\n{again.stdout}{again.stderr}")
+            failures.append(
+                f"check hook on the migrated tree: exit {again.returncode}, expected 0\n{again.stdout}{again.stderr}"
+            )
     return report_one("pre-commit hooks", failures)
 
 

@@ -133,7 +133,9 @@ def module_imports(source: str) -> list[str]:
     found = []
     for node in ast.parse(source).body:
         if isinstance(node, ast.Import):
-            found += [f"import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in node.names]
+            found += [
+                f"import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in node.names
+            ]
         elif isinstance(node, ast.ImportFrom):
             mod = "." * node.level + (node.module or "")
             found += [
@@ -205,19 +207,27 @@ class ProgramRunner(Runner):
 
         # 5. no duplicated imports
         before, after = module_imports(original_src), module_imports(migrated_src)
-        dupes = sorted({i for i in after if after.count(i) > 1 and after.count(i) > before.count(i)})
+        dupes = sorted(
+            {i for i in after if after.count(i) > 1 and after.count(i) > before.count(i)}
+        )
         if dupes:
-            problems.append(Failure("duplicated import(s): " + ", ".join(dupes), show_migration=True))
+            problems.append(
+                Failure("duplicated import(s): " + ", ".join(dupes), show_migration=True)
+            )
 
         # 6. same behaviour on every backend
         expected_out = f"exit status {orig.returncode}\n{orig.stdout}"
         for backend in spec.backends:
             run = self.run(
-                [self.python, str(RUN_ON), backend, str(mig_path)], mig_dir, f"migrated program on {backend}"
+                [self.python, str(RUN_ON), backend, str(mig_path)],
+                mig_dir,
+                f"migrated program on {backend}",
             )
             got_out = f"exit status {run.returncode}\n{run.stdout}"
             if got_out != expected_out:
-                out_diff = unified(expected_out, got_out, "original stdout", f"migrated stdout ({backend})")
+                out_diff = unified(
+                    expected_out, got_out, "original stdout", f"migrated stdout ({backend})"
+                )
                 problems.append(
                     Failure(
                         f"output differs on {backend}",
@@ -257,14 +267,27 @@ class ProgramRunner(Runner):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tool", required=True, help="path to the anyio-migrate binary")
-    parser.add_argument("--python", default=sys.executable,
-                        help="interpreter with anyio, trio and async-timeout (default: this one)")
-    parser.add_argument("--programs", type=Path, default=DEFAULT_PROGRAMS,
-                        help=f"directory of programs (default: {DEFAULT_PROGRAMS})")
-    parser.add_argument("--jobs", type=int, default=2, help="programs checked in parallel (default 2)")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter with anyio, trio and async-timeout (default: this one)",
+    )
+    parser.add_argument(
+        "--programs",
+        type=Path,
+        default=DEFAULT_PROGRAMS,
+        help=f"directory of programs (default: {DEFAULT_PROGRAMS})",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="programs checked in parallel (default 2)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary work directories")
-    parser.add_argument("names", nargs="*", metavar="NAMES",
-                        help="only programs whose file name contains one of these")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAMES",
+        help="only programs whose file name contains one of these",
+    )
     args = parser.parse_args()
 
     tool = find_tool(args.tool)

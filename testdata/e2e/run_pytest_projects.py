@@ -43,9 +43,25 @@ TAIL = 60  # output lines kept in failure details; pytest says more than one pro
 PYTEST = ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider"]
 FORBIDDEN = ["pytest_asyncio", "asyncio_mode", "mark.asyncio"]
 FORBIDDEN_DEPS = ["pytest-asyncio"]
-TEXT_SUFFIXES = {".py", ".toml", ".ini", ".cfg", ".txt", ".md", ".rst", ".in", ".yaml", ".yml", ".json"}
-IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", "*.egg-info", ".venv", ".tox")
-SUMMARY_RE = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)\b")
+TEXT_SUFFIXES = {
+    ".py",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".txt",
+    ".md",
+    ".rst",
+    ".in",
+    ".yaml",
+    ".yml",
+    ".json",
+}
+IGNORED = shutil.ignore_patterns(
+    "__pycache__", ".pytest_cache", "*.pyc", "*.egg-info", ".venv", ".tox"
+)
+SUMMARY_RE = re.compile(
+    r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)\b"
+)
 DIFF_HEADER_RE = re.compile(r"^--- a/", re.MULTILINE)
 
 
@@ -54,7 +70,10 @@ def text_files(root: Path) -> dict[str, str]:
     files: dict[str, str] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if any(part in ("__pycache__", ".pytest_cache") for part in rel.parts) or not path.is_file():
+        if (
+            any(part in ("__pycache__", ".pytest_cache") for part in rel.parts)
+            or not path.is_file()
+        ):
             continue
         if path.suffix not in TEXT_SUFFIXES and not path.name.startswith("requirements"):
             continue
@@ -80,9 +99,11 @@ def pytest_config_file(root: Path) -> Path | None:
         if (root / name).is_file():
             return root / name
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        if re.search(r"^\[tool\.pytest(\.ini_options)?\]", pyproject.read_text(encoding="utf-8"), re.M):
-            return pyproject
+    table = r"^\[tool\.pytest(\.ini_options)?\]"
+    if pyproject.is_file() and re.search(
+        table, pyproject.read_text(encoding="utf-8"), re.MULTILINE
+    ):
+        return pyproject
     for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
         path = root / name
         if path.is_file():
@@ -134,7 +155,9 @@ class ProjectRunner(Runner):
     tmp_prefix = "anyio-migrate-pytest-"
     unchanged = "(nothing changed)"
 
-    def __init__(self, tool: str, python: str, tool_args: list[str], keep: bool, check_deps: bool) -> None:
+    def __init__(
+        self, tool: str, python: str, tool_args: list[str], keep: bool, check_deps: bool
+    ) -> None:
         super().__init__(tool, python, keep)
         self.tool_args = tool_args
         self.forbidden = FORBIDDEN + (FORBIDDEN_DEPS if check_deps else [])
@@ -190,7 +213,9 @@ class ProjectRunner(Runner):
             problems.append(Failure("text check failed", "\n".join(hits), show_migration=True))
 
         # 4. the migrated suite, under anyio's plugin only
-        after_run = self.run([self.python, *PYTEST, "-p", "no:asyncio"], work, "migrated test suite")
+        after_run = self.run(
+            [self.python, *PYTEST, "-p", "no:asyncio"], work, "migrated test suite"
+        )
         after_counts = summary_counts(after_run.stdout)
         if after_run.returncode != 0:
             hint = quoting_hint(config)
@@ -233,18 +258,40 @@ class ProjectRunner(Runner):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tool", required=True, help="path to the anyio-migrate binary")
-    parser.add_argument("--python", default=sys.executable,
-                        help="interpreter with pytest, pytest-asyncio, anyio and trio (default: this one)")
-    parser.add_argument("--projects", type=Path, default=DEFAULT_PROJECTS,
-                        help=f"directory of projects (default: {DEFAULT_PROJECTS})")
-    parser.add_argument("--tool-arg", action="append", default=[], metavar="ARG",
-                        help="extra argument for both tool runs, e.g. --tool-arg=--unsafe (repeatable)")
-    parser.add_argument("--no-deps-check", dest="check_deps", action="store_false",
-                        help="do not require the `pytest-asyncio` requirement to be gone")
-    parser.add_argument("--jobs", type=int, default=3, help="projects checked in parallel (default 3)")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter with pytest, pytest-asyncio, anyio and trio (default: this one)",
+    )
+    parser.add_argument(
+        "--projects",
+        type=Path,
+        default=DEFAULT_PROJECTS,
+        help=f"directory of projects (default: {DEFAULT_PROJECTS})",
+    )
+    parser.add_argument(
+        "--tool-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra argument for both tool runs, e.g. --tool-arg=--unsafe (repeatable)",
+    )
+    parser.add_argument(
+        "--no-deps-check",
+        dest="check_deps",
+        action="store_false",
+        help="do not require the `pytest-asyncio` requirement to be gone",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=3, help="projects checked in parallel (default 3)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary work directories")
-    parser.add_argument("names", nargs="*", metavar="NAMES",
-                        help="only projects whose directory name contains one of these")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAMES",
+        help="only projects whose directory name contains one of these",
+    )
     args = parser.parse_args()
 
     tool = find_tool(args.tool)
@@ -253,7 +300,9 @@ def main() -> int:
     if not args.projects.is_dir():
         print(f"error: not a directory: {args.projects}", file=sys.stderr)
         return 2
-    projects = sorted(p for p in args.projects.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    projects = sorted(
+        p for p in args.projects.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    )
     if args.names:
         projects = [p for p in projects if any(n in p.name for n in args.names)]
     if not projects:

@@ -42,6 +42,7 @@ def main() -> int:
             env=env,
             capture_output=True,
             text=True,
+            check=False,
         )
         if done.returncode != 0:
             failures.append(f"cargo check in the unpacked sdist failed:\n{done.stderr[-3000:]}")

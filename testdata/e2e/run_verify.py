@@ -65,12 +65,28 @@ class Scenarios:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTHONPATH")}
         return dict(env, TMPDIR=str(tmp), **extra)
 
-    def tool_run(self, tree: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([self.tool, *args], cwd=tree, capture_output=True, text=True, env=env, timeout=600)
+    def tool_run(
+        self, tree: Path, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.tool, *args],
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=False,
+        )
 
     def suite_passes(self, tree: Path) -> bool:
-        r = subprocess.run(self.pytest.split(), cwd=tree, capture_output=True, text=True,
-                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        r = subprocess.run(
+            self.pytest.split(),
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+            check=False,
+        )
         return r.returncode == 0
 
     def one_fix_breaks(self) -> None:
@@ -78,8 +94,19 @@ class Scenarios:
         plain = self.fresh("one-fix-breaks-plain")
         self.tool_run(plain, "--write", "--unsafe", ".")
         report = self.work / "report.md"
-        r = self.tool_run(tree, "--write", "--unsafe", "--verify", self.pytest, "--output-format", "json",
-                          "--report", str(report), ".", env=self.env(self.work / "tmp1"))
+        r = self.tool_run(
+            tree,
+            "--write",
+            "--unsafe",
+            "--verify",
+            self.pytest,
+            "--output-format",
+            "json",
+            "--report",
+            str(report),
+            ".",
+            env=self.env(self.work / "tmp1"),
+        )
         if r.returncode != 0:
             raise AssertionError(f"exit {r.returncode}\n{r.stderr[-3000:]}")
         line = f"AM102 in pkg/fetch.py: reverted, breaks {BROKEN_TEST}"
@@ -109,7 +136,9 @@ class Scenarios:
         tree = self.fresh("all-pass")
         plain = self.fresh("all-pass-plain")
         self.tool_run(plain, "--write", ".")
-        r = self.tool_run(tree, "--write", "--verify", self.pytest, ".", env=self.env(self.work / "tmp2"))
+        r = self.tool_run(
+            tree, "--write", "--verify", self.pytest, ".", env=self.env(self.work / "tmp2")
+        )
         if r.returncode != 0:
             raise AssertionError(f"exit {r.returncode}\n{r.stderr[-3000:]}")
         if snapshot(tree) != snapshot(plain):
@@ -121,9 +150,14 @@ class Scenarios:
         tree = self.fresh("interrupted")
         before = snapshot(tree)
         tmp = self.work / "tmp3"
-        proc = subprocess.Popen([self.tool, "--write", "--unsafe", "--verify", self.pytest, "."], cwd=tree,
-                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                                env=self.env(tmp, VERIFY_SLOW="3"))
+        proc = subprocess.Popen(
+            [self.tool, "--write", "--unsafe", "--verify", self.pytest, "."],
+            cwd=tree,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            env=self.env(tmp, VERIFY_SLOW="3"),
+        )
         assert proc.stderr is not None
         seen = ""
         deadline = time.monotonic() + 120
@@ -157,7 +191,9 @@ class Scenarios:
         for cmd, why in cases:
             tree = self.fresh(f"refused-{len(why)}")
             before = snapshot(tree)
-            r = self.tool_run(tree, "--write", "--verify", cmd, ".", env=self.env(self.work / "tmp4"))
+            r = self.tool_run(
+                tree, "--write", "--verify", cmd, ".", env=self.env(self.work / "tmp4")
+            )
             if r.returncode != 2 or why not in r.stderr:
                 raise AssertionError(f"`{cmd}`: exit {r.returncode}, stderr:\n{r.stderr[-2000:]}")
             if snapshot(tree) != before:
@@ -165,16 +201,33 @@ class Scenarios:
         tree = self.fresh("refused-failing")
         (tree / "tests/test_wait.py").write_text("def test_fails():\n    assert False\n")
         before = snapshot(tree)
-        r = self.tool_run(tree, "--write", "--verify", self.pytest, ".", env=self.env(self.work / "tmp5"))
-        if r.returncode != 2 or "fails on the original tree (tests/test_wait.py::test_fails)" not in r.stderr:
-            raise AssertionError(f"failing original: exit {r.returncode}, stderr:\n{r.stderr[-2000:]}")
+        r = self.tool_run(
+            tree, "--write", "--verify", self.pytest, ".", env=self.env(self.work / "tmp5")
+        )
+        if (
+            r.returncode != 2
+            or "fails on the original tree (tests/test_wait.py::test_fails)" not in r.stderr
+        ):
+            raise AssertionError(
+                f"failing original: exit {r.returncode}, stderr:\n{r.stderr[-2000:]}"
+            )
         if snapshot(tree) != before:
             raise AssertionError("failing original: the tree changed")
         # Told to ignore that failure, the run goes on.
-        r = self.tool_run(tree, "--write", "--verify", self.pytest, "--verify-ignore-test",
-                          "tests/test_wait.py::test_fails", ".", env=self.env(self.work / "tmp5"))
+        r = self.tool_run(
+            tree,
+            "--write",
+            "--verify",
+            self.pytest,
+            "--verify-ignore-test",
+            "tests/test_wait.py::test_fails",
+            ".",
+            env=self.env(self.work / "tmp5"),
+        )
         if r.returncode != 0 or "import anyio" not in (tree / "pkg/wait.py").read_text():
-            raise AssertionError(f"--verify-ignore-test: exit {r.returncode}, stderr:\n{r.stderr[-2000:]}")
+            raise AssertionError(
+                f"--verify-ignore-test: exit {r.returncode}, stderr:\n{r.stderr[-2000:]}"
+            )
 
 
 def main() -> int:

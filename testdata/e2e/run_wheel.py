@@ -39,27 +39,43 @@ def project_checks(tool: Path, tmp: Path) -> list[str]:
         (proj / name).write_text(text)
 
     def run(*args: str, cwd: Path = proj) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(tool), *args], cwd=cwd, capture_output=True, text=True)
+        return subprocess.run(
+            [str(tool), *args], cwd=cwd, capture_output=True, text=True, check=False
+        )
 
     check = run("--check", ".")
     if check.returncode != 1:
-        failures.append(f"--check before migrating: exit {check.returncode}, expected 1\n{check.stderr}")
+        failures.append(
+            f"--check before migrating: exit {check.returncode}, expected 1\n{check.stderr}"
+        )
     doc = run("--output-format", "json", ".")
     try:
         codes = {d["code"] for d in json.loads(doc.stdout)["diagnostics"] if d["status"] == "fixed"}
         if not {"AM001", "AM101", "AM301"} <= codes or "AM002" in codes:
-            failures.append(f"json: fixed codes {sorted(codes)} (AM002 is ignored in pyproject.toml)")
+            failures.append(
+                f"json: fixed codes {sorted(codes)} (AM002 is ignored in pyproject.toml)"
+            )
     except (ValueError, KeyError) as exc:
         failures.append(f"json output unreadable: {exc}: {doc.stdout[:500]}")
     patched = tmp / "patched"
     shutil.copytree(proj, patched)
     patches = run("--patches", str(tmp / "patches"), ".")
-    names = sorted(p.name for p in (tmp / "patches").glob("*.patch")) if (tmp / "patches").is_dir() else []
+    names = (
+        sorted(p.name for p in (tmp / "patches").glob("*.patch"))
+        if (tmp / "patches").is_dir()
+        else []
+    )
     if patches.returncode not in (0, 1) or not names or not names[0].startswith("AM001-"):
         failures.append(f"--patches: exit {patches.returncode}, files {names}\n{patches.stderr}")
     subprocess.run(["git", "init", "-q"], cwd=patched, check=True)
     for name in names:
-        applied = subprocess.run(["git", "apply", str(tmp / "patches" / name)], cwd=patched, capture_output=True, text=True)
+        applied = subprocess.run(
+            ["git", "apply", str(tmp / "patches" / name)],
+            cwd=patched,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if applied.returncode != 0:
             failures.append(f"git apply {name}: {applied.stderr}")
     report = run("--report", str(tmp / "report.md"), ".")
@@ -78,8 +94,13 @@ def project_checks(tool: Path, tmp: Path) -> list[str]:
         written, via_patches = (proj / name).read_text(), (patched / name).read_text()
         if written != via_patches:
             failures.append(f"{name}: the patches applied in order differ from --write")
-    if "anyio.fail_after(1)" not in (proj / "app.py").read_text() or "asyncio.sleep(0)" not in (proj / "app.py").read_text():
-        failures.append("app.py: expected AM101 applied and AM002 ignored:\n" + (proj / "app.py").read_text())
+    if (
+        "anyio.fail_after(1)" not in (proj / "app.py").read_text()
+        or "asyncio.sleep(0)" not in (proj / "app.py").read_text()
+    ):
+        failures.append(
+            "app.py: expected AM101 applied and AM002 ignored:\n" + (proj / "app.py").read_text()
+        )
     return failures
 
 
@@ -91,19 +112,34 @@ def main() -> int:
         venv.create(env_dir, with_pip=True)
         pip = env_dir / "bin" / "pip"
         tool = env_dir / "bin" / "anyio-migrate"
-        inst = subprocess.run([str(pip), "install", "--quiet", "--no-index", str(wheel)], capture_output=True, text=True)
+        inst = subprocess.run(
+            [str(pip), "install", "--quiet", "--no-index", str(wheel)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if inst.returncode != 0:
             failures.append(f"pip install failed:\n{inst.stderr}")
         else:
-            version = subprocess.run([str(tool), "--version"], capture_output=True, text=True)
+            version = subprocess.run(
+                [str(tool), "--version"], capture_output=True, text=True, check=False
+            )
             if version.returncode != 0 or not version.stdout.startswith("anyio-migrate "):
                 failures.append(f"--version: {version.stdout!r} {version.stderr!r}")
             program = Path(tmp) / "prog.py"
             program.write_text(SOURCE)
-            run = subprocess.run([str(tool), "--write", str(program)], capture_output=True, text=True)
+            run = subprocess.run(
+                [str(tool), "--write", str(program)], capture_output=True, text=True, check=False
+            )
             migrated = program.read_text()
-            if run.returncode != 0 or "anyio.run(main)" not in migrated or "import anyio" not in migrated:
-                failures.append(f"migration through the installed entry point failed ({run.returncode}):\n{run.stderr}\n{migrated}")
+            if (
+                run.returncode != 0
+                or "anyio.run(main)" not in migrated
+                or "import anyio" not in migrated
+            ):
+                failures.append(
+                    f"migration through the installed entry point failed ({run.returncode}):\n{run.stderr}\n{migrated}"
+                )
             failures.extend(project_checks(tool, Path(tmp)))
     return report_one("wheel", failures)
 

@@ -76,7 +76,7 @@ impl<'r> Settings<'r> {
             &cfg.target_python
                 .clone()
                 .or_else(|| cfg.requires_python.clone()),
-            (3, 11),
+            transforms::Targets::DEFAULT_PYTHON,
         );
         // target-anyio: the flag, the table, then the lowest anyio the
         // project's requirement allows (raised to 4.0: the output is anyio 4).
@@ -97,7 +97,7 @@ impl<'r> Settings<'r> {
             &cfg.target_anyio
                 .clone()
                 .or_else(|| cfg.requires_anyio.clone()),
-            (4, 16),
+            transforms::Targets::DEFAULT_ANYIO,
         )
         .max((4, 0));
         let transforms = registry.enabled(&selection);

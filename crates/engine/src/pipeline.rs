@@ -598,7 +598,7 @@ fn reported(d: &Diagnostic, status: Status, locate: &dyn Fn(usize) -> Position) 
 /// lines silences (only real comments count, not text in strings).
 fn suppressions(cx: &FileContext, diags: &[Diagnostic]) -> Vec<bool> {
     let markers: Vec<(usize, &str)> = cx
-        .nodes_of_kind("comment")
+        .nodes_of_kind(syntax::kinds().comment)
         .iter()
         .filter(|c| cx.text(**c).contains("anyio-migrate:"))
         .map(|c| (c.start_position().row, cx.text(*c)))
@@ -639,7 +639,7 @@ fn unused_ignores(
         .collect();
     let enabled = |listed: &str| transforms.iter().any(|t| covers(listed, t.info().code));
     let mut out = Vec::new();
-    for &comment in cx.nodes_of_kind("comment") {
+    for &comment in cx.nodes_of_kind(syntax::kinds().comment) {
         let text = cx.text(comment);
         let Some(listed) = listed_codes(text) else {
             continue;

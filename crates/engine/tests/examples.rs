@@ -1,8 +1,50 @@
 //! Every example in every transform's docs runs: `before` migrates to `after`
-//! with that transform alone, and migrating `after` again changes nothing.
+//! with that transform alone, and migrating `after` again changes nothing;
+//! every `valid` case is left alone, with nothing reported, even with `--unsafe`.
 
 use engine::{migrate_text, Options};
 use transforms::{PytestSuite, Registry};
+
+/// The options an example runs with: the pytest-asyncio examples show a
+/// suite that moves to anyio's plugin (strict mode: no `asyncio_mode`).
+fn options(before: &str, unsafe_fixes: bool) -> Options {
+    let mut opts = Options {
+        unsafe_fixes,
+        ..Options::default()
+    };
+    let facts = transforms::suite_facts(before, true);
+    opts.targets.pytest = PytestSuite::Moves {
+        auto: false,
+        async_fixtures: std::sync::Arc::new(facts.async_fixtures.into_iter().collect()),
+    };
+    opts
+}
+
+#[test]
+fn valid_cases_are_left_alone() {
+    let registry = Registry::load();
+    let mut failures = Vec::new();
+    for t in registry.all() {
+        for (k, code) in t.info().valid.iter().enumerate() {
+            let outcome =
+                migrate_text(code, &[t.as_ref()], &options(code, true)).expect("valid case parses");
+            if outcome.migrated != *code || !outcome.diagnostics.is_empty() {
+                failures.push(format!(
+                    "{} valid case {}: {:?}\n{}",
+                    t.info().code,
+                    k + 1,
+                    outcome
+                        .diagnostics
+                        .iter()
+                        .map(|d| &d.message)
+                        .collect::<Vec<_>>(),
+                    edit::unified_diff(code, &outcome.migrated, "valid")
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
 
 #[test]
 fn transform_examples_hold() {
@@ -12,17 +54,7 @@ fn transform_examples_hold() {
     for t in registry.all() {
         for (k, ex) in t.info().examples.iter().enumerate() {
             count += 1;
-            let mut opts = Options {
-                unsafe_fixes: ex.unsafe_fixes,
-                ..Options::default()
-            };
-            // The pytest-asyncio examples show a suite that moves to anyio's
-            // plugin (strict mode: no `asyncio_mode` setting).
-            let facts = transforms::suite_facts(&ex.before, true);
-            opts.targets.pytest = PytestSuite::Moves {
-                auto: false,
-                async_fixtures: std::sync::Arc::new(facts.async_fixtures.into_iter().collect()),
-            };
+            let opts = options(&ex.before, ex.unsafe_fixes);
             let only = [t.as_ref()];
             let got = migrate_text(&ex.before, &only, &opts)
                 .expect("example parses")

@@ -1,12 +1,13 @@
 //! Snapshot and invariant tests over every fixture in `testdata/fixtures/`
-//! and the demo project: the diagnostics and the diff are snapshots (reviewed
-//! with `cargo insta review`), and for every file the output parses (with
+//! and the demo project: each fixture is one test whose diagnostics and diff
+//! are a snapshot (reviewed with `cargo insta review`), and for every file the output parses (with
 //! tree-sitter here and CPython in `cpython_accepts_every_output`), a second
 //! run changes nothing, and no line outside a fix's range or the import block
 //! changes.
 
 use engine::{migrate_text, Options, Outcome, Status};
 use std::path::{Path, PathBuf};
+use test_case::test_case;
 use transforms::{Registry, Selection};
 
 fn root() -> PathBuf {
@@ -116,31 +117,160 @@ fn render(outcome: &Outcome, name: &str) -> String {
     s
 }
 
+/// The transforms a fixture runs with: its own code (`AM201-gather` runs
+/// AM201 alone, so its snapshot shows only that rule's work), the codes of a
+/// `# flags: --select=AM503,AM504` line (rules that work together), or every
+/// transform for the fixtures that test the pipeline itself (imports, layout,
+/// comments, shadowing), whose names start with no code.
+fn selection_for(name: &str, text: &str) -> Selection {
+    let listed: Vec<String> = text
+        .lines()
+        .take(5)
+        .filter(|l| l.starts_with("# flags:"))
+        .flat_map(|l| l.split_whitespace())
+        .filter_map(|w| w.strip_prefix("--select="))
+        .flat_map(|w| w.split(','))
+        .map(str::to_string)
+        .collect();
+    let own = name
+        .split('-')
+        .next()
+        .filter(|c| c.len() == 5 && c.starts_with("AM"));
+    Selection {
+        select: if listed.is_empty() {
+            own.map(|c| vec![c.to_string()]).unwrap_or_default()
+        } else {
+            listed
+        },
+        ignore: Vec::new(),
+    }
+}
+
+#[test_case("AM001-asyncio-run")]
+#[test_case("AM002-sleep")]
+#[test_case("AM002-sleep-unsafe")]
+#[test_case("AM003-coroutine-checks")]
+#[test_case("AM101-wait-for")]
+#[test_case("AM101-wait-for-edge-cases")]
+#[test_case("AM101-wait-for-in-if")]
+#[test_case("AM102-wait-for-move-on")]
+#[test_case("AM102-wait-for-move-on-safe")]
+#[test_case("AM103-timeout-at")]
+#[test_case("AM103-timeout-at-below-4-15")]
+#[test_case("AM103-timeout-scope")]
+#[test_case("AM104-async-timeout")]
+#[test_case("AM104-async-timeout-from-import")]
+#[test_case("AM105-timeout-error")]
+#[test_case("AM105-timeout-error-from-import")]
+#[test_case("AM110-shield")]
+#[test_case("AM110-shield-in-timeout")]
+#[test_case("AM120-cancelled-error")]
+#[test_case("AM120-cancelled-error-class")]
+#[test_case("AM201-caller-catches")]
+#[test_case("AM201-except-star")]
+#[test_case("AM201-except-star-bugs")]
+#[test_case("AM201-gather")]
+#[test_case("AM201-gather-bugs")]
+#[test_case("AM201-gather-shapes")]
+#[test_case("AM201-loop-variable")]
+#[test_case("AM202-gather-futures")]
+#[test_case("AM202-gather-results")]
+#[test_case("AM202-gather-results-bugs")]
+#[test_case("AM203-gather-each")]
+#[test_case("AM203-gather-each-below-4-15")]
+#[test_case("AM203-gather-each-bugs")]
+#[test_case("AM203-shadowed-builtins")]
+#[test_case("AM204-task-group")]
+#[test_case("AM204-task-group-bugs")]
+#[test_case("AM205-start-soon")]
+#[test_case("AM205-start-soon-bugs")]
+#[test_case("AM206-cancel-then-wait")]
+#[test_case("AM206-create-task-await")]
+#[test_case("AM206-ensure-future")]
+#[test_case("AM206-task-list")]
+#[test_case("AM207-await-task")]
+#[test_case("AM301-acquired-in-task")]
+#[test_case("AM301-lock")]
+#[test_case("AM302-event")]
+#[test_case("AM303-semaphore")]
+#[test_case("AM304-bounded-semaphore")]
+#[test_case("AM305-condition")]
+#[test_case("AM306-primitive-annotation")]
+#[test_case("AM401-queue")]
+#[test_case("AM401-queue-handoff")]
+#[test_case("AM401-queue-local")]
+#[test_case("AM401-queue-on-self")]
+#[test_case("AM501-to-thread")]
+#[test_case("AM502-run-in-executor")]
+#[test_case("AM503-unused-running-loop")]
+#[test_case("AM504-loop-time")]
+#[test_case("AM603-mark-auto")]
+#[test_case("AM603-mark-list")]
+#[test_case("AM603-mark-strict")]
+#[test_case("AM604-fixture")]
+#[test_case("AM605-conftest")]
+#[test_case("AM606-event-loop")]
+#[test_case("AM607-sync-test")]
+#[test_case("AM608-port-fixture")]
+#[test_case("AM901-create-task")]
+#[test_case("AM901-tasks-kept")]
+#[test_case("AM902-event-loop")]
+#[test_case("AM903-threadsafe")]
+#[test_case("AM904-streams")]
+#[test_case("AM905-wait")]
+#[test_case("AM906-star-import")]
+#[test_case("AM907-unused-ignore")]
+#[test_case("comments")]
+#[test_case("imports-alias")]
+#[test_case("imports-from")]
+#[test_case("imports-keep-asyncio")]
+#[test_case("imports-local-and-guarded")]
+#[test_case("imports-no-import")]
+#[test_case("imports-placement-docstring")]
+#[test_case("imports-placement-existing-anyio")]
+#[test_case("imports-placement-from-anyio")]
+#[test_case("imports-submodule")]
+#[test_case("layout-2space")]
+#[test_case("layout-crlf")]
+#[test_case("layout-no-final-newline")]
+#[test_case("layout-odd-indent")]
+#[test_case("layout-tabs")]
+#[test_case("shadowing")]
+#[test_case("shadowing-class-attribute")]
+#[test_case("shadowing-module-level")]
+#[test_case("strings-and-fstrings")]
+#[test_case("suppression")]
+#[test_case("syntax-modern")]
+fn fixture(name: &str) {
+    let path = root().join("testdata/fixtures").join(format!("{name}.py"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let registry = Registry::load();
+    let selection = selection_for(name, &text);
+    assert!(
+        selection.unknown(&registry).is_empty(),
+        "{name}: unknown codes in {:?}",
+        selection.select
+    );
+    let enabled = registry.enabled(&selection);
+    let outcome = migrate_text(&text, &enabled, &options_for(&text)).expect("fixture parses");
+    let rendered = render(&outcome, &format!("{name}.py"));
+    insta::with_settings!({ snapshot_path => root().join("testdata/fixtures/snapshots"), prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, rendered);
+    });
+}
+
 #[test]
-fn fixture_snapshots() {
+fn every_fixture_has_a_test_case() {
+    let cases = include_str!("fixtures.rs");
     let files = fixtures();
     assert!(files.len() >= 10, "expected fixtures in testdata/fixtures");
-    // Every snapshot is checked (and a `.snap.new` written for each change)
-    // before the test fails, so one review covers them all.
-    let mut failed = Vec::new();
     for path in files {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        let outcome = run(&text);
-        let rendered = render(&outcome, &format!("{name}.py"));
-        let result = std::panic::catch_unwind(|| {
-            insta::with_settings!({ snapshot_path => root().join("testdata/fixtures/snapshots"), prepend_module_to_snapshot => false, omit_expression => true }, {
-                insta::assert_snapshot!(name.clone(), rendered);
-            });
-        });
-        if result.is_err() {
-            failed.push(name);
-        }
+        let name = path.file_stem().unwrap().to_string_lossy();
+        assert!(
+            cases.contains(&format!("#[test_case(\"{name}\")]")),
+            "testdata/fixtures/{name}.py has no #[test_case(\"{name}\")] in crates/engine/tests/fixtures.rs"
+        );
     }
-    assert!(
-        failed.is_empty(),
-        "snapshots differ: {failed:?} (review the .snap.new files)"
-    );
 }
 
 /// Lines of `old` that the migration changed or removed (1-based).

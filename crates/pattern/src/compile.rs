@@ -90,10 +90,7 @@ impl Pattern {
         let tree = syntax::parse_clean(&source)
             .map_err(|e| err(&format!("does not parse: {}", e.detail)))?;
         let module = tree.root_node();
-        let statements: Vec<Node> = syntax::named_children(module)
-            .into_iter()
-            .filter(|n| n.kind() != "comment")
-            .collect();
+        let statements = syntax::code_children(module);
         if statements.len() != 1 {
             return Err(err("must be exactly one expression or statement"));
         }

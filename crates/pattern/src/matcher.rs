@@ -52,16 +52,6 @@ impl<'t> Bindings<'t> {
             .find(|(n, _)| n == name)
             .map(|(_, nodes)| nodes.as_slice())
     }
-
-    /// Every `$NAME` binding.
-    pub fn singles(&self) -> impl Iterator<Item = (&str, Node<'t>)> {
-        self.single.iter().map(|(n, node)| (n.as_str(), *node))
-    }
-
-    /// Every `$$$NAME` binding.
-    pub fn multis(&self) -> impl Iterator<Item = (&str, &[Node<'t>])> {
-        self.multi.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
-    }
 }
 
 /// Anonymous tokens that carry no meaning for a match (trailing commas,

@@ -284,7 +284,7 @@ mod tests {
     use super::*;
 
     fn run(text: &str, sections: &[&str], tox: bool) -> String {
-        migrate(text, sections, tox, &Options::default())
+        migrate(text, sections, tox, &Options::new("4.16"))
             .unwrap()
             .text
     }
@@ -316,8 +316,8 @@ mod tests {
 
     #[test]
     fn malformed_is_an_error() {
-        assert!(migrate("key = 1\n", &["pytest"], false, &Options::default()).is_err());
-        assert!(migrate("[pytest\n", &["pytest"], false, &Options::default()).is_err());
+        assert!(migrate("key = 1\n", &["pytest"], false, &Options::new("4.16")).is_err());
+        assert!(migrate("[pytest\n", &["pytest"], false, &Options::new("4.16")).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod pyproject;
 mod requirements;
 mod runtime;
 
+use edit::Edit;
 use std::path::Path;
 
 /// The kinds of file this crate edits.
@@ -71,10 +72,11 @@ pub struct Options {
     pub runtime_anyio: Option<String>,
 }
 
-impl Default for Options {
-    fn default() -> Self {
+impl Options {
+    /// Every rewrite on, with this anyio floor for the test suite's requirement.
+    pub fn new(anyio_floor: impl Into<String>) -> Self {
         Options {
-            anyio_floor: "4.16".into(),
+            anyio_floor: anyio_floor.into(),
             configuration: true,
             dependencies: true,
             runtime_anyio: None,
@@ -167,15 +169,6 @@ pub fn plugin_on_pytest_asyncio(text: &str) -> Option<&'static str> {
         .find(|p| lower.contains(p))
 }
 
-/// Whether the file sets anyio's auto mode already.
-pub fn configures_anyio_auto_mode(kind: Kind, text: &str) -> bool {
-    kind != Kind::Requirements
-        && text.lines().any(|l| {
-            let t = l.trim_start();
-            t.starts_with("anyio_mode") && t.contains("auto")
-        })
-}
-
 /// `pytest-asyncio` (any spelling) at the start of a requirement string.
 pub(crate) fn is_pytest_asyncio(req: &str) -> bool {
     let name: String = req
@@ -215,38 +208,25 @@ fn version_lt(a: &str, b: &str) -> bool {
     parse(a) < parse(b)
 }
 
-/// The offset just after the newline ending the line at `offset`.
-pub(crate) fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..]
-        .find('\n')
-        .map_or(text.len(), |i| offset + i + 1)
-}
-
-/// The offset where the line holding `offset` starts.
-pub(crate) fn line_start(text: &str, offset: usize) -> usize {
-    text[..offset].rfind('\n').map_or(0, |i| i + 1)
-}
-
 /// The 1-based line number of `offset`.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].matches('\n').count() + 1
 }
 
-/// Applies non-overlapping `(start, end, replacement)` edits.
-pub(crate) fn apply(text: &str, mut edits: Vec<(usize, usize, String)>) -> String {
-    edits.sort();
-    let mut out = String::with_capacity(text.len());
+/// Applies the edits of one pass over a file. Two edits never overlap in
+/// the cases the tests cover; if some did, the first in text order would be
+/// kept (a file left partly migrated rather than a panic).
+pub(crate) fn apply(text: &str, mut edits: Vec<Edit>) -> String {
+    edits.sort_by(|a, b| (a.start, a.end, &a.content).cmp(&(b.start, b.end, &b.content)));
     let mut pos = 0;
-    for (s, e, r) in edits {
-        if s < pos {
-            continue; // overlapping: the earlier edit wins
+    edits.retain(|e| {
+        let keep = e.start >= pos;
+        if keep {
+            pos = e.end;
         }
-        out.push_str(&text[pos..s]);
-        out.push_str(&r);
-        pos = e;
-    }
-    out.push_str(&text[pos..]);
-    out
+        keep
+    });
+    edit::apply_edits(text, &edits)
 }
 
 #[cfg(test)]
@@ -308,7 +288,7 @@ mod tests {
             let opts = Options {
                 configuration,
                 dependencies,
-                ..Options::default()
+                ..Options::new("4.16")
             };
             let m = migrate(Kind::Pyproject, src, &opts).unwrap();
             let codes: Vec<&str> = m.notes.iter().map(|n| n.code).collect();
@@ -329,13 +309,13 @@ mod tests {
         let ini = "[pytest]\nasyncio_mode = auto\n";
         let opts = Options {
             configuration: false,
-            ..Options::default()
+            ..Options::new("4.16")
         };
         assert_eq!(migrate(Kind::PytestIni, ini, &opts).unwrap().text, ini);
         let reqs = "pytest-asyncio\n";
         let opts = Options {
             dependencies: false,
-            ..Options::default()
+            ..Options::new("4.16")
         };
         assert_eq!(migrate(Kind::Requirements, reqs, &opts).unwrap().text, reqs);
     }

@@ -3,12 +3,14 @@
 
 use crate::ini::strip_asyncio_options;
 use crate::{
-    apply, is_pytest_asyncio, line_end, line_of, line_start, raise_anyio, requirement_name,
-    Migrated, Note, Options, CONFIG_CODE, DEPENDENCY_CODE,
+    apply, is_pytest_asyncio, line_of, raise_anyio, requirement_name, Migrated, Note, Options,
+    CONFIG_CODE, DEPENDENCY_CODE,
 };
+use edit::Edit;
+use syntax::{line_end, line_start};
 use toml_edit::{Array, Document, Item, Table, Value};
 
-type Edits = Vec<(usize, usize, String)>;
+type Edits = Vec<Edit>;
 
 /// Migrates the pytest table and every dependency list.
 pub fn migrate(text: &str, opts: &Options) -> Result<Migrated, String> {
@@ -100,7 +102,10 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
             } else {
                 ""
             };
-            edits.push((start, end, format!("{indent}anyio_mode = \"auto\"{nl}")));
+            edits.push(Edit::replace(
+                start..end,
+                format!("{indent}anyio_mode = \"auto\"{nl}"),
+            ));
             notes.push(Note {
                 code: CONFIG_CODE,
                 line,
@@ -108,7 +113,7 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
                 fixed: true,
             });
         } else if key.starts_with("asyncio_") {
-            edits.push((start, end, String::new()));
+            edits.push(Edit::delete(start..end));
             notes.push(Note {
                 code: CONFIG_CODE,
                 line,
@@ -136,7 +141,7 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
                         })
                         .collect();
                     if changed {
-                        edits.push((span.start + q, span.end - q, stripped));
+                        edits.push(Edit::replace(span.start + q..span.end - q, stripped));
                         notes.push(Note {
                             code: CONFIG_CODE,
                             line,
@@ -190,14 +195,14 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
 
 /// The edit removing one array element, with its comma, and its whole line
 /// when it stands alone on it.
-fn element_removal(text: &str, start: usize, end: usize) -> (usize, usize, String) {
+fn element_removal(text: &str, start: usize, end: usize) -> Edit {
     let ls = line_start(text, start);
     let le = line_end(text, end);
     let before = &text[ls..start];
     let after = text[end..le].trim_end();
     let after_trimmed = after.trim_start().trim_start_matches(',').trim();
     if before.trim().is_empty() && (after_trimmed.is_empty() || after_trimmed.starts_with('#')) {
-        return (ls, le, String::new());
+        return Edit::delete(ls..le);
     }
     // Inline: take the following comma and spaces, or the preceding ones.
     let rest = &text[end..];
@@ -205,11 +210,11 @@ fn element_removal(text: &str, start: usize, end: usize) -> (usize, usize, Strin
     if rest[comma..].starts_with(',') {
         let spaces =
             rest[comma + 1..].len() - rest[comma + 1..].trim_start_matches([' ', '\t']).len();
-        return (start, end + comma + 1 + spaces, String::new());
+        return Edit::delete(start..end + comma + 1 + spaces);
     }
     let prev = text[..start].trim_end_matches([' ', '\t']);
     let cut = prev.strip_suffix(',').map_or(start, |p| p.len());
-    (cut, end, String::new())
+    Edit::delete(cut..end)
 }
 
 fn dependency_array(
@@ -243,9 +248,8 @@ fn dependency_array(
         } else {
             let quote = &text[span.start..span.start + 1];
             let marker = s.find(';').map(|i| &s[i..]).unwrap_or("");
-            edits.push((
-                span.start,
-                span.end,
+            edits.push(Edit::replace(
+                span.start..span.end,
                 format!("{quote}anyio>={}{marker}{quote}", opts.anyio_floor),
             ));
             notes.push(Note {
@@ -266,7 +270,10 @@ fn dependency_array(
             }
             if let Some(raised) = raise_anyio(s.split(';').next().unwrap_or(s), &opts.anyio_floor) {
                 let quote = &text[span.start..span.start + 1];
-                edits.push((span.start, span.end, format!("{quote}{raised}{quote}")));
+                edits.push(Edit::replace(
+                    span.start..span.end,
+                    format!("{quote}{raised}{quote}"),
+                ));
                 notes.push(Note {
                     code: DEPENDENCY_CODE,
                     line: line_of(text, span.start),
@@ -289,7 +296,7 @@ fn poetry_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>,
         };
         let line = line_of(text, start);
         if has_anyio {
-            edits.push((start, end, String::new()));
+            edits.push(Edit::delete(start..end));
             notes.push(Note {
                 code: DEPENDENCY_CODE,
                 line,
@@ -304,9 +311,8 @@ fn poetry_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>,
             } else {
                 ""
             };
-            edits.push((
-                start,
-                end,
+            edits.push(Edit::replace(
+                start..end,
                 format!("anyio = \">={}\"{nl}", opts.anyio_floor),
             ));
             notes.push(Note {
@@ -324,7 +330,7 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> String {
-        migrate(text, &Options::default()).unwrap().text
+        migrate(text, &Options::new("4.16")).unwrap().text
     }
 
     #[test]
@@ -353,7 +359,7 @@ mod tests {
             run(src),
             "[tool.poetry.group.dev.dependencies]\npytest = \"^8\"\nanyio = \">=4.16\"\n"
         );
-        assert!(migrate("[tool\n", &Options::default()).is_err());
+        assert!(migrate("[tool\n", &Options::new("4.16")).is_err());
         let plain = "[project]\nname = \"x\"\n";
         assert_eq!(run(plain), plain);
     }

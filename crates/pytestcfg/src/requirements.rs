@@ -91,7 +91,7 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> String {
-        migrate(text, &Options::default()).text
+        migrate(text, &Options::new("4.16")).text
     }
 
     #[test]

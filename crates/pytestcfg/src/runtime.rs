@@ -5,11 +5,13 @@
 //! reported, never doubled.
 
 use crate::ini::{parse, requirement};
-use crate::{apply, line_end, line_of, line_start, raise_anyio, requirement_name};
+use crate::{apply, line_of, raise_anyio, requirement_name};
 use crate::{Kind, Migrated, Note, DEPENDENCY_CODE};
+use edit::Edit;
+use syntax::{line_end, line_start};
 use toml_edit::{Array, Document, Item, Table};
 
-type Edits = Vec<(usize, usize, String)>;
+type Edits = Vec<Edit>;
 
 /// `text` with `anyio>={floor}` among the runtime dependencies it declares.
 pub fn require(kind: Kind, text: &str, floor: &str) -> Result<Migrated, String> {
@@ -43,10 +45,10 @@ fn newline_of(text: &str) -> &'static str {
 
 /// An edit adding `line` as a line of its own at `at`, the end of a line
 /// (or of a file that lacks a final newline), with the file's newline.
-fn line_at(text: &str, at: usize, line: &str) -> (usize, usize, String) {
+fn line_at(text: &str, at: usize, line: &str) -> Edit {
     let nl = newline_of(&text[..at]);
     let lead = if text[..at].ends_with('\n') { "" } else { nl };
-    (at, at, format!("{lead}{line}{nl}"))
+    Edit::insert(at, format!("{lead}{line}{nl}"))
 }
 
 fn fixed(line: usize, message: String) -> Note {
@@ -186,9 +188,8 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
         match existing(s, floor, line_of(text, span.start)) {
             Ok(Some((raised, note))) => {
                 let marker = s.find(';').map_or("", |i| &s[i..]);
-                edits.push((
-                    span.clone().start,
-                    span.end,
+                edits.push(Edit::replace(
+                    span.clone(),
                     format!("{quote}{raised}{marker}{quote}"),
                 ));
                 notes.push(note);
@@ -203,7 +204,10 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
     };
     let message = format!("the migrated code imports anyio: `anyio>={floor}` is added");
     let Some((first, _)) = items.first().map(|(_, s)| (s.start, ())) else {
-        edits.push((whole.start, whole.end, format!("[\"anyio>={floor}\"]")));
+        edits.push(Edit::replace(
+            whole.start..whole.end,
+            format!("[\"anyio>={floor}\"]"),
+        ));
         notes.push(fixed(line_of(text, whole.start), message));
         return;
     };
@@ -228,7 +232,7 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
         } else {
             ", ".to_string()
         };
-        edits.push((span.start, span.start, format!("{new}{sep}")));
+        edits.push(Edit::insert(span.start, format!("{new}{sep}")));
         notes.push(fixed(line_of(text, span.start), message));
         return;
     }
@@ -240,12 +244,12 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
     if multiline && !text[last.end..at].contains(']') {
         let indent = &text[line_start(text, last.start)..last.start];
         if !comma {
-            edits.push((last.end, last.end, ",".into()));
+            edits.push(Edit::insert(last.end, ","));
         }
         let trailing = if comma { "," } else { "" };
         edits.push(line_at(text, at, &format!("{indent}{new}{trailing}")));
     } else {
-        edits.push((last.end, last.end, format!(", {new}")));
+        edits.push(Edit::insert(last.end, format!(", {new}")));
     }
     notes.push(fixed(line_of(text, last.start), message));
 }
@@ -258,7 +262,10 @@ fn poetry(text: &str, t: &Table, floor: &str, edits: &mut Edits, notes: &mut Vec
             Some(spec) => match existing(&format!("anyio{spec}"), floor, line) {
                 Ok(Some((raised, note))) => {
                     if let Some(span) = v.span() {
-                        edits.push((span.start, span.end, format!("\"{}\"", &raised[5..])));
+                        edits.push(Edit::replace(
+                            span.start..span.end,
+                            format!("\"{}\"", &raised[5..]),
+                        ));
                         notes.push(note);
                     }
                 }
@@ -325,7 +332,7 @@ fn setup_cfg(
         match existing(req, floor, i + 1) {
             Ok(Some((raised, note))) => {
                 let start = offset(i) + at;
-                edits.push((start, start + req.len(), raised));
+                edits.push(Edit::replace(start..start + req.len(), raised));
                 notes.push(note);
             }
             Ok(None) => {}
@@ -349,7 +356,7 @@ fn setup_cfg(
                 body[..at].trim_end()
             )
         };
-        edits.push((start, start + lines[e.first].len(), new));
+        edits.push(Edit::replace(start..start + lines[e.first].len(), new));
         notes.push(fixed(e.first + 1, message));
         return Ok(());
     }

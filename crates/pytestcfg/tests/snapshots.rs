@@ -44,10 +44,10 @@ fn config_snapshots_and_idempotency() {
         let kind = pytestcfg::kind_of(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let rel = path.strip_prefix(root()).unwrap().display().to_string();
-        let rendered = match pytestcfg::migrate(kind, &text, &pytestcfg::Options::default()) {
+        let rendered = match pytestcfg::migrate(kind, &text, &pytestcfg::Options::new("4.16")) {
             Ok(m) => {
                 let again =
-                    pytestcfg::migrate(kind, &m.text, &pytestcfg::Options::default()).unwrap();
+                    pytestcfg::migrate(kind, &m.text, &pytestcfg::Options::new("4.16")).unwrap();
                 assert_eq!(again.text, m.text, "{rel}: a second run changed it");
                 let notes: String = m
                     .notes

@@ -4,7 +4,7 @@ use crate::sections::{section_of, Section};
 use crate::ImportBinding;
 use edit::Edit;
 use std::collections::{BTreeMap, BTreeSet};
-use syntax::{is_docstring, line_end, line_start, named_children, text, Node, Style, Tree};
+use syntax::{is_docstring, line_end, line_start, text, Node, Style, Tree};
 
 /// Edits that add `import M` for each module in `modules` that the file
 /// does not already import at module level, where isort would put them: in
@@ -54,10 +54,7 @@ pub fn add_imports_where(
     }
     let nl = style.newline.as_str();
     let root = tree.root_node();
-    let stmts: Vec<Node> = named_children(root)
-        .into_iter()
-        .filter(|n| n.kind() != "comment")
-        .collect();
+    let stmts = syntax::code_children(root);
     // Skip the docstring and `from __future__` imports.
     let mut i = 0;
     if stmts.first().is_some_and(|s| is_docstring(*s)) {
@@ -292,8 +289,9 @@ pub fn remove_unused(
     edits
 }
 
-/// Deletes a statement and its line; a lone statement in a block becomes `pass`.
-fn delete_statement(stmt: Node, src: &str) -> Edit {
+/// Deletes a statement and its line (a comment at its end stays, on a line
+/// of its own); a lone statement in a block, or one sharing its line, becomes `pass`.
+pub fn delete_statement(stmt: Node, src: &str) -> Edit {
     let line_start = line_start(src, stmt.start_byte());
     let before = &src[line_start..stmt.start_byte()];
     let rest_end = line_end(src, stmt.end_byte());
@@ -301,14 +299,9 @@ fn delete_statement(stmt: Node, src: &str) -> Edit {
         .trim_end_matches(['\n', '\r'])
         .trim();
     let alone_on_line = before.trim().is_empty() && (after.is_empty() || after.starts_with('#'));
-    let only_in_block = stmt.parent().is_some_and(|p| {
-        p.kind() == "block"
-            && named_children(p)
-                .iter()
-                .filter(|c| c.kind() != "comment")
-                .count()
-                == 1
-    });
+    let only_in_block = stmt
+        .parent()
+        .is_some_and(|p| p.kind() == "block" && syntax::code_children(p).len() == 1);
     if only_in_block || !alone_on_line {
         return Edit::replace(stmt.byte_range(), "pass");
     }

@@ -58,7 +58,9 @@ fn field(lang: &Language, name: &str) -> u16 {
 }
 
 ids!(
-    /// Ids of the named node kinds the whole-file walks test for.
+    /// Ids of the named node kinds the code tests for or looks up: a
+    /// misspelt field does not compile, a misspelt name panics when the
+    /// grammar loads (and the unit test below loads it).
     Kinds, named_kind, {
         aliased_import = "aliased_import",
         as_pattern = "as_pattern",
@@ -67,9 +69,11 @@ ids!(
         attribute = "attribute",
         augmented_assignment = "augmented_assignment",
         await_ = "await",
+        block = "block",
         call = "call",
         class_definition = "class_definition",
         comment = "comment",
+        decorator = "decorator",
         default_parameter = "default_parameter",
         dictionary_comprehension = "dictionary_comprehension",
         dictionary_splat_pattern = "dictionary_splat_pattern",
@@ -99,9 +103,11 @@ ids!(
         string = "string",
         tuple = "tuple",
         tuple_pattern = "tuple_pattern",
+        type_ = "type",
         typed_default_parameter = "typed_default_parameter",
         typed_parameter = "typed_parameter",
         wildcard_import = "wildcard_import",
+        with_statement = "with_statement",
     }
 );
 
@@ -153,6 +159,35 @@ pub fn fields() -> &'static Fields {
     &IDS.fields
 }
 
+/// A named node kind: an id from [`kinds()`], or a name (`"call"`), which
+/// must be one of the grammar's.
+pub trait NodeKind {
+    /// The kind's id.
+    ///
+    /// # Panics
+    /// For a name the grammar has no named node kind of: a misspelt kind
+    /// is a bug, not a kind with no nodes.
+    fn id(&self) -> u16;
+}
+
+impl NodeKind for u16 {
+    fn id(&self) -> u16 {
+        *self
+    }
+}
+
+impl NodeKind for str {
+    fn id(&self) -> u16 {
+        kind_id(self).unwrap_or_else(|| panic!("`{self}` is not a named node kind of the grammar"))
+    }
+}
+
+impl<K: NodeKind + ?Sized> NodeKind for &K {
+    fn id(&self) -> u16 {
+        (**self).id()
+    }
+}
+
 /// The id of a named node kind given by name, `None` if the grammar has none.
 pub fn kind_id(name: &str) -> Option<u16> {
     IDS.by_name.get(name).copied()
@@ -188,6 +223,9 @@ mod tests {
         assert!(seen > 30);
         assert_eq!(kind_id("call"), Some(kinds().call));
         assert_eq!(kind_id("no_such_kind"), None);
+        assert_eq!("call".id(), kinds().call);
+        assert_eq!(kinds().call.id(), kinds().call);
+        assert!(std::panic::catch_unwind(|| "no_such_kind".id()).is_err());
         let call = tree.root_node().named_child(2).unwrap();
         assert!(call.child_by_field_id(fields().name).is_none());
     }

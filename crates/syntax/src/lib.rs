@@ -7,11 +7,12 @@ mod nodes;
 mod source;
 mod walk;
 
-pub use kinds::{fields, kind_count, kind_id, kind_name, kinds, language, Fields, Kinds};
+pub use kinds::{fields, kind_count, kind_id, kind_name, kinds, language, Fields, Kinds, NodeKind};
 pub use locate::{line_end, line_start, LineIndex, Position};
 pub use nodes::{
-    children, enclosing, hoistable_if_condition, is_async_def, is_docstring, is_inside_string,
-    is_plain_string, named_children, sole_await_statement, statement_anchor, string_ranges, text,
+    arguments, children, code_children, enclosing, enclosing_scope, hoistable_if_condition,
+    is_async_def, is_docstring, is_dotted, is_inside_string, is_plain_string, is_scope,
+    named_children, sole_await_statement, statement_anchor, string_ranges, text, SCOPE_KINDS,
 };
 pub use source::{decode, DecodeError, Newline, SourceText, Style};
 pub use tree_sitter::{Node, Point, Tree};

@@ -60,11 +60,6 @@ impl<'a> LineIndex<'a> {
     pub fn text(&self) -> &'a str {
         self.text
     }
-
-    /// Number of lines.
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
-    }
 }
 
 /// The byte offset where the line holding `offset` starts (without an index,

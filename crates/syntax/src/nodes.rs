@@ -19,6 +19,45 @@ pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The named children of a node without its comments: the elements of a
+/// list or tuple, the arguments of an argument list, the statements of a block.
+pub fn code_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .collect()
+}
+
+/// The arguments of a call, without comments.
+pub fn arguments(call: Node<'_>) -> Vec<Node<'_>> {
+    call.child_by_field_name("arguments")
+        .map(code_children)
+        .unwrap_or_default()
+}
+
+/// A name, or a chain of attributes on one (`fetch`, `self.client.get`).
+pub fn is_dotted(node: Node) -> bool {
+    match node.kind() {
+        "identifier" => true,
+        "attribute" => node.child_by_field_name("object").is_some_and(is_dotted),
+        _ => false,
+    }
+}
+
+/// The nodes that open a scope of their own: what is inside cannot see the
+/// local names around them.
+pub const SCOPE_KINDS: [&str; 3] = ["function_definition", "lambda", "class_definition"];
+
+/// Whether a node is a function, a lambda or a class ([`SCOPE_KINDS`]).
+pub fn is_scope(node: Node) -> bool {
+    SCOPE_KINDS.contains(&node.kind())
+}
+
+/// The innermost function, lambda or class around `node` (not `node` itself).
+pub fn enclosing_scope(node: Node<'_>) -> Option<Node<'_>> {
+    enclosing(node, &SCOPE_KINDS)
+}
+
 /// The nearest ancestor (not the node itself) whose kind is one of `kinds`.
 pub fn enclosing<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     let mut cur = node.parent();
@@ -268,5 +307,54 @@ mod tests {
         assert_eq!(ranges.len(), 2);
         assert!(is_inside_string(&ranges, src.find('b').unwrap()));
         assert!(!is_inside_string(&ranges, src.find('y').unwrap()));
+    }
+}
+
+#[cfg(test)]
+mod helper_tests {
+    use super::*;
+
+    fn first_of<'t>(tree: &'t Tree, kind: &str) -> Node<'t> {
+        crate::preorder(tree.root_node())
+            .map(|(n, _)| n)
+            .find(|n| n.kind() == kind)
+            .unwrap()
+    }
+
+    #[test]
+    fn arguments_and_elements_leave_comments_out() {
+        let src = "f(a,  # first\n  b=1)\nx = [1,  # one\n 2]\n";
+        let tree = crate::parse(src);
+        let args: Vec<&str> = arguments(first_of(&tree, "call"))
+            .iter()
+            .map(|n| text(*n, src))
+            .collect();
+        assert_eq!(args, ["a", "b=1"]);
+        assert_eq!(code_children(first_of(&tree, "list")).len(), 2);
+        assert!(arguments(first_of(&tree, "list")).is_empty());
+    }
+
+    #[test]
+    fn dotted_names_and_scopes() {
+        let src = "self.client.get\nf().x\n";
+        let tree = crate::parse(src);
+        let stmts = code_children(tree.root_node());
+        let expr = |i: usize| stmts[i].named_child(0).unwrap();
+        assert!(is_dotted(expr(0)));
+        assert!(!is_dotted(expr(1)));
+        let src = "class C:\n    def m(self):\n        g = lambda: x\n";
+        let tree = crate::parse(src);
+        let x = crate::preorder(tree.root_node())
+            .map(|(n, _)| n)
+            .find(|n| text(*n, src) == "x")
+            .unwrap();
+        let lambda = enclosing_scope(x).unwrap();
+        assert_eq!(lambda.kind(), "lambda");
+        assert!(is_scope(lambda));
+        assert_eq!(
+            enclosing_scope(lambda).unwrap().kind(),
+            "function_definition"
+        );
+        assert!(!is_scope(x));
     }
 }

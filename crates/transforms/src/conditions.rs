@@ -7,26 +7,16 @@ use syntax::{preorder, Node};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Condition {
-    /// An integer or float literal.
-    Number,
     /// An integer or float literal with no sign.
     NonNegativeNumber,
     /// An integer or float literal greater than zero.
     PositiveNumber,
     /// A number, string, `True`, `False` or `None`.
     Literal,
-    /// A string literal.
-    String,
-    /// A plain name.
-    Name,
     /// A name or a chain of attributes on a name (`self.timeout`).
     Dotted,
     /// A call.
     Call,
-    /// `None`.
-    None,
-    /// Anything but `None`.
-    NotNone,
     /// Arguments with no `name=value` or `**kwargs` among them.
     Positional,
     /// Arguments with at least one `name=value` or `**kwargs`.
@@ -40,16 +30,11 @@ impl Condition {
     /// What the condition asks for, as said in a diagnostic.
     pub fn describe(self) -> &'static str {
         match self {
-            Condition::Number => "a number literal",
             Condition::NonNegativeNumber => "a non-negative number literal",
             Condition::PositiveNumber => "a number literal above zero",
             Condition::Literal => "a literal",
-            Condition::String => "a string literal",
-            Condition::Name => "a plain name",
             Condition::Dotted => "a name or an attribute",
             Condition::Call => "a call",
-            Condition::None => "`None`",
-            Condition::NotNone => "other than `None`",
             Condition::Positional => "positional only",
             Condition::HasKeyword => "given by keyword",
             Condition::NoCleanupAwaits => "free of awaits in `except`/`finally` cleanup (level-triggered cancellation cancels those again)",
@@ -69,7 +54,6 @@ impl Condition {
     fn holds_one(self, node: Node, src: &str) -> bool {
         let kind = node.kind();
         match self {
-            Condition::Number => matches!(kind, "integer" | "float"),
             Condition::NonNegativeNumber => matches!(kind, "integer" | "float"),
             Condition::PositiveNumber => {
                 matches!(kind, "integer" | "float")
@@ -82,12 +66,8 @@ impl Condition {
                 kind,
                 "integer" | "float" | "string" | "true" | "false" | "none" | "concatenated_string"
             ),
-            Condition::String => matches!(kind, "string" | "concatenated_string"),
-            Condition::Name => kind == "identifier",
-            Condition::Dotted => is_dotted(node),
+            Condition::Dotted => syntax::is_dotted(node),
             Condition::Call => kind == "call",
-            Condition::None => kind == "none",
-            Condition::NotNone => kind != "none",
             Condition::Positional | Condition::HasKeyword | Condition::NoCleanupAwaits => {
                 unreachable!("handled in holds()")
             }
@@ -99,14 +79,6 @@ fn is_keyword(node: Node) -> bool {
     matches!(node.kind(), "keyword_argument" | "dictionary_splat")
 }
 
-fn is_dotted(node: Node) -> bool {
-    match node.kind() {
-        "identifier" => true,
-        "attribute" => node.child_by_field_name("object").is_some_and(is_dotted),
-        _ => false,
-    }
-}
-
 fn has_cleanup_await(node: Node) -> bool {
     preorder(node).any(|(n, _)| {
         matches!(
@@ -114,4 +86,85 @@ fn has_cleanup_await(node: Node) -> bool {
             "finally_clause" | "except_clause" | "except_group_clause"
         ) && preorder(n).any(|(m, _)| m.kind() == "await")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Condition::{self, *};
+    use serde::Deserialize;
+
+    /// Whether `cond` holds for the expression `src`, or for the arguments
+    /// of the call `src` when `args` is set.
+    fn holds(cond: Condition, src: &str, args: bool) -> bool {
+        let tree = syntax::parse(src);
+        let expr = tree
+            .root_node()
+            .named_child(0)
+            .unwrap()
+            .named_child(0)
+            .unwrap();
+        let nodes = if args {
+            syntax::arguments(expr)
+        } else {
+            vec![expr]
+        };
+        cond.holds(&nodes, src)
+    }
+
+    #[test]
+    fn literals_and_names() {
+        assert!(holds(NonNegativeNumber, "0", false) && holds(NonNegativeNumber, "1.5", false));
+        assert!(!holds(NonNegativeNumber, "-1", false));
+        assert!(holds(PositiveNumber, "1_000", false) && holds(PositiveNumber, "0.5", false));
+        assert!(!holds(PositiveNumber, "0", false) && !holds(PositiveNumber, "0.0", false));
+        assert!(!holds(PositiveNumber, "x", false));
+        for lit in ["1", "2.0", "'s'", "'a' 'b'", "True", "False", "None"] {
+            assert!(holds(Literal, lit, false), "{lit}");
+        }
+        assert!(!holds(Literal, "x", false) && !holds(Literal, "[1]", false));
+        assert!(holds(Dotted, "self.timeout", false) && holds(Dotted, "t", false));
+        assert!(!holds(Dotted, "f().t", false) && !holds(Dotted, "a[0]", false));
+        assert!(holds(Call, "f(x)", false) && !holds(Call, "f", false));
+    }
+
+    #[test]
+    fn argument_lists() {
+        assert!(holds(Positional, "f(a, b)", true) && holds(Positional, "f()", true));
+        assert!(!holds(Positional, "f(a, k=1)", true) && !holds(Positional, "f(**kw)", true));
+        assert!(holds(HasKeyword, "f(a, k=1)", true) && holds(HasKeyword, "f(**kw)", true));
+        assert!(!holds(HasKeyword, "f(a, *rest)", true));
+    }
+
+    #[test]
+    fn cleanup_awaits() {
+        let body = |src: &str| {
+            let tree = syntax::parse(src);
+            NoCleanupAwaits.holds(&[tree.root_node()], src)
+        };
+        assert!(body("try:\n    await f()\nexcept E:\n    log()\n"));
+        assert!(!body("try:\n    f()\nexcept E:\n    await g()\n"));
+        assert!(!body("try:\n    f()\nfinally:\n    await g()\n"));
+    }
+
+    #[test]
+    fn names_in_transform_files() {
+        #[derive(Deserialize)]
+        struct One {
+            c: Condition,
+        }
+        let parse = |name: &str| toml::from_str::<One>(&format!("c = \"{name}\"")).map(|o| o.c);
+        assert_eq!(parse("non-negative-number").unwrap(), NonNegativeNumber);
+        assert_eq!(parse("no-cleanup-awaits").unwrap(), NoCleanupAwaits);
+        assert!(parse("string").is_err());
+        for c in [
+            NonNegativeNumber,
+            PositiveNumber,
+            Literal,
+            Dotted,
+            Call,
+            Positional,
+        ] {
+            assert!(!c.describe().is_empty());
+        }
+    }
 }

@@ -9,9 +9,9 @@ use syntax::{Node, Style, Tree};
 /// and what the run decided about the file's pytest suite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Targets {
-    /// anyio (major, minor); default 4.16, the version the tests pin.
+    /// anyio (major, minor); default [`Targets::DEFAULT_ANYIO`].
     pub anyio: (u32, u32),
-    /// Python (major, minor); default 3.11.
+    /// Python (major, minor); default [`Targets::DEFAULT_PYTHON`].
     pub python: (u32, u32),
     /// Whether the file's pytest suite moves to anyio's plugin in this run.
     pub pytest: PytestSuite,
@@ -352,11 +352,20 @@ impl ProjectFacts {
     }
 }
 
+impl Targets {
+    /// The anyio the output runs on unless the project or `--target-anyio`
+    /// says otherwise (the version the tests pin).
+    pub const DEFAULT_ANYIO: (u32, u32) = (4, 16);
+    /// The Python the output runs on unless `--target-python` or the
+    /// project's `requires-python` says otherwise.
+    pub const DEFAULT_PYTHON: (u32, u32) = (3, 11);
+}
+
 impl Default for Targets {
     fn default() -> Self {
         Targets {
-            anyio: (4, 16),
-            python: (3, 11),
+            anyio: Targets::DEFAULT_ANYIO,
+            python: Targets::DEFAULT_PYTHON,
             pytest: PytestSuite::Stays,
             root_conftest: false,
             file: String::new(),
@@ -506,12 +515,15 @@ pub struct WithItem<'a> {
 }
 
 /// Slots of `FileContext::by_last_name`.
-fn slot(kind: &str) -> Option<usize> {
+///
+/// # Panics
+/// For anything but `call`, `await` and `name`: a misspelt slot is a bug.
+fn slot(kind: &str) -> usize {
     match kind {
-        "call" => Some(0),
-        "await" => Some(1),
-        "name" => Some(2),
-        _ => None,
+        "call" => 0,
+        "await" => 1,
+        "name" => 2,
+        _ => panic!("`{kind}` is not call, await or name"),
     }
 }
 
@@ -580,7 +592,7 @@ impl<'a> FileContext<'a> {
                 last_name(node).map(|n| ("name", n))
             };
             if let Some((k, name)) = key {
-                let i = slot(k).expect("known slot");
+                let i = slot(k);
                 by_last_name.entry(name).or_default()[i].push(node);
                 if let Some(target) = aliases.get(name) {
                     by_alias.entry(target.clone()).or_default()[i].push(node);
@@ -603,9 +615,7 @@ impl<'a> FileContext<'a> {
     /// Nodes of a kind (`call`, `await`, `name` for identifiers and
     /// attributes) whose name ends in `last` (see `Pattern::anchor`).
     pub fn nodes_ending_in(&self, kind: &str, last: &str) -> Vec<Node<'a>> {
-        let Some(i) = slot(kind) else {
-            return Vec::new();
-        };
+        let i = slot(kind);
         let direct = self.by_last_name.get(last).map_or(&[][..], |s| &s[i]);
         let aliased = self.by_alias.get(last).map_or(&[][..], |s| &s[i]);
         let mut nodes: Vec<Node<'a>> = direct.iter().chain(aliased).copied().collect();
@@ -640,13 +650,13 @@ impl<'a> FileContext<'a> {
                 && node.end_byte() <= n.end_byte()
                 && n.id() != node.id()
         };
-        let scope_start = ["function_definition", "lambda", "class_definition"]
+        let scope_start = syntax::SCOPE_KINDS
             .iter()
             .flat_map(|k| self.nodes_of_kind(k).iter().filter(around))
             .map(|n| n.start_byte())
             .max();
         let mut withs: Vec<Node<'a>> = self
-            .nodes_of_kind("with_statement")
+            .nodes_of_kind(syntax::kinds().with_statement)
             .iter()
             .filter(around)
             .filter(|w| scope_start.is_none_or(|s| w.start_byte() > s))
@@ -698,7 +708,7 @@ impl<'a> FileContext<'a> {
 
     /// A comment inside `range` that `new_text` (its replacement) no longer contains.
     pub fn dropped_comment(&self, range: Range<usize>, new_text: &str) -> Option<String> {
-        self.nodes_of_kind("comment")
+        self.nodes_of_kind(syntax::kinds().comment)
             .iter()
             .filter(|c| range.start <= c.start_byte() && c.end_byte() <= range.end)
             .map(|c| self.text(*c))
@@ -781,10 +791,13 @@ impl<'a> FileContext<'a> {
             .expect("an unused name exists")
     }
 
-    /// Every named node of `kind`, in source order.
-    pub fn nodes_of_kind(&self, kind: &str) -> &[Node<'a>] {
-        syntax::kind_id(kind)
-            .and_then(|id| self.by_kind.get(usize::from(id)))
+    /// Every named node of `kind` (`syntax::kinds().call`), in source order.
+    ///
+    /// # Panics
+    /// When `kind` is a name the grammar does not have.
+    pub fn nodes_of_kind(&self, kind: impl syntax::NodeKind) -> &[Node<'a>] {
+        self.by_kind
+            .get(usize::from(kind.id()))
             .map_or(&[], Vec::as_slice)
     }
 

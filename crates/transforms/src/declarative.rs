@@ -247,6 +247,7 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
             applicability,
             docs: file.docs,
             examples: file.examples,
+            valid: Vec::new(),
         },
         message: file.message,
         hint: file.hint,

@@ -1,5 +1,6 @@
 //! The set of all transforms, and which of them a run enables.
 
+use crate::rules::RustTransform;
 use crate::{load_declarative, Transform, TransformInfo};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -10,20 +11,25 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The embedded declarative transforms and the Rust ones.
+    /// Every embedded transform file: a declarative transform, or the docs
+    /// of the Rust rule with its code.
     ///
     /// # Panics
-    /// If an embedded transform file is invalid: that is a build defect, and
-    /// the registry test catches it before release.
+    /// If an embedded transform file is invalid, or a Rust rule has none:
+    /// that is a build defect, and the registry test catches it before release.
     pub fn load() -> Registry {
         let mut transforms: Vec<Box<dyn Transform>> = EMBEDDED
             .iter()
-            .map(|(name, text)| {
-                Box::new(load_declarative(name, text).unwrap_or_else(|e| panic!("{e}")))
-                    as Box<dyn Transform>
-            })
+            .map(|(name, text)| load(name, text).unwrap_or_else(|e| panic!("{e}")))
             .collect();
-        transforms.extend(crate::rules::all());
+        for rule in crate::rules::RULES {
+            assert!(
+                transforms.iter().any(|t| t.info().code == rule.code),
+                "the Rust rule {} has no transforms/{}-NAME.toml",
+                rule.code,
+                rule.code
+            );
+        }
         transforms.sort_by_key(|t| t.info().code);
         Registry { transforms }
     }
@@ -49,6 +55,27 @@ impl Registry {
             .map(|t| t.as_ref())
             .collect()
     }
+}
+
+/// Loads one transform file, named `CODE-name.toml`: the Rust rule with
+/// that code gets the file's docs, any other file is a declarative transform.
+fn load(file_name: &str, text: &str) -> Result<Box<dyn Transform>, String> {
+    let code = file_name.split('-').next().unwrap_or_default();
+    let transform: Box<dyn Transform> = match crate::rules::rule(code) {
+        Some(rule) => Box::new(RustTransform {
+            info: TransformInfo::from_rule_file(file_name, text)?,
+            rule,
+        }),
+        None => Box::new(load_declarative(file_name, text)?),
+    };
+    let info = transform.info();
+    let expected = format!("{}-{}.toml", info.code, info.name);
+    if file_name != expected {
+        return Err(format!(
+            "{file_name}: a transform file is named after its code and name: {expected}"
+        ));
+    }
+    Ok(transform)
 }
 
 /// `--select` / `--ignore`: codes, code prefixes (`AM1`), `ALL`, or a
@@ -137,6 +164,21 @@ mod tests {
                 info.code
             );
         }
+    }
+
+    #[test]
+    fn a_transform_file_is_named_after_its_code_and_name() {
+        let (_, text) = EMBEDDED
+            .iter()
+            .find(|(name, _)| name.starts_with("AM906-"))
+            .unwrap();
+        assert!(load("AM906-star-import.toml", text).is_ok());
+        let err = load("AM906-star.toml", text).err().unwrap();
+        assert!(err.contains("AM906-star-import.toml"), "{err}");
+        // A Rust rule's file holds its docs, not matches.
+        let with_match = format!("{text}\n[[match]]\npattern = \"x\"\n");
+        let err = load("AM906-star-import.toml", &with_match).err().unwrap();
+        assert!(err.contains("unknown field `match`"), "{err}");
     }
 
     #[test]

@@ -5,308 +5,272 @@
 use super::task_support::{
     anyio_gather, block, exception_group_handlers, gather_shape, spawn, Each, GatherShape, Handlers,
 };
-use super::task_support::{arguments, caller_catching_bare, inside_try, returns_exceptions};
-use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
+use super::task_support::{caller_catching_bare, inside_try, returns_exceptions};
+use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::arguments;
 use syntax::Node;
 
-/// Gathers over a comprehension become a task group filling a result list.
-pub struct GatherEach {
-    info: TransformInfo,
-}
+/// The code of this rule's transform file.
+pub(super) const CODE: &str = "AM203";
 
-impl GatherEach {
-    /// The transform with its docs.
-    pub fn new() -> Self {
-        GatherEach {
-            info: TransformInfo {
-                code: "AM203",
-                name: "gather-each",
-                summary: "`rs = await asyncio.gather(*(f(u) for u in us))` becomes `rs = await anyio.amap(f, us)` (a task group filling a list below anyio 4.15)".into(),
-                applicability: Some(Applicability::Safe),
-                docs: Docs {
-                    what: "Rewrites `results = await asyncio.gather(*(fetch(u) for u in urls))` (or `*[...]`) to `results = await anyio.amap(fetch, urls)` (anyio 4.15+), which calls `fetch` once per item in a task group and returns the results as a list in input order; when each call does more than pass the item (`fetch(u, timeout=t)`), to `results = list(await anyio.gather(*(fetch(u, timeout=t) for u in urls)))`. Below anyio 4.15 (`--target-anyio`) it becomes the usual anyio shape for results of many tasks: the iterable is materialised once with `list(...)`, `results` is pre-allocated, a local `async def` stores `results[i]`, and a task group starts it for each item with `enumerate`. The handlers of an enclosing `try` in the same function become `except*`.".into(),
-                    why: "Every task lives in a task group; `amap` is anyio's one-line form for one coroutine function over many items. Before it existed, tasks in a task group could not return values, so the older shape collects them by index, keeping the result a list in input order.".into(),
-                    fix_safety: "Safe: the result is a list in the order of the inputs, as with `gather`, and nothing is assigned when a call fails. `amap` passes the callable, so no coroutine object is made before its task starts; the `anyio.gather` form makes them up front, as the original did. Unsafe when the callee is not known to be a coroutine function (a call returning a future fails in a task group). Below anyio 4.15, as with every task group, an `ExceptionGroup` replaces the bare first exception; handlers in the same function become `except*` or the site is reported. Only a single plain `for` (no `if`, no nested loop) over a call of a named function whose arguments are names, attributes or literals is rewritten (they are evaluated inside the tasks now), and not inside a `try` of the same function (a failing task would leave the list partly filled where `gather` assigned nothing). Where another function of the module calls this one inside a `try` with a plain `except` (which would stop matching the `ExceptionGroup`), the fix is unsafe and the message names that handler; callers in other modules are not seen: check them, or catch with `except*`.".into(),
-                },
-                examples: vec![Example {
-                    before: "import asyncio\n\nasync def fetch(url):\n    ...\n\nasync def fetch_all(urls):\n    results = await asyncio.gather(*(fetch(u) for u in urls))\n    return results\n".into(),
-                    after: "import anyio\n\nasync def fetch(url):\n    ...\n\nasync def fetch_all(urls):\n    results = await anyio.amap(fetch, urls)\n    return results\n".into(),
-                    unsafe_fixes: false,
-                }],
+/// anyio 4.15's forms: `await anyio.amap(f, us)` for `f(u) for u in us`,
+/// else `list(await anyio.gather(...))` over the same coroutine objects.
+fn with_anyio_4_15(call: Node, stmt: Node, each: &Each, cx: &FileContext) -> Diagnostic {
+    let awaited = call.parent().expect("a collected gather is awaited");
+    let func = each.call.child_by_field_name("function");
+    let spawned = spawn(each.call, cx);
+    let sole_arg = matches!(arguments(each.call).as_slice(),
+        [a] if a.kind() == "identifier" && cx.text(*a) == cx.text(each.var));
+    let amap = func.filter(|f| {
+        sole_arg && spawned.is_some() && cx.qualified(*f).is_none_or(|q| !q.starts_with("asyncio."))
+    });
+    let Some(func) = amap else {
+        let diag = Diagnostic::new(
+            CODE,
+            "`asyncio.gather` over a comprehension becomes `anyio.gather`",
+            awaited.byte_range(),
+        );
+        return match anyio_gather(call, awaited, true, cx) {
+            Ok((fix, note)) => Diagnostic {
+                message: format!("{} in `list(...)` (it returns a tuple){note}", diag.message),
+                ..diag
+            }
+            .with_fix(fix),
+            Err(why) => Diagnostic {
+                message: format!("`asyncio.gather` over a comprehension: {why}"),
+                ..diag
             },
+        };
+    };
+    let f = cx.text(func);
+    let diag = Diagnostic::new(
+        CODE,
+        format!("`asyncio.gather` over a comprehension becomes `anyio.amap({f}, …)`"),
+        stmt.byte_range(),
+    );
+    let new_text = format!("await anyio.amap({f}, {})", cx.text(each.iterable));
+    let mut edits = vec![Edit::replace(awaited.byte_range(), new_text)];
+    match exception_group_handlers(stmt, cx) {
+        Handlers::Untouched => {}
+        Handlers::Rewrite(e) => edits.extend(e),
+        Handlers::Blocked(why) => {
+            return Diagnostic {
+                message: format!(
+                    "`asyncio.gather` cannot become `anyio.amap` automatically: {why}"
+                ),
+                ..diag
+            }
         }
     }
+    let mut message = diag.message.clone();
+    let mut applicability = Applicability::Safe;
+    if !spawned.is_some_and(|s| s.known_coroutine) {
+        applicability = Applicability::Unsafe;
+        message.push_str(&format!(
+            " (assumes `{f}` returns a coroutine, as a coroutine function does)"
+        ));
+    }
+    if cx
+        .dropped_comment(awaited.byte_range(), &edits[0].content)
+        .is_some()
+    {
+        applicability = Applicability::Unsafe;
+        message.push_str(" (the fix would drop a comment)");
+    }
+    if let Some(handler) = caller_catching_bare(stmt, cx) {
+        applicability = Applicability::Unsafe;
+        message.push_str(&format!(" (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)"));
+    }
+    Diagnostic { message, ..diag }.with_fix(Fix::new(edits, applicability).with_imports(["anyio"]))
 }
 
-impl GatherEach {
-    /// anyio 4.15's forms: `await anyio.amap(f, us)` for `f(u) for u in us`,
-    /// else `list(await anyio.gather(...))` over the same coroutine objects.
-    fn with_anyio_4_15(&self, call: Node, stmt: Node, each: &Each, cx: &FileContext) -> Diagnostic {
-        let awaited = call.parent().expect("a collected gather is awaited");
-        let func = each.call.child_by_field_name("function");
-        let spawned = spawn(each.call, cx);
-        let sole_arg = matches!(arguments(each.call).as_slice(),
-            [a] if a.kind() == "identifier" && cx.text(*a) == cx.text(each.var));
-        let amap = func.filter(|f| {
-            sole_arg
-                && spawned.is_some()
-                && cx.qualified(*f).is_none_or(|q| !q.starts_with("asyncio."))
-        });
-        let Some(func) = amap else {
-            let diag = Diagnostic::new(
-                self.info.code,
-                "`asyncio.gather` over a comprehension becomes `anyio.gather`",
-                awaited.byte_range(),
-            );
-            return match anyio_gather(call, awaited, true, cx) {
-                Ok((fix, note)) => Diagnostic {
-                    message: format!("{} in `list(...)` (it returns a tuple){note}", diag.message),
-                    ..diag
-                }
-                .with_fix(fix),
-                Err(why) => Diagnostic {
-                    message: format!("`asyncio.gather` over a comprehension: {why}"),
-                    ..diag
-                },
-            };
+pub(super) fn triggers() -> Vec<Trigger> {
+    vec![Trigger::name("asyncio.gather")]
+}
+
+pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    // One rewrite per function a round: the next one then sees the names
+    // this one introduced and picks fresh ones.
+    let mut rewritten: Vec<usize> = Vec::new();
+    for call in cx.calls_to("asyncio.gather") {
+        let GatherShape::Collected { stmt, target, each } = gather_shape(call, cx) else {
+            continue;
         };
-        let f = cx.text(func);
+        if cx.targets.anyio >= (4, 15) && returns_exceptions(call, cx) == Some(false) {
+            out.push(with_anyio_4_15(call, stmt, &each, cx));
+            continue;
+        }
         let diag = Diagnostic::new(
-            self.info.code,
-            format!("`asyncio.gather` over a comprehension becomes `anyio.amap({f}, …)`"),
+            CODE,
+            "`asyncio.gather` over a comprehension becomes a task group filling a list",
             stmt.byte_range(),
         );
-        let new_text = format!("await anyio.amap({f}, {})", cx.text(each.iterable));
-        let mut edits = vec![Edit::replace(awaited.byte_range(), new_text)];
-        match exception_group_handlers(stmt, cx) {
-            Handlers::Untouched => {}
-            Handlers::Rewrite(e) => edits.extend(e),
-            Handlers::Blocked(why) => {
-                return Diagnostic {
-                    message: format!(
-                        "`asyncio.gather` cannot become `anyio.amap` automatically: {why}"
-                    ),
-                    ..diag
-                }
-            }
+        if spawn(each.call, cx).is_none() {
+            out.push(Diagnostic { message: "`asyncio.gather` over a comprehension of calls that are not of a plain function".into(), ..diag });
+            continue;
         }
-        let mut message = diag.message.clone();
-        let mut applicability = Applicability::Safe;
-        if !spawned.is_some_and(|s| s.known_coroutine) {
-            applicability = Applicability::Unsafe;
-            message.push_str(&format!(
-                " (assumes `{f}` returns a coroutine, as a coroutine function does)"
-            ));
+        // Arguments are evaluated inside each task now: only names,
+        // attributes and literals keep their order and count.
+        let plain = |n: Node| {
+            matches!(
+                n.kind(),
+                "identifier"
+                    | "attribute"
+                    | "integer"
+                    | "float"
+                    | "string"
+                    | "true"
+                    | "false"
+                    | "none"
+            )
+        };
+        let simple = arguments(each.call).iter().all(|a| {
+            plain(*a)
+                || (a.kind() == "keyword_argument"
+                    && a.child_by_field_name("value").is_some_and(plain))
+        });
+        if !simple {
+            out.push(Diagnostic { message: "`asyncio.gather` over a comprehension whose call computes its arguments (they would be evaluated inside the tasks)".into(), ..diag });
+            continue;
         }
-        if cx
-            .dropped_comment(awaited.byte_range(), &edits[0].content)
-            .is_some()
-        {
-            applicability = Applicability::Unsafe;
-            message.push_str(" (the fix would drop a comment)");
-        }
-        if let Some(handler) = caller_catching_bare(stmt, cx) {
-            applicability = Applicability::Unsafe;
-            message.push_str(&format!(" (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)"));
-        }
-        Diagnostic { message, ..diag }
-            .with_fix(Fix::new(edits, applicability).with_imports(["anyio"]))
-    }
-}
-
-impl Transform for GatherEach {
-    fn info(&self) -> &TransformInfo {
-        &self.info
-    }
-
-    fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::name("asyncio.gather")]
-    }
-
-    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        // One rewrite per function a round: the next one then sees the names
-        // this one introduced and picks fresh ones.
-        let mut rewritten: Vec<usize> = Vec::new();
-        for call in cx.calls_to("asyncio.gather") {
-            let GatherShape::Collected { stmt, target, each } = gather_shape(call, cx) else {
-                continue;
-            };
-            if cx.targets.anyio >= (4, 15) && returns_exceptions(call, cx) == Some(false) {
-                out.push(self.with_anyio_4_15(call, stmt, &each, cx));
-                continue;
-            }
-            let diag = Diagnostic::new(
-                self.info.code,
-                "`asyncio.gather` over a comprehension becomes a task group filling a list",
-                stmt.byte_range(),
-            );
-            if spawn(each.call, cx).is_none() {
-                out.push(Diagnostic { message: "`asyncio.gather` over a comprehension of calls that are not of a plain function".into(), ..diag });
-                continue;
-            }
-            // Arguments are evaluated inside each task now: only names,
-            // attributes and literals keep their order and count.
-            let plain = |n: Node| {
-                matches!(
-                    n.kind(),
-                    "identifier"
-                        | "attribute"
-                        | "integer"
-                        | "float"
-                        | "string"
-                        | "true"
-                        | "false"
-                        | "none"
-                )
-            };
-            let simple = arguments(each.call).iter().all(|a| {
-                plain(*a)
-                    || (a.kind() == "keyword_argument"
-                        && a.child_by_field_name("value").is_some_and(plain))
+        if cx.text(target) == cx.text(each.var) {
+            out.push(Diagnostic {
+                message: "`asyncio.gather` whose result is assigned to its own loop variable"
+                    .into(),
+                ..diag
             });
-            if !simple {
-                out.push(Diagnostic { message: "`asyncio.gather` over a comprehension whose call computes its arguments (they would be evaluated inside the tasks)".into(), ..diag });
-                continue;
-            }
-            if cx.text(target) == cx.text(each.var) {
+            continue;
+        }
+        // A failing gather never assigns its target; the rewrite fills it
+        // while the tasks run, which a handler in this function would see.
+        if inside_try(stmt) {
+            out.push(Diagnostic { message: "`asyncio.gather` over a comprehension inside a `try`: the result list would be partly filled when a task fails".into(), ..diag });
+            continue;
+        }
+        let handlers = match exception_group_handlers(stmt, cx) {
+            Handlers::Untouched => Vec::new(),
+            Handlers::Rewrite(e) => e,
+            Handlers::Blocked(why) => {
                 out.push(Diagnostic {
-                    message: "`asyncio.gather` whose result is assigned to its own loop variable"
-                        .into(),
+                    message: format!(
+                        "`asyncio.gather` cannot become a task group automatically: {why}"
+                    ),
                     ..diag
                 });
                 continue;
             }
-            // A failing gather never assigns its target; the rewrite fills it
-            // while the tasks run, which a handler in this function would see.
-            if inside_try(stmt) {
-                out.push(Diagnostic { message: "`asyncio.gather` over a comprehension inside a `try`: the result list would be partly filled when a task fails".into(), ..diag });
-                continue;
+        };
+        let scope = syntax::enclosing(stmt, &["function_definition"]).map_or(0, |f| f.id());
+        if rewritten.contains(&scope) {
+            continue;
+        }
+        let results = cx.text(target);
+        let var = cx.text(each.var);
+        let fname = cx.text(
+            each.call
+                .child_by_field_name("function")
+                .expect("spawned call has a function"),
+        );
+        let short = fname
+            .rsplit('.')
+            .next()
+            .unwrap_or(fname)
+            .trim_start_matches('_');
+        let helper = cx.fresh_name(stmt, &format!("_{short}_one"), &[]);
+        let i = cx.fresh_name(stmt, "i", std::slice::from_ref(&helper));
+        let tg = cx.fresh_name(stmt, "tg", &[helper.clone(), i.clone()]);
+        let iterable = cx.text(each.iterable);
+        // Materialised once: the iterable may be unsized, or a display
+        // whose elements must not be evaluated twice.
+        let mut lines = Vec::new();
+        // The builtins the new code calls, through `builtins.` where the
+        // module (or the function) binds a name of its own.
+        let mut imports = vec!["anyio"];
+        let mut builtin = |name: &str| {
+            if cx.model.lookup(name, stmt).is_some() {
+                imports.push("builtins");
+                format!("builtins.{name}")
+            } else {
+                name.to_string()
             }
-            let handlers = match exception_group_handlers(stmt, cx) {
-                Handlers::Untouched => Vec::new(),
-                Handlers::Rewrite(e) => e,
-                Handlers::Blocked(why) => {
-                    out.push(Diagnostic {
-                        message: format!(
-                            "`asyncio.gather` cannot become a task group automatically: {why}"
-                        ),
-                        ..diag
-                    });
-                    continue;
-                }
-            };
-            let scope = syntax::enclosing(stmt, &["function_definition"]).map_or(0, |f| f.id());
-            if rewritten.contains(&scope) {
-                continue;
-            }
-            let results = cx.text(target);
-            let var = cx.text(each.var);
-            let fname = cx.text(
+        };
+        let (list, len, enumerate) = (builtin("list"), builtin("len"), builtin("enumerate"));
+        imports.dedup();
+        let items = cx.fresh_name(stmt, "items", &[helper.clone(), i.clone(), tg.clone()]);
+        lines.push((0, format!("{items} = {list}({iterable})")));
+        lines.push((0, format!("{results} = [None] * {len}({items})")));
+        lines.push((0, String::new()));
+        lines.push((0, format!("async def {helper}({i}, {var}):")));
+        // `return_exceptions=True`: an exception takes the result's place.
+        let swallow = returns_exceptions(call, cx) == Some(true);
+        if swallow {
+            let exc = cx.fresh_name(
+                stmt,
+                "exc",
+                &[helper.clone(), i.clone(), tg.clone(), items.clone()],
+            );
+            lines.push((1, "try:".into()));
+            lines.push((2, format!("{results}[{i}] = await {}", cx.text(each.call))));
+            lines.push((1, format!("except Exception as {exc}:")));
+            lines.push((2, format!("{results}[{i}] = {exc}")));
+        } else {
+            lines.push((1, format!("{results}[{i}] = await {}", cx.text(each.call))));
+        }
+        lines.push((0, String::new()));
+        lines.push((0, format!("async with anyio.create_task_group() as {tg}:")));
+        // A fresh loop variable: the comprehension's own did not leak into the function.
+        let item = cx.fresh_name(
+            stmt,
+            "item",
+            &[helper.clone(), i.clone(), tg.clone(), items.clone()],
+        );
+        lines.push((1, format!("for {i}, {item} in {enumerate}({items}):")));
+        lines.push((2, format!("{tg}.start_soon({helper}, {i}, {item})")));
+        let indent = cx.indent_at(stmt.start_byte());
+        let new_text = block(&lines, indent, cx);
+        let known = spawn(each.call, cx).is_some_and(|s| s.known_coroutine);
+        let caller = caller_catching_bare(stmt, cx);
+        let applicability = if swallow
+            || !known
+            || caller.is_some()
+            || cx.dropped_comment(stmt.byte_range(), &new_text).is_some()
+        {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
+        let diag = if !known && !swallow {
+            let f = cx.text(
                 each.call
                     .child_by_field_name("function")
                     .expect("spawned call has a function"),
             );
-            let short = fname
-                .rsplit('.')
-                .next()
-                .unwrap_or(fname)
-                .trim_start_matches('_');
-            let helper = cx.fresh_name(stmt, &format!("_{short}_one"), &[]);
-            let i = cx.fresh_name(stmt, "i", std::slice::from_ref(&helper));
-            let tg = cx.fresh_name(stmt, "tg", &[helper.clone(), i.clone()]);
-            let iterable = cx.text(each.iterable);
-            // Materialised once: the iterable may be unsized, or a display
-            // whose elements must not be evaluated twice.
-            let mut lines = Vec::new();
-            // The builtins the new code calls, through `builtins.` where the
-            // module (or the function) binds a name of its own.
-            let mut imports = vec!["anyio"];
-            let mut builtin = |name: &str| {
-                if cx.model.lookup(name, stmt).is_some() {
-                    imports.push("builtins");
-                    format!("builtins.{name}")
-                } else {
-                    name.to_string()
-                }
-            };
-            let (list, len, enumerate) = (builtin("list"), builtin("len"), builtin("enumerate"));
-            imports.dedup();
-            let items = cx.fresh_name(stmt, "items", &[helper.clone(), i.clone(), tg.clone()]);
-            lines.push((0, format!("{items} = {list}({iterable})")));
-            lines.push((0, format!("{results} = [None] * {len}({items})")));
-            lines.push((0, String::new()));
-            lines.push((0, format!("async def {helper}({i}, {var}):")));
-            // `return_exceptions=True`: an exception takes the result's place.
-            let swallow = returns_exceptions(call, cx) == Some(true);
-            if swallow {
-                let exc = cx.fresh_name(
-                    stmt,
-                    "exc",
-                    &[helper.clone(), i.clone(), tg.clone(), items.clone()],
-                );
-                lines.push((1, "try:".into()));
-                lines.push((2, format!("{results}[{i}] = await {}", cx.text(each.call))));
-                lines.push((1, format!("except Exception as {exc}:")));
-                lines.push((2, format!("{results}[{i}] = {exc}")));
-            } else {
-                lines.push((1, format!("{results}[{i}] = await {}", cx.text(each.call))));
+            Diagnostic {
+                message: format!(
+                    "{} (assumes `{f}` returns a coroutine, as a coroutine function does)",
+                    diag.message
+                ),
+                ..diag
             }
-            lines.push((0, String::new()));
-            lines.push((0, format!("async with anyio.create_task_group() as {tg}:")));
-            // A fresh loop variable: the comprehension's own did not leak into the function.
-            let item = cx.fresh_name(
-                stmt,
-                "item",
-                &[helper.clone(), i.clone(), tg.clone(), items.clone()],
-            );
-            lines.push((1, format!("for {i}, {item} in {enumerate}({items}):")));
-            lines.push((2, format!("{tg}.start_soon({helper}, {i}, {item})")));
-            let indent = cx.indent_at(stmt.start_byte());
-            let new_text = block(&lines, indent, cx);
-            let known = spawn(each.call, cx).is_some_and(|s| s.known_coroutine);
-            let caller = caller_catching_bare(stmt, cx);
-            let applicability = if swallow
-                || !known
-                || caller.is_some()
-                || cx.dropped_comment(stmt.byte_range(), &new_text).is_some()
-            {
-                Applicability::Unsafe
-            } else {
-                Applicability::Safe
-            };
-            let diag = if !known && !swallow {
-                let f = cx.text(
-                    each.call
-                        .child_by_field_name("function")
-                        .expect("spawned call has a function"),
-                );
-                Diagnostic {
-                    message: format!(
-                        "{} (assumes `{f}` returns a coroutine, as a coroutine function does)",
-                        diag.message
-                    ),
-                    ..diag
-                }
-            } else if swallow {
-                Diagnostic {
-                    message: format!("{} (`return_exceptions=True`: exceptions are stored in the list as before, but a `BaseException` such as a cancellation is not)", diag.message),
-                    ..diag
-                }
-            } else {
-                diag
-            };
-            let diag = match caller {
-                Some(handler) => Diagnostic {
-                    message: format!("{} (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)", diag.message),
-                    ..diag
-                },
-                None => diag,
-            };
-            let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
-            edits.extend(handlers);
-            rewritten.push(scope);
-            out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(imports)));
-        }
+        } else if swallow {
+            Diagnostic {
+                message: format!("{} (`return_exceptions=True`: exceptions are stored in the list as before, but a `BaseException` such as a cancellation is not)", diag.message),
+                ..diag
+            }
+        } else {
+            diag
+        };
+        let diag = match caller {
+            Some(handler) => Diagnostic {
+                message: format!("{} (a caller's {handler} catches the bare error, which now arrives inside an `ExceptionGroup`)", diag.message),
+                ..diag
+            },
+            None => diag,
+        };
+        let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
+        edits.extend(handlers);
+        rewritten.push(scope);
+        out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(imports)));
     }
 }

@@ -1,57 +1,105 @@
 //! Transforms written in Rust: those that need more than one pattern in view.
+//! Each file holds one rule's logic; its code pairs it with its
+//! `transforms/CODE-name.toml`, which holds the name, docs and examples.
 
 mod anyio_backend;
-mod event_loop;
+mod asyncio_fixture;
+mod asyncio_mark;
+mod create_task_await;
+mod event_loop_fixture;
+mod gather;
 mod gather_each;
 mod gather_results;
-mod gather_unused;
 mod loop_time;
 mod port_fixture;
 mod primitive_annotation;
 mod pytest_config;
-mod pytest_fixture;
-mod pytest_mark;
 mod pytest_suite;
 mod pytest_support;
 mod queue;
 mod star_import;
 mod start_soon_callable;
-mod sync_fixture_user;
+mod sync_uses_async_fixture;
 mod task_group;
 mod task_list;
 mod task_support;
-mod task_then_await;
 mod unused_ignore;
-mod unused_loop;
+mod unused_running_loop;
 
-use crate::Transform;
+use crate::{FileContext, Transform, TransformInfo, Trigger};
+use edit::Diagnostic;
 
 pub use anyio_backend::new_conftest;
 pub use pytest_suite::{suite_facts, SuiteFacts};
 pub use unused_ignore::CODE as UNUSED_IGNORE;
 
-/// Every Rust transform.
-pub fn all() -> Vec<Box<dyn Transform>> {
-    vec![
-        Box::new(gather_unused::GatherUnused::new()),
-        Box::new(gather_results::GatherResults::new()),
-        Box::new(gather_each::GatherEach::new()),
-        Box::new(task_group::TaskGroup::new()),
-        Box::new(start_soon_callable::StartSoonCallable::new()),
-        Box::new(task_then_await::TaskThenAwait::new()),
-        Box::new(pytest_config::ConfigFileTransform::settings()),
-        Box::new(pytest_config::ConfigFileTransform::dependency()),
-        Box::new(pytest_mark::PytestMark::new()),
-        Box::new(pytest_fixture::PytestFixture::new()),
-        Box::new(anyio_backend::AnyioBackend::new()),
-        Box::new(event_loop::EventLoopFixture::new()),
-        Box::new(sync_fixture_user::SyncFixtureUser::new()),
-        Box::new(port_fixture::PortFixture::new()),
-        Box::new(queue::QueueStream::new()),
-        Box::new(star_import::StarImport::new()),
-        Box::new(unused_loop::UnusedLoop::new()),
-        Box::new(loop_time::LoopTime::new()),
-        Box::new(primitive_annotation::PrimitiveAnnotation::new()),
-        Box::new(unused_ignore::UnusedIgnore::new()),
-    ]
+/// The logic of one transform written in Rust.
+#[derive(Clone, Copy)]
+pub struct Rule {
+    /// The code of its transform file.
+    pub code: &'static str,
+    /// What a file must contain for the rule to find anything in it.
+    pub triggers: fn() -> Vec<Trigger>,
+    /// Adds the rule's findings in a file.
+    pub check: fn(&FileContext, &mut Vec<Diagnostic>),
+}
+
+/// The rule of a module: its `CODE`, `triggers` and `check`.
+macro_rules! rule {
+    ($module:ident) => {
+        Rule {
+            code: $module::CODE,
+            triggers: $module::triggers,
+            check: $module::check,
+        }
+    };
+}
+
+/// Every Rust rule.
+pub static RULES: &[Rule] = &[
+    rule!(gather),
+    rule!(gather_results),
+    rule!(gather_each),
+    rule!(task_group),
+    rule!(start_soon_callable),
+    rule!(create_task_await),
+    rule!(primitive_annotation),
+    rule!(queue),
+    rule!(unused_running_loop),
+    rule!(loop_time),
+    pytest_config::config_file("AM601"),
+    pytest_config::config_file("AM602"),
+    rule!(asyncio_mark),
+    rule!(asyncio_fixture),
+    rule!(anyio_backend),
+    rule!(event_loop_fixture),
+    rule!(sync_uses_async_fixture),
+    rule!(port_fixture),
+    rule!(star_import),
+    rule!(unused_ignore),
+];
+
+/// The Rust rule of transform `code`, if it has one.
+pub fn rule(code: &str) -> Option<Rule> {
+    RULES.iter().find(|r| r.code == code).copied()
+}
+
+/// A Rust rule with the name, docs and examples of its transform file.
+pub struct RustTransform {
+    pub info: TransformInfo,
+    pub rule: Rule,
+}
+
+impl Transform for RustTransform {
+    fn info(&self) -> &TransformInfo {
+        &self.info
+    }
+
+    fn triggers(&self) -> Vec<Trigger> {
+        (self.rule.triggers)()
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        (self.rule.check)(cx, out)
+    }
 }

@@ -3,9 +3,12 @@
 //! anyio.Lock()` would otherwise be left with a wrong type and an asyncio
 //! import kept alive only by it).
 
-use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
+use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::Node;
+
+/// The code of this rule's transform file.
+pub(super) const CODE: &str = "AM306";
 
 /// The asyncio primitives and the anyio class their constructors become.
 const PRIMITIVES: &[(&str, &str)] = &[
@@ -15,35 +18,6 @@ const PRIMITIVES: &[(&str, &str)] = &[
     ("asyncio.BoundedSemaphore", "anyio.Semaphore"),
     ("asyncio.Condition", "anyio.Condition"),
 ];
-
-/// Rewrites annotations of primitives whose objects the module migrated.
-pub struct PrimitiveAnnotation {
-    info: TransformInfo,
-}
-
-impl PrimitiveAnnotation {
-    /// The transform with its docs.
-    pub fn new() -> Self {
-        PrimitiveAnnotation {
-            info: TransformInfo {
-                code: "AM306",
-                name: "primitive-annotation",
-                summary: "annotations of `asyncio.Lock`, `Event`, `Semaphore`, `BoundedSemaphore`, `Condition` become the anyio class the module now creates".into(),
-                applicability: Some(Applicability::Safe),
-                docs: Docs {
-                    what: "In a module that creates the anyio primitive (`anyio.Lock()`, after AM301–AM305) and no longer refers to the asyncio one outside annotations, every annotation naming the asyncio class (a parameter, a return, an annotated assignment in a function, inside `Optional[...]`, `X | None` or a generic) names the anyio class instead: `asyncio.Lock` → `anyio.Lock`, `asyncio.BoundedSemaphore` → `anyio.Semaphore`. Annotations in class bodies are left alone (dataclasses, attrs and pydantic read them), as are string annotations. A module that only annotates (its objects come from elsewhere) is reported.".into(),
-                    why: "After the constructor moved to anyio, `lock: asyncio.Lock = anyio.Lock()` is a wrong type for a type checker, and the annotation alone keeps `import asyncio` alive.".into(),
-                    fix_safety: "Safe: annotations in functions and on attributes are not evaluated to check anything at run time (a runtime type checker such as beartype or typeguard on these functions would see the anyio class, which is the object it now gets). The module's own objects are all anyio's; one handed in by another module that was not migrated would be an asyncio object under an anyio annotation, which a type checker then reports.".into(),
-                },
-                examples: vec![Example {
-                    before: "import asyncio\nfrom typing import Optional\n\nimport anyio\n\nclass Pool:\n    def __init__(self) -> None:\n        self._lock: asyncio.Lock = anyio.Lock()\n        self._limit: Optional[asyncio.Semaphore] = None\n\n    def limit(self, n: int) -> asyncio.Semaphore:\n        self._limit = anyio.Semaphore(n)\n        return self._limit\n".into(),
-                    after: "from typing import Optional\n\nimport anyio\n\nclass Pool:\n    def __init__(self) -> None:\n        self._lock: anyio.Lock = anyio.Lock()\n        self._limit: Optional[anyio.Semaphore] = None\n\n    def limit(self, n: int) -> anyio.Semaphore:\n        self._limit = anyio.Semaphore(n)\n        return self._limit\n".into(),
-                    unsafe_fixes: false,
-                }],
-            },
-        }
-    }
-}
 
 /// Whether an identifier is the name after a dot (`Lock` in `anyio.Lock`),
 /// which the index lists but which is no reference of its own.
@@ -72,76 +46,70 @@ fn in_class_body(ty: Node) -> bool {
         .is_some_and(|c| c.kind() == "class_definition")
 }
 
-impl Transform for PrimitiveAnnotation {
-    fn info(&self) -> &TransformInfo {
-        &self.info
-    }
+pub(super) fn triggers() -> Vec<Trigger> {
+    PRIMITIVES.iter().map(|(a, _)| Trigger::name(a)).collect()
+}
 
-    fn triggers(&self) -> Vec<Trigger> {
-        PRIMITIVES.iter().map(|(a, _)| Trigger::name(a)).collect()
+pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let types = cx.nodes_of_kind(syntax::kinds().type_);
+    if types.is_empty() {
+        return;
     }
-
-    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        let types = cx.nodes_of_kind("type");
-        if types.is_empty() {
-            return;
+    // The outermost annotation around a name (`Optional[asyncio.Lock]`
+    // holds a `type` in a `type`).
+    let outer_type = |n: Node| {
+        types
+            .iter()
+            .filter(|t| t.start_byte() <= n.start_byte() && n.end_byte() <= t.end_byte())
+            .min_by_key(|t| t.start_byte())
+            .copied()
+    };
+    for (asyncio_name, anyio_name) in PRIMITIVES {
+        let last = asyncio_name.rsplit('.').next().unwrap_or(asyncio_name);
+        let refs: Vec<Node> = cx
+            .nodes_ending_in("name", last)
+            .into_iter()
+            .filter(|n| cx.qualified(*n).as_deref() == Some(*asyncio_name))
+            .filter(|n| !in_import(*n) && !is_attribute_name(*n))
+            .collect();
+        if refs.is_empty() || refs.iter().any(|n| outer_type(*n).is_none()) {
+            // None, or objects of the asyncio class may still be made here.
+            continue;
         }
-        // The outermost annotation around a name (`Optional[asyncio.Lock]`
-        // holds a `type` in a `type`).
-        let outer_type = |n: Node| {
-            types
-                .iter()
-                .filter(|t| t.start_byte() <= n.start_byte() && n.end_byte() <= t.end_byte())
-                .min_by_key(|t| t.start_byte())
-                .copied()
-        };
-        for (asyncio_name, anyio_name) in PRIMITIVES {
-            let last = asyncio_name.rsplit('.').next().unwrap_or(asyncio_name);
-            let refs: Vec<Node> = cx
-                .nodes_ending_in("name", last)
-                .into_iter()
-                .filter(|n| cx.qualified(*n).as_deref() == Some(*asyncio_name))
-                .filter(|n| !in_import(*n) && !is_attribute_name(*n))
-                .collect();
-            if refs.is_empty() || refs.iter().any(|n| outer_type(*n).is_none()) {
-                // None, or objects of the asyncio class may still be made here.
-                continue;
-            }
-            let anyio_last = anyio_name.rsplit('.').next().unwrap_or(anyio_name);
-            let creates_anyio = cx.nodes_ending_in("call", anyio_last).iter().any(|c| {
-                c.child_by_field_name("function").is_some_and(|f| {
-                    cx.text(f) == *anyio_name || cx.qualified(f).as_deref() == Some(*anyio_name)
-                })
+        let anyio_last = anyio_name.rsplit('.').next().unwrap_or(anyio_name);
+        let creates_anyio = cx.nodes_ending_in("call", anyio_last).iter().any(|c| {
+            c.child_by_field_name("function").is_some_and(|f| {
+                cx.text(f) == *anyio_name || cx.qualified(f).as_deref() == Some(*anyio_name)
+            })
+        });
+        // Every reference is in an annotation (checked above).
+        for (n, ty) in refs.iter().filter_map(|&n| Some((n, outer_type(n)?))) {
+            let text = cx.text(n);
+            out.push(if in_class_body(ty) {
+                Diagnostic::new(
+                    CODE,
+                    format!("the class attribute annotation `{text}` is left as it is: dataclasses, attrs and pydantic read class annotations at run time"),
+                    n.byte_range(),
+                )
+                .with_hint(format!("write `{anyio_name}` if nothing validates or builds objects from this annotation"))
+            } else if creates_anyio {
+                Diagnostic::new(
+                    CODE,
+                    format!("the annotation `{text}` follows the objects: `{anyio_name}`"),
+                    n.byte_range(),
+                )
+                .with_fix(
+                    Fix::new(vec![Edit::replace(n.byte_range(), *anyio_name)], Applicability::Safe)
+                        .with_imports(["anyio"]),
+                )
+            } else {
+                Diagnostic::new(
+                    CODE,
+                    format!("the annotation `{text}` names an asyncio class, and this module creates no `{anyio_name}` to tell what it receives"),
+                    n.byte_range(),
+                )
+                .with_hint(format!("write `{anyio_name}` once the objects passed here are anyio's (the modules creating them migrated)"))
             });
-            // Every reference is in an annotation (checked above).
-            for (n, ty) in refs.iter().filter_map(|&n| Some((n, outer_type(n)?))) {
-                let text = cx.text(n);
-                out.push(if in_class_body(ty) {
-                    Diagnostic::new(
-                        self.info.code,
-                        format!("the class attribute annotation `{text}` is left as it is: dataclasses, attrs and pydantic read class annotations at run time"),
-                        n.byte_range(),
-                    )
-                    .with_hint(format!("write `{anyio_name}` if nothing validates or builds objects from this annotation"))
-                } else if creates_anyio {
-                    Diagnostic::new(
-                        self.info.code,
-                        format!("the annotation `{text}` follows the objects: `{anyio_name}`"),
-                        n.byte_range(),
-                    )
-                    .with_fix(
-                        Fix::new(vec![Edit::replace(n.byte_range(), *anyio_name)], Applicability::Safe)
-                            .with_imports(["anyio"]),
-                    )
-                } else {
-                    Diagnostic::new(
-                        self.info.code,
-                        format!("the annotation `{text}` names an asyncio class, and this module creates no `{anyio_name}` to tell what it receives"),
-                        n.byte_range(),
-                    )
-                    .with_hint(format!("write `{anyio_name}` once the objects passed here are anyio's (the modules creating them migrated)"))
-                });
-            }
         }
     }
 }

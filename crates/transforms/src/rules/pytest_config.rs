@@ -1,63 +1,20 @@
 //! AM601 and AM602: pytest configuration and dependency files. Their fixes
 //! are made by the `pytestcfg` crate, on files that are not Python; these
-//! entries give the codes their docs and let `--select` / `--ignore` name them.
+//! rules let `--select` / `--ignore` name the codes (their docs are in
+//! their transform files).
 
-use crate::{Docs, FileContext, Transform, TransformInfo, Trigger};
-use edit::{Applicability, Diagnostic};
+use super::Rule;
+use crate::{FileContext, Trigger};
+use edit::Diagnostic;
 
-/// A transform of configuration files: nothing to find in Python code.
-pub struct ConfigFileTransform {
-    info: TransformInfo,
-}
-
-impl ConfigFileTransform {
-    /// AM601: `asyncio_mode` and the other pytest-asyncio settings.
-    pub fn settings() -> Self {
-        ConfigFileTransform {
-            info: TransformInfo {
-                code: "AM601",
-                name: "asyncio-mode",
-                summary: "pytest's `asyncio_mode` becomes `anyio_mode = auto`; other `asyncio_*` keys and `--asyncio-mode` go".into(),
-                applicability: Some(Applicability::Safe),
-                docs: Docs {
-                    what: "In `pyproject.toml` (`[tool.pytest.ini_options]`), `pytest.ini`, `setup.cfg` (`[tool:pytest]`) and `tox.ini` (`[pytest]`): `asyncio_mode = ...` becomes `anyio_mode = \"auto\"` (unquoted in INI files), the other `asyncio_*` keys are removed, and `--asyncio-mode=...` / `--asyncio-debug` leave `addopts`. Only the changed lines change; comments and order stay.".into(),
-                    why: "anyio's pytest plugin runs the suite once pytest-asyncio is gone; in auto mode it picks up every `async def` test as pytest-asyncio's auto mode did, so the markers can go too (AM603).".into(),
-                    fix_safety: "Safe: the suite runs the same tests, on asyncio (AM605 pins the backend).".into(),
-                },
-                examples: vec![],
-            },
-        }
-    }
-
-    /// AM602: the anyio requirement, in place of `pytest-asyncio` and for
-    /// code that now imports anyio.
-    pub fn dependency() -> Self {
-        ConfigFileTransform {
-            info: TransformInfo {
-                code: "AM602",
-                name: "anyio-dependency",
-                summary: "dependency files follow the code: `pytest-asyncio` becomes `anyio>=X`, and a package whose code now imports anyio requires `anyio>=X`".into(),
-                applicability: Some(Applicability::Safe),
-                docs: Docs {
-                    what: "Two edits of dependency files. For a test suite that moves to anyio's plugin: in `requirements*.txt`, `pyproject.toml` (`[project]` dependencies and extras, `[dependency-groups]`, Poetry's dependency tables), `setup.cfg` and `tox.ini` `deps`, the `pytest-asyncio` requirement becomes `anyio>=X` (the `--target-anyio` version), or goes when anyio is listed already (whose requirement is raised to `X` if lower). For the package's own code: when the run leaves `import anyio` in a module of the folder a `pyproject.toml` or `setup.cfg` describes (tests, conftests, examples, docs and benchmarks aside), its runtime dependencies (`[project] dependencies`, Poetry's `[tool.poetry.dependencies]`, `[options] install_requires`) gain `anyio>=X`, where `X` is the lowest anyio the migrated code calls for (4.0, or the release of the newest API it uses: 4.14 for task handles, 4.15 for `anyio.gather`, `amap`, `Future`, `fail_at`). The entry goes where it sorts in a sorted list (else at its end), in the list's own layout; an existing anyio requirement is raised when it is a plain lower bound.".into(),
-                    why: "The suite now needs anyio's plugin, which ships with anyio, and must not load pytest-asyncio beside it (it warns about the settings it no longer finds). A package whose code imports anyio without requiring it installs fine and fails at import.".into(),
-                    fix_safety: "Safe: the requirement names the anyio the migrated code needs. An anyio requirement that cannot hold the migrated code (`==3.7.1`, `~=3.7`, `^3.7`, `<4`, a range) is reported, not rewritten, and two anyio requirements never end up side by side. Dynamic dependencies (`dynamic = [\"dependencies\"]`), `setup.py` and requirement files are not edited for the package's own code: add the requirement by hand there.".into(),
-                },
-                examples: vec![],
-            },
-        }
+/// A transform of configuration files: nothing to find in Python code, so
+/// no trigger (no reason to parse a Python file for it) and no findings.
+pub(super) const fn config_file(code: &'static str) -> Rule {
+    Rule {
+        code,
+        triggers: Vec::<Trigger>::new,
+        check: nothing,
     }
 }
 
-impl Transform for ConfigFileTransform {
-    fn info(&self) -> &TransformInfo {
-        &self.info
-    }
-
-    fn triggers(&self) -> Vec<Trigger> {
-        // Nothing in a Python file: no reason to parse one.
-        Vec::new()
-    }
-
-    fn check(&self, _cx: &FileContext, _out: &mut Vec<Diagnostic>) {}
-}
+fn nothing(_cx: &FileContext, _out: &mut Vec<Diagnostic>) {}

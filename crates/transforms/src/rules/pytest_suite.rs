@@ -75,7 +75,7 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
     let tree = syntax::parse(src);
     let style = Style::detect(src);
     let cx = FileContext::new(src, &tree, &style);
-    for &def in cx.nodes_of_kind("function_definition") {
+    for &def in cx.nodes_of_kind(syntax::kinds().function_definition) {
         let Some(name) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
             continue;
         };

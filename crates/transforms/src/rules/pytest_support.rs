@@ -5,14 +5,6 @@ use crate::FileContext;
 use edit::Edit;
 use syntax::Node;
 
-/// The elements of a list, tuple or argument list, without comments.
-pub fn elements(container: Node) -> Vec<Node> {
-    syntax::named_children(container)
-        .into_iter()
-        .filter(|c| c.kind() != "comment")
-        .collect()
-}
-
 /// Removes `items[k]` with the separator that joins it to a neighbour.
 pub fn remove_element(items: &[Node], k: usize) -> Edit {
     if k + 1 < items.len() {

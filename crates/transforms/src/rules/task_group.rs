@@ -1,39 +1,14 @@
 //! AM204: `async with asyncio.TaskGroup() as tg:` becomes an anyio task
 //! group, and the tasks it creates are started with `start_soon`.
 
-use super::task_support::{arguments, method_call, spawn};
-use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
+use super::task_support::{method_call, spawn};
+use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::arguments;
 use syntax::{named_children, Node};
 
-/// asyncio's task group becomes anyio's.
-pub struct TaskGroup {
-    info: TransformInfo,
-}
-
-impl TaskGroup {
-    /// The transform with its docs.
-    pub fn new() -> Self {
-        TaskGroup {
-            info: TransformInfo {
-                code: "AM204",
-                name: "task-group",
-                summary: "`async with asyncio.TaskGroup() as tg:` becomes `async with anyio.create_task_group() as tg:`, `tg.create_task(f(x))` becomes `tg.start_soon(f, x)`".into(),
-                applicability: Some(Applicability::Safe),
-                docs: Docs {
-                    what: "Rewrites `async with asyncio.TaskGroup() as tg:` to `async with anyio.create_task_group() as tg:`, and in its body every `tg.create_task(f(x))` whose task object is not used to `tg.start_soon(f, x)` (`name=` is kept). A task object that is used keeps `tg.create_task(...)` (anyio 4.14+), and that fix is unsafe.".into(),
-                    why: "anyio's task groups use level-triggered cancellation and backport fixes that asyncio only has from 3.13; `start_soon` passes a callable, not a coroutine object.".into(),
-                    fix_safety: "Safe when no task object is used: both groups wait for every child and raise an `ExceptionGroup`. Unsafe when one is (`t = tg.create_task(...)`): anyio's `create_task` returns a `TaskHandle`, not an `asyncio.Task`, so `.cancel()`, `.done()` or callbacks on it need a person; below anyio 4.14 (`--target-anyio`) such a group is reported instead. A `TaskGroup()` not opened by `async with … as name` is reported.".into(),
-                },
-                examples: vec![Example {
-                    before: "import asyncio\n\nasync def main(urls):\n    async with asyncio.TaskGroup() as tg:\n        for u in urls:\n            tg.create_task(fetch(u))\n".into(),
-                    after: "import anyio\n\nasync def main(urls):\n    async with anyio.create_task_group() as tg:\n        for u in urls:\n            tg.start_soon(fetch, u)\n".into(),
-                    unsafe_fixes: false,
-                }],
-            },
-        }
-    }
-}
+/// The code of this rule's transform file.
+pub(super) const CODE: &str = "AM204";
 
 /// The `async with` statement and the group's name when `call` opens it as
 /// the only item, `async with asyncio.TaskGroup() as name:`.
@@ -107,144 +82,138 @@ fn after_group_reads(group: Node, names: &[&str], cx: &FileContext) -> Result<Ve
     Ok(edits)
 }
 
-impl Transform for TaskGroup {
-    fn info(&self) -> &TransformInfo {
-        &self.info
-    }
+pub(super) fn triggers() -> Vec<Trigger> {
+    vec![Trigger::name("asyncio.TaskGroup")]
+}
 
-    fn triggers(&self) -> Vec<Trigger> {
-        vec![Trigger::name("asyncio.TaskGroup")]
-    }
-
-    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for call in cx.calls_to("asyncio.TaskGroup") {
-            let Some((stmt, tg)) = opened_group(call, cx) else {
-                out.push(
-                    Diagnostic::new(self.info.code, "`asyncio.TaskGroup()` not opened by `async with … as name`", call.byte_range())
-                        .with_hint("open `async with anyio.create_task_group() as tg:` where the tasks' owner lives, and pass `tg` on"),
-                );
-                continue;
-            };
-            let body = stmt.child_by_field_name("body").unwrap_or(stmt);
-            let mut edits = vec![Edit::replace(
-                call.byte_range(),
-                "anyio.create_task_group()",
-            )];
-            let mut functools = false;
-            let mut handles_used = Vec::new();
-            let mut handle_names: Vec<&str> = Vec::new();
-            // A `create_task` argument anyio's has no counterpart for (`context=`).
-            let mut unsupported: Option<String> = None;
-            for (n, _) in syntax::preorder(body) {
-                if n.kind() != "call" {
-                    continue;
-                }
-                // Inside a nested function `tg` may be another object.
-                if syntax::enclosing(n, &["function_definition", "lambda"])
-                    .is_some_and(|f| f.start_byte() > stmt.start_byte())
-                {
-                    continue;
-                }
-                let Some((obj, method)) = method_call(n, cx) else {
-                    continue;
-                };
-                if cx.text(obj) != tg || method != "create_task" {
-                    continue;
-                }
-                let unused = n
-                    .parent()
-                    .is_some_and(|p| p.kind() == "expression_statement");
-                let args = arguments(n);
-                let coro = args.first().and_then(|c| spawn(*c, cx));
-                let extra: Vec<Node> = args.iter().skip(1).copied().collect();
-                let only_name = extra.iter().all(|a| {
-                    a.kind() == "keyword_argument"
-                        && a.child_by_field_name("name")
-                            .is_some_and(|k| cx.text(k) == "name")
-                });
-                if !only_name {
-                    unsupported.get_or_insert_with(|| cx.text(n).to_string());
-                }
-                match (unused, coro) {
-                    (true, Some(s)) if only_name => {
-                        functools |= s.needs_functools;
-                        let name = extra
-                            .first()
-                            .map(|a| format!(", {}", cx.text(*a)))
-                            .unwrap_or_default();
-                        edits.push(Edit::replace(
-                            n.byte_range(),
-                            format!("{tg}.start_soon({}{name})", s.args),
-                        ));
-                    }
-                    _ => {
-                        handles_used.push(cx.text(n).to_string());
-                        if let Some(name) = handle_name(n, cx) {
-                            handle_names.push(name);
-                        }
-                    }
-                }
-            }
-            // After the group, asyncio's `t.result()` / `t.exception()` are
-            // the handle's `return_value` / `exception` properties.
-            if let Some(text) = unsupported {
-                out.push(Diagnostic::new(
-                    self.info.code,
-                    format!("`asyncio.TaskGroup` with `{text}`: anyio's `create_task` takes only the coroutine and `name=`"),
-                    call.byte_range(),
-                ).with_hint("run the code in the context you need inside the task (`ctx.run` is not awaitable: set the context variables at the task's start)"));
-                continue;
-            }
-            let reads = after_group_reads(stmt, &handle_names, cx);
-            let Ok(reads) = reads else {
-                let call_text = reads.unwrap_err();
-                out.push(Diagnostic::new(
-                    self.info.code,
-                    format!("`asyncio.TaskGroup` whose task is used after the group through `{call_text}`, which anyio's `TaskHandle` does not have"),
-                    call.byte_range(),
-                ).with_hint("after the group every task has finished: read `handle.return_value` / `handle.exception`, or `handle.status`"));
-                continue;
-            };
-            let mapped = !reads.is_empty();
-            edits.extend(reads);
-            let diag = Diagnostic::new(
-                self.info.code,
-                "`asyncio.TaskGroup` becomes an anyio task group",
-                call.byte_range(),
-            );
-            let mut applicability = Applicability::Safe;
-            let mut message = diag.message.clone();
-            if edits
-                .iter()
-                .any(|e| cx.dropped_comment(e.range(), &e.content).is_some())
-            {
-                applicability = Applicability::Unsafe;
-                message = format!("{message} (the fix would drop a comment)");
-            }
-            if !handles_used.is_empty() {
-                if cx.targets.anyio < (4, 14) {
-                    out.push(Diagnostic {
-                        message: format!("`asyncio.TaskGroup` whose task objects are used (`{}`): `tg.create_task` needs anyio 4.14 (--target-anyio)", handles_used[0]),
-                        ..diag
-                    });
-                    continue;
-                }
-                applicability = Applicability::Unsafe;
-                let reads = if mapped {
-                    "; `.result()` and `.exception()` after the group become its `return_value` and `exception`"
-                } else {
-                    ""
-                };
-                message = format!("{message} (the task object of `{}` is used: anyio returns a `TaskHandle`, not an `asyncio.Task`{reads})", handles_used[0]);
-            }
-            let mut imports = vec!["anyio"];
-            if functools {
-                imports.push("functools");
-            }
+pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    for call in cx.calls_to("asyncio.TaskGroup") {
+        let Some((stmt, tg)) = opened_group(call, cx) else {
             out.push(
-                Diagnostic { message, ..diag }
-                    .with_fix(Fix::new(edits, applicability).with_imports(imports)),
+                Diagnostic::new(CODE, "`asyncio.TaskGroup()` not opened by `async with … as name`", call.byte_range())
+                    .with_hint("open `async with anyio.create_task_group() as tg:` where the tasks' owner lives, and pass `tg` on"),
             );
+            continue;
+        };
+        let body = stmt.child_by_field_name("body").unwrap_or(stmt);
+        let mut edits = vec![Edit::replace(
+            call.byte_range(),
+            "anyio.create_task_group()",
+        )];
+        let mut functools = false;
+        let mut handles_used = Vec::new();
+        let mut handle_names: Vec<&str> = Vec::new();
+        // A `create_task` argument anyio's has no counterpart for (`context=`).
+        let mut unsupported: Option<String> = None;
+        for (n, _) in syntax::preorder(body) {
+            if n.kind() != "call" {
+                continue;
+            }
+            // Inside a nested function `tg` may be another object.
+            if syntax::enclosing(n, &["function_definition", "lambda"])
+                .is_some_and(|f| f.start_byte() > stmt.start_byte())
+            {
+                continue;
+            }
+            let Some((obj, method)) = method_call(n, cx) else {
+                continue;
+            };
+            if cx.text(obj) != tg || method != "create_task" {
+                continue;
+            }
+            let unused = n
+                .parent()
+                .is_some_and(|p| p.kind() == "expression_statement");
+            let args = arguments(n);
+            let coro = args.first().and_then(|c| spawn(*c, cx));
+            let extra: Vec<Node> = args.iter().skip(1).copied().collect();
+            let only_name = extra.iter().all(|a| {
+                a.kind() == "keyword_argument"
+                    && a.child_by_field_name("name")
+                        .is_some_and(|k| cx.text(k) == "name")
+            });
+            if !only_name {
+                unsupported.get_or_insert_with(|| cx.text(n).to_string());
+            }
+            match (unused, coro) {
+                (true, Some(s)) if only_name => {
+                    functools |= s.needs_functools;
+                    let name = extra
+                        .first()
+                        .map(|a| format!(", {}", cx.text(*a)))
+                        .unwrap_or_default();
+                    edits.push(Edit::replace(
+                        n.byte_range(),
+                        format!("{tg}.start_soon({}{name})", s.args),
+                    ));
+                }
+                _ => {
+                    handles_used.push(cx.text(n).to_string());
+                    if let Some(name) = handle_name(n, cx) {
+                        handle_names.push(name);
+                    }
+                }
+            }
         }
+        // After the group, asyncio's `t.result()` / `t.exception()` are
+        // the handle's `return_value` / `exception` properties.
+        if let Some(text) = unsupported {
+            out.push(Diagnostic::new(
+                CODE,
+                format!("`asyncio.TaskGroup` with `{text}`: anyio's `create_task` takes only the coroutine and `name=`"),
+                call.byte_range(),
+            ).with_hint("run the code in the context you need inside the task (`ctx.run` is not awaitable: set the context variables at the task's start)"));
+            continue;
+        }
+        let reads = after_group_reads(stmt, &handle_names, cx);
+        let Ok(reads) = reads else {
+            let call_text = reads.unwrap_err();
+            out.push(Diagnostic::new(
+                CODE,
+                format!("`asyncio.TaskGroup` whose task is used after the group through `{call_text}`, which anyio's `TaskHandle` does not have"),
+                call.byte_range(),
+            ).with_hint("after the group every task has finished: read `handle.return_value` / `handle.exception`, or `handle.status`"));
+            continue;
+        };
+        let mapped = !reads.is_empty();
+        edits.extend(reads);
+        let diag = Diagnostic::new(
+            CODE,
+            "`asyncio.TaskGroup` becomes an anyio task group",
+            call.byte_range(),
+        );
+        let mut applicability = Applicability::Safe;
+        let mut message = diag.message.clone();
+        if edits
+            .iter()
+            .any(|e| cx.dropped_comment(e.range(), &e.content).is_some())
+        {
+            applicability = Applicability::Unsafe;
+            message = format!("{message} (the fix would drop a comment)");
+        }
+        if !handles_used.is_empty() {
+            if cx.targets.anyio < (4, 14) {
+                out.push(Diagnostic {
+                    message: format!("`asyncio.TaskGroup` whose task objects are used (`{}`): `tg.create_task` needs anyio 4.14 (--target-anyio)", handles_used[0]),
+                    ..diag
+                });
+                continue;
+            }
+            applicability = Applicability::Unsafe;
+            let reads = if mapped {
+                "; `.result()` and `.exception()` after the group become its `return_value` and `exception`"
+            } else {
+                ""
+            };
+            message = format!("{message} (the task object of `{}` is used: anyio returns a `TaskHandle`, not an `asyncio.Task`{reads})", handles_used[0]);
+        }
+        let mut imports = vec!["anyio"];
+        if functools {
+            imports.push("functools");
+        }
+        out.push(
+            Diagnostic { message, ..diag }
+                .with_fix(Fix::new(edits, applicability).with_imports(imports)),
+        );
     }
 }

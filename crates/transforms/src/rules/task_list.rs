@@ -235,7 +235,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         };
         let span = first.start_byte()..last.end_byte();
         let tg = cx.fresh_name_over(first, span.clone(), "tg", &[]);
-        let mut edits = super::task_then_await::group_edits(&tg, first, last, &[], cx);
+        let mut edits = super::create_task_await::group_edits(&tg, first, last, &[], cx);
         let unused = gather_stmt.kind() == "expression_statement"
             && gather_stmt.named_child(0).map(|n| n.id()) == Some(awaited.id());
         // Handles nobody reads: `tg.start_soon(f, x)` in place of each

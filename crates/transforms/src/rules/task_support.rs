@@ -4,16 +4,7 @@
 
 use crate::FileContext;
 use edit::{Applicability, Edit, Fix};
-use syntax::{named_children, Node};
-
-/// A name, or a chain of attributes on one (`fetch`, `self.client.get`).
-pub fn is_dotted(node: Node) -> bool {
-    match node.kind() {
-        "identifier" => true,
-        "attribute" => node.child_by_field_name("object").is_some_and(is_dotted),
-        _ => false,
-    }
-}
+use syntax::{arguments, is_dotted, named_children, Node};
 
 /// `obj.method(...)`: the object and the method's name.
 pub fn method_call<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a str)> {
@@ -24,18 +15,6 @@ pub fn method_call<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>
         f.child_by_field_name("object")?,
         cx.text(f.child_by_field_name("attribute")?),
     ))
-}
-
-/// The arguments of a call, without comments.
-pub fn arguments(call: Node) -> Vec<Node> {
-    call.child_by_field_name("arguments")
-        .map(|a| {
-            named_children(a)
-                .into_iter()
-                .filter(|c| c.kind() != "comment")
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// `start_soon` arguments for a coroutine call: `f, a, b`, or
@@ -148,10 +127,7 @@ pub fn each(splat: Node) -> Option<Each> {
     if !matches!(inner.kind(), "generator_expression" | "list_comprehension") {
         return None;
     }
-    let parts: Vec<Node> = named_children(inner)
-        .into_iter()
-        .filter(|c| c.kind() != "comment")
-        .collect();
+    let parts = syntax::code_children(inner);
     let [body, clause] = parts.as_slice() else {
         return None;
     };
@@ -436,10 +412,7 @@ pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Handlers {
     let mut edits = Vec::new();
     let mut cur = stmt.parent();
     while let Some(n) = cur {
-        if matches!(
-            n.kind(),
-            "function_definition" | "lambda" | "class_definition"
-        ) {
+        if syntax::is_scope(n) {
             break;
         }
         // A context manager that catches exceptions (`pytest.raises`,
@@ -564,10 +537,8 @@ fn escapes(block: Node) -> Option<&'static str> {
             if u.id() == block.id() {
                 break;
             }
-            if matches!(
-                u.kind(),
-                "function_definition" | "lambda" | "class_definition"
-            ) || (kw != "return" && matches!(u.kind(), "for_statement" | "while_statement"))
+            if syntax::is_scope(u)
+                || (kw != "return" && matches!(u.kind(), "for_statement" | "while_statement"))
             {
                 contained = true;
                 break;
@@ -614,29 +585,33 @@ pub fn is_module_coroutine(func: Node, cx: &FileContext) -> bool {
         return true;
     }
     let name = cx.text(func).rsplit('.').next().unwrap_or_default();
-    cx.nodes_of_kind("function_definition").iter().any(|d| {
-        syntax::is_async_def(*d)
-            && d.child_by_field_name("name")
-                .is_some_and(|n| cx.text(n) == name)
-            && d.parent().is_none_or(|p| {
-                p.kind() != "decorated_definition"
-                    || syntax::named_children(p)
-                        .iter()
-                        .filter(|c| c.kind() == "decorator")
-                        .all(|c| matches!(cx.text(*c).trim(), "@classmethod" | "@staticmethod"))
-            })
-    })
+    cx.nodes_of_kind(syntax::kinds().function_definition)
+        .iter()
+        .any(|d| {
+            syntax::is_async_def(*d)
+                && d.child_by_field_name("name")
+                    .is_some_and(|n| cx.text(n) == name)
+                && d.parent().is_none_or(|p| {
+                    p.kind() != "decorated_definition"
+                        || syntax::named_children(p)
+                            .iter()
+                            .filter(|c| c.kind() == "decorator")
+                            .all(|c| matches!(cx.text(*c).trim(), "@classmethod" | "@staticmethod"))
+                })
+        })
 }
 
 /// Whether the module defines a plain (not `async`) `def` with the last
 /// name of `func`: its call returns no coroutine for `start_soon`.
 fn is_module_plain_function(func: Node, cx: &FileContext) -> bool {
     let name = cx.text(func).rsplit('.').next().unwrap_or_default();
-    cx.nodes_of_kind("function_definition").iter().any(|d| {
-        !syntax::is_async_def(*d)
-            && d.child_by_field_name("name")
-                .is_some_and(|n| cx.text(n) == name)
-    })
+    cx.nodes_of_kind(syntax::kinds().function_definition)
+        .iter()
+        .any(|d| {
+            !syntax::is_async_def(*d)
+                && d.child_by_field_name("name")
+                    .is_some_and(|n| cx.text(n) == name)
+        })
 }
 
 /// Whether `name` is used in the function around `node` outside `except_in`
@@ -667,11 +642,13 @@ fn only_binds(n: Node) -> bool {
 pub fn inside_try(node: Node) -> bool {
     let mut cur = node.parent();
     while let Some(n) = cur {
-        match n.kind() {
-            "function_definition" | "lambda" | "class_definition" => return false,
-            "try_statement" => return true,
-            _ => cur = n.parent(),
+        if syntax::is_scope(n) {
+            return false;
         }
+        if n.kind() == "try_statement" {
+            return true;
+        }
+        cur = n.parent();
     }
     false
 }
@@ -690,10 +667,7 @@ pub fn caller_catching_bare(stmt: Node, cx: &FileContext) -> Option<String> {
         }
         let mut node = call;
         while let Some(parent) = node.parent() {
-            if matches!(
-                parent.kind(),
-                "function_definition" | "lambda" | "class_definition"
-            ) {
+            if syntax::is_scope(parent) {
                 break;
             }
             if parent.kind() == "try_statement" && parent.child_by_field_name("body") == Some(node)

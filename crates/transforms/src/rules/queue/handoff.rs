@@ -3,9 +3,9 @@
 //! its parameter's annotation changes with it.
 
 use super::uses::{snippet, MethodUse, Side};
-use crate::rules::task_support::arguments;
 use crate::FileContext;
 use edit::Edit;
+use syntax::arguments;
 use syntax::{named_children, Node};
 
 /// The queue passed to a function that only puts or only gets.
@@ -168,7 +168,7 @@ fn module_function<'a>(callee: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a
     }
     let name = cx.text(callee);
     let defs: Vec<Node> = cx
-        .nodes_of_kind("function_definition")
+        .nodes_of_kind(syntax::kinds().function_definition)
         .iter()
         .copied()
         .filter(|d| {
@@ -271,7 +271,7 @@ pub fn references_to<'a>(def: Node<'a>, cx: &FileContext<'a>) -> Vec<Node<'a>> {
         return Vec::new();
     };
     let name = cx.text(name_node);
-    cx.nodes_of_kind("identifier")
+    cx.nodes_of_kind(syntax::kinds().identifier)
         .iter()
         .copied()
         .filter(|n| *n != name_node && cx.text(*n) == name && !is_local_variable(*n, cx))

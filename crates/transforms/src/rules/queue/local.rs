@@ -27,7 +27,7 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
         .parent()
         .filter(|s| s.kind() == "expression_statement" && cx.owns_its_lines(*s))
         .ok_or("its assignment does not stand on its own lines")?;
-    let func = syntax::enclosing(stmt, &["function_definition", "lambda", "class_definition"])
+    let func = syntax::enclosing_scope(stmt)
         .filter(|f| syntax::is_async_def(*f))
         .ok_or("it is not created inside an `async def`")?;
     let block = stmt.parent().ok_or("no block")?;

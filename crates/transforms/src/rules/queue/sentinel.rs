@@ -90,10 +90,7 @@ pub fn find<'a>(
         }
         // `await q.put(None)` is the producer's last statement.
         let body = producer.child_by_field_name("body")?;
-        let stmts: Vec<Node> = named_children(body)
-            .into_iter()
-            .filter(|n| n.kind() != "comment")
-            .collect();
+        let stmts = syntax::code_children(body);
         let (last, before) = stmts.split_last()?;
         if *last != sentinel_stmt {
             return None;

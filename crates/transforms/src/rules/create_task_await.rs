@@ -2,42 +2,12 @@
 //! becomes a task group around that span.
 
 use super::task_support::{exception_group_handlers, Handlers};
-use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
+use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
 
-/// Tasks created and awaited in one block get a task group as their owner.
-pub struct TaskThenAwait {
-    info: TransformInfo,
-}
-
-impl TaskThenAwait {
-    /// The transform with its docs.
-    pub fn new() -> Self {
-        TaskThenAwait {
-            info: TransformInfo {
-                code: "AM206",
-                name: "create-task-await",
-                summary: "`t = asyncio.create_task(f())` … `await t` in one block becomes a task group around that span".into(),
-                applicability: Some(Applicability::Unsafe),
-                docs: Docs {
-                    what: "When `t = asyncio.create_task(f(x))` is followed, in the same block, by statements that use `t` only as `await t` or `t.cancel()`, the statements from the first such creation to the last such await are wrapped in `async with anyio.create_task_group() as tg:`, and `asyncio.create_task` becomes `tg.create_task` (anyio 4.14+, whose task handle can be awaited for the result); so does `asyncio.ensure_future(f(x))` with one call argument, which for a coroutine is the same as `create_task`. Creations whose spans overlap share one group. `t.cancel()` stays (the handle has it); an await that swallows the cancellation (`try: await t` / `except asyncio.CancelledError: pass`, or `with contextlib.suppress(asyncio.CancelledError): await t`) becomes `await t.wait()`, which waits for the task however it ends. After a `cancel()` the task must be awaited that way (awaiting a cancelled handle raises anyio's `TaskCancelled`, not `CancelledError`). Tasks collected in a list (`tasks = [asyncio.create_task(f(u)) for u in us]`, or `tasks = []` and `tasks.append(asyncio.create_task(f(u)))` statements) and then gathered in the same block (`await asyncio.gather(*tasks)` as the only await of its statement, nothing else reading the list) get a task group from the first creation to the gather; the gather becomes `[task.return_value for task in tasks]` after the group, or goes when its value is unused (the appends then become `tg.start_soon(f, u)` and the list goes). A task used in any other way (`done()`, `result()`, callbacks, stored, returned, passed on) is left to AM901.".into(),
-                    why: "Every task gets an owner that waits for it and sees its errors (structured concurrency).".into(),
-                    fix_safety: "Unsafe: a failing task now cancels its siblings and its error surfaces when the group ends (as an ExceptionGroup), not at the `await`; and the group waits for every task it started before the code after it runs. Handlers of an enclosing `try` in the same function become `except*`, or the site is left alone. `ensure_future(f(x))` is taken to get a coroutine: if `f` returns a future, `tg.create_task` rejects it.".into(),
-                },
-                examples: vec![Example {
-                    before: "import asyncio\n\nasync def both():\n    t1 = asyncio.create_task(a())\n    t2 = asyncio.create_task(b())\n    r1 = await t1\n    r2 = await t2\n    return r1 + r2\n".into(),
-                    after: "import anyio\n\nasync def both():\n    async with anyio.create_task_group() as tg:\n        t1 = tg.create_task(a())\n        t2 = tg.create_task(b())\n        r1 = await t1\n        r2 = await t2\n    return r1 + r2\n".into(),
-                    unsafe_fixes: true,
-                }, Example {
-                    before: "import asyncio\n\nasync def serve():\n    ticker = asyncio.create_task(tick())\n    await handle_requests()\n    ticker.cancel()\n    try:\n        await ticker\n    except asyncio.CancelledError:\n        pass\n".into(),
-                    after: "import anyio\n\nasync def serve():\n    async with anyio.create_task_group() as tg:\n        ticker = tg.create_task(tick())\n        await handle_requests()\n        ticker.cancel()\n        await ticker.wait()\n".into(),
-                    unsafe_fixes: true,
-                }],
-            },
-        }
-    }
-}
+/// The code of this rule's transform file.
+pub(super) const CODE: &str = "AM206";
 
 /// `name = asyncio.create_task(...)` as a statement: the name and the callee.
 fn creation<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, Node<'a>)> {
@@ -65,113 +35,104 @@ fn creation<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, Node<'
     }
 }
 
-impl Transform for TaskThenAwait {
-    fn info(&self) -> &TransformInfo {
-        &self.info
-    }
+pub(super) fn triggers() -> Vec<Trigger> {
+    // Nothing is looked at without a call ending in `create_task` or `ensure_future`.
+    vec![
+        Trigger::name("asyncio.create_task"),
+        Trigger::name("asyncio.ensure_future"),
+    ]
+}
 
-    fn triggers(&self) -> Vec<Trigger> {
-        // Nothing is looked at without a call ending in `create_task` or `ensure_future`.
-        vec![
-            Trigger::name("asyncio.create_task"),
-            Trigger::name("asyncio.ensure_future"),
-        ]
+pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    if cx.targets.anyio < (4, 14) {
+        return;
     }
-
-    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        if cx.targets.anyio < (4, 14) {
-            return;
+    super::task_list::check(CODE, cx, out);
+    // Spans start at a statement `name = <…create_task>(…)`: only the
+    // blocks holding such a call as a statement's right side can have one.
+    let holders: Vec<usize> = ["create_task", "ensure_future"]
+        .iter()
+        .flat_map(|last| cx.nodes_ending_in("call", last))
+        .filter_map(|call| call.parent()?.parent()?.parent())
+        .map(|block| block.id())
+        .collect();
+    if holders.is_empty() {
+        return;
+    }
+    for &block in cx
+        .nodes_of_kind(syntax::kinds().block)
+        .iter()
+        .filter(|b| holders.contains(&b.id()))
+    {
+        let stmts = syntax::code_children(block);
+        // (first statement, last statement) of each creation's span,
+        // with the waits that swallow its cancellation.
+        let mut spans: Vec<(usize, usize, Node, Vec<Node>)> = Vec::new();
+        for (i, stmt) in stmts.iter().enumerate() {
+            let Some((name, func)) = creation(*stmt, cx) else {
+                continue;
+            };
+            if let Some(uses) = awaited_only(name, i, &stmts, block, cx) {
+                spans.push((i, uses.last, func, uses.waits));
+            }
         }
-        super::task_list::check(self.info.code, cx, out);
-        // Spans start at a statement `name = <…create_task>(…)`: only the
-        // blocks holding such a call as a statement's right side can have one.
-        let holders: Vec<usize> = ["create_task", "ensure_future"]
-            .iter()
-            .flat_map(|last| cx.nodes_ending_in("call", last))
-            .filter_map(|call| call.parent()?.parent()?.parent())
-            .map(|block| block.id())
-            .collect();
-        if holders.is_empty() {
-            return;
+        // Overlapping spans share one group.
+        let mut groups: Vec<(usize, usize, Vec<Node>, Vec<Node>)> = Vec::new();
+        for (s, e, f, w) in spans {
+            match groups.last_mut() {
+                Some(g) if s <= g.1 => {
+                    g.1 = g.1.max(e);
+                    g.2.push(f);
+                    g.3.extend(w);
+                }
+                _ => groups.push((s, e, vec![f], w)),
+            }
         }
-        for &block in cx
-            .nodes_of_kind("block")
-            .iter()
-            .filter(|b| holders.contains(&b.id()))
-        {
-            let stmts: Vec<Node> = named_children(block)
-                .into_iter()
-                .filter(|c| c.kind() != "comment")
-                .collect();
-            // (first statement, last statement) of each creation's span,
-            // with the waits that swallow its cancellation.
-            let mut spans: Vec<(usize, usize, Node, Vec<Node>)> = Vec::new();
-            for (i, stmt) in stmts.iter().enumerate() {
-                let Some((name, func)) = creation(*stmt, cx) else {
-                    continue;
-                };
-                if let Some(uses) = awaited_only(name, i, &stmts, block, cx) {
-                    spans.push((i, uses.last, func, uses.waits));
-                }
+        for (s, e, funcs, waits) in groups {
+            let first = stmts[s];
+            let last = stmts[e];
+            if !cx.owns_its_lines(first) || !cx.owns_its_lines(last) {
+                continue;
             }
-            // Overlapping spans share one group.
-            let mut groups: Vec<(usize, usize, Vec<Node>, Vec<Node>)> = Vec::new();
-            for (s, e, f, w) in spans {
-                match groups.last_mut() {
-                    Some(g) if s <= g.1 => {
-                        g.1 = g.1.max(e);
-                        g.2.push(f);
-                        g.3.extend(w);
-                    }
-                    _ => groups.push((s, e, vec![f], w)),
-                }
-            }
-            for (s, e, funcs, waits) in groups {
-                let first = stmts[s];
-                let last = stmts[e];
-                if !cx.owns_its_lines(first) || !cx.owns_its_lines(last) {
+            let diag = Diagnostic::new(
+                CODE,
+                "tasks created and awaited here get a task group as their owner",
+                first.start_byte()..last.end_byte(),
+            );
+            let handlers = match exception_group_handlers(first, cx) {
+                Handlers::Untouched => Vec::new(),
+                Handlers::Rewrite(e) => e,
+                Handlers::Blocked(why) => {
+                    out.push(Diagnostic { message: format!("tasks created and awaited here cannot get a task group automatically: {why}"), ..diag });
                     continue;
                 }
-                let diag = Diagnostic::new(
-                    self.info.code,
-                    "tasks created and awaited here get a task group as their owner",
-                    first.start_byte()..last.end_byte(),
-                );
-                let handlers = match exception_group_handlers(first, cx) {
-                    Handlers::Untouched => Vec::new(),
-                    Handlers::Rewrite(e) => e,
-                    Handlers::Blocked(why) => {
-                        out.push(Diagnostic { message: format!("tasks created and awaited here cannot get a task group automatically: {why}"), ..diag });
-                        continue;
-                    }
-                };
-                let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
-                let mut edits = group_edits(&tg, first, last, &waits, cx);
-                for f in &funcs {
-                    edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
-                }
-                // `try: await t` / `except CancelledError: pass` waits for
-                // the task however it ends: the handle's `wait()`.
-                for w in &waits {
-                    let awaited = syntax::preorder(*w)
-                        .find(|(n, _)| n.kind() == "await")
-                        .and_then(|(n, _)| n.named_child(0))
-                        .map_or("", |n| cx.text(n));
-                    edits.push(Edit::replace(
-                        w.byte_range(),
-                        format!("await {awaited}.wait()"),
-                    ));
-                }
-                edits.extend(handlers);
-                let scope = first.start_byte()..last.end_byte();
-                out.push(
-                    diag.with_fix(
-                        Fix::new(edits, Applicability::Unsafe)
-                            .with_imports(["anyio"])
-                            .with_scope(scope),
-                    ),
-                );
+            };
+            let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
+            let mut edits = group_edits(&tg, first, last, &waits, cx);
+            for f in &funcs {
+                edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
             }
+            // `try: await t` / `except CancelledError: pass` waits for
+            // the task however it ends: the handle's `wait()`.
+            for w in &waits {
+                let awaited = syntax::preorder(*w)
+                    .find(|(n, _)| n.kind() == "await")
+                    .and_then(|(n, _)| n.named_child(0))
+                    .map_or("", |n| cx.text(n));
+                edits.push(Edit::replace(
+                    w.byte_range(),
+                    format!("await {awaited}.wait()"),
+                ));
+            }
+            edits.extend(handlers);
+            let scope = first.start_byte()..last.end_byte();
+            out.push(
+                diag.with_fix(
+                    Fix::new(edits, Applicability::Unsafe)
+                        .with_imports(["anyio"])
+                        .with_scope(scope),
+                ),
+            );
         }
     }
 }
