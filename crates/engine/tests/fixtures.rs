@@ -150,6 +150,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM002-sleep")]
 #[test_case("AM002-sleep-unsafe")]
 #[test_case("AM003-coroutine-checks")]
+#[test_case("AM004-run-until-complete")]
 #[test_case("AM101-wait-for")]
 #[test_case("AM101-wait-for-edge-cases")]
 #[test_case("AM101-wait-for-in-if")]

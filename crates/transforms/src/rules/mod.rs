@@ -17,6 +17,7 @@ mod pytest_config;
 mod pytest_suite;
 mod pytest_support;
 mod queue;
+mod run_until_complete;
 mod star_import;
 mod start_soon_callable;
 mod sync_uses_async_fixture;
@@ -66,6 +67,7 @@ pub static RULES: &[Rule] = &[
     rule!(primitive_annotation),
     rule!(queue),
     rule!(unused_running_loop),
+    rule!(run_until_complete),
     rule!(loop_time),
     pytest_config::config_file("AM601"),
     pytest_config::config_file("AM602"),
