@@ -76,6 +76,8 @@ fn built<'a>(name: &str, stmts: &[Node<'a>], cx: &FileContext<'a>) -> Option<Bui
                 let right = parent.child_by_field_name("right")?;
                 match right.kind() {
                     "list" if right.named_child_count() == 0 => {}
+                    // `set()`: tasks added with `add` (waited for with `asyncio.wait`).
+                    "call" if cx.text(right) == "set()" => {}
                     "list_comprehension" => {
                         let body = right.child_by_field_name("body")?;
                         funcs.push(task_creation(body, cx)?);
@@ -90,7 +92,7 @@ fn built<'a>(name: &str, stmts: &[Node<'a>], cx: &FileContext<'a>) -> Option<Bui
             let append = (parent.kind() == "attribute")
                 .then(|| parent.child_by_field_name("attribute"))
                 .flatten()
-                .is_some_and(|a| cx.text(a) == "append");
+                .is_some_and(|a| matches!(cx.text(a), "append" | "add"));
             let call = parent.parent().filter(|c| c.kind() == "call");
             let arg = call
                 .and_then(|c| c.child_by_field_name("arguments"))
@@ -137,6 +139,49 @@ fn gathered_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str>
     Some(cx.text(name))
 }
 
+/// `await asyncio.wait(name)` (all of them, no timeout): the name.
+fn waited_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str> {
+    let call = awaited.named_child(0).filter(|c| c.kind() == "call")?;
+    let func = call.child_by_field_name("function")?;
+    if cx.qualified(func).as_deref() != Some("asyncio.wait") {
+        return None;
+    }
+    let args = named_children(call.child_by_field_name("arguments")?);
+    let (list, rest) = args.split_first()?;
+    let all_completed = |a: &Node| {
+        a.kind() == "keyword_argument"
+            && a.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == "return_when")
+            && a.child_by_field_name("value")
+                .and_then(|v| cx.qualified(v))
+                .as_deref()
+                == Some("asyncio.ALL_COMPLETED")
+    };
+    (list.kind() == "identifier" && rest.iter().all(all_completed)).then(|| cx.text(*list))
+}
+
+/// Whether `stmt` (a statement of the block) only waits: `await
+/// asyncio.wait(name)` alone, or guarded by `if name:` (`wait` rejects an
+/// empty set; a task group does not need the guard).
+fn only_waits(stmt: Node, awaited: Node, name: &str, cx: &FileContext) -> bool {
+    let bare = |s: Node| {
+        s.kind() == "expression_statement" && s.named_child(0).map(|n| n.id()) == Some(awaited.id())
+    };
+    if bare(stmt) {
+        return true;
+    }
+    let guarded = stmt.kind() == "if_statement"
+        && stmt.child_by_field_name("alternative").is_none()
+        && stmt
+            .child_by_field_name("condition")
+            .is_some_and(|c| c.kind() == "identifier" && cx.text(c) == name);
+    let body = stmt
+        .child_by_field_name("consequence")
+        .map(named_children)
+        .unwrap_or_default();
+    guarded && matches!(body.as_slice(), [only] if bare(*only))
+}
+
 /// Whether `name` is used in the function holding `block` outside the
 /// statements `span`, shared with other scopes, or a `yield` is inside the span.
 fn escapes(name: &str, block: Node, span: &[Node], cx: &FileContext) -> bool {
@@ -160,14 +205,26 @@ fn escapes(name: &str, block: Node, span: &[Node], cx: &FileContext) -> bool {
 /// Diagnostics (with fixes) for every list of tasks gathered in its block.
 pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
     for &awaited in cx.nodes_of_kind("await") {
-        let Some(name) = gathered_list(awaited, cx) else {
-            continue;
+        let (name, waits) = match (gathered_list(awaited, cx), waited_list(awaited, cx)) {
+            (Some(name), _) => (name, false),
+            (None, Some(name)) => (name, true),
+            (None, None) => continue,
         };
-        let Some(block) = syntax::enclosing(awaited, &["block", "function_definition", "lambda"])
-            .filter(|b| b.kind() == "block")
+        let Some(mut block) =
+            syntax::enclosing(awaited, &["block", "function_definition", "lambda"])
+                .filter(|b| b.kind() == "block")
         else {
             continue;
         };
+        // `if tasks: await asyncio.wait(tasks)`: the guard is the statement.
+        if let Some(outer) = block
+            .parent()
+            .filter(|p| waits && p.kind() == "if_statement")
+            .and_then(|p| p.parent())
+            .filter(|b| b.kind() == "block")
+        {
+            block = outer;
+        }
         let stmts: Vec<Node> = named_children(block)
             .into_iter()
             .filter(|c| c.kind() != "comment")
@@ -181,12 +238,15 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let awaits = syntax::preorder(gather_stmt)
             .filter(|(n, _)| n.kind() == "await" && n.is_named())
             .count();
-        if awaits != 1
-            || !matches!(
+        let shape = if waits {
+            only_waits(gather_stmt, awaited, name, cx)
+        } else {
+            matches!(
                 gather_stmt.kind(),
                 "expression_statement" | "return_statement"
             )
-        {
+        };
+        if awaits != 1 || !shape {
             continue;
         }
         let Some(list) = built(name, &stmts[..g], cx) else {
@@ -217,7 +277,10 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
         let diag = Diagnostic::new(
             code,
-            format!("tasks collected in `{name}` and gathered get a task group as their owner"),
+            format!(
+                "tasks collected in `{name}` and {} get a task group as their owner",
+                if waits { "waited for" } else { "gathered" }
+            ),
             first.start_byte()..gather_stmt.end_byte(),
         );
         let handlers = match exception_group_handlers(first, cx) {
@@ -236,8 +299,9 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let span = first.start_byte()..last.end_byte();
         let tg = cx.fresh_name_over(first, span.clone(), "tg", &[]);
         let mut edits = super::create_task_await::group_edits(&tg, first, last, &[], cx);
-        let unused = gather_stmt.kind() == "expression_statement"
-            && gather_stmt.named_child(0).map(|n| n.id()) == Some(awaited.id());
+        let unused = waits
+            || (gather_stmt.kind() == "expression_statement"
+                && gather_stmt.named_child(0).map(|n| n.id()) == Some(awaited.id()));
         // Handles nobody reads: `tg.start_soon(f, x)` in place of each
         // append, and no list at all.
         let spawns: Option<Vec<_>> = (unused && !list.appends.is_empty())
