@@ -1088,38 +1088,49 @@ fn interactive_review_writes_only_the_accepted_hunks() {
     let mut cmd = bin();
     cmd.args(["--interactive", "."]).current_dir(dir.path());
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    // Answers are single keys, no Enter; hunks are numbered over the whole
+    // run (a.py has 3, b.py and c.py one each).
     // a.py, hunk 1: the import and the first sleep; accept every AM002 hunk.
-    p.exp_string("a.py (hunk 1 of 3)").unwrap();
+    p.exp_string("a.py (hunk 1 of 5)").unwrap();
     p.exp_string("AM002").unwrap();
     p.exp_string("+    await anyio.sleep(1)").unwrap();
     p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
-    p.send_line("a").unwrap();
-    // Hunk 2: the lock; skip it.
-    p.exp_string("a.py (hunk 2 of 3)").unwrap();
+    p.send("a").unwrap();
+    p.flush().unwrap();
+    // Hunk 2: the lock; ask for help, then skip it.
+    p.exp_string("a.py (hunk 2 of 5)").unwrap();
     p.exp_string("AM301").unwrap();
     p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
-    p.send_line("what").unwrap();
+    p.send("?").unwrap();
+    p.flush().unwrap();
     p.exp_string("n - skip this hunk").unwrap();
     p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
-    p.send_line("n").unwrap();
+    p.send("n").unwrap();
+    p.flush().unwrap();
     // Hunk 3: another sleep, accepted without asking.
-    p.exp_string("a.py (hunk 3 of 3)").unwrap();
+    p.exp_string("a.py (hunk 3 of 5)").unwrap();
     p.exp_string("(applied: every hunk of this code was accepted)")
         .unwrap();
     // b.py has an AM001 hunk too: quit there.
-    p.exp_string("b.py (hunk 1 of 1)").unwrap();
+    p.exp_string("b.py (hunk 4 of 5)").unwrap();
     p.exp_string("AM001").unwrap();
     p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
-    p.send_line("q").unwrap();
+    p.send("q").unwrap();
+    p.flush().unwrap();
     let rest = p.exp_eof().unwrap();
     assert!(
         !rest.contains("c.py (hunk"),
         "nothing is asked after q: {rest}"
     );
-    assert!(
-        rest.contains("2 hunks applied, 1 skipped; 1 file written"),
-        "{rest}"
-    );
+    // The closing summary: counts, what each code got, the files written.
+    for said in [
+        "2 hunks applied, 1 skipped; 1 file written; 2 hunks not reviewed",
+        "AM002: 2 applied, 0 skipped",
+        "AM301: 0 applied, 1 skipped",
+        "written: a.py",
+    ] {
+        assert!(rest.contains(said), "{said}: {rest}");
+    }
     // The skipped lock still needs `import asyncio`: it stays, beside the
     // `import anyio` the accepted sleeps need.
     let want = a

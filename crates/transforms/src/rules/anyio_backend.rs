@@ -1,6 +1,6 @@
 //! AM605: the root `conftest.py` pins anyio's backend to asyncio.
 
-use crate::{Docs, FileContext, Transform, TransformInfo, Trigger};
+use crate::{Docs, FileContext, Kind, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::named_children;
 
@@ -41,6 +41,10 @@ impl AnyioBackend {
 impl Transform for AnyioBackend {
     fn info(&self) -> &TransformInfo {
         &self.info
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::RootConftest
     }
 
     fn triggers(&self) -> Vec<Trigger> {

@@ -2,12 +2,13 @@
 //! are made by the `pytestcfg` crate, on files that are not Python; these
 //! entries give the codes their docs and let `--select` / `--ignore` name them.
 
-use crate::{Docs, FileContext, Transform, TransformInfo, Trigger};
+use crate::{Docs, FileContext, Kind, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic};
 
 /// A transform of configuration files: nothing to find in Python code.
 pub struct ConfigFileTransform {
     info: TransformInfo,
+    kind: Kind,
 }
 
 impl ConfigFileTransform {
@@ -26,6 +27,7 @@ impl ConfigFileTransform {
                 },
                 examples: vec![],
             },
+            kind: Kind::PytestSettings,
         }
     }
 
@@ -45,6 +47,7 @@ impl ConfigFileTransform {
                 },
                 examples: vec![],
             },
+            kind: Kind::Dependencies,
         }
     }
 }
@@ -52,6 +55,10 @@ impl ConfigFileTransform {
 impl Transform for ConfigFileTransform {
     fn info(&self) -> &TransformInfo {
         &self.info
+    }
+
+    fn kind(&self) -> Kind {
+        self.kind
     }
 
     fn triggers(&self) -> Vec<Trigger> {
