@@ -4,6 +4,7 @@ use crate::cli::Mode;
 use crate::run::{display, FileResult};
 use engine::{Reported, Status};
 use std::collections::BTreeMap;
+use transforms::Registry;
 
 /// The diagnostic lines for one file (`path:line:col: CODE [status] message`, then a help line).
 pub fn diagnostics(result: &FileResult, mode: Mode, only_pending: bool) -> String {
@@ -98,20 +99,56 @@ pub fn github(result: &FileResult, mode: Mode) -> String {
     out
 }
 
-/// `--statistics`: count per code, with whether its items have fixes.
-pub fn statistics(counts: &BTreeMap<&'static str, (usize, usize)>) -> String {
-    let mut out = String::new();
-    for (code, (total, fixable)) in counts {
-        let marker = if *fixable == *total {
-            "[*]"
-        } else if *fixable > 0 {
-            "[-]"
-        } else {
-            "[ ]"
-        };
-        out.push_str(&format!("{total:>6}  {code}  {marker}\n"));
+/// How one code's findings split, for `--statistics`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CodeCount {
+    /// Safe fixes (made, or to be made).
+    pub safe: usize,
+    /// Unsafe fixes (made with `--unsafe`, else pending).
+    pub unsafe_fixes: usize,
+    /// Items left to a person.
+    pub manual: usize,
+}
+
+impl CodeCount {
+    /// Counts one finding; ignored ones and internal errors are not counted.
+    pub fn add(&mut self, d: &Reported) {
+        match (d.status, d.applicability) {
+            (Status::Fixed, Some(edit::Applicability::Unsafe)) | (Status::UnsafeFix, _) => {
+                self.unsafe_fixes += 1
+            }
+            (Status::Fixed, _) => self.safe += 1,
+            (Status::Manual, _) => self.manual += 1,
+            (Status::Suppressed | Status::Rejected, _) => {}
+        }
     }
-    out.push_str("[*] fixable, [-] partly fixable, [ ] for a person\n");
+
+    fn total(&self) -> usize {
+        self.safe + self.unsafe_fixes + self.manual
+    }
+}
+
+/// `--statistics`: per code, its findings split into safe fixes, unsafe
+/// fixes and items for a person, with the transform's name and summary.
+pub fn statistics(counts: &BTreeMap<&'static str, CodeCount>, registry: &Registry) -> String {
+    let mut out = format!(
+        "{:>6}  {:<5}  {:>5}  {:>6}  {:>6}  transform\n",
+        "count", "code", "safe", "unsafe", "manual"
+    );
+    for (code, c) in counts.iter().filter(|(_, c)| c.total() > 0) {
+        let name = registry
+            .get(code)
+            .map(|t| format!("{}: {}", t.info().name, t.info().summary))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:>6}  {code:<5}  {:>5}  {:>6}  {:>6}  {name}\n",
+            c.total(),
+            c.safe,
+            c.unsafe_fixes,
+            c.manual
+        ));
+    }
+    out.push_str("safe: fixes applied by default; unsafe: fixes applied with --unsafe; manual: items for a person (`anyio-migrate explain CODE`)\n");
     out
 }
 

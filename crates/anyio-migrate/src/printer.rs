@@ -66,7 +66,10 @@ pub fn printers<'a>(
         )));
     }
     if args.statistics {
-        list.push(Box::new(Statistics::default()));
+        list.push(Box::new(Statistics {
+            registry,
+            counts: Default::default(),
+        }));
     }
     if let Some(path) = args.report.as_ref().filter(|_| !extras.silent) {
         list.push(Box::new(Report {
@@ -217,24 +220,22 @@ impl Printer for Github {
 }
 
 /// `--statistics`: a count per code at the end.
-#[derive(Default)]
-struct Statistics {
-    counts: std::collections::BTreeMap<&'static str, (usize, usize)>,
+struct Statistics<'r> {
+    registry: &'r Registry,
+    counts: std::collections::BTreeMap<&'static str, output::CodeCount>,
 }
 
-impl Printer for Statistics {
+impl Printer for Statistics<'_> {
     fn file(&mut self, r: &FileResult, _out: &mut Out) -> Result<()> {
         for d in &r.diagnostics {
-            let e = self.counts.entry(d.code).or_default();
-            e.0 += 1;
-            e.1 += usize::from(d.applicability.is_some());
+            self.counts.entry(d.code).or_default().add(d);
         }
         Ok(())
     }
 
     fn finish(&mut self, _totals: &mut Totals, out: &mut Out) -> Result<()> {
         out.stdout
-            .write_all(output::statistics(&self.counts).as_bytes())?;
+            .write_all(output::statistics(&self.counts, self.registry).as_bytes())?;
         Ok(())
     }
 }

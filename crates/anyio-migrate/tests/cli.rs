@@ -765,6 +765,39 @@ fn a_markdown_report_for_a_pull_request() {
 }
 
 #[test]
+fn statistics_name_each_code_and_split_safe_unsafe_and_manual() {
+    let manual = "import asyncio\n\nasync def f(d):\n    asyncio.create_task(g())\n    await asyncio.sleep(1)\n    await asyncio.sleep(d)\n";
+    let dir = tree(&[("a.py", manual.as_bytes())]);
+    let out = run(&["--statistics", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let table = text(&out.stdout);
+    let row = |code: &str| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(code))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no {code} row: {table}"))
+    };
+    // count, code, safe, unsafe, manual, then the name and summary.
+    let sleep = row("AM002");
+    assert_eq!(
+        sleep[..6],
+        ["2", "AM002", "1", "1", "0", "sleep:"],
+        "{table}"
+    );
+    let task = row("AM901");
+    assert_eq!(
+        task[..6],
+        ["1", "AM901", "0", "0", "1", "create-task:"],
+        "{table}"
+    );
+    assert!(table.starts_with(" count  code"), "{table}");
+    // With --unsafe the unsafe fix is still an unsafe one.
+    let out = run(&["--statistics", "--unsafe", "."], dir.path());
+    assert!(text(&out.stdout).contains("     2  AM002      1       1       0  sleep: "));
+}
+
+#[test]
 fn show_fixes_per_file() {
     let dir = tree(&[("a.py", GOOD.as_bytes())]);
     let out = run(&["--write", "--show-fixes", "a.py"], dir.path());
