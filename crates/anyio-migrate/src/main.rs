@@ -9,6 +9,7 @@ mod output;
 mod patches;
 mod plan;
 mod printer;
+mod report;
 mod review;
 mod run;
 mod settings;

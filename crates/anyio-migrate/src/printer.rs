@@ -75,7 +75,8 @@ pub fn printers<'a>(
         list.push(Box::new(Report {
             path: path.clone(),
             mode,
-            items: Vec::new(),
+            registry,
+            sites: Vec::new(),
             verification: extras.verification.map(|v| v.markdown()),
         }));
     }
@@ -241,22 +242,23 @@ impl Printer for Statistics<'_> {
 }
 
 /// `--report FILE.md`: the Markdown report, written at the end.
-struct Report {
+struct Report<'r> {
     path: PathBuf,
     mode: Mode,
-    items: Vec<output::ReportItems>,
+    registry: &'r Registry,
+    sites: Vec<crate::report::Site>,
     /// `--verify`'s account, appended.
     verification: Option<String>,
 }
 
-impl Printer for Report {
+impl Printer for Report<'_> {
     fn file(&mut self, r: &FileResult, _out: &mut Out) -> Result<()> {
-        self.items.push(output::ReportItems::of(r));
+        self.sites.extend(crate::report::sites(r));
         Ok(())
     }
 
     fn finish(&mut self, totals: &mut Totals, _out: &mut Out) -> Result<()> {
-        let mut text = output::markdown_report(totals, &self.items, self.mode);
+        let mut text = crate::report::markdown(totals, &self.sites, self.mode, self.registry);
         if let Some(v) = &self.verification {
             text.push_str(v);
         }

@@ -753,13 +753,40 @@ fn a_markdown_report_for_a_pull_request() {
     let out = run(&["--write", "--report", "report.md", "."], dir.path());
     assert_eq!(out.status.code(), Some(0));
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    assert!(report.contains("| AM002 | 1 |"), "{report}");
+    // Each code is named, with its summary and where its page is.
     assert!(
-        report.contains("### `a.py`") && report.contains("line 4, AM901"),
+        report.contains("| AM002 sleep | `asyncio.sleep(T)` becomes `anyio.sleep(T)` | 1 |"),
+        "{report}"
+    );
+    assert!(report.contains("`docs/transforms/CODE.md`"), "{report}");
+    // The sites it fixed.
+    assert!(
+        report.contains("<summary>AM002: 1 site</summary>") && report.contains("- `a.py` line 5\n"),
         "{report}"
     );
     assert!(
-        report.contains("## Unsafe fixes not applied (1)") && report.contains("line 6, AM002"),
+        report.contains("### `a.py`") && report.contains("line 4, AM901 create-task: "),
+        "{report}"
+    );
+    // An unsafe fix left says why it is unsafe.
+    assert!(
+        report.contains("## Unsafe fixes not applied (1)")
+            && report.contains(
+                "line 6, AM002 sleep: `asyncio.sleep` becomes `anyio.sleep` (`d` is not a non-negative number literal)"
+            ),
+        "{report}"
+    );
+    // Applied with --unsafe, the site still says why it was unsafe.
+    std::fs::write(dir.path().join("a.py"), manual).unwrap();
+    let out = run(
+        &["--write", "--unsafe", "--report", "report.md", "."],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        report
+            .contains("- `a.py` line 6 (unsafe: `asyncio.sleep` becomes `anyio.sleep` (`d` is not"),
         "{report}"
     );
 }
