@@ -4,6 +4,7 @@ mod add_ignore;
 mod cli;
 mod config;
 mod explain;
+mod man;
 mod ordered;
 mod output;
 mod patches;
@@ -29,7 +30,23 @@ use std::process::ExitCode;
 use transforms::Registry;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| {
+        // A subcommand typed as a flag (`--list`): clap would suggest a
+        // flag that merely looks alike.
+        if let Some(sub) = e
+            .get(clap::error::ContextKind::InvalidArg)
+            .map(ToString::to_string)
+            .filter(|_| e.kind() == clap::error::ErrorKind::UnknownArgument)
+            .and_then(|arg| suggest::subcommand_for_flag(&arg).map(|s| (arg, s)))
+        {
+            eprintln!(
+                "error: unexpected argument '{}' found\n\n  tip: `{}` is a subcommand, not a flag: `anyio-migrate {}`",
+                sub.0, sub.1, sub.1
+            );
+            std::process::exit(2);
+        }
+        e.exit()
+    });
     // Panics inside one file are caught and reported as internal errors;
     // the default hook would print a Rust backtrace at the user.
     if !cli.run.verbose && std::env::var_os("RUST_BACKTRACE").is_none() {
@@ -72,8 +89,7 @@ fn real_main(cli: Cli) -> Result<u8> {
             ),
         },
         Some(Command::Man) => {
-            use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            man::render(&mut std::io::stdout())?;
             Ok(0)
         }
         Some(Command::Completions { shell }) => {

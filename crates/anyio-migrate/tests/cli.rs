@@ -596,6 +596,16 @@ fn typos_get_a_did_you_mean() {
         e.contains("chek: no such file or directory (did you mean `--check`?)"),
         "{e}"
     );
+    // A subcommand typed as a flag.
+    let out = run(&["--list"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`list` is a subcommand, not a flag: `anyio-migrate list`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let e = err(&["--explian", "AM101"], dir.path());
+    assert!(e.contains("`explain` is a subcommand"), "{e}");
     let e = err(&["nonexistent_dir"], dir.path());
     assert!(
         e.contains("no such file or directory") && !e.contains("did you mean"),
@@ -836,6 +846,33 @@ fn show_fixes_per_file() {
 }
 
 #[test]
+fn force_color_colors_a_piped_diff_unless_no_color() {
+    let dir = tree(&[("a.py", GOOD.as_bytes())]);
+    let diff = |env: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = bin();
+        cmd.env_remove("NO_COLOR").env_remove("FORCE_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(args).current_dir(dir.path()).output().unwrap();
+        text(&out.stdout).contains("\x1b[32m")
+    };
+    let d = ["--diff", "a.py"];
+    assert!(!diff(&[], &d), "a pipe gets no color");
+    assert!(diff(&[("FORCE_COLOR", "1")], &d));
+    assert!(!diff(&[("FORCE_COLOR", "")], &d), "an empty value is unset");
+    assert!(!diff(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], &d));
+    assert!(!diff(
+        &[("FORCE_COLOR", "1")],
+        &["--color", "never", "--diff", "a.py"]
+    ));
+    assert!(diff(
+        &[("NO_COLOR", "1")],
+        &["--color", "always", "--diff", "a.py"]
+    ));
+}
+
+#[test]
 fn man_page_and_odd_files() {
     let dir = tree(&[
         ("empty.py", b""),
@@ -844,11 +881,17 @@ fn man_page_and_odd_files() {
     ]);
     let man = run(&["man"], dir.path());
     assert_eq!(man.status.code(), Some(0));
-    assert!(
-        text(&man.stdout).contains(".TH anyio-migrate"),
-        "{}",
-        text(&man.stdout)
-    );
+    let page = text(&man.stdout);
+    assert!(page.contains(".TH anyio-migrate"), "{page}");
+    for section in [
+        ".SH \"EXIT STATUS\"",
+        ".SH CONFIGURATION",
+        ".SH ENVIRONMENT",
+        "FORCE_COLOR",
+        "target\\-anyio",
+    ] {
+        assert!(page.contains(section), "{section}: {page}");
+    }
     let out = run(&["--write", "."], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(dir.path().join("empty.py")).unwrap(), b"");
