@@ -186,6 +186,8 @@ pub struct Totals {
     pub files: usize,
     pub parsed: usize,
     pub changed: usize,
+    /// Changed files that could not be written.
+    pub unwritten: usize,
     pub fixed: BTreeMap<&'static str, usize>,
     pub manual: usize,
     pub unsafe_pending: usize,
@@ -202,8 +204,13 @@ impl Totals {
         self.files += 1;
         self.parsed += usize::from(r.parsed);
         self.changed += usize::from(r.changed && r.error.is_none());
-        for (code, n) in &r.fixed {
-            *self.fixed.entry(code).or_default() += n;
+        // A changed file that could not be written (read-only, another
+        // owner's, changed on disk): its fixes were not applied.
+        self.unwritten += usize::from(r.changed && r.error.is_some());
+        if r.error.is_none() {
+            for (code, n) in &r.fixed {
+                *self.fixed.entry(code).or_default() += n;
+            }
         }
         for d in &r.diagnostics {
             match d.status {
@@ -243,6 +250,13 @@ impl Totals {
         );
         if !by_code.is_empty() {
             s.push_str(&format!(" ({})", by_code.join(", ")));
+        }
+        if self.unwritten > 0 {
+            s.push_str(&format!(
+                "; {} file{} not written",
+                self.unwritten,
+                plural(self.unwritten)
+            ));
         }
         s.push_str(&format!(
             "; {} manual item{} left",

@@ -383,11 +383,63 @@ fn a_read_only_file_is_reported_and_left_alone() {
         "{}",
         text(&out.stderr)
     );
+    assert!(
+        text(&out.stderr)
+            .contains("1 changed; 2 fixes applied (AM001 ×1, AM002 ×1); 1 file not written;"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&ro).unwrap(), GOOD);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
         MIGRATED
     );
+}
+
+/// A file owned by someone else, in a folder anyone may write: renaming a
+/// new file over it would bypass its owner's permissions. Needs root, to
+/// run the tool as another user (tests run as root here and in CI).
+#[cfg(unix)]
+#[test]
+fn another_owners_file_in_a_writable_folder_is_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to run the tool as another user");
+        return;
+    }
+    let dir = tree(&[("theirs.py", GOOD.as_bytes()), ("open.py", GOOD.as_bytes())]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let theirs = dir.path().join("theirs.py");
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // A file the other user may write is written.
+    let open = dir.path().join("open.py");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = bin()
+        .args(["--write", "."])
+        .current_dir(dir.path())
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("theirs.py: not writable by this user; not written"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 changed; 2 fixes applied (AM001 ×1, AM002 ×1); 1 file not written;"),
+        "only open.py counts as changed: {stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), GOOD);
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(&theirs).unwrap().uid(),
+        0,
+        "still root's file"
+    );
+    assert_eq!(std::fs::read_to_string(&open).unwrap(), MIGRATED);
 }
 
 #[test]
