@@ -119,7 +119,7 @@ pub struct RunArgs {
     /// Apply unsafe fixes too (they may change behaviour in corner cases).
     #[arg(long = "unsafe")]
     pub unsafe_fixes: bool,
-    /// The anyio version the migrated code must run on (forms newer than it are not used; default: the project's anyio requirement, else 4.16).
+    /// The anyio version the migrated code must run on (forms newer than it are not used; default: the project's anyio requirement, else the newest anyio the target Python runs, up to 4.16).
     #[arg(long, value_name = "X.Y", value_parser = parse_target)]
     pub target_anyio: Option<(u32, u32)>,
     /// The Python version the migrated code must run on (`except*` needs 3.11).

@@ -20,7 +20,7 @@ const CONFIGURATION: &[(&str, &str)] = &[
     ("unsafe", "true applies unsafe fixes, as --unsafe."),
     ("exclude", "Globs of paths to skip, relative to the table's folder; added to --exclude."),
     ("per-file-ignores", "A table of glob = [codes]: the codes left out for the files it matches."),
-    ("target-anyio", "The anyio the output must run on (X.Y, 4.0 or later). Default: the lowest the project's anyio requirement allows, else 4.16."),
+    ("target-anyio", "The anyio the output must run on (X.Y, 4.0 or later). Default: the lowest the project's anyio requirement allows, else the newest that runs on the target Python (4.5 for 3.8, 4.12 for 3.9, else 4.16)."),
     ("target-python", "The Python the output must run on (X.Y). Default: the lowest the project's requires-python allows, else 3.11."),
 ];
 

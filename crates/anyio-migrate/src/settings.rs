@@ -92,12 +92,15 @@ impl<'r> Settings<'r> {
                 );
             }
         }
+        // Without one, the newest anyio that runs on the target Python
+        // (anyio 4.13 and later need 3.10), so the output installs there.
+        let newest = pytestcfg::newest_anyio_for(target_python).unwrap_or((4, 16));
         let target_anyio = version(
             args.target_anyio,
             &cfg.target_anyio
                 .clone()
                 .or_else(|| cfg.requires_anyio.clone()),
-            (4, 16),
+            newest,
         )
         .max((4, 0));
         let transforms = registry.enabled(&selection);

@@ -978,6 +978,43 @@ fn requires_python_below_3_11_keeps_asyncio_timeout_error() {
 }
 
 #[test]
+fn the_python_floor_caps_the_default_anyio_and_a_conflict_is_reported() {
+    let code = "import asyncio\n\nasync def f():\n    return 1\n\nasync def main():\n    a, b = await asyncio.gather(f(), f())\n    return a + b\n";
+    let project = |python: &str| {
+        let toml = format!(
+            "[project]\nname = \"pkg\"\nrequires-python = \"{python}\"\ndependencies = []\n"
+        );
+        tree(&[
+            ("pyproject.toml", toml.into_bytes().leak() as &[u8]),
+            ("pkg/__init__.py", b""),
+            ("pkg/core.py", code.as_bytes()),
+        ])
+    };
+    // Python 3.8: the newest anyio that runs there is 4.5, which has no
+    // `anyio.gather`: the gather is left to a person.
+    let dir = project(">=3.8");
+    let out = run(&["--diff", "."], dir.path());
+    let (diff, err) = (text(&out.stdout), text(&out.stderr));
+    assert!(!diff.contains("anyio.gather"), "{diff}");
+    assert!(err.contains("`anyio.gather` needs anyio 4.15"), "{err}");
+    // Python 3.10: anyio 4.16's `anyio.gather`, and the dependency it needs.
+    let dir = project(">=3.10");
+    let diff = text(&run(&["--diff", "."], dir.path()).stdout);
+    assert!(
+        diff.contains("+    a, b = await anyio.gather(f(), f())"),
+        "{diff}"
+    );
+    assert!(diff.contains("+dependencies = [\"anyio>=4.15\"]"), "{diff}");
+    // An explicit target the declared Python cannot install is reported.
+    let dir = project(">=3.9");
+    let err = text(&run(&["--target-anyio", "4.16", "."], dir.path()).stdout);
+    assert!(
+        err.contains("pyproject.toml:3:1: AM602 [manual] the project supports Python 3.9 (`>=3.9`), but anyio 4.15, which the migrated code needs, requires Python 3.10: raise the Python floor, or migrate with `--target-anyio 4.12`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_python_floor_is_read_from_poetry_setup_cfg_and_setup_py() {
     let src = "import asyncio\n\ndef f():\n    try:\n        g()\n    except asyncio.TimeoutError:\n        pass\n";
     for (name, content) in [
