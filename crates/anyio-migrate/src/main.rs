@@ -4,6 +4,7 @@ mod add_ignore;
 mod cli;
 mod config;
 mod explain;
+mod line_length;
 mod man;
 mod ordered;
 mod output;

@@ -112,6 +112,7 @@ pub fn plan<'r>(registry: &'r Registry, args: &RunArgs, gate: &Gate) -> Result<P
             mode: args.mode(),
             suites,
             runtime_anyio: std::sync::OnceLock::new(),
+            line_lengths: Default::default(),
         },
         files,
         dependency_files,

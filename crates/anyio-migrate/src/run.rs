@@ -49,6 +49,8 @@ pub struct Job<'a> {
     /// each needs: set once every Python file is done, before the
     /// dependency files (they gain `anyio>=X` for the code under them).
     pub runtime_anyio: std::sync::OnceLock<Vec<(PathBuf, (u32, u32))>>,
+    /// The project's line length for each folder, which new long lines are wrapped to.
+    pub line_lengths: crate::line_length::LineLengths,
 }
 
 /// What happened to one file; texts are not kept, only the diff when asked for.
@@ -204,6 +206,10 @@ impl Job<'_> {
         } else {
             &settings.prefilter
         };
+        // Looked up only for a file the migration may change.
+        if prefilter.may_match(&bytes) {
+            options.line_length = self.line_lengths.for_file(path);
+        }
         let mut transforms: Vec<&dyn Transform> = settings.transforms_for(path);
         if self.gate != Gate::default() {
             transforms.retain(|t| self.gate.allows(t.info().code, path));

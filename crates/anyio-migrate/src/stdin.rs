@@ -24,7 +24,10 @@ pub fn run(registry: &Registry, args: &RunArgs) -> Result<u8> {
         |p| settings.transforms_for(p),
     );
     let label = name.map_or_else(|| "<stdin>".to_string(), run::display);
-    migrate_stdin(&enabled, &settings.options, args.mode(), args.quiet, &label)
+    let mut options = settings.options.clone();
+    options.line_length = crate::line_length::LineLengths::default()
+        .for_file(name.unwrap_or(std::path::Path::new("./<stdin>")));
+    migrate_stdin(&enabled, &options, args.mode(), args.quiet, &label)
 }
 
 /// Whether this run reads stdin: the only path is `-`, or `--stdin-filename`

@@ -1015,6 +1015,33 @@ fn the_python_floor_caps_the_default_anyio_and_a_conflict_is_reported() {
 }
 
 #[test]
+fn new_long_lines_are_wrapped_to_the_projects_line_length() {
+    let code = "import asyncio\n\nLONG_UNTOUCHED = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc']\n\n\nasync def f(g, a):\n    return await asyncio.to_thread(g, a)\n";
+    let wrapped = "    return await anyio.to_thread.run_sync(\n        g, a, abandon_on_cancel=True\n    )\n";
+    for (config, name) in [
+        ("[tool.ruff]\nline-length = 60\n", "pyproject.toml"),
+        ("[tool.black]\nline-length = 60\n", "pyproject.toml"),
+        ("[flake8]\nmax-line-length = 60\n", "setup.cfg"),
+    ] {
+        let dir = tree(&[(name, config.as_bytes()), ("a.py", code.as_bytes())]);
+        let out = run(&["--write", "a.py"], dir.path());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let got = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
+        assert!(got.ends_with(wrapped), "{name}: {got}");
+        // The long line the migration did not touch stays as it was.
+        assert!(got.contains("LONG_UNTOUCHED = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc']\n"));
+        // A second run changes nothing.
+        let again = run(&["--diff", "a.py"], dir.path());
+        assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+    }
+    // 88 by default: the new line fits.
+    let dir = tree(&[("a.py", code.as_bytes())]);
+    run(&["--write", "a.py"], dir.path());
+    let got = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
+    assert!(got.ends_with("    return await anyio.to_thread.run_sync(g, a, abandon_on_cancel=True)\n"), "{got}");
+}
+
+#[test]
 fn the_python_floor_is_read_from_poetry_setup_cfg_and_setup_py() {
     let src = "import asyncio\n\ndef f():\n    try:\n        g()\n    except asyncio.TimeoutError:\n        pass\n";
     for (name, content) in [
