@@ -1017,7 +1017,8 @@ fn the_python_floor_caps_the_default_anyio_and_a_conflict_is_reported() {
 #[test]
 fn new_long_lines_are_wrapped_to_the_projects_line_length() {
     let code = "import asyncio\n\nLONG_UNTOUCHED = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc']\n\n\nasync def f(g, a):\n    return await asyncio.to_thread(g, a)\n";
-    let wrapped = "    return await anyio.to_thread.run_sync(\n        g, a, abandon_on_cancel=True\n    )\n";
+    let wrapped =
+        "    return await anyio.to_thread.run_sync(\n        g, a, abandon_on_cancel=True\n    )\n";
     for (config, name) in [
         ("[tool.ruff]\nline-length = 60\n", "pyproject.toml"),
         ("[tool.black]\nline-length = 60\n", "pyproject.toml"),
@@ -1038,7 +1039,10 @@ fn new_long_lines_are_wrapped_to_the_projects_line_length() {
     let dir = tree(&[("a.py", code.as_bytes())]);
     run(&["--write", "a.py"], dir.path());
     let got = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
-    assert!(got.ends_with("    return await anyio.to_thread.run_sync(g, a, abandon_on_cancel=True)\n"), "{got}");
+    assert!(
+        got.ends_with("    return await anyio.to_thread.run_sync(g, a, abandon_on_cancel=True)\n"),
+        "{got}"
+    );
 }
 
 #[test]

@@ -228,15 +228,7 @@ pub(crate) fn raise_anyio(req: &str, floor: &str) -> Anyio {
         .map(str::trim)
         .filter(|s| !s.is_empty() && *s != "*")
     {
-        let Some((op, bound)) = ["===", "==", "~=", ">=", "<=", "!=", ">", "<", "^", "~"]
-            .iter()
-            .find_map(|op| spec.strip_prefix(op).map(|b| (*op, b.trim())))
-            // Poetry: a bare version is a pin.
-            .or_else(|| {
-                spec.starts_with(|c: char| c.is_ascii_digit())
-                    .then_some(("==", spec))
-            })
-        else {
+        let Some((op, bound)) = specifier(spec) else {
             return Anyio::Cannot;
         };
         let b = version(bound);
@@ -366,18 +358,12 @@ pub(crate) fn needs_anyio_3(req: &str) -> Option<(&'static str, &'static str)> {
     let specs = rest.trim_matches(['(', ')', ' ']);
     let first_v = version(first);
     let below = specs.split(',').map(str::trim).any(|spec| {
-        let Some((op, bound)) = ["===", "==", "~=", "<=", "<", "^", "~"]
-            .iter()
-            .find_map(|op| spec.strip_prefix(op).map(|b| (*op, b.trim())))
-            .or_else(|| {
-                spec.starts_with(|c: char| c.is_ascii_digit())
-                    .then_some(("==", spec))
-            })
-        else {
+        let Some((op, bound)) = specifier(spec) else {
             return false;
         };
         let b = version(bound);
         match op {
+            ">=" | ">" | "!=" => false,
             "==" | "===" => !bound.contains('*') && b < first_v,
             "<" => b <= first_v,
             "<=" => b < first_v,
@@ -411,6 +397,18 @@ pub(crate) fn cannot_hold(req: &str, floor: &str, line: usize) -> Note {
         ),
         fixed: false,
     }
+}
+
+/// A version specifier's operator and version (`~=3.7` → `~=`, `3.7`);
+/// Poetry's caret and tilde, and its bare version, a pin.
+fn specifier(spec: &str) -> Option<(&'static str, &str)> {
+    ["===", "==", "~=", ">=", "<=", "!=", ">", "<", "^", "~"]
+        .iter()
+        .find_map(|op| spec.strip_prefix(op).map(|b| (*op, b.trim())))
+        .or_else(|| {
+            spec.starts_with(|c: char| c.is_ascii_digit())
+                .then_some(("==", spec))
+        })
 }
 
 /// A version's numeric parts (`4.16.0` → [4, 16, 0]; `4.*` → [4]).
