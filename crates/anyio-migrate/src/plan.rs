@@ -24,8 +24,9 @@ pub struct Plan<'r> {
     pub job: Job<'r>,
     /// Python files, other files and files to create, by path.
     pub files: Vec<Work>,
-    /// The dependency files (`pyproject.toml`, `setup.cfg`), done after
-    /// every other file: they follow what the code now imports.
+    /// The dependency files (`pyproject.toml`, `setup.cfg`, `setup.py`,
+    /// `requirements.txt`), done after every other file: they follow what
+    /// the code now imports.
     pub dependency_files: Vec<Work>,
     /// Paths that could not be walked.
     pub walk_errors: Vec<String>,
@@ -98,11 +99,12 @@ pub fn plan<'r>(registry: &'r Registry, args: &RunArgs, gate: &Gate) -> Result<P
         s.options.targets.project = project.clone();
     }
     let (dependency_files, files): (Vec<_>, Vec<_>) = work.into_iter().partition(|w| {
+        let name = w.path.file_name().and_then(|n| n.to_str());
         w.create.is_none()
-            && matches!(
+            && (matches!(
                 pytestcfg::kind_of(&w.path),
                 Some(pytestcfg::Kind::Pyproject | pytestcfg::Kind::SetupCfg)
-            )
+            ) || matches!(name, Some("setup.py" | "requirements.txt")))
     });
     Ok(Plan {
         job: Job {

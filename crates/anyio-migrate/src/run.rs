@@ -258,8 +258,28 @@ impl Job<'_> {
             self.deliver(migration, steps, &mut result);
         }
         result.diagnostics = outcome.diagnostics;
+        self.setup_py_note(path, &outcome.original, settings, &mut result);
         self.add_suite_note(&mut result);
         result
+    }
+
+    /// A `setup.py` that declares the dependencies (`install_requires`) of
+    /// a package whose code now imports anyio: what to add or raise there.
+    fn setup_py_note(&self, path: &Path, text: &str, settings: &Settings, result: &mut FileResult) {
+        let enabled = settings
+            .code_for(Kind::Dependencies)
+            .is_some_and(|code| self.gate.allows(code, path));
+        if !enabled
+            || path.file_name().is_none_or(|n| n != "setup.py")
+            || !text.contains("install_requires")
+        {
+            return;
+        }
+        if let Some((a, b)) = self.runtime_need(path) {
+            for n in pytestcfg::declared_elsewhere(true, text, &format!("{a}.{b}")) {
+                result.diagnostics.push(note_diagnostic(&n));
+            }
+        }
     }
 
     /// `--add-ignore`: an ignore comment for each item left to a person.
@@ -333,9 +353,12 @@ impl Job<'_> {
         // A suite's configuration and dependencies move with the suite;
         // declared runtime dependencies follow the code under them.
         let moves = self.suites.of(path).is_some_and(|s| s.pytest.moves());
-        let runtime_anyio = matches!(kind, pytestcfg::Kind::Pyproject | pytestcfg::Kind::SetupCfg)
-            .then(|| self.runtime_need(path))
-            .flatten();
+        let runtime_anyio = matches!(
+            kind,
+            pytestcfg::Kind::Pyproject | pytestcfg::Kind::SetupCfg | pytestcfg::Kind::Requirements
+        )
+        .then(|| self.runtime_need(path))
+        .flatten();
         // Whether the transform doing `part` is enabled, applies here, and
         // its code is at most `upto` (all enabled ones: "~").
         let does = |part: Kind, upto: &str| {
@@ -348,7 +371,7 @@ impl Job<'_> {
             configuration: moves && does(Kind::PytestSettings, upto),
             dependencies: moves && does(Kind::Dependencies, upto),
             runtime_anyio: runtime_anyio
-                .filter(|_| does(Kind::Dependencies, upto))
+                .filter(|_| kind != pytestcfg::Kind::Requirements && does(Kind::Dependencies, upto))
                 .map(|(a, b)| format!("{a}.{b}")),
         };
         let opts = options_upto("~");
@@ -361,26 +384,22 @@ impl Job<'_> {
         };
         result.parsed = true;
         result.changed = migrated.text != text;
-        for n in &migrated.notes {
+        let mut notes = migrated.notes.clone();
+        // A requirements.txt that is a package's only dependency declaration.
+        let alone = path.file_name().is_some_and(|n| n == "requirements.txt")
+            && ["pyproject.toml", "setup.cfg", "setup.py"]
+                .iter()
+                .all(|f| !path.with_file_name(f).exists());
+        if let Some((a, b)) = runtime_anyio.filter(|_| alone && does(Kind::Dependencies, "~")) {
+            notes.extend(pytestcfg::declared_elsewhere(
+                false,
+                &migrated.text,
+                &format!("{a}.{b}"),
+            ));
+        }
+        for n in &notes {
             *result.fixed.entry(n.code).or_default() += usize::from(n.fixed);
-            let at = Position {
-                line: n.line,
-                column: 1,
-            };
-            result.diagnostics.push(Reported {
-                code: n.code,
-                message: n.message.clone(),
-                hint: None,
-                start: at,
-                end: at,
-                fix_lines: Vec::new(),
-                status: if n.fixed {
-                    Status::Fixed
-                } else {
-                    Status::Manual
-                },
-                applicability: n.fixed.then_some(Applicability::Safe),
-            });
+            result.diagnostics.push(note_diagnostic(n));
         }
         if result.changed {
             let migration = Migration {
@@ -510,6 +529,28 @@ impl Job<'_> {
             Ok(()) => result.written = true,
             Err(e) => result.error = Some(format!("{e:#}")),
         }
+    }
+}
+
+/// A configuration or dependency file's note as a diagnostic on its line.
+fn note_diagnostic(n: &pytestcfg::Note) -> Reported {
+    let at = Position {
+        line: n.line,
+        column: 1,
+    };
+    Reported {
+        code: n.code,
+        message: n.message.clone(),
+        hint: None,
+        start: at,
+        end: at,
+        fix_lines: Vec::new(),
+        status: if n.fixed {
+            Status::Fixed
+        } else {
+            Status::Manual
+        },
+        applicability: n.fixed.then_some(Applicability::Safe),
     }
 }
 

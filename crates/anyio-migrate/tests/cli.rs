@@ -1046,6 +1046,40 @@ fn new_long_lines_are_wrapped_to_the_projects_line_length() {
 }
 
 #[test]
+fn dependencies_in_setup_py_or_requirements_txt_are_reported() {
+    let code = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n";
+    let setup = "from setuptools import setup\n\nsetup(\n    name=\"pkg\",\n    install_requires=[\"attrs\"],\n)\n";
+    let dir = tree(&[
+        ("setup.py", setup.as_bytes()),
+        ("pkg/__init__.py", b""),
+        ("pkg/core.py", code.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("setup.py:5:1: AM602 [manual] the migrated code imports anyio: add `anyio>=4.0` to `install_requires` in setup.py"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("setup.py")).unwrap(),
+        setup
+    );
+    // A requirements.txt that is the only declaration.
+    let dir = tree(&[
+        ("requirements.txt", b"attrs\nanyio==3.7.1\n"),
+        ("pkg/__init__.py", b""),
+        ("pkg/core.py", code.as_bytes()),
+    ]);
+    let out = run(&["--check", "."], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("requirements.txt:2:1: AM602 [manual] `anyio==3.7.1` cannot hold the migrated code, which needs `anyio>=4.0`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn the_python_floor_is_read_from_poetry_setup_cfg_and_setup_py() {
     let src = "import asyncio\n\ndef f():\n    try:\n        g()\n    except asyncio.TimeoutError:\n        pass\n";
     for (name, content) in [

@@ -9,6 +9,8 @@ mod pyproject;
 mod requirements;
 mod runtime;
 
+pub use runtime::declared_elsewhere;
+
 use std::path::Path;
 
 /// The kinds of file this crate edits.

@@ -35,6 +35,69 @@ pub fn require(kind: Kind, text: &str, floor: &str) -> Result<Migrated, String> 
     Ok(Migrated { text: out, notes })
 }
 
+/// The items for a person when a package whose code now imports anyio
+/// declares its dependencies in a file that is not edited for it: a
+/// `setup.py` (Python: `install_requires` may be computed) or a
+/// `requirements.txt` (possibly a lock file). An anyio requirement there that
+/// already holds the migrated code says nothing.
+pub fn declared_elsewhere(setup_py: bool, text: &str, floor: &str) -> Vec<Note> {
+    let note = |line: usize, message: String| Note {
+        code: DEPENDENCY_CODE,
+        line,
+        message,
+        fixed: false,
+    };
+    // Each anyio requirement: its 1-based line and text (in setup.py, the
+    // string literals of each line).
+    let found: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .flat_map(|(i, line)| {
+            let candidates: Vec<&str> = if setup_py {
+                ['"', '\'']
+                    .iter()
+                    .flat_map(|q| line.split(*q).skip(1).step_by(2))
+                    .collect()
+            } else {
+                vec![line.split('#').next().unwrap_or("").trim()]
+            };
+            candidates
+                .into_iter()
+                .filter(|req| requirement_name(req) == "anyio")
+                .map(move |req| (i + 1, req))
+        })
+        .collect();
+    if found.is_empty() {
+        let (line, place) = if setup_py {
+            let line = text
+                .lines()
+                .position(|l| l.contains("install_requires"))
+                .map_or(1, |i| i + 1);
+            (line, "`install_requires` in setup.py")
+        } else {
+            (1, "this requirements file")
+        };
+        return vec![note(
+            line,
+            format!("the migrated code imports anyio: add `anyio>={floor}` to {place}"),
+        )];
+    }
+    found
+        .into_iter()
+        .filter_map(|(line, req)| {
+            let bare = req.split(';').next().unwrap_or(req).trim();
+            match raise_anyio(bare, floor) {
+                Anyio::Holds => None,
+                Anyio::Raised(raised) => Some(note(
+                    line,
+                    format!("`{bare}` does not keep out the anyio releases below {floor}, which the migrated code needs: make it `{raised}`"),
+                )),
+                Anyio::Cannot => Some(cannot_hold(bare, floor, line)),
+            }
+        })
+        .collect()
+}
+
 /// The newline `text` ends with, or `\n` when it ends without one.
 fn newline_of(text: &str) -> &'static str {
     if text.ends_with("\r\n") {
@@ -556,6 +619,33 @@ mod tests {
         assert!(notes
             .iter()
             .any(|(l, m)| *l == 4 && m.contains("asyncer releases before 0.0.3")));
+    }
+
+    #[test]
+    fn setup_py_and_requirements_txt_are_reported() {
+        let setup = "from setuptools import setup\n\nsetup(\n    name=\"x\",\n    install_requires=[\"attrs\"],\n)\n";
+        let notes = declared_elsewhere(true, setup, "4.0");
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].line, 5);
+        assert!(notes[0]
+            .message
+            .contains("add `anyio>=4.0` to `install_requires` in setup.py"));
+        let old = setup.replace("\"attrs\"", "\"anyio>=3.6\"");
+        let notes = declared_elsewhere(true, &old, "4.0");
+        assert!(
+            notes[0].message.contains("make it `anyio>=4.0`"),
+            "{notes:?}"
+        );
+        let fine = setup.replace("\"attrs\"", "\"attrs\", 'anyio>=4.2'");
+        assert!(declared_elsewhere(true, &fine, "4.0").is_empty());
+        let reqs = "attrs==23.1\nanyio==3.7.1  # pinned\n";
+        let notes = declared_elsewhere(false, reqs, "4.0");
+        assert_eq!((notes[0].line, notes[0].fixed), (2, false));
+        assert!(notes[0].message.contains("cannot hold"), "{notes:?}");
+        let notes = declared_elsewhere(false, "attrs\n", "4.0");
+        assert!(notes[0]
+            .message
+            .contains("add `anyio>=4.0` to this requirements file"));
     }
 
     #[test]
