@@ -142,12 +142,7 @@ impl Changed {
     fn of(r: &run::FileResult) -> Changed {
         Changed {
             path: r.path.clone(),
-            codes: r
-                .fixed
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(c, _)| *c)
-                .collect(),
+            codes: r.fixed_codes(),
             created: r.created,
         }
     }

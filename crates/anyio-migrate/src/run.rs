@@ -80,6 +80,17 @@ pub struct FileResult {
     pub needs_anyio: Option<(u32, u32)>,
 }
 
+impl FileResult {
+    /// The codes that fixed something in the file, in code order.
+    pub fn fixed_codes(&self) -> Vec<&'static str> {
+        self.fixed
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, _)| *c)
+            .collect()
+    }
+}
+
 /// A changed file's texts, kept for the interactive review.
 #[derive(Debug, Default, Clone)]
 pub struct Review {
@@ -413,12 +424,7 @@ impl Job<'_> {
                 imports: &BTreeSet::new(),
                 project: &Arc::default(),
             };
-            let codes: Vec<&'static str> = result
-                .fixed
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(c, _)| *c)
-                .collect();
+            let codes = result.fixed_codes();
             let steps = || {
                 steps(path, &text, &migrated.text, &codes, |upto| {
                     pytestcfg::migrate(kind, &text, &options_upto(upto))
