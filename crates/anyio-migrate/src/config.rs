@@ -4,6 +4,7 @@
 use crate::suggest;
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobMatcher};
+use pytestcfg::lowest_version;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -213,26 +214,6 @@ pub fn setup_python_floor(dir: &Path) -> Option<String> {
 /// Poetry's `^3.8` and `~3.8` too).
 pub fn lowest_python(spec: &str) -> Option<String> {
     lowest_version(spec)
-}
-
-/// The lowest `major.minor` a version specifier allows (`>=4.5,<5` → 4.5,
-/// `~=4.9`, Poetry's `^4.5` / `~4.5`, a pin `==4.5.2`).
-pub fn lowest_version(spec: &str) -> Option<String> {
-    spec.split(',').find_map(|part| {
-        let part = part.trim();
-        let v = part
-            .strip_prefix(">=")
-            .or_else(|| part.strip_prefix("=="))
-            .or_else(|| part.strip_prefix("~="))
-            .or_else(|| part.strip_prefix('^'))
-            .or_else(|| part.strip_prefix('~'))?;
-        let mut nums = v.trim().split('.');
-        Some(format!(
-            "{}.{}",
-            nums.next()?.trim(),
-            nums.next().unwrap_or("0").trim()
-        ))
-    })
 }
 
 /// The configurations of a run and which one applies to each folder: the

@@ -10,7 +10,7 @@ use std::sync::{mpsc, Condvar, Mutex};
 /// by one from a shared counter (a slow file never holds the others up
 /// behind a batch boundary) and stay at most `window` items ahead of
 /// `consume`, so memory stays bounded whatever the number of items (and a
-/// consumer that waits, such as `--interactive`, pauses them). An error
+/// consumer that waits pauses them). An error
 /// from `consume` stops the run; the workers finish the item they hold.
 pub fn map_in_order<T: Sync, R: Send, E>(
     items: &[T],

@@ -4,6 +4,7 @@ use crate::cli::Mode;
 use crate::run::{display, FileResult};
 use engine::{Reported, Status};
 use std::collections::BTreeMap;
+use transforms::Registry;
 
 /// The diagnostic lines for one file (`path:line:col: CODE [status] message`, then a help line).
 pub fn diagnostics(result: &FileResult, mode: Mode, only_pending: bool) -> String {
@@ -98,90 +99,56 @@ pub fn github(result: &FileResult, mode: Mode) -> String {
     out
 }
 
-/// `--statistics`: count per code, with whether its items have fixes.
-pub fn statistics(counts: &BTreeMap<&'static str, (usize, usize)>) -> String {
-    let mut out = String::new();
-    for (code, (total, fixable)) in counts {
-        let marker = if *fixable == *total {
-            "[*]"
-        } else if *fixable > 0 {
-            "[-]"
-        } else {
-            "[ ]"
-        };
-        out.push_str(&format!("{total:>6}  {code}  {marker}\n"));
-    }
-    out.push_str("[*] fixable, [-] partly fixable, [ ] for a person\n");
-    out
+/// How one code's findings split, for `--statistics`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CodeCount {
+    /// Safe fixes (made, or to be made).
+    pub safe: usize,
+    /// Unsafe fixes (made with `--unsafe`, else pending).
+    pub unsafe_fixes: usize,
+    /// Items left to a person.
+    pub manual: usize,
 }
 
-/// The items of one file a Markdown report lists.
-pub struct ReportItems {
-    pub path: String,
-    pub manual: Vec<(usize, &'static str, String, Option<String>)>,
-    pub unsafe_fixes: Vec<(usize, &'static str, String)>,
-}
-
-impl ReportItems {
-    /// The items of one file's result.
-    pub fn of(r: &FileResult) -> ReportItems {
-        ReportItems {
-            path: display(&r.path),
-            manual: r
-                .diagnostics
-                .iter()
-                .filter(|d| d.status == Status::Manual)
-                .map(|d| (d.start.line, d.code, d.message.clone(), d.hint.clone()))
-                .collect(),
-            unsafe_fixes: r
-                .diagnostics
-                .iter()
-                .filter(|d| d.status == Status::UnsafeFix)
-                .map(|d| (d.start.line, d.code, d.message.clone()))
-                .collect(),
-        }
-    }
-}
-
-/// `--report`: a Markdown summary of the migration for a pull request.
-pub fn markdown_report(totals: &Totals, items: &[ReportItems], mode: Mode) -> String {
-    let verb = if mode == Mode::Write {
-        "Rewritten"
-    } else {
-        "Would be rewritten"
-    };
-    let mut out = String::from("# asyncio → AnyIO migration report\n\n");
-    out.push_str(&format!(
-        "{} files scanned, {} {}. Produced by `anyio-migrate`; every code is documented by `anyio-migrate explain CODE`.\n\n",
-        totals.files,
-        totals.changed,
-        if mode == Mode::Write { "changed" } else { "would change" }
-    ));
-    out.push_str(&format!("## {verb}\n\n| code | fixes |\n|---|---:|\n"));
-    for (code, n) in &totals.fixed {
-        out.push_str(&format!("| {code} | {n} |\n"));
-    }
-    out.push_str(&format!("\n## For a person ({} items)\n", totals.manual));
-    for f in items.iter().filter(|f| !f.manual.is_empty()) {
-        out.push_str(&format!("\n### `{}`\n\n", f.path));
-        for (line, code, msg, hint) in &f.manual {
-            out.push_str(&format!("- line {line}, {code}: {msg}"));
-            if let Some(h) = hint {
-                out.push_str(&format!("  \n  *Instead:* {h}"));
+impl CodeCount {
+    /// Counts one finding; ignored ones and internal errors are not counted.
+    pub fn add(&mut self, d: &Reported) {
+        match (d.status, d.applicability) {
+            (Status::Fixed, Some(edit::Applicability::Unsafe)) | (Status::UnsafeFix, _) => {
+                self.unsafe_fixes += 1
             }
-            out.push('\n');
+            (Status::Fixed, _) => self.safe += 1,
+            (Status::Manual, _) => self.manual += 1,
+            (Status::Suppressed | Status::Rejected, _) => {}
         }
     }
-    out.push_str(&format!(
-        "\n## Unsafe fixes not applied ({})\n\nApply them with `--unsafe` after review.\n",
-        totals.unsafe_pending
-    ));
-    for f in items.iter().filter(|f| !f.unsafe_fixes.is_empty()) {
-        out.push_str(&format!("\n### `{}`\n\n", f.path));
-        for (line, code, msg) in &f.unsafe_fixes {
-            out.push_str(&format!("- line {line}, {code}: {msg}\n"));
-        }
+
+    fn total(&self) -> usize {
+        self.safe + self.unsafe_fixes + self.manual
     }
+}
+
+/// `--statistics`: per code, its findings split into safe fixes, unsafe
+/// fixes and items for a person, with the transform's name and summary.
+pub fn statistics(counts: &BTreeMap<&'static str, CodeCount>, registry: &Registry) -> String {
+    let mut out = format!(
+        "{:>6}  {:<5}  {:>5}  {:>6}  {:>6}  transform\n",
+        "count", "code", "safe", "unsafe", "manual"
+    );
+    for (code, c) in counts.iter().filter(|(_, c)| c.total() > 0) {
+        let name = registry
+            .get(code)
+            .map(|t| format!("{}: {}", t.info().name, t.info().summary))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:>6}  {code:<5}  {:>5}  {:>6}  {:>6}  {name}\n",
+            c.total(),
+            c.safe,
+            c.unsafe_fixes,
+            c.manual
+        ));
+    }
+    out.push_str("safe: fixes applied by default; unsafe: fixes applied with --unsafe; manual: items for a person (`anyio-migrate explain CODE`)\n");
     out
 }
 
@@ -219,6 +186,8 @@ pub struct Totals {
     pub files: usize,
     pub parsed: usize,
     pub changed: usize,
+    /// Changed files that could not be written.
+    pub unwritten: usize,
     pub fixed: BTreeMap<&'static str, usize>,
     pub manual: usize,
     pub unsafe_pending: usize,
@@ -235,8 +204,13 @@ impl Totals {
         self.files += 1;
         self.parsed += usize::from(r.parsed);
         self.changed += usize::from(r.changed && r.error.is_none());
-        for (code, n) in &r.fixed {
-            *self.fixed.entry(code).or_default() += n;
+        // A changed file that could not be written (read-only, another
+        // owner's, changed on disk): its fixes were not applied.
+        self.unwritten += usize::from(r.changed && r.error.is_some());
+        if r.error.is_none() {
+            for (code, n) in &r.fixed {
+                *self.fixed.entry(code).or_default() += n;
+            }
         }
         for d in &r.diagnostics {
             match d.status {
@@ -276,6 +250,13 @@ impl Totals {
         );
         if !by_code.is_empty() {
             s.push_str(&format!(" ({})", by_code.join(", ")));
+        }
+        if self.unwritten > 0 {
+            s.push_str(&format!(
+                "; {} file{} not written",
+                self.unwritten,
+                plural(self.unwritten)
+            ));
         }
         s.push_str(&format!(
             "; {} manual item{} left",

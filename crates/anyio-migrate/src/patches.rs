@@ -1,16 +1,21 @@
 //! `--patches DIR`: one patch per transform code, each applying on top of
 //! the ones before it (in code order) with `git apply`.
 
+use crate::output::Totals;
+use crate::printer::Out;
 use crate::run::{display, FileResult};
 use anyhow::{bail, Context, Result};
 use engine::Status;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use transforms::Registry;
 
-/// The patches of a run, gathered file by file.
-#[derive(Default)]
-pub struct Patches {
+/// `--patches DIR`: the patches gathered file by file, written at the end.
+pub struct Printer<'r> {
+    dir: PathBuf,
+    registry: &'r Registry,
+    quiet: bool,
     /// Code → the files' diffs, in path order.
     diffs: BTreeMap<&'static str, Vec<String>>,
     /// Code → the paths the patch touches.
@@ -37,9 +42,22 @@ pub fn check_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-impl Patches {
-    /// Adds one file's steps.
-    pub fn add(&mut self, r: &FileResult) {
+impl<'r> Printer<'r> {
+    /// Patches to write into `dir` at the end.
+    pub fn new(dir: PathBuf, registry: &'r Registry, quiet: bool) -> Self {
+        Printer {
+            dir,
+            registry,
+            quiet,
+            diffs: BTreeMap::new(),
+            files: BTreeMap::new(),
+            classes: BTreeMap::new(),
+        }
+    }
+}
+
+impl crate::printer::Printer for Printer<'_> {
+    fn file(&mut self, r: &FileResult, _out: &mut Out) -> Result<()> {
         for (code, diff) in &r.steps {
             self.diffs.entry(code).or_default().push(diff.clone());
             self.files.entry(code).or_default().push(display(&r.path));
@@ -49,10 +67,12 @@ impl Patches {
                 self.classes.entry(d.code).or_default().insert(a.as_str());
             }
         }
+        Ok(())
     }
 
-    /// Writes `CODE-name.patch` files into `dir`; returns how many.
-    pub fn write(&self, dir: &Path, registry: &Registry) -> Result<usize> {
+    /// Writes `CODE-name.patch` files into the folder.
+    fn finish(&mut self, _totals: &mut Totals, out: &mut Out) -> Result<()> {
+        let (dir, registry) = (&self.dir, self.registry);
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         for (code, diffs) in &self.diffs {
             let info = registry
@@ -84,6 +104,14 @@ impl Patches {
             std::fs::write(&path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
-        Ok(self.diffs.len())
+        if !self.quiet {
+            writeln!(
+                out.stderr,
+                "anyio-migrate: {} patches written to {}",
+                self.diffs.len(),
+                dir.display()
+            )?;
+        }
+        Ok(())
     }
 }

@@ -8,8 +8,9 @@ use engine::{migrate_bytes, Prefilter, Reported, Status};
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use syntax::Position;
-use transforms::Transform;
+use transforms::{Kind, Transform};
 
 /// Fixes held back from a run (`--verify` leaving out what breaks the
 /// tests): a code named here is applied only in the files listed with it.
@@ -48,6 +49,8 @@ pub struct Job<'a> {
     /// each needs: set once every Python file is done, before the
     /// dependency files (they gain `anyio>=X` for the code under them).
     pub runtime_anyio: std::sync::OnceLock<Vec<(PathBuf, (u32, u32))>>,
+    /// The project's line length for each folder, which new long lines are wrapped to.
+    pub line_lengths: crate::line_length::LineLengths,
 }
 
 /// What happened to one file; texts are not kept, only the diff when asked for.
@@ -77,8 +80,19 @@ pub struct FileResult {
     pub needs_anyio: Option<(u32, u32)>,
 }
 
+impl FileResult {
+    /// The codes that fixed something in the file, in code order.
+    pub fn fixed_codes(&self) -> Vec<&'static str> {
+        self.fixed
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, _)| *c)
+            .collect()
+    }
+}
+
 /// A changed file's texts, kept for the interactive review.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Review {
     /// The bytes read (to check the file did not change before writing).
     pub bytes: Vec<u8>,
@@ -203,6 +217,10 @@ impl Job<'_> {
         } else {
             &settings.prefilter
         };
+        // Looked up only for a file the migration may change.
+        if prefilter.may_match(&bytes) {
+            options.line_length = self.line_lengths.for_file(path);
+        }
         let mut transforms: Vec<&dyn Transform> = settings.transforms_for(path);
         if self.gate != Gate::default() {
             transforms.retain(|t| self.gate.allows(t.info().code, path));
@@ -225,48 +243,54 @@ impl Job<'_> {
             self.add_ignores(path, &bytes, &outcome, &mut result);
         }
         if result.changed {
-            match self.mode {
-                Mode::Diff => {
-                    result.diff = Some(edit::unified_diff(
-                        &outcome.original,
-                        &outcome.migrated,
-                        &display(path),
-                    ));
-                }
-                Mode::Write => match replace_file(path, &bytes, &outcome.migrated_bytes()) {
-                    Ok(()) => result.written = true,
-                    Err(e) => result.error = Some(format!("{e:#}")),
-                },
-                Mode::Patches => {
-                    let codes: Vec<&'static str> = outcome.fixed.keys().copied().collect();
-                    result.steps =
-                        steps(path, &outcome.original, &outcome.migrated, &codes, |upto| {
-                            let prefix: Vec<&dyn Transform> = transforms
-                                .iter()
-                                .copied()
-                                .filter(|t| t.info().code <= upto)
-                                .collect();
-                            migrate_bytes(&bytes, &prefix, prefilter, &options)
-                                .map_or_else(|_| outcome.original.clone(), |o| o.migrated)
-                        });
-                }
-                Mode::Interactive => {
-                    result.review = Some(Review {
-                        before: outcome.original.clone(),
-                        after: outcome.migrated.clone(),
-                        bom: outcome.bom,
-                        create: false,
-                        bytes,
-                        imports: outcome.imports_needed.clone(),
-                        project: options.targets.project.clone(),
-                    })
-                }
-                Mode::Report | Mode::Check => {}
-            }
+            let migration = Migration {
+                path,
+                read: &bytes,
+                before: &outcome.original,
+                after: &outcome.migrated,
+                write: outcome.migrated_bytes(),
+                create: false,
+                bom: outcome.bom,
+                imports: &outcome.imports_needed,
+                project: &options.targets.project,
+            };
+            let steps = || {
+                let codes: Vec<&'static str> = outcome.fixed.keys().copied().collect();
+                steps(path, &outcome.original, &outcome.migrated, &codes, |upto| {
+                    let prefix: Vec<&dyn Transform> = transforms
+                        .iter()
+                        .copied()
+                        .filter(|t| t.info().code <= upto)
+                        .collect();
+                    migrate_bytes(&bytes, &prefix, prefilter, &options)
+                        .map_or_else(|_| outcome.original.clone(), |o| o.migrated)
+                })
+            };
+            self.deliver(migration, steps, &mut result);
         }
         result.diagnostics = outcome.diagnostics;
+        self.setup_py_note(path, &outcome.original, settings, &mut result);
         self.add_suite_note(&mut result);
         result
+    }
+
+    /// A `setup.py` that declares the dependencies (`install_requires`) of
+    /// a package whose code now imports anyio: what to add or raise there.
+    fn setup_py_note(&self, path: &Path, text: &str, settings: &Settings, result: &mut FileResult) {
+        let enabled = settings
+            .code_for(Kind::Dependencies)
+            .is_some_and(|code| self.gate.allows(code, path));
+        if !enabled
+            || path.file_name().is_none_or(|n| n != "setup.py")
+            || !text.contains("install_requires")
+        {
+            return;
+        }
+        if let Some((a, b)) = self.runtime_need(path) {
+            for n in pytestcfg::declared_elsewhere(true, text, &format!("{a}.{b}")) {
+                result.diagnostics.push(note_diagnostic(&n));
+            }
+        }
     }
 
     /// `--add-ignore`: an ignore comment for each item left to a person.
@@ -337,36 +361,29 @@ impl Job<'_> {
             return result;
         };
         let (anyio_major, anyio_minor) = settings.options.targets.anyio;
-        // The codes up to `upto` that are enabled (all enabled ones: "~").
+        // A suite's configuration and dependencies move with the suite;
+        // declared runtime dependencies follow the code under them.
+        let moves = self.suites.of(path).is_some_and(|s| s.pytest.moves());
+        let runtime_anyio = matches!(
+            kind,
+            pytestcfg::Kind::Pyproject | pytestcfg::Kind::SetupCfg | pytestcfg::Kind::Requirements
+        )
+        .then(|| self.runtime_need(path))
+        .flatten();
+        // Whether the transform doing `part` is enabled, applies here, and
+        // its code is at most `upto` (all enabled ones: "~").
+        let does = |part: Kind, upto: &str| {
+            settings
+                .code_for(part)
+                .is_some_and(|code| code <= upto && self.gate.allows(code, path))
+        };
         let options_upto = |upto: &str| pytestcfg::Options {
             anyio_floor: format!("{anyio_major}.{anyio_minor}"),
-            configuration: settings.enables(pytestcfg::CONFIG_CODE)
-                && pytestcfg::CONFIG_CODE <= upto,
-            dependencies: settings.enables(pytestcfg::DEPENDENCY_CODE)
-                && pytestcfg::DEPENDENCY_CODE <= upto,
-            runtime_anyio: None,
-        };
-        // A suite's configuration and dependencies move with the suite.
-        let moves = self.suites.of(path).is_some_and(|s| s.pytest.moves());
-        let options_upto = |upto: &str| {
-            let mut o = options_upto(upto);
-            o.configuration &= moves && self.gate.allows(pytestcfg::CONFIG_CODE, path);
-            o.dependencies &= moves && self.gate.allows(pytestcfg::DEPENDENCY_CODE, path);
-            o
-        };
-        // Declared runtime dependencies follow the code under them.
-        let runtime_anyio = matches!(kind, pytestcfg::Kind::Pyproject | pytestcfg::Kind::SetupCfg)
-            .then(|| self.runtime_need(path))
-            .flatten();
-        let options_upto = |upto: &str| {
-            let mut o = options_upto(upto);
-            let enabled = settings.enables(pytestcfg::DEPENDENCY_CODE)
-                && pytestcfg::DEPENDENCY_CODE <= upto
-                && self.gate.allows(pytestcfg::DEPENDENCY_CODE, path);
-            o.runtime_anyio = runtime_anyio
-                .filter(|_| enabled)
-                .map(|(a, b)| format!("{a}.{b}"));
-            o
+            configuration: moves && does(Kind::PytestSettings, upto),
+            dependencies: moves && does(Kind::Dependencies, upto),
+            runtime_anyio: runtime_anyio
+                .filter(|_| kind != pytestcfg::Kind::Requirements && does(Kind::Dependencies, upto))
+                .map(|(a, b)| format!("{a}.{b}")),
         };
         let opts = options_upto("~");
         let migrated = match pytestcfg::migrate(kind, &text, &opts) {
@@ -378,58 +395,43 @@ impl Job<'_> {
         };
         result.parsed = true;
         result.changed = migrated.text != text;
-        for n in &migrated.notes {
+        let mut notes = migrated.notes.clone();
+        // A requirements.txt that is a package's only dependency declaration.
+        let alone = path.file_name().is_some_and(|n| n == "requirements.txt")
+            && ["pyproject.toml", "setup.cfg", "setup.py"]
+                .iter()
+                .all(|f| !path.with_file_name(f).exists());
+        if let Some((a, b)) = runtime_anyio.filter(|_| alone && does(Kind::Dependencies, "~")) {
+            notes.extend(pytestcfg::declared_elsewhere(
+                false,
+                &migrated.text,
+                &format!("{a}.{b}"),
+            ));
+        }
+        for n in &notes {
             *result.fixed.entry(n.code).or_default() += usize::from(n.fixed);
-            let at = Position {
-                line: n.line,
-                column: 1,
-            };
-            result.diagnostics.push(Reported {
-                code: n.code,
-                message: n.message.clone(),
-                hint: None,
-                start: at,
-                end: at,
-                fix_lines: Vec::new(),
-                status: if n.fixed {
-                    Status::Fixed
-                } else {
-                    Status::Manual
-                },
-                applicability: n.fixed.then_some(Applicability::Safe),
-            });
+            result.diagnostics.push(note_diagnostic(n));
         }
         if result.changed {
-            match self.mode {
-                Mode::Diff => {
-                    result.diff = Some(edit::unified_diff(&text, &migrated.text, &display(path)))
-                }
-                Mode::Write => match replace_file(path, &bytes, migrated.text.as_bytes()) {
-                    Ok(()) => result.written = true,
-                    Err(e) => result.error = Some(format!("{e:#}")),
-                },
-                Mode::Patches => {
-                    let codes: Vec<&'static str> = result
-                        .fixed
-                        .iter()
-                        .filter(|(_, n)| **n > 0)
-                        .map(|(c, _)| *c)
-                        .collect();
-                    result.steps = steps(path, &text, &migrated.text, &codes, |upto| {
-                        pytestcfg::migrate(kind, &text, &options_upto(upto))
-                            .map_or_else(|_| text.clone(), |m| m.text)
-                    });
-                }
-                Mode::Interactive => {
-                    result.review = Some(Review {
-                        before: text.clone(),
-                        after: migrated.text.clone(),
-                        bytes,
-                        ..Review::default()
-                    })
-                }
-                Mode::Report | Mode::Check => {}
-            }
+            let migration = Migration {
+                path,
+                read: &bytes,
+                before: &text,
+                after: &migrated.text,
+                write: migrated.text.clone().into_bytes(),
+                create: false,
+                bom: false,
+                imports: &BTreeSet::new(),
+                project: &Arc::default(),
+            };
+            let codes = result.fixed_codes();
+            let steps = || {
+                steps(path, &text, &migrated.text, &codes, |upto| {
+                    pytestcfg::migrate(kind, &text, &options_upto(upto))
+                        .map_or_else(|_| text.clone(), |m| m.text)
+                })
+            };
+            self.deliver(migration, steps, &mut result);
         }
         result
     }
@@ -451,8 +453,8 @@ impl Job<'_> {
     }
 
     /// The root `conftest.py` a pytest root lacks, created with the
-    /// `anyio_backend` fixture.
-    pub fn new_conftest(&self, path: &Path) -> FileResult {
+    /// `anyio_backend` fixture by the transform `code`.
+    pub fn new_conftest(&self, path: &Path, code: &'static str) -> FileResult {
         let text = transforms::new_conftest();
         let at = Position { line: 1, column: 1 };
         let mut result = FileResult {
@@ -462,9 +464,9 @@ impl Job<'_> {
             created: true,
             ..FileResult::default()
         };
-        result.fixed.insert("AM605", 1);
+        result.fixed.insert(code, 1);
         result.diagnostics.push(Reported {
-            code: "AM605",
+            code,
             message: "a root `conftest.py` is created with an `anyio_backend` fixture that keeps the suite on asyncio".into(),
             hint: None,
             start: at,
@@ -473,24 +475,105 @@ impl Job<'_> {
             applicability: Some(Applicability::Safe),
             fix_lines: Vec::new(),
         });
-        match self.mode {
-            Mode::Diff => result.diff = Some(creation_diff(path, &text)),
-            Mode::Patches => result.steps = vec![("AM605", creation_diff(path, &text))],
-            Mode::Write => match crate::write::create_file(path, text.as_bytes()) {
-                Ok(()) => result.written = true,
-                Err(e) => result.error = Some(format!("{e:#}")),
-            },
-            Mode::Interactive => {
-                result.review = Some(Review {
-                    after: text,
-                    create: true,
-                    ..Review::default()
-                })
-            }
-            Mode::Report | Mode::Check => {}
-        }
+        let migration = Migration {
+            path,
+            read: &[],
+            before: "",
+            after: &text,
+            write: text.clone().into_bytes(),
+            create: true,
+            bom: false,
+            imports: &BTreeSet::new(),
+            project: &Arc::default(),
+        };
+        self.deliver(
+            migration,
+            || vec![(code, creation_diff(path, &text))],
+            &mut result,
+        );
         result
     }
+
+    /// Shows or writes a changed file as the mode asks; `steps` gives
+    /// `--patches` the file's diff per code.
+    fn deliver(
+        &self,
+        m: Migration,
+        steps: impl FnOnce() -> Vec<(&'static str, String)>,
+        result: &mut FileResult,
+    ) {
+        let written = match self.mode {
+            Mode::Diff if m.create => {
+                result.diff = Some(creation_diff(m.path, m.after));
+                return;
+            }
+            Mode::Diff => {
+                result.diff = Some(edit::unified_diff(m.before, m.after, &display(m.path)));
+                return;
+            }
+            Mode::Patches => {
+                result.steps = steps();
+                return;
+            }
+            Mode::Interactive => {
+                result.review = Some(Review {
+                    bytes: m.read.to_vec(),
+                    before: m.before.to_string(),
+                    after: m.after.to_string(),
+                    bom: m.bom,
+                    create: m.create,
+                    imports: m.imports.clone(),
+                    project: m.project.clone(),
+                });
+                return;
+            }
+            Mode::Report | Mode::Check => return,
+            Mode::Write if m.create => crate::write::create_file(m.path, &m.write),
+            Mode::Write => replace_file(m.path, m.read, &m.write),
+        };
+        match written {
+            Ok(()) => result.written = true,
+            Err(e) => result.error = Some(format!("{e:#}")),
+        }
+    }
+}
+
+/// A configuration or dependency file's note as a diagnostic on its line.
+fn note_diagnostic(n: &pytestcfg::Note) -> Reported {
+    let at = Position {
+        line: n.line,
+        column: 1,
+    };
+    Reported {
+        code: n.code,
+        message: n.message.clone(),
+        hint: None,
+        start: at,
+        end: at,
+        fix_lines: Vec::new(),
+        status: if n.fixed {
+            Status::Fixed
+        } else {
+            Status::Manual
+        },
+        applicability: n.fixed.then_some(Applicability::Safe),
+    }
+}
+
+/// A changed file, before and after, for [`Job::deliver`].
+struct Migration<'a> {
+    path: &'a Path,
+    /// The bytes read (empty for a file to create).
+    read: &'a [u8],
+    before: &'a str,
+    after: &'a str,
+    /// The bytes to write.
+    write: Vec<u8>,
+    create: bool,
+    bom: bool,
+    /// A Python file's imports and project (see [`Review`]).
+    imports: &'a BTreeSet<String>,
+    project: &'a Arc<transforms::ProjectFacts>,
 }
 
 /// Folders whose modules a package does not import at run time.

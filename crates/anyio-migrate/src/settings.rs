@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use engine::{Options, Prefilter};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::path::{Path, PathBuf};
-use transforms::{Registry, Selection, Transform};
+use transforms::{Kind, Registry, Selection, Transform};
 
 /// Transforms, options and ignores for the files under one configuration.
 pub struct Settings<'r> {
@@ -141,9 +141,12 @@ impl<'r> Settings<'r> {
             .collect()
     }
 
-    /// Whether a transform with this code is enabled.
-    pub fn enables(&self, code: &str) -> bool {
-        self.transforms.iter().any(|t| t.info().code == code)
+    /// The code of the enabled transform that does `kind`, if it is enabled.
+    pub fn code_for(&self, kind: Kind) -> Option<&'static str> {
+        self.transforms
+            .iter()
+            .find(|t| t.kind() == kind)
+            .map(|t| t.info().code)
     }
 
     /// Whether the configuration's `exclude` leaves out this walked file.

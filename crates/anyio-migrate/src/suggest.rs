@@ -33,10 +33,19 @@ pub fn code<'a>(word: &str, registry: &'a Registry) -> Option<&'a str> {
     closest(word, codes.chain(names).chain(groups))
 }
 
+/// The subcommands, as typed.
+const SUBCOMMANDS: &[&str] = &["list", "explain", "man", "completions", "help"];
+
+/// The subcommand an unknown flag probably meant (`--list` → `list`).
+pub fn subcommand_for_flag(flag: &str) -> Option<&'static str> {
+    let word = flag.strip_prefix("--")?;
+    let word = word.split('=').next().unwrap_or(word);
+    closest(word, SUBCOMMANDS.iter().copied())
+}
+
 /// The subcommand or flag a path that does not exist probably meant
 /// (`anyio-migrate check` → `--check`).
 pub fn command(path: &str) -> Option<String> {
-    const SUBCOMMANDS: &[&str] = &["list", "explain", "man", "completions", "help"];
     const FLAGS: &[&str] = &["diff", "write", "check", "statistics", "interactive", "fix"];
     if path.contains(['/', '\\', '.']) {
         return None;
@@ -68,6 +77,11 @@ mod tests {
         assert_eq!(command("fix").as_deref(), Some("--write"));
         assert_eq!(command("src"), None);
         assert_eq!(command("./chek"), None);
+        assert_eq!(subcommand_for_flag("--list"), Some("list"));
+        assert_eq!(subcommand_for_flag("--explain=AM101"), Some("explain"));
+        assert_eq!(subcommand_for_flag("--complettions"), Some("completions"));
+        assert_eq!(subcommand_for_flag("--selectt"), None);
+        assert_eq!(subcommand_for_flag("-l"), None);
         assert_eq!(
             closest("selectt", ["select", "ignore", "unsafe"]),
             Some("select")

@@ -20,11 +20,33 @@ pub fn replace_file(path: &Path, expected: &[u8], new: &[u8]) -> Result<()> {
     if meta.permissions().readonly() {
         bail!("read-only; not written");
     }
+    // The rename below needs only the folder to be writable: it would
+    // replace a file this user may not write (another owner's).
+    if !may_write(path) {
+        bail!("not writable by this user; not written");
+    }
     let tmp = synced_temp_beside(path, new, meta.permissions())?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .context("cannot rename the temporary file over it")?;
     Ok(())
+}
+
+/// Whether this user may write `path` itself, as `access(2)` with `W_OK`
+/// says (the owner, group and other bits, ACLs, a read-only mount).
+#[cfg(unix)]
+fn may_write(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string for the call's duration.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn may_write(_path: &Path) -> bool {
+    true
 }
 
 /// A temporary file in `path`'s folder holding `content` with

@@ -383,11 +383,63 @@ fn a_read_only_file_is_reported_and_left_alone() {
         "{}",
         text(&out.stderr)
     );
+    assert!(
+        text(&out.stderr)
+            .contains("1 changed; 2 fixes applied (AM001 ×1, AM002 ×1); 1 file not written;"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&ro).unwrap(), GOOD);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
         MIGRATED
     );
+}
+
+/// A file owned by someone else, in a folder anyone may write: renaming a
+/// new file over it would bypass its owner's permissions. Needs root, to
+/// run the tool as another user (tests run as root here and in CI).
+#[cfg(unix)]
+#[test]
+fn another_owners_file_in_a_writable_folder_is_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to run the tool as another user");
+        return;
+    }
+    let dir = tree(&[("theirs.py", GOOD.as_bytes()), ("open.py", GOOD.as_bytes())]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let theirs = dir.path().join("theirs.py");
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // A file the other user may write is written.
+    let open = dir.path().join("open.py");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = bin()
+        .args(["--write", "."])
+        .current_dir(dir.path())
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("theirs.py: not writable by this user; not written"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 changed; 2 fixes applied (AM001 ×1, AM002 ×1); 1 file not written;"),
+        "only open.py counts as changed: {stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), GOOD);
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(&theirs).unwrap().uid(),
+        0,
+        "still root's file"
+    );
+    assert_eq!(std::fs::read_to_string(&open).unwrap(), MIGRATED);
 }
 
 #[test]
@@ -596,6 +648,16 @@ fn typos_get_a_did_you_mean() {
         e.contains("chek: no such file or directory (did you mean `--check`?)"),
         "{e}"
     );
+    // A subcommand typed as a flag.
+    let out = run(&["--list"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`list` is a subcommand, not a flag: `anyio-migrate list`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let e = err(&["--explian", "AM101"], dir.path());
+    assert!(e.contains("`explain` is a subcommand"), "{e}");
     let e = err(&["nonexistent_dir"], dir.path());
     assert!(
         e.contains("no such file or directory") && !e.contains("did you mean"),
@@ -753,15 +815,75 @@ fn a_markdown_report_for_a_pull_request() {
     let out = run(&["--write", "--report", "report.md", "."], dir.path());
     assert_eq!(out.status.code(), Some(0));
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    assert!(report.contains("| AM002 | 1 |"), "{report}");
+    // Each code is named, with its summary and where its page is.
     assert!(
-        report.contains("### `a.py`") && report.contains("line 4, AM901"),
+        report.contains("| AM002 sleep | `asyncio.sleep(T)` becomes `anyio.sleep(T)` | 1 |"),
+        "{report}"
+    );
+    assert!(report.contains("`docs/transforms/CODE.md`"), "{report}");
+    // The sites it fixed.
+    assert!(
+        report.contains("<summary>AM002: 1 site</summary>") && report.contains("- `a.py` line 5\n"),
         "{report}"
     );
     assert!(
-        report.contains("## Unsafe fixes not applied (1)") && report.contains("line 6, AM002"),
+        report.contains("### `a.py`") && report.contains("line 4, AM901 create-task: "),
         "{report}"
     );
+    // An unsafe fix left says why it is unsafe.
+    assert!(
+        report.contains("## Unsafe fixes not applied (1)")
+            && report.contains(
+                "line 6, AM002 sleep: `asyncio.sleep` becomes `anyio.sleep` (`d` is not a non-negative number literal)"
+            ),
+        "{report}"
+    );
+    // Applied with --unsafe, the site still says why it was unsafe.
+    std::fs::write(dir.path().join("a.py"), manual).unwrap();
+    let out = run(
+        &["--write", "--unsafe", "--report", "report.md", "."],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        report
+            .contains("- `a.py` line 6 (unsafe: `asyncio.sleep` becomes `anyio.sleep` (`d` is not"),
+        "{report}"
+    );
+}
+
+#[test]
+fn statistics_name_each_code_and_split_safe_unsafe_and_manual() {
+    let manual = "import asyncio\n\nasync def f(d):\n    asyncio.create_task(g())\n    await asyncio.sleep(1)\n    await asyncio.sleep(d)\n";
+    let dir = tree(&[("a.py", manual.as_bytes())]);
+    let out = run(&["--statistics", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let table = text(&out.stdout);
+    let row = |code: &str| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(code))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no {code} row: {table}"))
+    };
+    // count, code, safe, unsafe, manual, then the name and summary.
+    let sleep = row("AM002");
+    assert_eq!(
+        sleep[..6],
+        ["2", "AM002", "1", "1", "0", "sleep:"],
+        "{table}"
+    );
+    let task = row("AM901");
+    assert_eq!(
+        task[..6],
+        ["1", "AM901", "0", "0", "1", "create-task:"],
+        "{table}"
+    );
+    assert!(table.starts_with(" count  code"), "{table}");
+    // With --unsafe the unsafe fix is still an unsafe one.
+    let out = run(&["--statistics", "--unsafe", "."], dir.path());
+    assert!(text(&out.stdout).contains("     2  AM002      1       1       0  sleep: "));
 }
 
 #[test]
@@ -776,6 +898,33 @@ fn show_fixes_per_file() {
 }
 
 #[test]
+fn force_color_colors_a_piped_diff_unless_no_color() {
+    let dir = tree(&[("a.py", GOOD.as_bytes())]);
+    let diff = |env: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = bin();
+        cmd.env_remove("NO_COLOR").env_remove("FORCE_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(args).current_dir(dir.path()).output().unwrap();
+        text(&out.stdout).contains("\x1b[32m")
+    };
+    let d = ["--diff", "a.py"];
+    assert!(!diff(&[], &d), "a pipe gets no color");
+    assert!(diff(&[("FORCE_COLOR", "1")], &d));
+    assert!(!diff(&[("FORCE_COLOR", "")], &d), "an empty value is unset");
+    assert!(!diff(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], &d));
+    assert!(!diff(
+        &[("FORCE_COLOR", "1")],
+        &["--color", "never", "--diff", "a.py"]
+    ));
+    assert!(diff(
+        &[("NO_COLOR", "1")],
+        &["--color", "always", "--diff", "a.py"]
+    ));
+}
+
+#[test]
 fn man_page_and_odd_files() {
     let dir = tree(&[
         ("empty.py", b""),
@@ -784,11 +933,17 @@ fn man_page_and_odd_files() {
     ]);
     let man = run(&["man"], dir.path());
     assert_eq!(man.status.code(), Some(0));
-    assert!(
-        text(&man.stdout).contains(".TH anyio-migrate"),
-        "{}",
-        text(&man.stdout)
-    );
+    let page = text(&man.stdout);
+    assert!(page.contains(".TH anyio-migrate"), "{page}");
+    for section in [
+        ".SH \"EXIT STATUS\"",
+        ".SH CONFIGURATION",
+        ".SH ENVIRONMENT",
+        "FORCE_COLOR",
+        "target\\-anyio",
+    ] {
+        assert!(page.contains(section), "{section}: {page}");
+    }
     let out = run(&["--write", "."], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(dir.path().join("empty.py")).unwrap(), b"");
@@ -819,6 +974,126 @@ fn requires_python_below_3_11_keeps_asyncio_timeout_error() {
         text(&out.stdout).contains("+    except TimeoutError:"),
         "{}",
         text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_python_floor_the_needed_anyio_does_not_run_on_is_reported() {
+    let code = "import asyncio\n\nasync def f():\n    return 1\n\nasync def main():\n    a, b = await asyncio.gather(f(), f())\n    return a + b\n";
+    let project = |python: &str| {
+        let toml = format!(
+            "[project]\nname = \"pkg\"\nrequires-python = \"{python}\"\ndependencies = []\n"
+        );
+        tree(&[
+            ("pyproject.toml", toml.into_bytes().leak() as &[u8]),
+            ("pkg/__init__.py", b""),
+            ("pkg/core.py", code.as_bytes()),
+        ])
+    };
+    // Python 3.8: the default target stays anyio 4.16 (the Python floor
+    // does not lower it), so the gather becomes `anyio.gather` and the
+    // dependency it needs is added; that anyio needs Python 3.10, which is
+    // reported with the newest anyio that runs on 3.8 as the alternative.
+    let dir = project(">=3.8");
+    let out = run(&["--diff", "."], dir.path());
+    let (diff, err) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        diff.contains("+    a, b = await anyio.gather(f(), f())"),
+        "{diff}"
+    );
+    assert!(diff.contains("+dependencies = [\"anyio>=4.15\"]"), "{diff}");
+    assert!(
+        err.contains("pyproject.toml:3:1: AM602 [manual] the project supports Python 3.8 (`>=3.8`), but anyio 4.15, which the migrated code needs, requires Python 3.10: raise the Python floor, or migrate with `--target-anyio 4.5` (the newest anyio that runs on 3.8)"),
+        "{err}"
+    );
+    // Migrating with that target: no `anyio.gather` (the gather is left to
+    // a person), and nothing to report about the Python floor.
+    let out = run(&["--diff", "--target-anyio", "4.5", "."], dir.path());
+    let (diff, err) = (text(&out.stdout), text(&out.stderr));
+    assert!(!diff.contains("anyio.gather"), "{diff}");
+    assert!(err.contains("`anyio.gather` needs anyio 4.15"), "{err}");
+    assert!(!err.contains("the project supports Python"), "{err}");
+    // Python 3.10: anyio 4.16's `anyio.gather`, and nothing to report.
+    let dir = project(">=3.10");
+    let out = run(&["--diff", "."], dir.path());
+    let (diff, err) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        diff.contains("+    a, b = await anyio.gather(f(), f())"),
+        "{diff}"
+    );
+    assert!(diff.contains("+dependencies = [\"anyio>=4.15\"]"), "{diff}");
+    assert!(!err.contains("the project supports Python"), "{err}");
+    // An explicit target the declared Python cannot install is reported too.
+    let dir = project(">=3.9");
+    let err = text(&run(&["--target-anyio", "4.16", "."], dir.path()).stdout);
+    assert!(
+        err.contains("pyproject.toml:3:1: AM602 [manual] the project supports Python 3.9 (`>=3.9`), but anyio 4.15, which the migrated code needs, requires Python 3.10: raise the Python floor, or migrate with `--target-anyio 4.12`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn new_long_lines_are_wrapped_to_the_projects_line_length() {
+    let code = "import asyncio\n\nLONG_UNTOUCHED = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc']\n\n\nasync def f(g, a):\n    return await asyncio.to_thread(g, a)\n";
+    let wrapped =
+        "    return await anyio.to_thread.run_sync(\n        g, a, abandon_on_cancel=True\n    )\n";
+    for (config, name) in [
+        ("[tool.ruff]\nline-length = 60\n", "pyproject.toml"),
+        ("[tool.black]\nline-length = 60\n", "pyproject.toml"),
+        ("[flake8]\nmax-line-length = 60\n", "setup.cfg"),
+    ] {
+        let dir = tree(&[(name, config.as_bytes()), ("a.py", code.as_bytes())]);
+        let out = run(&["--write", "a.py"], dir.path());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let got = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
+        assert!(got.ends_with(wrapped), "{name}: {got}");
+        // The long line the migration did not touch stays as it was.
+        assert!(got.contains("LONG_UNTOUCHED = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc']\n"));
+        // A second run changes nothing.
+        let again = run(&["--diff", "a.py"], dir.path());
+        assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+    }
+    // 88 by default: the new line fits.
+    let dir = tree(&[("a.py", code.as_bytes())]);
+    run(&["--write", "a.py"], dir.path());
+    let got = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
+    assert!(
+        got.ends_with("    return await anyio.to_thread.run_sync(g, a, abandon_on_cancel=True)\n"),
+        "{got}"
+    );
+}
+
+#[test]
+fn dependencies_in_setup_py_or_requirements_txt_are_reported() {
+    let code = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n";
+    let setup = "from setuptools import setup\n\nsetup(\n    name=\"pkg\",\n    install_requires=[\"attrs\"],\n)\n";
+    let dir = tree(&[
+        ("setup.py", setup.as_bytes()),
+        ("pkg/__init__.py", b""),
+        ("pkg/core.py", code.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("setup.py:5:1: AM602 [manual] the migrated code imports anyio: add `anyio>=4.0` to `install_requires` in setup.py"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("setup.py")).unwrap(),
+        setup
+    );
+    // A requirements.txt that is the only declaration.
+    let dir = tree(&[
+        ("requirements.txt", b"attrs\nanyio==3.7.1\n"),
+        ("pkg/__init__.py", b""),
+        ("pkg/core.py", code.as_bytes()),
+    ]);
+    let out = run(&["--check", "."], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("requirements.txt:2:1: AM602 [manual] `anyio==3.7.1` cannot hold the migrated code, which needs `anyio>=4.0`"),
+        "{}",
+        text(&out.stderr)
     );
 }
 
@@ -1088,38 +1363,49 @@ fn interactive_review_writes_only_the_accepted_hunks() {
     let mut cmd = bin();
     cmd.args(["--interactive", "."]).current_dir(dir.path());
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    // Answers are single keys, no Enter; hunks are numbered over the whole
+    // run (a.py has 3, b.py and c.py one each).
     // a.py, hunk 1: the import and the first sleep; accept every AM002 hunk.
-    p.exp_string("a.py (hunk 1 of 3)").unwrap();
+    p.exp_string("a.py (hunk 1 of 5)").unwrap();
     p.exp_string("AM002").unwrap();
     p.exp_string("+    await anyio.sleep(1)").unwrap();
     p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
-    p.send_line("a").unwrap();
-    // Hunk 2: the lock; skip it.
-    p.exp_string("a.py (hunk 2 of 3)").unwrap();
+    p.send("a").unwrap();
+    p.flush().unwrap();
+    // Hunk 2: the lock; ask for help, then skip it.
+    p.exp_string("a.py (hunk 2 of 5)").unwrap();
     p.exp_string("AM301").unwrap();
     p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
-    p.send_line("what").unwrap();
+    p.send("?").unwrap();
+    p.flush().unwrap();
     p.exp_string("n - skip this hunk").unwrap();
     p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
-    p.send_line("n").unwrap();
+    p.send("n").unwrap();
+    p.flush().unwrap();
     // Hunk 3: another sleep, accepted without asking.
-    p.exp_string("a.py (hunk 3 of 3)").unwrap();
+    p.exp_string("a.py (hunk 3 of 5)").unwrap();
     p.exp_string("(applied: every hunk of this code was accepted)")
         .unwrap();
     // b.py has an AM001 hunk too: quit there.
-    p.exp_string("b.py (hunk 1 of 1)").unwrap();
+    p.exp_string("b.py (hunk 4 of 5)").unwrap();
     p.exp_string("AM001").unwrap();
     p.exp_string("Apply this hunk [y,n,a,q,?]? ").unwrap();
-    p.send_line("q").unwrap();
+    p.send("q").unwrap();
+    p.flush().unwrap();
     let rest = p.exp_eof().unwrap();
     assert!(
         !rest.contains("c.py (hunk"),
         "nothing is asked after q: {rest}"
     );
-    assert!(
-        rest.contains("2 hunks applied, 1 skipped; 1 file written"),
-        "{rest}"
-    );
+    // The closing summary: counts, what each code got, the files written.
+    for said in [
+        "2 hunks applied, 1 skipped; 1 file written; 2 hunks not reviewed",
+        "AM002: 2 applied, 0 skipped",
+        "AM301: 0 applied, 1 skipped",
+        "written: a.py",
+    ] {
+        assert!(rest.contains(said), "{said}: {rest}");
+    }
     // The skipped lock still needs `import asyncio`: it stays, beside the
     // `import anyio` the accepted sleeps need.
     let want = a

@@ -18,6 +18,8 @@ pub struct Options {
     pub max_rounds: usize,
     /// The anyio and Python versions the output must run on.
     pub targets: Targets,
+    /// The project's line length: new lines longer than it are wrapped.
+    pub line_length: usize,
 }
 
 impl Default for Options {
@@ -26,6 +28,7 @@ impl Default for Options {
             unsafe_fixes: false,
             max_rounds: 100,
             targets: Targets::default(),
+            line_length: 88,
         }
     }
 }
@@ -199,6 +202,7 @@ pub fn migrate_text(
             &opts.targets.project.first_party,
             &mut outcome.internal_errors,
         );
+        current = crate::wrap::wrap_long_lines(text, &current, opts.line_length, &style);
     }
     outcome.migrated = current;
     outcome.imports_needed = needed;

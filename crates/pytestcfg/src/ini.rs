@@ -2,8 +2,8 @@
 //! edits of the pytest section and of dependency lists.
 
 use crate::{
-    is_pytest_asyncio, raise_anyio, requirement_name, Migrated, Note, Options, CONFIG_CODE,
-    DEPENDENCY_CODE,
+    cannot_hold, is_pytest_asyncio, raise_anyio, requirement_name, Anyio, Migrated, Note, Options,
+    CONFIG_CODE, DEPENDENCY_CODE,
 };
 
 /// One `key = value` entry with its continuation lines.
@@ -259,20 +259,24 @@ fn dependency_entry(
             let (at, v) = value_of(i);
             let req = requirement(v);
             if requirement_name(req) == "anyio" {
-                if let Some(raised) = raise_anyio(req, &opts.anyio_floor) {
-                    let body = lines[i].trim_end_matches(['\n', '\r']);
-                    let eol = &lines[i][body.len()..];
-                    replace[i] = Some(format!(
-                        "{}{raised}{}{eol}",
-                        &body[..at],
-                        &body[at + req.len()..]
-                    ));
-                    notes.push(Note {
-                        code: DEPENDENCY_CODE,
-                        line: i + 1,
-                        message: format!("`{req}` is raised to `{raised}`"),
-                        fixed: true,
-                    });
+                match raise_anyio(req, &opts.anyio_floor) {
+                    Anyio::Raised(raised) => {
+                        let body = lines[i].trim_end_matches(['\n', '\r']);
+                        let eol = &lines[i][body.len()..];
+                        replace[i] = Some(format!(
+                            "{}{raised}{}{eol}",
+                            &body[..at],
+                            &body[at + req.len()..]
+                        ));
+                        notes.push(Note {
+                            code: DEPENDENCY_CODE,
+                            line: i + 1,
+                            message: format!("`{req}` is raised to `{raised}`"),
+                            fixed: true,
+                        });
+                    }
+                    Anyio::Cannot => notes.push(cannot_hold(req, &opts.anyio_floor, i + 1)),
+                    Anyio::Holds => {}
                 }
             }
         }

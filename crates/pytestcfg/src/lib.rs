@@ -9,6 +9,8 @@ mod pyproject;
 mod requirements;
 mod runtime;
 
+pub use runtime::declared_elsewhere;
+
 use edit::Edit;
 use std::path::Path;
 
@@ -189,23 +191,228 @@ pub(crate) fn requirement_name(req: &str) -> String {
         .replace(['_', '.'], "-")
 }
 
-/// An `anyio` requirement raised to at least `floor`: a `>=` lower bound
-/// below it (or none) becomes `anyio>=floor`; anything else is kept.
-pub(crate) fn raise_anyio(req: &str, floor: &str) -> Option<String> {
-    let rest = req.trim()[5..].trim();
-    if rest.is_empty() {
-        return Some(format!("anyio>={floor}"));
-    }
-    let bound = rest.strip_prefix(">=")?;
-    if bound.contains([',', ';', '<', '=', '!', '~']) {
-        return None;
-    }
-    (version_lt(bound.trim(), floor)).then(|| format!("anyio>={floor}"))
+/// What an existing `anyio` requirement becomes for code that needs anyio `floor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Anyio {
+    /// It keeps out every release below `floor` and admits one above: kept.
+    Holds,
+    /// A plain edit makes it hold: the new requirement.
+    Raised(String),
+    /// It cannot hold without a decision (a pin, a cap that is not a major
+    /// boundary): reported.
+    Cannot,
 }
 
-fn version_lt(a: &str, b: &str) -> bool {
-    let parse = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    parse(a) < parse(b)
+/// An `anyio` requirement (name and specifiers, no marker) for code that
+/// needs anyio `floor`. A lower bound below it is raised (`>=3.6` →
+/// `>=4.16`, `~=3.7` → `~=4.16`, Poetry's `^3.7` → `^4.16`), a cap at a major
+/// release below it moves to the next major (`<4` → `<5`), and a
+/// requirement left without a lower bound gets `>=floor`; a pin (`==3.7.1`)
+/// or any other cap cannot hold.
+pub(crate) fn raise_anyio(req: &str, floor: &str) -> Anyio {
+    let specs = req.trim()[5..].trim();
+    let specs = specs
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or(specs);
+    let f = version(floor);
+    let mut out: Vec<String> = Vec::new();
+    let (mut changed, mut lower) = (false, false);
+    for spec in specs
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != "*")
+    {
+        let Some((op, bound)) = specifier(spec) else {
+            return Anyio::Cannot;
+        };
+        let b = version(bound);
+        let kept = match op {
+            "!=" => true,
+            "<" | "<=" if b > f || (op == "<=" && b == f) => true,
+            "<" | "<=" => {
+                // A cap at a major release (`<4`, `<4.0`) moves to the next one.
+                if op == "<" && b.iter().skip(1).all(|p| *p == 0) && !bound.contains('*') {
+                    out.push(format!("<{}", f[0] + 1));
+                    changed = true;
+                    continue;
+                }
+                return Anyio::Cannot;
+            }
+            "==" | "===" => {
+                if b < f || bound.contains('*') {
+                    return Anyio::Cannot;
+                }
+                lower = true;
+                true
+            }
+            // Lower bounds: `>=`, `>`, `~=`, `^`, `~`.
+            _ => {
+                lower = true;
+                b >= f
+            }
+        };
+        if kept {
+            out.push(spec.to_string());
+            continue;
+        }
+        // Raised in the same form; `~=` keeps its number of parts (its cap).
+        let raised = match op {
+            "~=" | "~" | "^" => {
+                let parts = bound.split('.').count().max(2);
+                let mut v: Vec<String> = floor.split('.').map(str::to_string).collect();
+                v.resize(parts, "0".to_string());
+                format!("{op}{}", v.join("."))
+            }
+            _ => format!(">={floor}"),
+        };
+        out.push(raised);
+        changed = true;
+    }
+    if !lower {
+        out.insert(0, format!(">={floor}"));
+        changed = true;
+    }
+    if changed {
+        Anyio::Raised(format!("anyio{}", out.join(",")))
+    } else {
+        Anyio::Holds
+    }
+}
+
+/// The lowest `major.minor` a version specifier allows (`>=4.5,<5` → 4.5,
+/// `~=4.9`, Poetry's `^4.5` / `~4.5`, a pin `==4.5.2`).
+pub fn lowest_version(spec: &str) -> Option<String> {
+    spec.split(',').find_map(|part| {
+        let part = part.trim();
+        let v = part
+            .strip_prefix(">=")
+            .or_else(|| part.strip_prefix("=="))
+            .or_else(|| part.strip_prefix("~="))
+            .or_else(|| part.strip_prefix('^'))
+            .or_else(|| part.strip_prefix('~'))?;
+        let mut nums = v.trim().split('.');
+        Some(format!(
+            "{}.{}",
+            nums.next()?.trim(),
+            nums.next().unwrap_or("0").trim()
+        ))
+    })
+}
+
+/// A `major.minor` version.
+type Version = (u32, u32);
+
+/// The Python each anyio 4 release needs, from each release's
+/// `Requires-Python` on PyPI: 4.0–4.5 need 3.8, 4.6–4.12 need 3.9, 4.13 and
+/// later 3.10. Newest first.
+const ANYIO_PYTHON: &[(Version, Version)] =
+    &[((4, 13), (3, 10)), ((4, 6), (3, 9)), ((4, 0), (3, 8))];
+
+/// The lowest Python anyio `anyio` (4.0 or later) runs on.
+pub fn python_for_anyio(anyio: (u32, u32)) -> (u32, u32) {
+    ANYIO_PYTHON
+        .iter()
+        .find(|(from, _)| anyio >= *from)
+        .map_or((3, 8), |(_, python)| *python)
+}
+
+/// The newest anyio 4 minor release that runs on `python`: `None` when
+/// every release known here does (3.10 and later), or none does (below 3.8).
+pub fn newest_anyio_for(python: (u32, u32)) -> Option<(u32, u32)> {
+    let newer = ANYIO_PYTHON.iter().position(|(_, p)| python >= *p)?;
+    let (next, _) = ANYIO_PYTHON[newer.checked_sub(1)?];
+    Some((next.0, next.1 - 1))
+}
+
+/// Well-known packages whose older releases require anyio < 4, with the
+/// first release that allows anyio 4 (read from the releases' metadata on
+/// PyPI: `Requires-Dist: anyio<4.0.0,>=3.7.1` up to fastapi 0.107.0,
+/// `anyio>=3.4.0,<4.0.0` in asyncer 0.0.2, `anyio==3.*` in httpcore 0.15.0).
+pub const NEED_ANYIO_3: &[(&str, &str)] = &[
+    ("asyncer", "0.0.3"),
+    ("fastapi", "0.108.0"),
+    ("httpcore", "0.16.0"),
+];
+
+/// For a requirement on a package of [`NEED_ANYIO_3`] that allows only its
+/// releases below `first` (`fastapi==0.100.0`, `fastapi<0.100`,
+/// `fastapi~=0.100.0`): the package and `first`.
+pub(crate) fn needs_anyio_3(req: &str) -> Option<(&'static str, &'static str)> {
+    let name = requirement_name(req);
+    let &(package, first) = NEED_ANYIO_3.iter().find(|(p, _)| *p == name)?;
+    let req = req.split(';').next().unwrap_or(req).trim();
+    let name_end = req
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(req.len());
+    let rest = req[name_end..].trim_start();
+    let rest = match rest.strip_prefix('[') {
+        Some(extras) => extras.split_once(']').map_or("", |(_, r)| r),
+        None => rest,
+    };
+    let specs = rest.trim_matches(['(', ')', ' ']);
+    let first_v = version(first);
+    let below = specs.split(',').map(str::trim).any(|spec| {
+        let Some((op, bound)) = specifier(spec) else {
+            return false;
+        };
+        let b = version(bound);
+        match op {
+            ">=" | ">" | "!=" => false,
+            "==" | "===" => !bound.contains('*') && b < first_v,
+            "<" => b <= first_v,
+            "<=" => b < first_v,
+            // Compatible releases stay below the next release of the part
+            // before the last (`~=0.100.0` < 0.101); Poetry's caret below the
+            // next release of the first non-zero part, its tilde of the minor.
+            _ => {
+                let mut cap = b.clone();
+                let at = match op {
+                    "~=" => cap.len().saturating_sub(2),
+                    "^" => cap.iter().position(|p| *p != 0).unwrap_or(cap.len() - 1),
+                    _ => 1.min(cap.len() - 1),
+                };
+                cap.truncate(at + 1);
+                cap[at] += 1;
+                cap <= first_v
+            }
+        }
+    });
+    below.then_some((package, first))
+}
+
+/// The item for a person when an anyio requirement cannot hold the
+/// migrated code.
+pub(crate) fn cannot_hold(req: &str, floor: &str, line: usize) -> Note {
+    Note {
+        code: DEPENDENCY_CODE,
+        line,
+        message: format!(
+            "`{req}` cannot hold the migrated code, which needs `anyio>={floor}`: raise it by hand"
+        ),
+        fixed: false,
+    }
+}
+
+/// A version specifier's operator and version (`~=3.7` → `~=`, `3.7`);
+/// Poetry's caret and tilde, and its bare version, a pin.
+fn specifier(spec: &str) -> Option<(&'static str, &str)> {
+    ["===", "==", "~=", ">=", "<=", "!=", ">", "<", "^", "~"]
+        .iter()
+        .find_map(|op| spec.strip_prefix(op).map(|b| (*op, b.trim())))
+        .or_else(|| {
+            spec.starts_with(|c: char| c.is_ascii_digit())
+                .then_some(("==", spec))
+        })
+}
+
+/// A version's numeric parts (`4.16.0` → [4, 16, 0]; `4.*` → [4]).
+fn version(v: &str) -> Vec<u64> {
+    v.trim()
+        .trim_end_matches(".*")
+        .split('.')
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
 }
 
 /// The 1-based line number of `offset`.
@@ -239,18 +446,93 @@ mod tests {
         assert!(is_pytest_asyncio("pytest_asyncio==1.5.0"));
         assert!(is_pytest_asyncio("Pytest-Asyncio"));
         assert!(!is_pytest_asyncio("pytest-asyncio-cooperative"));
-        assert_eq!(
-            raise_anyio("anyio>=3.0", "4.16").as_deref(),
-            Some("anyio>=4.16")
-        );
-        assert_eq!(raise_anyio("anyio>=4.20", "4.16"), None);
-        assert_eq!(raise_anyio("anyio", "4.16").as_deref(), Some("anyio>=4.16"));
-        assert_eq!(raise_anyio("anyio==4.2", "4.16"), None);
+        let raised = |to: &str| Anyio::Raised(to.to_string());
+        for (req, want) in [
+            ("anyio>=3.0", raised("anyio>=4.16")),
+            ("anyio", raised("anyio>=4.16")),
+            ("anyio>=4.20", Anyio::Holds),
+            ("anyio>=4.16,<5", Anyio::Holds),
+            ("anyio~=4.16", Anyio::Holds),
+            ("anyio==4.16.0", Anyio::Holds),
+            ("anyio>=3.6,<5", raised("anyio>=4.16,<5")),
+            ("anyio~=3.7", raised("anyio~=4.16")),
+            ("anyio~=3.7.1", raised("anyio~=4.16.0")),
+            ("anyio^3.7", raised("anyio^4.16")),
+            ("anyio<4", raised("anyio>=4.16,<5")),
+            ("anyio>=3,<4", raised("anyio>=4.16,<5")),
+            ("anyio>=3.1,<4.0,!=3.2", raised("anyio>=4.16,<5,!=3.2")),
+            ("anyio (>=3.0,<4.0)", raised("anyio>=4.16,<5")),
+            ("anyio*", raised("anyio>=4.16")),
+            ("anyio==4.2", Anyio::Cannot),
+            ("anyio==3.7.1", Anyio::Cannot),
+            ("anyio3.7.1", Anyio::Cannot),
+            ("anyio==3.*", Anyio::Cannot),
+            ("anyio<4.15", Anyio::Cannot),
+            ("anyio>=4.16,<4.15", Anyio::Cannot),
+        ] {
+            assert_eq!(raise_anyio(req, "4.16"), want, "{req}");
+        }
+        assert_eq!(python_for_anyio((4, 0)), (3, 8));
+        assert_eq!(python_for_anyio((4, 12)), (3, 9));
+        assert_eq!(python_for_anyio((4, 16)), (3, 10));
+        assert_eq!(newest_anyio_for((3, 8)), Some((4, 5)));
+        assert_eq!(newest_anyio_for((3, 9)), Some((4, 12)));
+        assert_eq!(newest_anyio_for((3, 10)), None);
+        assert_eq!(newest_anyio_for((3, 7)), None);
+        for old in [
+            "fastapi==0.100.0",
+            "fastapi<0.108",
+            "fastapi<=0.107.0",
+            "fastapi~=0.100.0",
+            "fastapi>=0.95,<0.100",
+            "FastAPI (==0.99.1)",
+            "fastapi[all]==0.100.0",
+            "httpcore^0.15",
+            "asyncer 0.0.2",
+        ] {
+            assert!(needs_anyio_3(old).is_some(), "{old}");
+        }
+        for fine in [
+            "fastapi",
+            "fastapi>=0.95",
+            "fastapi==0.110.0",
+            "fastapi~=0.100",
+            "fastapi<1",
+            "httpcore==1.*",
+            "starlette==0.27.0",
+        ] {
+            assert!(needs_anyio_3(fine).is_none(), "{fine}");
+        }
         assert_eq!(
             kind_of(Path::new("a/requirements-dev.txt")),
             Some(Kind::Requirements)
         );
         assert_eq!(kind_of(Path::new("setup.py")), None);
+    }
+
+    #[test]
+    fn a_test_side_anyio_pin_is_reported_and_never_doubled() {
+        let m = migrate(
+            Kind::Requirements,
+            "pytest-asyncio==0.21\nanyio==3.7.1\n",
+            &Options::new("4.16"),
+        )
+        .unwrap();
+        assert_eq!(m.text, "anyio==3.7.1\n");
+        assert!(
+            m.notes
+                .iter()
+                .any(|n| !n.fixed && n.message.starts_with("`anyio==3.7.1` cannot hold")),
+            "{:?}",
+            m.notes
+        );
+        let m = migrate(
+            Kind::Requirements,
+            "pytest-asyncio\nanyio~=3.7\n",
+            &Options::new("4.16"),
+        )
+        .unwrap();
+        assert_eq!(m.text, "anyio~=4.16\n");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use crate::ini::strip_asyncio_options;
 use crate::{
-    apply, is_pytest_asyncio, line_of, raise_anyio, requirement_name, Migrated, Note, Options,
-    CONFIG_CODE, DEPENDENCY_CODE,
+    apply, cannot_hold, is_pytest_asyncio, line_of, raise_anyio, requirement_name, Anyio, Migrated,
+    Note, Options, CONFIG_CODE, DEPENDENCY_CODE,
 };
 use edit::Edit;
 use syntax::{line_end, line_start};
@@ -268,18 +268,24 @@ fn dependency_array(
             if requirement_name(s) != "anyio" {
                 continue;
             }
-            if let Some(raised) = raise_anyio(s.split(';').next().unwrap_or(s), &opts.anyio_floor) {
-                let quote = &text[span.start..span.start + 1];
-                edits.push(Edit::replace(
-                    span.start..span.end,
-                    format!("{quote}{raised}{quote}"),
-                ));
-                notes.push(Note {
-                    code: DEPENDENCY_CODE,
-                    line: line_of(text, span.start),
-                    message: format!("`{s}` is raised to `{raised}`"),
-                    fixed: true,
-                });
+            let line = line_of(text, span.start);
+            let bare = s.split(';').next().unwrap_or(s);
+            match raise_anyio(bare, &opts.anyio_floor) {
+                Anyio::Raised(raised) => {
+                    let quote = &text[span.start..span.start + 1];
+                    edits.push(Edit::replace(
+                        span.start..span.end,
+                        format!("{quote}{raised}{quote}"),
+                    ));
+                    notes.push(Note {
+                        code: DEPENDENCY_CODE,
+                        line,
+                        message: format!("`{s}` is raised to `{raised}`"),
+                        fixed: true,
+                    });
+                }
+                Anyio::Cannot => notes.push(cannot_hold(bare, &opts.anyio_floor, line)),
+                Anyio::Holds => {}
             }
         }
     }

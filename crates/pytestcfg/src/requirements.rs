@@ -1,7 +1,8 @@
 //! `requirements*.txt`: the `pytest-asyncio` line becomes `anyio>=X`.
 
 use crate::{
-    is_pytest_asyncio, raise_anyio, requirement_name, Migrated, Note, Options, DEPENDENCY_CODE,
+    cannot_hold, is_pytest_asyncio, raise_anyio, requirement_name, Anyio, Migrated, Note, Options,
+    DEPENDENCY_CODE,
 };
 
 /// The requirement part of a line: before any comment or environment marker.
@@ -70,15 +71,19 @@ pub fn migrate(text: &str, opts: &Options) -> Migrated {
             continue;
         }
         if Some(i) == anyio_line {
-            if let Some(raised) = raise_anyio(r, &opts.anyio_floor) {
-                notes.push(Note {
-                    code: DEPENDENCY_CODE,
-                    line: i + 1,
-                    message: format!("`{r}` is raised to `{raised}`"),
-                    fixed: true,
-                });
-                out.push_str(&format!("{}{raised}{}", &body[..s], &line[e..]));
-                continue;
+            match raise_anyio(r, &opts.anyio_floor) {
+                Anyio::Raised(raised) => {
+                    notes.push(Note {
+                        code: DEPENDENCY_CODE,
+                        line: i + 1,
+                        message: format!("`{r}` is raised to `{raised}`"),
+                        fixed: true,
+                    });
+                    out.push_str(&format!("{}{raised}{}", &body[..s], &line[e..]));
+                    continue;
+                }
+                Anyio::Cannot => notes.push(cannot_hold(r, &opts.anyio_floor, i + 1)),
+                Anyio::Holds => {}
             }
         }
         out.push_str(line);

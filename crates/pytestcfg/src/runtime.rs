@@ -5,7 +5,8 @@
 //! reported, never doubled.
 
 use crate::ini::{parse, requirement};
-use crate::{apply, line_of, raise_anyio, requirement_name};
+use crate::{apply, cannot_hold, line_of, raise_anyio, requirement_name};
+use crate::{lowest_version, needs_anyio_3, newest_anyio_for, python_for_anyio, Anyio};
 use crate::{Kind, Migrated, Note, DEPENDENCY_CODE};
 use edit::Edit;
 use syntax::{line_end, line_start};
@@ -22,6 +23,8 @@ pub fn require(kind: Kind, text: &str, floor: &str) -> Result<Migrated, String> 
         Kind::SetupCfg => setup_cfg(text, floor, &mut edits, &mut notes)?,
         _ => {}
     }
+    notes.extend(python_floor(kind, text, floor));
+    notes.sort_by_key(|n| n.line);
     let out = apply(text, edits);
     if kind == Kind::Pyproject {
         Document::parse(out.as_str()).map_err(|e| {
@@ -32,6 +35,69 @@ pub fn require(kind: Kind, text: &str, floor: &str) -> Result<Migrated, String> 
         })?;
     }
     Ok(Migrated { text: out, notes })
+}
+
+/// The items for a person when a package whose code now imports anyio
+/// declares its dependencies in a file that is not edited for it: a
+/// `setup.py` (Python: `install_requires` may be computed) or a
+/// `requirements.txt` (possibly a lock file). An anyio requirement there that
+/// already holds the migrated code says nothing.
+pub fn declared_elsewhere(setup_py: bool, text: &str, floor: &str) -> Vec<Note> {
+    let note = |line: usize, message: String| Note {
+        code: DEPENDENCY_CODE,
+        line,
+        message,
+        fixed: false,
+    };
+    // Each anyio requirement: its 1-based line and text (in setup.py, the
+    // string literals of each line).
+    let found: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .flat_map(|(i, line)| {
+            let candidates: Vec<&str> = if setup_py {
+                ['"', '\'']
+                    .iter()
+                    .flat_map(|q| line.split(*q).skip(1).step_by(2))
+                    .collect()
+            } else {
+                vec![line.split('#').next().unwrap_or("").trim()]
+            };
+            candidates
+                .into_iter()
+                .filter(|req| requirement_name(req) == "anyio")
+                .map(move |req| (i + 1, req))
+        })
+        .collect();
+    if found.is_empty() {
+        let (line, place) = if setup_py {
+            let line = text
+                .lines()
+                .position(|l| l.contains("install_requires"))
+                .map_or(1, |i| i + 1);
+            (line, "`install_requires` in setup.py")
+        } else {
+            (1, "this requirements file")
+        };
+        return vec![note(
+            line,
+            format!("the migrated code imports anyio: add `anyio>={floor}` to {place}"),
+        )];
+    }
+    found
+        .into_iter()
+        .filter_map(|(line, req)| {
+            let bare = req.split(';').next().unwrap_or(req).trim();
+            match raise_anyio(bare, floor) {
+                Anyio::Holds => None,
+                Anyio::Raised(raised) => Some(note(
+                    line,
+                    format!("`{bare}` does not keep out the anyio releases below {floor}, which the migrated code needs: make it `{raised}`"),
+                )),
+                Anyio::Cannot => Some(cannot_hold(bare, floor, line)),
+            }
+        })
+        .collect()
 }
 
 /// The newline `text` ends with, or `\n` when it ends without one.
@@ -51,6 +117,83 @@ fn line_at(text: &str, at: usize, line: &str) -> Edit {
     Edit::insert(at, format!("{lead}{line}{nl}"))
 }
 
+/// A requirement on a package whose releases it allows all need anyio < 4.
+fn old_anyio_user(req: &str, line: usize) -> Option<Note> {
+    let (package, first) = needs_anyio_3(req)?;
+    Some(Note {
+        code: DEPENDENCY_CODE,
+        line,
+        message: format!(
+            "`{}` requires anyio < 4 ({package} releases before {first} do), which the migrated code cannot run on: allow `{package}>={first}`",
+            req.trim()
+        ),
+        fixed: false,
+    })
+}
+
+/// The item for a person when the project's declared Python floor is below
+/// what the anyio the migrated code needs runs on.
+fn python_floor(kind: Kind, text: &str, floor: &str) -> Option<Note> {
+    let (spec, line) = match kind {
+        Kind::Pyproject => {
+            let doc = Document::parse(text).ok()?;
+            let item = doc
+                .get("project")
+                .and_then(|p| p.get("requires-python"))
+                .or_else(|| {
+                    doc.get("tool")?
+                        .get("poetry")?
+                        .get("dependencies")?
+                        .get("python")
+                })?;
+            let value = item.as_value()?;
+            (
+                value.as_str()?.to_string(),
+                line_of(text, value.span()?.start),
+            )
+        }
+        Kind::SetupCfg => {
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            let e = parse(&lines)
+                .ok()?
+                .into_iter()
+                .find(|e| e.section == "options" && e.key == "python_requires")?;
+            (
+                e.value_at(&lines, e.first).1.trim().to_string(),
+                e.first + 1,
+            )
+        }
+        _ => return None,
+    };
+    let pair = |v: &str| {
+        let mut parts = v.split('.').map(|p| p.trim().parse::<u32>().ok());
+        Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
+    };
+    let declared = pair(&lowest_version(&spec)?)?;
+    let anyio = pair(floor)?;
+    let needed = python_for_anyio(anyio);
+    let instead = match newest_anyio_for(declared) {
+        Some((a, b)) => format!(
+            ", or migrate with `--target-anyio {a}.{b}` (the newest anyio that runs on {}.{})",
+            declared.0, declared.1
+        ),
+        None => " (anyio 4 needs Python 3.8 or later)".to_string(),
+    };
+    (declared < needed).then(|| Note {
+        code: DEPENDENCY_CODE,
+        line,
+        message: format!(
+            "the project supports Python {}.{} (`{}`), but anyio {floor}, which the migrated code needs, requires Python {}.{}: raise the Python floor{instead}",
+            declared.0,
+            declared.1,
+            spec.trim(),
+            needed.0,
+            needed.1,
+        ),
+        fixed: false,
+    })
+}
+
 fn fixed(line: usize, message: String) -> Note {
     Note {
         code: DEPENDENCY_CODE,
@@ -64,56 +207,17 @@ fn fixed(line: usize, message: String) -> Note {
 /// hold the migrated code.
 fn existing(req: &str, floor: &str, line: usize) -> Result<Option<(String, Note)>, Note> {
     let bare = req.split(';').next().unwrap_or(req).trim();
-    if let Some(raised) = raise_anyio(bare, floor) {
-        let note = fixed(
-            line,
-            format!("`{bare}` is raised to `{raised}`: the migrated code needs anyio {floor}"),
-        );
-        return Ok(Some((raised, note)));
-    }
-    if holds(bare, floor) {
-        return Ok(None);
-    }
-    Err(Note {
-        code: DEPENDENCY_CODE,
-        line,
-        message: format!("`{bare}` cannot hold the migrated code, which needs `anyio>={floor}`: raise it by hand"),
-        fixed: false,
-    })
-}
-
-/// Whether an anyio requirement already keeps out every version below
-/// `floor` and still admits one at or above it (`>=4.16`, `~=4.16`, `^4.16`,
-/// `>=4.16,<5`).
-fn holds(req: &str, floor: &str) -> bool {
-    let specs = req.trim()[5..].trim();
-    let v = |s: &str| -> Vec<u64> {
-        s.trim()
-            .trim_end_matches(".*")
-            .split('.')
-            .map(|p| p.parse().unwrap_or(0))
-            .collect()
-    };
-    let f = v(floor);
-    let mut lower = false;
-    for s in specs.split(',').map(str::trim) {
-        let (op, bound) = match ["===", "==", "~=", ">=", "<=", "!=", ">", "<", "^", "~"]
-            .iter()
-            .find_map(|op| s.strip_prefix(op).map(|b| (*op, b)))
-        {
-            Some(x) => x,
-            None => continue,
-        };
-        let b = v(bound);
-        match op {
-            "<" if b <= f => return false,
-            "<=" if b < f => return false,
-            "<" | "<=" | "!=" => {}
-            _ if b >= f => lower = true,
-            _ => return false,
+    match raise_anyio(bare, floor) {
+        Anyio::Raised(raised) => {
+            let note = fixed(
+                line,
+                format!("`{bare}` is raised to `{raised}`: the migrated code needs anyio {floor}"),
+            );
+            Ok(Some((raised, note)))
         }
+        Anyio::Holds => Ok(None),
+        Anyio::Cannot => Err(cannot_hold(bare, floor, line)),
     }
-    lower
 }
 
 fn pyproject(
@@ -180,6 +284,11 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
         .iter()
         .filter_map(|v| Some((v.as_str()?, v.span()?)))
         .collect();
+    notes.extend(
+        items
+            .iter()
+            .filter_map(|(s, span)| old_anyio_user(s, line_of(text, span.start))),
+    );
     for (s, span) in &items {
         if requirement_name(s) != "anyio" {
             continue;
@@ -256,6 +365,18 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
 
 /// Poetry's table: `anyio = ">=X"` after the last entry, or the existing one raised.
 fn poetry(text: &str, t: &Table, floor: &str, edits: &mut Edits, notes: &mut Vec<Note>) {
+    for (k, v) in t.iter() {
+        let spec = v
+            .as_str()
+            .or_else(|| v.get("version").and_then(Item::as_str));
+        let line = t
+            .key(k)
+            .and_then(|key| key.span())
+            .map_or(1, |s| line_of(text, s.start));
+        if let Some(note) = spec.and_then(|spec| old_anyio_user(&format!("{k} {spec}"), line)) {
+            notes.push(note);
+        }
+    }
     if let Some((k, v)) = t.get_key_value("anyio") {
         let line = k.span().map_or(1, |s| line_of(text, s.start));
         match v.as_str() {
@@ -324,6 +445,7 @@ fn setup_cfg(
         let (at, v) = e.value_at(&lines, i);
         (at, requirement(v))
     };
+    notes.extend((e.first..=e.last).filter_map(|i| old_anyio_user(value(i).1, i + 1)));
     for i in e.first..=e.last {
         let (at, req) = value(i);
         if requirement_name(req) != "anyio" {
@@ -428,13 +550,20 @@ mod tests {
             let t = format!("[project]\ndependencies = [\"{fine}\"]\n");
             assert_eq!(run(Kind::Pyproject, &t), t, "{fine}");
         }
-        for pinned in [
-            "anyio==3.7.1",
-            "anyio<4",
-            "anyio~=3.7",
-            "anyio>=3,<4",
-            "anyio>=4.16,<4.15",
+        // A plain edit raises it in its own form.
+        for (old, new) in [
+            ("anyio~=3.7", "anyio~=4.15"),
+            ("anyio<4", "anyio>=4.15,<5"),
+            ("anyio>=3,<4", "anyio>=4.15,<5"),
+            ("anyio>=3.6,<5", "anyio>=4.15,<5"),
         ] {
+            let t = format!("[project]\ndependencies = [\"{old}\"]\n");
+            let m = require(Kind::Pyproject, &t, "4.15").unwrap();
+            assert_eq!(m.text, t.replace(old, new), "{old}");
+            assert!(m.notes[0].fixed && m.notes[0].message.contains("is raised to"));
+        }
+        // A pin, or a cap that is not a major release, is a decision.
+        for pinned in ["anyio==3.7.1", "anyio>=4.16,<4.15", "anyio<4.10"] {
             let t = format!("[project]\ndependencies = [\"{pinned}\"]\n");
             let m = require(Kind::Pyproject, &t, "4.15").unwrap();
             assert_eq!(m.text, t, "{pinned} is left as it is");
@@ -445,6 +574,85 @@ mod tests {
                 "{pinned}"
             );
         }
+    }
+
+    #[test]
+    fn old_anyio_users_and_python_floors_are_reported() {
+        let reported = |kind: Kind, text: &str, floor: &str| -> Vec<(usize, String)> {
+            let m = require(kind, text, floor).unwrap();
+            m.notes
+                .into_iter()
+                .filter(|n| !n.fixed)
+                .map(|n| (n.line, n.message))
+                .collect()
+        };
+        let pep621 = "[project]\nname = \"x\"\nrequires-python = \">=3.8\"\ndependencies = [\n    \"fastapi==0.100.0\",\n    \"httpx\",\n]\n";
+        let notes = reported(Kind::Pyproject, pep621, "4.15");
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(notes[0].0, 3);
+        assert!(
+            notes[0]
+                .1
+                .contains("supports Python 3.8 (`>=3.8`), but anyio 4.15")
+                && notes[0].1.contains("requires Python 3.10")
+                && notes[0].1.contains("`--target-anyio 4.5`"),
+            "{notes:?}"
+        );
+        assert_eq!(notes[1].0, 5);
+        assert!(
+            notes[1].1.starts_with(
+                "`fastapi==0.100.0` requires anyio < 4 (fastapi releases before 0.108.0 do)"
+            ),
+            "{notes:?}"
+        );
+        // anyio 4.5 runs on 3.8; a fastapi that allows anyio 4 is fine.
+        let fine = pep621.replace("fastapi==0.100.0", "fastapi>=0.110");
+        assert!(reported(Kind::Pyproject, &fine, "4.5").is_empty());
+        let poetry = "[tool.poetry.dependencies]\npython = \"^3.9\"\nfastapi = { version = \"^0.100.0\", extras = [\"all\"] }\n";
+        let notes = reported(Kind::Pyproject, poetry, "4.13");
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes
+            .iter()
+            .any(|(l, m)| *l == 2 && m.contains("Python 3.9")));
+        assert!(notes
+            .iter()
+            .any(|(l, m)| *l == 3 && m.contains("`fastapi ^0.100.0`")));
+        let cfg = "[options]\npython_requires = >=3.7\ninstall_requires =\n    asyncer==0.0.2\n";
+        let notes = reported(Kind::SetupCfg, cfg, "4.0");
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes
+            .iter()
+            .any(|(l, m)| *l == 2 && m.contains("(anyio 4 needs Python 3.8 or later)")));
+        assert!(notes
+            .iter()
+            .any(|(l, m)| *l == 4 && m.contains("asyncer releases before 0.0.3")));
+    }
+
+    #[test]
+    fn setup_py_and_requirements_txt_are_reported() {
+        let setup = "from setuptools import setup\n\nsetup(\n    name=\"x\",\n    install_requires=[\"attrs\"],\n)\n";
+        let notes = declared_elsewhere(true, setup, "4.0");
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].line, 5);
+        assert!(notes[0]
+            .message
+            .contains("add `anyio>=4.0` to `install_requires` in setup.py"));
+        let old = setup.replace("\"attrs\"", "\"anyio>=3.6\"");
+        let notes = declared_elsewhere(true, &old, "4.0");
+        assert!(
+            notes[0].message.contains("make it `anyio>=4.0`"),
+            "{notes:?}"
+        );
+        let fine = setup.replace("\"attrs\"", "\"attrs\", 'anyio>=4.2'");
+        assert!(declared_elsewhere(true, &fine, "4.0").is_empty());
+        let reqs = "attrs==23.1\nanyio==3.7.1  # pinned\n";
+        let notes = declared_elsewhere(false, reqs, "4.0");
+        assert_eq!((notes[0].line, notes[0].fixed), (2, false));
+        assert!(notes[0].message.contains("cannot hold"), "{notes:?}");
+        let notes = declared_elsewhere(false, "attrs\n", "4.0");
+        assert!(notes[0]
+            .message
+            .contains("add `anyio>=4.0` to this requirements file"));
     }
 
     #[test]
@@ -463,8 +671,11 @@ mod tests {
                 Kind::Pyproject,
                 "[tool.poetry.dependencies]\nanyio = \"^3.7\"\n"
             ),
-            "[tool.poetry.dependencies]\nanyio = \"^3.7\"\n"
+            "[tool.poetry.dependencies]\nanyio = \"^4.15\"\n"
         );
+        // Poetry's bare version is a pin.
+        let pin = "[tool.poetry.dependencies]\nanyio = \"3.7.1\"\n";
+        assert_eq!(run(Kind::Pyproject, pin), pin);
         let cfg = "[metadata]\nname = x\n\n[options]\ninstall_requires =\n    attrs\n    redis>=5\npython_requires = >=3.10\n";
         assert_eq!(
             run(Kind::SetupCfg, cfg),

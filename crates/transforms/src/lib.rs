@@ -56,10 +56,29 @@ impl Trigger {
     }
 }
 
+/// What a transform edits, when that is more than Python code: the CLI
+/// asks the registry which transform (and so which code) does each part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Python code only.
+    Python,
+    /// The pytest settings of configuration files (made by `pytestcfg`).
+    PytestSettings,
+    /// The dependency lists of configuration and requirement files (made by `pytestcfg`).
+    Dependencies,
+    /// Python code, and the root `conftest.py` a moving pytest suite lacks,
+    /// which the run creates.
+    RootConftest,
+}
+
 /// One rewrite or report: looks at a file and proposes diagnostics, most with a fix.
 pub trait Transform: Send + Sync {
     /// Code, name, docs and examples.
     fn info(&self) -> &TransformInfo;
+    /// What it edits besides Python code.
+    fn kind(&self) -> Kind {
+        Kind::Python
+    }
     /// What a file must contain for this transform to find anything in it.
     /// Files with no trigger of any enabled transform are never parsed.
     fn triggers(&self) -> Vec<Trigger>;

@@ -138,6 +138,7 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Kind;
 
     #[test]
     fn every_embedded_transform_loads_with_unique_codes() {
@@ -146,6 +147,10 @@ mod tests {
         let mut codes: Vec<&str> = reg.all().iter().map(|t| t.info().code).collect();
         codes.dedup();
         assert_eq!(codes.len(), reg.all().len(), "duplicate codes");
+        for kind in [Kind::PytestSettings, Kind::Dependencies, Kind::RootConftest] {
+            let n = reg.all().iter().filter(|t| t.kind() == kind).count();
+            assert_eq!(n, 1, "{kind:?} is done by exactly one transform");
+        }
         for t in reg.all() {
             let info = t.info();
             assert!(info.code.starts_with("AM"), "{}", info.code);
@@ -156,8 +161,8 @@ mod tests {
                 "{} lacks docs",
                 info.code
             );
-            // AM601 / AM602 change configuration files only (pytestcfg).
-            let python = !matches!(info.code, "AM601" | "AM602");
+            // Configuration-file transforms change no Python code.
+            let python = !matches!(t.kind(), Kind::PytestSettings | Kind::Dependencies);
             assert!(
                 !python || !t.triggers().is_empty(),
                 "{} has no trigger words",

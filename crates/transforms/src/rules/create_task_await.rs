@@ -96,7 +96,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             }
             let diag = Diagnostic::new(
                 CODE,
-                "tasks created and awaited here get a task group as their owner",
+                "tasks created and awaited here get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, not at the `await`)",
                 first.start_byte()..last.end_byte(),
             );
             let handlers = match exception_group_handlers(first, cx) {

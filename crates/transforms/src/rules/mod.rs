@@ -27,7 +27,7 @@ mod task_support;
 mod unused_ignore;
 mod unused_running_loop;
 
-use crate::{FileContext, Transform, TransformInfo, Trigger};
+use crate::{FileContext, Kind, Transform, TransformInfo, Trigger};
 use edit::Diagnostic;
 
 pub use anyio_backend::new_conftest;
@@ -43,15 +43,22 @@ pub struct Rule {
     pub triggers: fn() -> Vec<Trigger>,
     /// Adds the rule's findings in a file.
     pub check: fn(&FileContext, &mut Vec<Diagnostic>),
+    /// What it edits besides Python code.
+    pub kind: Kind,
 }
 
-/// The rule of a module: its `CODE`, `triggers` and `check`.
+/// The rule of a module: its `CODE`, `triggers` and `check`; it edits
+/// Python code only unless a [`Kind`] is given.
 macro_rules! rule {
     ($module:ident) => {
+        rule!($module, Kind::Python)
+    };
+    ($module:ident, $kind:expr) => {
         Rule {
             code: $module::CODE,
             triggers: $module::triggers,
             check: $module::check,
+            kind: $kind,
         }
     };
 }
@@ -69,11 +76,11 @@ pub static RULES: &[Rule] = &[
     rule!(unused_running_loop),
     rule!(run_until_complete),
     rule!(loop_time),
-    pytest_config::config_file("AM601"),
-    pytest_config::config_file("AM602"),
+    pytest_config::config_file("AM601", Kind::PytestSettings),
+    pytest_config::config_file("AM602", Kind::Dependencies),
     rule!(asyncio_mark),
     rule!(asyncio_fixture),
-    rule!(anyio_backend),
+    rule!(anyio_backend, Kind::RootConftest),
     rule!(event_loop_fixture),
     rule!(sync_uses_async_fixture),
     rule!(port_fixture),
@@ -95,6 +102,10 @@ pub struct RustTransform {
 impl Transform for RustTransform {
     fn info(&self) -> &TransformInfo {
         &self.info
+    }
+
+    fn kind(&self) -> Kind {
+        self.rule.kind
     }
 
     fn triggers(&self) -> Vec<Trigger> {

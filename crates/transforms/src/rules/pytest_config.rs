@@ -4,16 +4,18 @@
 //! their transform files).
 
 use super::Rule;
-use crate::{FileContext, Trigger};
+use crate::{FileContext, Kind, Trigger};
 use edit::Diagnostic;
 
-/// A transform of configuration files: nothing to find in Python code, so
-/// no trigger (no reason to parse a Python file for it) and no findings.
-pub(super) const fn config_file(code: &'static str) -> Rule {
+/// A transform of configuration files (`kind` says which part it edits):
+/// nothing to find in Python code, so no trigger (no reason to parse a
+/// Python file for it) and no findings.
+pub(super) const fn config_file(code: &'static str, kind: Kind) -> Rule {
     Rule {
         code,
         triggers: Vec::<Trigger>::new,
         check: nothing,
+        kind,
     }
 }
 

@@ -51,18 +51,19 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if s.needs_functools {
             imports.push("functools");
         }
-        let applicability = if cx.dropped_comment(only.byte_range(), &s.args).is_some() {
+        let drops = cx.dropped_comment(only.byte_range(), &s.args).is_some();
+        let applicability = if drops {
             Applicability::Unsafe
         } else {
             Applicability::Safe
         };
+        let mut message =
+            "`start_soon` takes a callable and its arguments, not a coroutine object".to_string();
+        if drops {
+            message.push_str(" (the fix would drop a comment)");
+        }
         out.push(
-            Diagnostic::new(
-                CODE,
-                "`start_soon` takes a callable and its arguments, not a coroutine object",
-                call.byte_range(),
-            )
-            .with_fix(
+            Diagnostic::new(CODE, message, call.byte_range()).with_fix(
                 Fix::new(
                     vec![Edit::replace(only.byte_range(), s.args)],
                     applicability,

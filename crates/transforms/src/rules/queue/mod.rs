@@ -65,7 +65,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             Ok((site, fix)) => out.push(
                 Diagnostic::new(
                     CODE,
-                    "`asyncio.Queue` becomes a memory object stream pair",
+                    "`asyncio.Queue` becomes a memory object stream pair (`send` and `receive` are checkpoints where `put` and `get` need not be: other tasks may run in between)",
                     site,
                 )
                 .with_fix(fix),
