@@ -277,10 +277,11 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
         let diag = Diagnostic::new(
             code,
-            format!(
-                "tasks collected in `{name}` and {} get a task group as their owner",
-                if waits { "waited for" } else { "gathered" }
-            ),
+            if waits {
+                format!("tasks collected in `{name}` and waited for get a task group as their owner (a failing task now cancels the others, and its error, which `asyncio.wait` did not raise, surfaces when the group ends)")
+            } else {
+                format!("tasks collected in `{name}` and gathered get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, not at the `await`)")
+            },
             first.start_byte()..gather_stmt.end_byte(),
         );
         let handlers = match exception_group_handlers(first, cx) {
