@@ -121,7 +121,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 }
             };
             let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
-            let mut edits = group_edits(&tg, first, last, &waits, cx);
+            let mut edits = group_edits(&tg, first, last, waits, cx);
             for f in funcs {
                 edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
             }
