@@ -120,16 +120,46 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
             };
+            // A handle awaited inside the group raises `TaskFailed` when its
+            // task fails, which the `except*` handlers would not catch.
+            let awaited_inside = stmts[s..=e].iter().any(|stmt| {
+                syntax::preorder(*stmt).any(|(n, _)| {
+                    n.kind() == "await"
+                        && n.is_named()
+                        && !waits.iter().any(|w| {
+                            w.start_byte() <= n.start_byte() && n.end_byte() <= w.end_byte()
+                        })
+                        && n.named_child(0).is_some_and(|a| {
+                            a.kind() == "identifier" && group.names.contains(&cx.text(a))
+                        })
+                })
+            });
+            if awaited_inside && !handlers.is_empty() {
+                out.push(Diagnostic {
+                    message: "tasks created and awaited here cannot get a task group automatically: a task is awaited in the middle of the span, and inside the group awaiting a failed task raises anyio's `TaskFailed`, which the `except*` handlers would not catch".into(),
+                    ..diag
+                });
+                continue;
+            }
             let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
             let mut edits = group_edits(&tg, first, last, waits, cx);
             for f in funcs {
                 edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
             }
             for (awaited, name) in tail.iter().flat_map(|(_, a)| a) {
-                edits.push(Edit::replace(
-                    awaited.byte_range(),
-                    format!("{name}.return_value"),
-                ));
+                // `await t` whose value nobody reads: the group has waited.
+                let stmt = awaited
+                    .parent()
+                    .filter(|p| p.kind() == "expression_statement");
+                match stmt {
+                    Some(stmt) if cx.owns_its_lines(stmt) => {
+                        edits.push(super::pytest_support::delete_lines(cx, stmt));
+                    }
+                    _ => edits.push(Edit::replace(
+                        awaited.byte_range(),
+                        format!("{name}.return_value"),
+                    )),
+                }
             }
             // `try: await t` / `except CancelledError: pass` waits for
             // the task however it ends: the handle's `wait()`.
