@@ -193,13 +193,12 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     }
                 }
                 "identifier" if cx.text(n) == "InvalidStateError" => ok = false,
-                "global_statement" | "nonlocal_statement" => {
+                "global_statement" | "nonlocal_statement"
                     if syntax::named_children(n)
                         .iter()
-                        .any(|c| cx.text(*c) == name)
-                    {
-                        ok = false;
-                    }
+                        .any(|c| cx.text(*c) == name) =>
+                {
+                    ok = false;
                 }
                 _ => {}
             }
