@@ -3,7 +3,7 @@ a task group and the awaited handles still give the results."""
 # e2e-flags: --unsafe
 # e2e-expect: async with anyio.create_task_group() as tg:
 # e2e-expect: t_fast = tg.create_task(work("fast", 0.01))
-# e2e-expect: total = await t_fast + await t_slow
+# e2e-expect: total = t_fast.return_value + t_slow.return_value
 # e2e-absent: asyncio
 # e2e-backends: asyncio trio
 

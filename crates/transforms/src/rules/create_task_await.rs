@@ -67,28 +67,41 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let stmts = syntax::code_children(block);
         // (first statement, last statement) of each creation's span,
         // with the waits that swallow its cancellation.
-        let mut spans: Vec<(usize, usize, Node, Vec<Node>)> = Vec::new();
+        let mut spans: Vec<(usize, usize, Node, Vec<Node>, &str)> = Vec::new();
         for (i, stmt) in stmts.iter().enumerate() {
             let Some((name, func)) = creation(*stmt, cx) else {
                 continue;
             };
             if let Some(uses) = awaited_only(name, i, &stmts, block, cx) {
-                spans.push((i, uses.last, func, uses.waits));
+                spans.push((i, uses.last, func, uses.waits, name));
             }
         }
         // Overlapping spans share one group.
-        let mut groups: Vec<(usize, usize, Vec<Node>, Vec<Node>)> = Vec::new();
-        for (s, e, f, w) in spans {
+        let mut groups: Vec<Group> = Vec::new();
+        for (s, e, f, w, name) in spans {
             match groups.last_mut() {
-                Some(g) if s <= g.1 => {
-                    g.1 = g.1.max(e);
-                    g.2.push(f);
-                    g.3.extend(w);
+                Some(g) if s <= g.end => {
+                    g.end = g.end.max(e);
+                    g.funcs.push(f);
+                    g.waits.extend(w);
+                    g.names.push(name);
+                    g.last_creation = s;
                 }
-                _ => groups.push((s, e, vec![f], w)),
+                _ => groups.push(Group {
+                    start: s,
+                    end: e,
+                    funcs: vec![f],
+                    waits: w,
+                    names: vec![name],
+                    last_creation: s,
+                }),
             }
         }
-        for (s, e, funcs, waits) in groups {
+        for group in groups {
+            let (s, funcs, waits) = (group.start, &group.funcs, &group.waits);
+            // Awaits that end the span read the results after the group.
+            let tail = tail_awaits(&group, &stmts, cx);
+            let e = tail.as_ref().map_or(group.end, |(k, _)| k - 1);
             let first = stmts[s];
             let last = stmts[e];
             if !cx.owns_its_lines(first) || !cx.owns_its_lines(last) {
@@ -107,14 +120,50 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
             };
+            // A handle awaited inside the group raises `TaskFailed` when its
+            // task fails, which the `except*` handlers would not catch.
+            let awaited_inside = stmts[s..=e].iter().any(|stmt| {
+                syntax::preorder(*stmt).any(|(n, _)| {
+                    n.kind() == "await"
+                        && n.is_named()
+                        && !waits.iter().any(|w| {
+                            w.start_byte() <= n.start_byte() && n.end_byte() <= w.end_byte()
+                        })
+                        && n.named_child(0).is_some_and(|a| {
+                            a.kind() == "identifier" && group.names.contains(&cx.text(a))
+                        })
+                })
+            });
+            if awaited_inside && !handlers.is_empty() {
+                out.push(Diagnostic {
+                    message: "tasks created and awaited here cannot get a task group automatically: a task is awaited in the middle of the span, and inside the group awaiting a failed task raises anyio's `TaskFailed`, which the `except*` handlers would not catch".into(),
+                    ..diag
+                });
+                continue;
+            }
             let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
-            let mut edits = group_edits(&tg, first, last, &waits, cx);
-            for f in &funcs {
+            let mut edits = group_edits(&tg, first, last, waits, cx);
+            for f in funcs {
                 edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
+            }
+            for (awaited, name) in tail.iter().flat_map(|(_, a)| a) {
+                // `await t` whose value nobody reads: the group has waited.
+                let stmt = awaited
+                    .parent()
+                    .filter(|p| p.kind() == "expression_statement");
+                match stmt {
+                    Some(stmt) if cx.owns_its_lines(stmt) => {
+                        edits.push(super::pytest_support::delete_lines(cx, stmt));
+                    }
+                    _ => edits.push(Edit::replace(
+                        awaited.byte_range(),
+                        format!("{name}.return_value"),
+                    )),
+                }
             }
             // `try: await t` / `except CancelledError: pass` waits for
             // the task however it ends: the handle's `wait()`.
-            for w in &waits {
+            for w in waits {
                 let awaited = syntax::preorder(*w)
                     .find(|(n, _)| n.kind() == "await")
                     .and_then(|(n, _)| n.named_child(0))
@@ -175,6 +224,66 @@ pub(super) fn group_edits(
         edits.push(Edit::insert(line_start, unit));
     }
     edits
+}
+
+/// Tasks whose spans overlap, sharing one group.
+struct Group<'a> {
+    /// The first and last statement of the span (indexes in the block).
+    start: usize,
+    end: usize,
+    /// The `create_task` callees.
+    funcs: Vec<Node<'a>>,
+    /// Statements that await a task and swallow its cancellation.
+    waits: Vec<Node<'a>>,
+    /// The tasks' names.
+    names: Vec<&'a str>,
+    /// The statement of the last creation.
+    last_creation: usize,
+}
+
+/// The statements that end the span and only await its tasks (`r = await t`,
+/// `total = await a + await b`, `return await t`), from the first of them:
+/// their awaits and the awaited names. They go after the group, which has
+/// waited for every task, with `t.return_value` for `await t`: awaiting a
+/// handle whose task failed raises anyio's `TaskFailed` inside the group, a
+/// second error beside the task's own, which `except*` handlers would not
+/// catch; after the group only the task's error is raised.
+#[allow(clippy::type_complexity)]
+fn tail_awaits<'a>(
+    group: &Group<'a>,
+    stmts: &[Node<'a>],
+    cx: &FileContext<'a>,
+) -> Option<(usize, Vec<(Node<'a>, &'a str)>)> {
+    let handle_awaits = |stmt: Node<'a>| -> Option<Vec<(Node<'a>, &'a str)>> {
+        let mut found = Vec::new();
+        for (n, _) in syntax::preorder(stmt) {
+            if n.kind() == "await" && n.is_named() {
+                let arg = n.named_child(0).filter(|a| a.kind() == "identifier")?;
+                let name = cx.text(arg);
+                group.names.contains(&name).then_some(())?;
+                found.push((n, name));
+            } else if matches!(n.kind(), "yield" | "lambda" | "function_definition") {
+                return None;
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    };
+    let mut k = group.end + 1;
+    let mut awaits = Vec::new();
+    while k > group.last_creation + 1 {
+        let stmt = stmts[k - 1];
+        if group.waits.iter().any(|w| w.id() == stmt.id()) {
+            break;
+        }
+        match handle_awaits(stmt) {
+            Some(found) => {
+                awaits.extend(found);
+                k -= 1;
+            }
+            None => break,
+        }
+    }
+    (k <= group.end).then_some((k, awaits))
 }
 
 /// How a task is used after its creation.

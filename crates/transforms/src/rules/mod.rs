@@ -7,6 +7,7 @@ mod asyncio_fixture;
 mod asyncio_mark;
 mod create_task_await;
 mod event_loop_fixture;
+mod future;
 mod gather;
 mod gather_each;
 mod gather_results;
@@ -71,6 +72,7 @@ pub static RULES: &[Rule] = &[
     rule!(task_group),
     rule!(start_soon_callable),
     rule!(create_task_await),
+    rule!(future),
     rule!(primitive_annotation),
     rule!(queue),
     rule!(unused_running_loop),

@@ -205,7 +205,21 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             } else {
                 ""
             };
-            message = format!("{message} (the task object of `{}` is used: anyio returns a `TaskHandle`, not an `asyncio.Task`{reads})", handles_used[0]);
+            // asyncio's group raises a failed task's error once; anyio's adds
+            // the `TaskFailed` the awaiting code got (checked on both).
+            let awaited_inside = syntax::preorder(stmt).any(|(n, _)| {
+                n.kind() == "await"
+                    && n.is_named()
+                    && n.named_child(0).is_some_and(|a| {
+                        a.kind() == "identifier" && handle_names.iter().any(|h| *h == cx.text(a))
+                    })
+            });
+            let awaited = if awaited_inside {
+                "; awaiting a handle inside the group raises anyio's `TaskFailed` when its task fails, an error beside the task's own in the `ExceptionGroup`"
+            } else {
+                ""
+            };
+            message = format!("{message} (the task object of `{}` is used: anyio returns a `TaskHandle`, not an `asyncio.Task`{reads}{awaited})", handles_used[0]);
         }
         let mut imports = vec!["anyio"];
         if functools {

@@ -275,6 +275,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
+        let how = if waits { "waited for" } else { "gathered" };
         let diag = Diagnostic::new(
             code,
             if waits {
@@ -290,7 +291,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             Handlers::Blocked(why) => {
                 out.push(Diagnostic {
                     message: format!(
-                        "tasks collected in `{name}` and gathered cannot get a task group automatically: {why}"
+                        "tasks collected in `{name}` and {how} cannot get a task group automatically: {why}"
                     ),
                     ..diag
                 });
