@@ -34,6 +34,9 @@ pub enum Condition {
     /// Statements with no `await` in an `except` or `finally` cleanup path
     /// (level-triggered cancellation would cancel those awaits too).
     NoCleanupAwaits,
+    /// An `except` clause whose body ends by re-raising what it caught: a
+    /// bare `raise`, or `raise e` for `except … as e`.
+    Reraises,
 }
 
 impl Condition {
@@ -53,6 +56,7 @@ impl Condition {
             Condition::Positional => "positional only",
             Condition::HasKeyword => "given by keyword",
             Condition::NoCleanupAwaits => "free of awaits in `except`/`finally` cleanup (level-triggered cancellation cancels those again)",
+            Condition::Reraises => "an `except` clause that re-raises",
         }
     }
 
@@ -88,6 +92,7 @@ impl Condition {
             Condition::Call => kind == "call",
             Condition::None => kind == "none",
             Condition::NotNone => kind != "none",
+            Condition::Reraises => kind == "except_clause" && reraises(node, src),
             Condition::Positional | Condition::HasKeyword | Condition::NoCleanupAwaits => {
                 unreachable!("handled in holds()")
             }
@@ -114,4 +119,37 @@ fn has_cleanup_await(node: Node) -> bool {
             "finally_clause" | "except_clause" | "except_group_clause"
         ) && preorder(n).any(|(m, _)| m.kind() == "await")
     })
+}
+
+/// Whether an except clause's body ends by re-raising the exception it caught
+/// (a bare `raise`, or `raise e` for `except … as e`).
+fn reraises(handler: Node, src: &str) -> bool {
+    let Some(block) = syntax::named_children(handler)
+        .into_iter()
+        .rev()
+        .find(|c| c.kind() == "block")
+    else {
+        return false;
+    };
+    let Some(last) = syntax::named_children(block)
+        .into_iter()
+        .rev()
+        .find(|c| c.kind() != "comment")
+    else {
+        return false;
+    };
+    if last.kind() != "raise_statement" {
+        return false;
+    }
+    let raised: Vec<Node> = syntax::named_children(last)
+        .into_iter()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    match raised.as_slice() {
+        [] => true,
+        [name] if name.kind() == "identifier" => preorder(handler)
+            .find(|(n, _)| n.kind() == "as_pattern_target")
+            .is_some_and(|(t, _)| syntax::text(t, src) == syntax::text(*name, src)),
+        _ => false,
+    }
 }
