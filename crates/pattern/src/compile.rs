@@ -324,8 +324,8 @@ mod tests {
 
     #[test]
     fn metavariables_in_order() {
-        let p = Pattern::compile("f($X, g($$$ARGS), $X, $T.$ATTR)", PatternKind::Expression)
-            .unwrap();
+        let p =
+            Pattern::compile("f($X, g($$$ARGS), $X, $T.$ATTR)", PatternKind::Expression).unwrap();
         assert_eq!(
             p.metavariables(),
             vec![("X", false), ("ARGS", true), ("T", false), ("ATTR", false)]

@@ -1,31 +1,7 @@
 //! What a transform says about itself.
 
+use crate::{Docs, Example};
 use edit::Applicability;
-use serde::Deserialize;
-
-/// The documentation every transform carries (shown by `explain`).
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Docs {
-    /// What it rewrites or reports.
-    pub what: String,
-    /// Why the anyio form is better.
-    pub why: String,
-    /// When the fix is safe, when unsafe, and what is left to a person.
-    pub fix_safety: String,
-}
-
-/// A before/after pair that runs as a test.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Example {
-    pub before: String,
-    /// The migrated text; equal to `before` for report-only examples.
-    pub after: String,
-    /// Whether the example needs `--unsafe`.
-    #[serde(default)]
-    pub unsafe_fixes: bool,
-}
 
 /// Code, name, summary, safety and docs of one transform.
 #[derive(Debug, Clone)]

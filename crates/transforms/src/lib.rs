@@ -7,14 +7,17 @@ mod context;
 mod declarative;
 mod info;
 mod registry;
+mod rule;
 mod rules;
+mod schema;
 mod versions;
 
 pub use context::{parse_version, FileContext, ProjectFacts, PytestSuite, Targets};
 pub use declarative::{load_declarative, Declarative};
-pub use info::{Docs, Example, TransformInfo};
+pub use info::TransformInfo;
 pub use registry::{Registry, Selection};
 pub use rules::{new_conftest, suite_facts, SuiteFacts, UNUSED_IGNORE};
+pub use schema::{Docs, Example};
 pub use versions::anyio_needed;
 
 use edit::Diagnostic;
@@ -65,4 +68,9 @@ pub trait Transform: Send + Sync {
     fn triggers(&self) -> Vec<Trigger>;
     /// Adds this transform's findings in `cx` to `out`.
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>);
+    /// Code this transform must leave unchanged, with and without
+    /// `--unsafe` (a report-only transform must not report it either).
+    fn valid_cases(&self) -> &[String] {
+        &[]
+    }
 }
