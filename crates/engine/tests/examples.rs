@@ -70,3 +70,48 @@ fn transform_examples_hold() {
     assert!(count >= 15, "only {count} examples");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Every `[[valid]]` case of every transform comes out unchanged, with and
+/// without `--unsafe`, and is reported by it when it says `reported = true`,
+/// not mentioned at all otherwise.
+#[test]
+fn valid_cases_are_left_alone() {
+    let registry = Registry::load();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for t in registry.all() {
+        let only = [t.as_ref()];
+        for (k, case) in t.valid_cases().iter().enumerate() {
+            count += 1;
+            for unsafe_fixes in [false, true] {
+                let opts = Options {
+                    unsafe_fixes,
+                    ..Options::default()
+                };
+                let outcome = migrate_text(&case.code, &only, &opts).expect("a valid case parses");
+                let which = format!(
+                    "{} valid case {}{}",
+                    t.info().code,
+                    k + 1,
+                    if unsafe_fixes { " (--unsafe)" } else { "" }
+                );
+                if outcome.migrated != case.code {
+                    failures.push(format!("{which} changed:\n{}", outcome.migrated));
+                }
+                let said: Vec<&str> = outcome
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.message.as_str())
+                    .collect();
+                if case.reported && said.is_empty() {
+                    failures.push(format!("{which} is not reported"));
+                }
+                if !case.reported && !said.is_empty() {
+                    failures.push(format!("{which} is reported: {}", said.join("; ")));
+                }
+            }
+        }
+    }
+    assert!(count >= 22, "only {count} valid cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

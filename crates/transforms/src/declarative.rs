@@ -7,7 +7,7 @@
 
 use crate::conditions::Condition;
 use crate::rule::Captures;
-use crate::schema::{self, Context, FileApplicability, MatchSpec, RuleSpec};
+use crate::schema::{self, Context, FileApplicability, MatchSpec, RuleSpec, Valid};
 use crate::{FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use pattern::{render, Bindings, Pattern, RenderEnv, Rendered};
@@ -63,7 +63,7 @@ pub struct Declarative {
     unsafe_if: Vec<RuleSpec>,
     report_if: Vec<RuleSpec>,
     matches: Vec<CompiledMatch>,
-    valid: Vec<String>,
+    valid: Vec<Valid>,
 }
 
 fn leak(s: String) -> &'static str {
@@ -123,7 +123,7 @@ pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, Stri
         unsafe_if: file.unsafe_if,
         report_if: file.report_if,
         matches,
-        valid: file.valid.into_iter().map(|v| v.code).collect(),
+        valid: file.valid,
     })
 }
 
@@ -321,7 +321,7 @@ impl Transform for Declarative {
         }
     }
 
-    fn valid_cases(&self) -> &[String] {
+    fn valid_cases(&self) -> &[Valid] {
         &self.valid
     }
 }
@@ -727,5 +727,178 @@ fn is_exception_class(node: Node, cx: &FileContext) -> bool {
         "pytest.raises" => index == 0,
         "contextlib.suppress" => !in_tuple,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transform(head: &str, rest: &str) -> Result<Declarative, String> {
+        load_declarative(
+            "t.toml",
+            &format!(
+                "code = \"AM999\"\nname = \"t\"\nsummary = \"s\"\napplicability = \"safe\"\nmessage = \"m\"\n{head}\n{rest}\n[docs]\nwhat = \"w\"\nwhy = \"y\"\nfix-safety = \"f\"\n"
+            ),
+        )
+    }
+
+    /// What the transform says about `src`: each diagnostic's message, its
+    /// hint and its fix's class (`None`: reported).
+    fn run(t: &Declarative, src: &str) -> Vec<(String, Option<String>, Option<Applicability>)> {
+        let tree = syntax::parse(src);
+        let style = syntax::Style::detect(src);
+        let cx = FileContext::new(src, &tree, &style);
+        let mut out = Vec::new();
+        t.check(&cx, &mut out);
+        out.into_iter()
+            .map(|d| (d.message, d.hint, d.fix.map(|f| f.applicability)))
+            .collect()
+    }
+
+    const EVENT: &str = r#"[[match]]
+pattern = "asyncio.Event()"
+template = "anyio.Event()"
+
+[[match.report-if]]
+inside = { kind = "assignment", field = "right", has = { field = "left", references.inside = { field = "object", pattern = "$EV.clear" } } }
+message = "{match} is cleared (`$EV.clear`)"
+hint = "use a fresh event"
+
+[[match.unsafe-if]]
+not.inside = { kind = "assignment", field = "right", has = { field = "left", kind = "identifier" } }
+because = "kept in `{match}`'s caller"
+"#;
+
+    #[test]
+    fn gates_report_or_make_unsafe_and_say_why_with_what_they_matched() {
+        let t = transform("", EVENT).unwrap();
+        let src = "import asyncio\nready = asyncio.Event()\nready.clear()\n";
+        assert_eq!(
+            run(&t, src),
+            vec![(
+                "asyncio.Event() is cleared (`ready.clear`)".to_string(),
+                Some("use a fresh event".to_string()),
+                None
+            )]
+        );
+        let src = "import asyncio\nready = asyncio.Event()\nf(asyncio.Event())\n";
+        assert_eq!(
+            run(&t, src),
+            vec![
+                ("m".to_string(), None, Some(Applicability::Safe)),
+                (
+                    "m (kept in `asyncio.Event()`'s caller)".to_string(),
+                    None,
+                    Some(Applicability::Unsafe)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn file_gates_take_every_match_with_a_template() {
+        let head = "[[unsafe-if]]\nnot.inside = { kind = \"function_definition\", stop-by = \"end\" }\nbecause = \"at module level\"\n";
+        let matches = "[[match]]\npattern = \"asyncio.Lock()\"\ntemplate = \"anyio.Lock()\"\n\n[[match]]\npattern = \"asyncio.Lock($$$ARGS)\"\nmessage = \"r\"\n";
+        let t = transform(head, matches).unwrap();
+        let src = "import asyncio\na = asyncio.Lock()\nb = asyncio.Lock(loop)\n";
+        assert_eq!(
+            run(&t, src),
+            vec![
+                (
+                    "m (at module level)".to_string(),
+                    None,
+                    Some(Applicability::Unsafe)
+                ),
+                ("r".to_string(), None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_gate_on_a_metavariable_tests_the_node_it_matched() {
+        let matches = r#"[[match]]
+context = "callee"
+pattern = "asyncio.Condition($L)"
+template = "anyio.Condition"
+
+[[match.unsafe-if]]
+var = "L"
+not.references.inside = { kind = "assignment", field = "left", has = { field = "right", pattern = "asyncio.Lock()" } }
+because = "`$L` is not known to be a lock"
+"#;
+        let t = transform("", matches).unwrap();
+        let src = "import asyncio\nlk = asyncio.Lock()\nc = asyncio.Condition(lk)\nd = asyncio.Condition(other)\n";
+        assert_eq!(
+            run(&t, src),
+            vec![
+                ("m".to_string(), None, Some(Applicability::Safe)),
+                (
+                    "m (`other` is not known to be a lock)".to_string(),
+                    None,
+                    Some(Applicability::Unsafe)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn spellings_are_tried_in_turn_as_separate_matches() {
+        // A site inside one the first spelling claimed is still matched by
+        // the second (as two `[[match]]` tables would do): `print(2)` and
+        // `len(print(2))` are both reported, `len(1)` inside `print(len(1))` is not.
+        let t = transform(
+            "",
+            "[[match]]\npattern = [\"print($$$A)\", \"len($$$A)\"]\n",
+        )
+        .unwrap();
+        let found: Vec<String> = run(&t, "print(len(1))\nlen(print(2))\n")
+            .into_iter()
+            .map(|(m, _, _)| m)
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn the_metavariables_a_match_names_must_be_bound() {
+        let bad = |matches: &str| transform("", matches).err().unwrap();
+        assert!(bad("[[match]]\npattern = [\"f($X)\", \"f(x=$Y)\"]\n")
+            .contains("bind different metavariables"));
+        assert!(
+            bad("[[match]]\npattern = \"f($X)\"\ntemplate = \"g($Y)\"\n")
+                .contains("template: the pattern binds no `$Y`")
+        );
+        assert!(
+            bad("[[match]]\npattern = \"f($X)\"\nrequire = { Y = [\"call\"] }\n")
+                .contains("require: the pattern binds no `$Y`")
+        );
+        assert!(bad("[[match]]\npattern = \"f($X)\"\nmessage = \"`$Y`\"\n")
+            .contains("message: no `$Y`"));
+        let gate = |body: &str| {
+            bad(&format!(
+                "[[match]]\npattern = \"f($X)\"\ntemplate = \"g($X)\"\n[[match.unsafe-if]]\n{body}\n"
+            ))
+        };
+        assert!(gate("var = \"Y\"\nkind = \"call\"\nbecause = \"b\"")
+            .contains("var: the pattern binds no `$Y`"));
+        assert!(gate("inside.pattern = \"h($X)\"\nbecause = \"b\"")
+            .contains("binds `$X`, which the pattern binds too"));
+        assert!(
+            gate("not.inside.pattern = \"h($Z)\"\nbecause = \"`$Z`\"").contains("because: no `$Z`")
+        );
+        // What the gate's rule binds may be named; `$STATEMENT` in a statement template.
+        assert!(transform(
+            "",
+            "[[match]]\ncontext = \"statement\"\npattern = \"await f($X)\"\nexpression = \"$X\"\ntemplate = \"$STATEMENT\"\n[[match.unsafe-if]]\ninside.pattern = \"h($Z)\"\nbecause = \"`$Z`\"\n"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn every_transform_file_loads_and_lists_code_it_must_leave_alone() {
+        for (name, text) in crate::registry::EMBEDDED {
+            let t = load_declarative(name, text).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!t.valid_cases().is_empty(), "{name} has no [[valid]] case");
+        }
     }
 }

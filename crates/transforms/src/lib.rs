@@ -17,7 +17,7 @@ pub use declarative::{load_declarative, Declarative};
 pub use info::TransformInfo;
 pub use registry::{Registry, Selection};
 pub use rules::{new_conftest, suite_facts, SuiteFacts, UNUSED_IGNORE};
-pub use schema::{Docs, Example};
+pub use schema::{Docs, Example, Valid};
 pub use versions::anyio_needed;
 
 use edit::Diagnostic;
@@ -68,9 +68,8 @@ pub trait Transform: Send + Sync {
     fn triggers(&self) -> Vec<Trigger>;
     /// Adds this transform's findings in `cx` to `out`.
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>);
-    /// Code this transform must leave unchanged, with and without
-    /// `--unsafe` (a report-only transform must not report it either).
-    fn valid_cases(&self) -> &[String] {
+    /// Code this transform must leave unchanged, with and without `--unsafe`.
+    fn valid_cases(&self) -> &[Valid] {
         &[]
     }
 }

@@ -208,3 +208,166 @@ impl pattern::Resolver for AsSpelled<'_, '_> {
         pattern::Resolver::is_reference(self.0, node)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::RuleSpec;
+
+    /// Whether `rule` (TOML) holds for the innermost node spanning the
+    /// first `at` in `src`, and what it captured, by name and text.
+    fn check(src: &str, at: &str, rule: &str) -> (bool, Vec<(String, String)>) {
+        let tree = syntax::parse(src);
+        let style = syntax::Style::detect(src);
+        let cx = FileContext::new(src, &tree, &style);
+        let start = src.find(at).expect("the node's text is in the source");
+        let node = syntax::preorder(tree.root_node())
+            .map(|(n, _)| n)
+            .filter(|n| n.start_byte() == start && n.end_byte() == start + at.len())
+            .last()
+            .expect("a node spans the text");
+        let rule: RuleSpec = toml::from_str(rule).expect("the rule parses");
+        let mut captures = Vec::new();
+        let held = rule.holds(node, &cx, &mut captures);
+        let shown = captures
+            .into_iter()
+            .map(|(name, n)| (name, cx.text(n).to_string()))
+            .collect();
+        (held, shown)
+    }
+
+    fn holds(src: &str, at: &str, rule: &str) -> bool {
+        check(src, at, rule).0
+    }
+
+    const CLEANUP: &str = "async def f():\n    try:\n        pass\n    finally:\n        def g():\n            x()\n        y()\n";
+
+    #[test]
+    fn inside_looks_at_the_parent_unless_told_to_go_further() {
+        let src = "def f():\n    return g(1)\n";
+        assert!(holds(src, "1", r#"inside = { kind = "argument_list" }"#));
+        assert!(!holds(
+            src,
+            "1",
+            r#"inside = { kind = "return_statement" }"#
+        ));
+        assert!(holds(
+            src,
+            "1",
+            r#"inside = { kind = "return_statement", stop-by = "end" }"#
+        ));
+        // A stop-by rule: the first ancestor that satisfies it is the last tested.
+        let nearest_function = r#"inside = { kind = "finally_clause", stop-by = { kind = ["function_definition", "lambda"] } }"#;
+        assert!(holds(CLEANUP, "y()", nearest_function));
+        assert!(!holds(CLEANUP, "x()", nearest_function));
+    }
+
+    #[test]
+    fn inside_with_a_field_takes_the_ancestor_only_through_it() {
+        let src = "a = b\n";
+        let right = r#"inside = { kind = "assignment", field = "right" }"#;
+        assert!(holds(src, "b", right));
+        assert!(!holds(src, "a", right));
+    }
+
+    #[test]
+    fn has_looks_at_the_children_in_a_field_and_below_them_as_told() {
+        let src = "with open(p) as f, lock:\n    pass\n";
+        let clause = "open(p) as f, lock";
+        let item = |has: &str| format!(r#"has = {{ kind = "with_item", has = {{ {has} }} }}"#);
+        // The value is `open(p) as f`: the call is one level down.
+        assert!(!holds(
+            src,
+            clause,
+            &item(r#"field = "value", pattern = "open($P)""#)
+        ));
+        let through_as =
+            r#"field = "value", stop-by = { not.kind = "as_pattern" }, pattern = "open($P)""#;
+        assert_eq!(
+            check(src, clause, &item(through_as)),
+            (true, vec![("P".to_string(), "p".to_string())])
+        );
+        assert!(holds(
+            src,
+            clause,
+            &item(r#"stop-by = "end", pattern = "open($P)""#)
+        ));
+    }
+
+    #[test]
+    fn references_follow_a_name_through_the_module_by_its_last_name() {
+        let src = "class A:\n    def start(self):\n        self._evt = make()\n    def stop(self):\n        self._evt.clear()\n";
+        let cleared = r#"references.inside = { field = "object", pattern = "$E.clear" }"#;
+        assert_eq!(
+            check(src, "self._evt", cleared),
+            (true, vec![("E".to_string(), "self._evt".to_string())])
+        );
+        // Another name, and a node that is not a name at all.
+        assert!(!holds("x = 1\ny.clear()\n", "x", cleared));
+        assert!(!holds(src, "make()", cleared));
+    }
+
+    #[test]
+    fn not_any_all_compose_and_keep_captures_only_from_what_held() {
+        let src = "f(a, b)\n";
+        assert!(holds(src, "a", r#"not.kind = "call""#));
+        assert!(holds(
+            src,
+            "a",
+            r#"any = [{ kind = "call" }, { kind = "identifier" }]"#
+        ));
+        assert!(!holds(
+            src,
+            "a",
+            r#"all = [{ kind = "call" }, { kind = "identifier" }]"#
+        ));
+        // A branch that bound `$F` and then failed leaves no capture behind.
+        let (held, captured) = check(
+            src,
+            "f(a, b)",
+            r#"any = [{ pattern = "$F(a)" }, { all = [{ pattern = "$G(a, $B)" }, { kind = "tuple" }] }, { pattern = "$H($$$ARGS)" }]"#,
+        );
+        assert!(held);
+        assert_eq!(captured, vec![("H".to_string(), "f".to_string())]);
+        assert_eq!(check(src, "f(a, b)", r#"not.pattern = "$F(a)""#).1, vec![]);
+    }
+
+    #[test]
+    fn regex_and_conditions_test_the_node() {
+        let src = "async def f():\n    try:\n        x()\n    except E as e:\n        raise e\n";
+        assert!(holds(
+            src,
+            "x()",
+            r#"inside = { kind = "function_definition", regex = '^async\b', stop-by = "end" }"#
+        ));
+        assert!(holds(
+            src,
+            "E",
+            r#"inside = { kind = "except_clause", is = "reraises", stop-by = "end" }"#
+        ));
+        let swallowed = "try:\n    x()\nexcept E as e:\n    raise other\n";
+        assert!(!holds(
+            swallowed,
+            "E",
+            r#"inside = { kind = "except_clause", is = "reraises", stop-by = "end" }"#
+        ));
+    }
+
+    #[test]
+    fn rule_patterns_take_an_unresolved_name_as_spelled() {
+        // `anyio` written by an earlier fix, before its import is added.
+        let src = "import asyncio\nwith anyio.fail_after(1):\n    pass\n";
+        assert!(holds(
+            src,
+            "anyio.fail_after(1)",
+            r#"pattern = "anyio.fail_after($T)""#
+        ));
+        // A name that resolves elsewhere does not match by spelling.
+        let src = "from trio import fail_after\nwith fail_after(1):\n    pass\n";
+        assert!(!holds(
+            src,
+            "fail_after(1)",
+            r#"pattern = "anyio.fail_after($T)""#
+        ));
+    }
+}

@@ -230,11 +230,16 @@ pub struct Example {
     pub unsafe_fixes: bool,
 }
 
-/// Code a transform must leave unchanged (`[[valid]]`).
+/// Code a transform must leave unchanged, with and without `--unsafe`
+/// (`[[valid]]`): a shape it deliberately refuses.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Valid {
     pub code: String,
+    /// Whether the transform reports it (left to a person) rather than
+    /// saying nothing at all.
+    #[serde(default)]
+    pub reported: bool,
 }
 
 /// A string or a list of them.
@@ -500,4 +505,124 @@ fn check_rule(r: &RuleSpec, place: Place) -> Result<(), String> {
         check_rule(sub, Place::Nested).map_err(|e| format!("stop-by: {e}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file with `matches` as its `[[match]]` tables.
+    fn file(matches: &str) -> String {
+        format!(
+            "code = \"AM999\"\nname = \"t\"\nsummary = \"s\"\napplicability = \"safe\"\nmessage = \"m\"\n\n{matches}\n[docs]\nwhat = \"w\"\nwhy = \"y\"\nfix-safety = \"f\"\n"
+        )
+    }
+
+    fn error(matches: &str) -> String {
+        match parse("t.toml", &file(matches)) {
+            Ok(_) => panic!("accepted:\n{matches}"),
+            Err(e) => e,
+        }
+    }
+
+    const FIX: &str =
+        "[[match]]\npattern = \"asyncio.sleep($T)\"\ntemplate = \"anyio.sleep($T)\"\n";
+
+    #[test]
+    fn a_well_formed_file_parses() {
+        let f = parse(
+            "t.toml",
+            &file(&format!(
+                "{FIX}\n[[match.unsafe-if]]\nnot.inside = {{ kind = [\"finally_clause\", \"except_clause\"], stop-by = \"end\" }}\nbecause = \"b\"\n\n[[valid]]\ncode = \"x = 1\\n\"\n"
+            )),
+        )
+        .unwrap();
+        assert_eq!(f.matches[0].pattern.0, vec!["asyncio.sleep($T)"]);
+        assert_eq!(f.matches[0].unsafe_if.len(), 1);
+        assert!(!f.valid[0].reported);
+    }
+
+    #[test]
+    fn unknown_keys_kinds_and_fields_are_errors() {
+        assert!(error(&format!("{FIX}safe-only-in-cleanup = true\n"))
+            .contains("unknown field `safe-only-in-cleanup`"));
+        assert!(error(&format!(
+            "{FIX}[[match.unsafe-if]]\ninside.kind = \"finaly_clause\"\nbecause = \"b\"\n"
+        ))
+        .contains("`finaly_clause` is not a node kind"));
+        assert!(error(&format!(
+            "{FIX}[[match.unsafe-if]]\ninside = {{ kind = \"assignment\", field = \"rhs\" }}\nbecause = \"b\"\n"
+        ))
+        .contains("`rhs` is not a field name"));
+        assert!(error(&format!(
+            "{FIX}[[match.unsafe-if]]\ninside = {{ kind = \"call\", stop-by = \"far\" }}\nbecause = \"b\"\n"
+        ))
+        .contains("stop-by `far`"));
+        assert!(error(&format!(
+            "{FIX}[[match.unsafe-if]]\nis = \"positive\"\nbecause = \"b\"\n"
+        ))
+        .contains("unknown variant `positive`"));
+        assert!(error(&format!(
+            "{FIX}[[match.unsafe-if]]\nregex = \"(\"\nbecause = \"b\"\n"
+        ))
+        .contains("regex `(`"));
+        assert!(error(&format!(
+            "{FIX}[[match.unsafe-if]]\npattern = \"f(\"\nbecause = \"b\"\n"
+        ))
+        .contains("pattern `f(`"));
+    }
+
+    #[test]
+    fn keys_stand_only_where_they_belong() {
+        let gate = |table: &str, body: &str| error(&format!("{FIX}[[match.{table}]]\n{body}\n"));
+        assert!(gate(
+            "report-if",
+            "kind = \"call\"\nmessage = \"m\"\nbecause = \"b\""
+        )
+        .contains("report-if 1: `because` goes only in an `unsafe-if` entry"));
+        assert!(gate("unsafe-if", "kind = \"call\"").contains("needs `because`"));
+        assert!(gate("report-if", "kind = \"call\"").contains("needs `message`"));
+        assert!(gate(
+            "unsafe-if",
+            "kind = \"call\"\nstop-by = \"end\"\nbecause = \"b\""
+        )
+        .contains("`stop-by` goes only in `inside` or `has`"));
+        assert!(
+            gate("unsafe-if", "not = { field = \"left\" }\nbecause = \"b\"")
+                .contains("not: `field` goes only in `inside` or `has`")
+        );
+        assert!(gate(
+            "unsafe-if",
+            "inside = { var = \"X\", kind = \"call\" }\nbecause = \"b\""
+        )
+        .contains("inside: `var` goes only in an `unsafe-if` or `report-if` entry"));
+        assert!(gate("unsafe-if", "not = { }\nbecause = \"b\"").contains("not: a rule needs"));
+        assert!(gate("unsafe-if", "any = []\nbecause = \"b\"").contains("`any` lists no rule"));
+    }
+
+    #[test]
+    fn matches_are_checked_against_their_template_and_context() {
+        let report = "[[match]]\npattern = \"asyncio.sleep($T)\"\n";
+        assert!(error(&format!(
+            "{report}[[match.unsafe-if]]\nkind = \"call\"\nbecause = \"b\"\n"
+        ))
+        .contains("a match without a template has none"));
+        assert!(error(&format!("{report}min-anyio = \"4.15\"\n")).contains("`min-anyio`"));
+        assert!(error(
+            "[[match]]\ncontext = \"statement\"\npattern = \"await f($X)\"\ntemplate = \"$STATEMENT\"\n"
+        )
+        .contains("needs `expression`"));
+        assert!(error(&format!("{FIX}expression = \"$T\"\n")).contains("`expression` goes only"));
+        assert!(error("[[match]]\npattern = []\n").contains("lists no pattern"));
+        let manual = file(FIX).replace("\"safe\"", "\"manual\"");
+        assert!(parse("t.toml", &manual)
+            .err()
+            .unwrap()
+            .contains("a manual transform cannot have a template"));
+        let unsafe_ = file(FIX).replace("\"safe\"", "\"unsafe\"");
+        assert!(parse("t.toml", &unsafe_)
+            .err()
+            .unwrap()
+            .contains("needs `unsafe-because`"));
+    }
 }
