@@ -486,6 +486,17 @@ fn check_rule(r: &RuleSpec, place: Place) -> Result<(), String> {
             return Err(format!("`{key}` lists no rule"));
         }
     }
+    let empty = [
+        (
+            "pattern",
+            r.pattern.as_ref().is_some_and(|l| l.0.is_empty()),
+        ),
+        ("kind", r.kind.as_ref().is_some_and(|l| l.0.is_empty())),
+        ("is", r.is.as_ref().is_some_and(|l| l.0.is_empty())),
+    ];
+    if let Some((key, _)) = empty.iter().find(|(_, e)| *e) {
+        return Err(format!("`{key}` lists nothing"));
+    }
     for (key, sub) in [("inside", &r.inside), ("has", &r.has)] {
         if let Some(sub) = sub {
             check_rule(sub, Place::Relation).map_err(|e| format!("{key}: {e}"))?;
@@ -598,6 +609,7 @@ mod tests {
         .contains("inside: `var` goes only in an `unsafe-if` or `report-if` entry"));
         assert!(gate("unsafe-if", "not = { }\nbecause = \"b\"").contains("not: a rule needs"));
         assert!(gate("unsafe-if", "any = []\nbecause = \"b\"").contains("`any` lists no rule"));
+        assert!(gate("unsafe-if", "kind = []\nbecause = \"b\"").contains("`kind` lists nothing"));
     }
 
     #[test]
