@@ -1,6 +1,7 @@
 //! Every example in every transform's docs runs: `before` migrates to `after`
 //! with that transform alone, and migrating `after` again changes nothing;
-//! every `valid` case is left alone, with nothing reported, even with `--unsafe`.
+//! every `[[valid]]` case is left alone, with and without `--unsafe`, and
+//! reported only when it says so.
 
 use engine::{migrate_text, Options};
 use transforms::{PytestSuite, Registry};
@@ -23,29 +24,48 @@ fn options(before: &str, unsafe_fixes: bool) -> Options {
     opts
 }
 
+/// Every `[[valid]]` case of every transform comes out unchanged, with and
+/// without `--unsafe`, and is reported by it when it says `reported = true`,
+/// not mentioned at all otherwise.
 #[test]
 fn valid_cases_are_left_alone() {
     let registry = Registry::load();
     let mut failures = Vec::new();
+    let mut count = 0;
     for t in registry.all() {
-        for (k, code) in t.info().valid.iter().enumerate() {
-            let outcome =
-                migrate_text(code, &[t.as_ref()], &options(code, true)).expect("valid case parses");
-            if outcome.migrated != *code || !outcome.diagnostics.is_empty() {
-                failures.push(format!(
-                    "{} valid case {}: {:?}\n{}",
+        let only = [t.as_ref()];
+        for (k, case) in t.info().valid.iter().enumerate() {
+            count += 1;
+            for unsafe_fixes in [false, true] {
+                let outcome = migrate_text(&case.code, &only, &options(&case.code, unsafe_fixes))
+                    .expect("a valid case parses");
+                let which = format!(
+                    "{} valid case {}{}",
                     t.info().code,
                     k + 1,
-                    outcome
-                        .diagnostics
-                        .iter()
-                        .map(|d| &d.message)
-                        .collect::<Vec<_>>(),
-                    edit::unified_diff(code, &outcome.migrated, "valid")
-                ));
+                    if unsafe_fixes { " (--unsafe)" } else { "" }
+                );
+                if outcome.migrated != case.code {
+                    failures.push(format!(
+                        "{which} changed:\n{}",
+                        edit::unified_diff(&case.code, &outcome.migrated, "valid")
+                    ));
+                }
+                let said: Vec<&str> = outcome
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.message.as_str())
+                    .collect();
+                if case.reported && said.is_empty() {
+                    failures.push(format!("{which} is not reported"));
+                }
+                if !case.reported && !said.is_empty() {
+                    failures.push(format!("{which} is reported: {}", said.join("; ")));
+                }
             }
         }
     }
+    assert!(count >= 60, "only {count} valid cases");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

@@ -51,31 +51,57 @@ fn root_of(tree: &Tree, kind: PatternKind) -> Node<'_> {
     }
 }
 
-/// Replaces `$$$NAME` and `$NAME` with identifiers the grammar accepts.
-pub(crate) fn substitute_metavariables(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut rest = text;
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos..];
-        let (prefix, skip) = if after.starts_with("$$$") {
-            (crate::MULTI, 3)
+/// A `$NAME` or `$$$NAME` in a pattern, a template or a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metavariable<'s> {
+    /// Where it stands, `$`s included.
+    pub range: std::ops::Range<usize>,
+    pub name: &'s str,
+    /// `$$$NAME` (a run of nodes) rather than `$NAME`.
+    pub multi: bool,
+}
+
+/// Every metavariable in `text`, in order; a `$` not followed by a name is
+/// plain text.
+pub fn metavariables_in(text: &str) -> Vec<Metavariable<'_>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find('$').map(|p| p + from) {
+        let after = &text[pos..];
+        let (multi, skip) = if after.starts_with("$$$") {
+            (true, 3)
         } else {
-            (crate::SINGLE, 1)
+            (false, 1)
         };
         let name_len = after[skip..]
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(after.len() - skip);
         if name_len == 0 {
-            out.push('$');
-            rest = &after[1..];
+            from = pos + 1;
             continue;
         }
-        out.push_str(prefix);
-        out.push_str(&after[skip..skip + name_len]);
-        rest = &after[skip + name_len..];
+        let end = pos + skip + name_len;
+        out.push(Metavariable {
+            range: pos..end,
+            name: &text[pos + skip..end],
+            multi,
+        });
+        from = end;
     }
-    out.push_str(rest);
+    out
+}
+
+/// Replaces `$$$NAME` and `$NAME` with identifiers the grammar accepts.
+pub(crate) fn substitute_metavariables(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut done = 0;
+    for m in metavariables_in(text) {
+        out.push_str(&text[done..m.range.start]);
+        out.push_str(if m.multi { crate::MULTI } else { crate::SINGLE });
+        out.push_str(m.name);
+        done = m.range.end;
+    }
+    out.push_str(&text[done..]);
     out
 }
 
@@ -166,6 +192,29 @@ impl Pattern {
         }
     }
 
+    /// The names of the metavariables a match binds, each once, in the
+    /// order they appear: `(name, true)` for `$$$NAME`, `(name, false)` for `$NAME`.
+    pub fn metavariables(&self) -> Vec<(&str, bool)> {
+        let mut out: Vec<(&str, bool)> = Vec::new();
+        let mut stack = vec![&self.compiled];
+        while let Some(p) = stack.pop() {
+            let found = match p {
+                PNode::Single { name, .. } => Some((name.as_str(), false)),
+                PNode::Multi { name, .. } => Some((name.as_str(), true)),
+                _ => None,
+            };
+            if let Some(v) = found.filter(|v| !out.contains(v)) {
+                out.push(v);
+            }
+            match p {
+                PNode::Inner { children, .. } => stack.extend(children.iter().rev()),
+                PNode::Multi { alone, .. } => stack.push(alone),
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// Whether the pattern is an expression or a statement.
     pub fn kind(&self) -> PatternKind {
         self.kind
@@ -245,6 +294,12 @@ mod tests {
             substitute_metavariables("f($X, $$$ARGS, k=$V_2) + '$'"),
             "f(__mv_X, __mvs_ARGS, k=__mv_V_2) + '$'"
         );
+        assert_eq!(substitute_metavariables("$$$ $x"), "$$$ __mv_x");
+        let found: Vec<(&str, bool)> = metavariables_in("`$OBJ.acquire()` $$$ARGS $ {match}")
+            .iter()
+            .map(|m| (m.name, m.multi))
+            .collect();
+        assert_eq!(found, vec![("OBJ", false), ("ARGS", true)]);
     }
 
     #[test]
@@ -262,6 +317,18 @@ mod tests {
         let p =
             Pattern::compile("$TG.start_soon(asyncio.sleep, $T)", PatternKind::Expression).unwrap();
         assert_eq!(p.required_names(), vec!["sleep", "start_soon"]);
+    }
+
+    #[test]
+    fn metavariables_in_order() {
+        let p =
+            Pattern::compile("f($X, g($$$ARGS), $X, $T.$ATTR)", PatternKind::Expression).unwrap();
+        assert_eq!(
+            p.metavariables(),
+            vec![("X", false), ("ARGS", true), ("T", false), ("ATTR", false)]
+        );
+        let p = Pattern::compile("asyncio.sleep(1)", PatternKind::Expression).unwrap();
+        assert!(p.metavariables().is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod compile;
 mod matcher;
 mod template;
 
-pub use compile::{Pattern, PatternError, PatternKind};
+pub use compile::{metavariables_in, Metavariable, Pattern, PatternError, PatternKind};
 pub use matcher::{Bindings, Resolver};
 pub use template::{render, RenderEnv, Rendered};
 

@@ -1,4 +1,5 @@
-//! Conditions on what a metavariable matched (`safe-if`, `require`).
+//! Conditions on what a metavariable matched (`safe-if`, `require`), or on
+//! the node a rule tests (`is`).
 
 use serde::Deserialize;
 use syntax::{preorder, Node};
@@ -24,6 +25,9 @@ pub enum Condition {
     /// Statements with no `await` in an `except` or `finally` cleanup path
     /// (level-triggered cancellation would cancel those awaits too).
     NoCleanupAwaits,
+    /// An `except` clause whose body ends by re-raising what it caught: a
+    /// bare `raise`, or `raise e` for `except … as e`.
+    Reraises,
 }
 
 impl Condition {
@@ -38,6 +42,7 @@ impl Condition {
             Condition::Positional => "positional only",
             Condition::HasKeyword => "given by keyword",
             Condition::NoCleanupAwaits => "free of awaits in `except`/`finally` cleanup (level-triggered cancellation cancels those again)",
+            Condition::Reraises => "an `except` clause that re-raises",
         }
     }
 
@@ -68,6 +73,7 @@ impl Condition {
             ),
             Condition::Dotted => syntax::is_dotted(node),
             Condition::Call => kind == "call",
+            Condition::Reraises => kind == "except_clause" && reraises(node, src),
             Condition::Positional | Condition::HasKeyword | Condition::NoCleanupAwaits => {
                 unreachable!("handled in holds()")
             }
@@ -86,6 +92,39 @@ fn has_cleanup_await(node: Node) -> bool {
             "finally_clause" | "except_clause" | "except_group_clause"
         ) && preorder(n).any(|(m, _)| m.kind() == "await")
     })
+}
+
+/// Whether an except clause's body ends by re-raising the exception it caught
+/// (a bare `raise`, or `raise e` for `except … as e`).
+fn reraises(handler: Node, src: &str) -> bool {
+    let Some(block) = syntax::named_children(handler)
+        .into_iter()
+        .rev()
+        .find(|c| c.kind() == "block")
+    else {
+        return false;
+    };
+    let Some(last) = syntax::named_children(block)
+        .into_iter()
+        .rev()
+        .find(|c| c.kind() != "comment")
+    else {
+        return false;
+    };
+    if last.kind() != "raise_statement" {
+        return false;
+    }
+    let raised: Vec<Node> = syntax::named_children(last)
+        .into_iter()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    match raised.as_slice() {
+        [] => true,
+        [name] if name.kind() == "identifier" => preorder(handler)
+            .find(|(n, _)| n.kind() == "as_pattern_target")
+            .is_some_and(|(t, _)| syntax::text(t, src) == syntax::text(*name, src)),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +186,31 @@ mod tests {
     }
 
     #[test]
+    fn handlers_that_reraise() {
+        let handler = |src: &str| {
+            let tree = syntax::parse(src);
+            let clause = syntax::preorder(tree.root_node())
+                .find(|(n, _)| n.kind() == "except_clause")
+                .unwrap()
+                .0;
+            Reraises.holds(&[clause], src)
+        };
+        assert!(handler("try:\n    f()\nexcept E:\n    log()\n    raise\n"));
+        assert!(handler(
+            "try:\n    f()\nexcept E as e:\n    raise e  # again\n"
+        ));
+        assert!(!handler(
+            "try:\n    f()\nexcept E as e:\n    raise Other()\n"
+        ));
+        assert!(!handler("try:\n    f()\nexcept E as e:\n    raise x\n"));
+        assert!(!handler(
+            "try:\n    f()\nexcept E:\n    raise\n    # unreachable\n    pass\n"
+        ));
+        let tree = syntax::parse("f()\n");
+        assert!(!Reraises.holds(&[tree.root_node()], "f()\n"));
+    }
+
+    #[test]
     fn names_in_transform_files() {
         #[derive(Deserialize)]
         struct One {
@@ -155,6 +219,7 @@ mod tests {
         let parse = |name: &str| toml::from_str::<One>(&format!("c = \"{name}\"")).map(|o| o.c);
         assert_eq!(parse("non-negative-number").unwrap(), NonNegativeNumber);
         assert_eq!(parse("no-cleanup-awaits").unwrap(), NoCleanupAwaits);
+        assert_eq!(parse("reraises").unwrap(), Reraises);
         assert!(parse("string").is_err());
         for c in [
             NonNegativeNumber,
@@ -163,6 +228,9 @@ mod tests {
             Dotted,
             Call,
             Positional,
+            HasKeyword,
+            NoCleanupAwaits,
+            Reraises,
         ] {
             assert!(!c.describe().is_empty());
         }

@@ -1,164 +1,26 @@
-//! Transforms written as data: patterns, conditions and templates in a TOML
-//! file (see `transforms/*.toml` and docs/writing-transforms.md).
+//! Transforms written as data: patterns, rules and templates in a TOML
+//! file (`transforms/*.toml`; the format is `schema.rs`, documented in
+//! docs/writing-transforms.md). A site goes through four steps: locate
+//! (where the context puts it and what the fix replaces), gate (a
+//! `report-if` rule or the anyio target leaves it to a person), classify
+//! (safe, or unsafe and why) and render (the template in the file's layout).
 
 use crate::conditions::Condition;
-use crate::{Docs, Example, FileContext, Transform, TransformInfo, Trigger};
+use crate::rule::Captures;
+use crate::schema::{self, Context, MatchSpec, RuleSpec, TransformFile};
+use crate::{FileContext, Transform, TransformInfo, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
-use pattern::{render, Bindings, Pattern, PatternKind, RenderEnv, Rendered};
-use serde::Deserialize;
+use pattern::{render, Bindings, Pattern, RenderEnv, Rendered};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use syntax::Node;
 
-/// Where a match sits and what its template replaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-enum Context {
-    /// The pattern is an expression; the template replaces it.
-    #[default]
-    Expression,
-    /// The pattern is a statement-level expression; the template replaces the
-    /// whole statement, and `$STATEMENT` in it is that statement with the
-    /// matched expression replaced by `expression`.
-    Statement,
-    /// The pattern is an `await` in an `if` condition that evaluates it
-    /// first and alone (`syntax::hoistable_if_condition`); the template
-    /// replaces the whole `if` statement, `$VALUE` in it is a fresh local
-    /// for the awaited value and `$STATEMENT` the `if` with the match
-    /// replaced by that local.
-    Condition,
-    /// The pattern is a whole statement; the template replaces it.
-    Node,
-    /// The pattern is a compound statement; the template replaces only its
-    /// header, up to and including the first `:`.
-    Header,
-    /// The pattern is an expression naming an exception type in an `except`
-    /// clause (alone or in a tuple).
-    ExceptType,
-    /// The pattern is an expression naming an exception class used as a
-    /// value to test against: the class argument of `isinstance` /
-    /// `issubclass` (alone or in a tuple), of `pytest.raises`, of
-    /// `contextlib.suppress`, or an operand of `is` / `==`.
-    ExceptionClass,
-    /// The pattern is a call; the template replaces only the called
-    /// function (`asyncio.sleep` → `anyio.sleep`), so the arguments keep
-    /// their layout and comments.
-    Callee,
-}
-
-/// The file format (documented in docs/writing-transforms.md).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct TransformFile {
-    code: String,
-    name: String,
-    summary: String,
-    /// "safe", "unsafe" or "manual".
-    applicability: String,
-    message: String,
-    #[serde(default)]
-    hint: Option<String>,
-    #[serde(default)]
-    imports: Vec<String>,
-    /// Only files that import this module are looked at (for patterns on
-    /// methods of objects, like `$LOOP.call_later`, that mean asyncio only there).
-    #[serde(default)]
-    requires_import: Option<String>,
-    /// The oldest Python the rewrite is right for (`3.11`); for an older
-    /// `--target-python` the transform does nothing.
-    #[serde(default)]
-    min_python: Option<String>,
-    /// For an `unsafe` transform: why, in one clause (every unsafe
-    /// diagnostic says it).
-    #[serde(default)]
-    unsafe_because: Option<String>,
-    #[serde(rename = "match")]
-    matches: Vec<MatchSpec>,
-    docs: Docs,
-    #[serde(default, rename = "example")]
-    examples: Vec<Example>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct MatchSpec {
-    pattern: String,
-    #[serde(default)]
-    context: Context,
-    /// The new code; absent for report-only matches.
-    template: Option<String>,
-    /// Statement context: what the matched expression becomes in `$STATEMENT`.
-    expression: Option<String>,
-    /// Conditions that must hold for the match to count at all.
-    #[serde(default)]
-    require: BTreeMap<String, Vec<Condition>>,
-    /// Conditions that make the fix safe; when one fails it is unsafe.
-    #[serde(default)]
-    safe_if: BTreeMap<String, Vec<Condition>>,
-    /// This match's fix is unsafe whatever the conditions.
-    #[serde(default, rename = "unsafe")]
-    always_unsafe: bool,
-    /// Why, when `unsafe` is set (required then).
-    #[serde(default)]
-    unsafe_because: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    hint: Option<String>,
-    #[serde(default)]
-    imports: Vec<String>,
-    /// When the matched value is assigned to a name or attribute and the file
-    /// touches one of these attributes on it, the site is left to a person.
-    #[serde(default)]
-    manual_if_target_uses: Vec<String>,
-    #[serde(default)]
-    manual_if_target_message: Option<String>,
-    /// When the file uses the result of one of these methods called on the
-    /// assignment target, the fix is unsafe.
-    #[serde(default)]
-    unsafe_if_target_value_used: Vec<String>,
-    /// When the module passes the assignment target to a call of one of
-    /// these (qualified names), the fix is unsafe.
-    #[serde(default)]
-    unsafe_if_target_passed_to: Vec<String>,
-    /// The fix is safe only when the metavariable names a variable or
-    /// attribute the module assigns from a call of this (qualified) function.
-    #[serde(default)]
-    safe_if_assigned_from: BTreeMap<String, String>,
-    /// Except-type context: the fix is safe only when the handler re-raises.
-    #[serde(default)]
-    safe_if_handler_reraises: bool,
-    /// The fix is safe only inside a `finally:` block or an `except` handler
-    /// (a cleanup path), unsafe elsewhere.
-    #[serde(default)]
-    safe_only_in_cleanup: bool,
-    /// Report instead of fixing when the site is inside a `with` that opens
-    /// one of these (qualified names of context manager functions).
-    #[serde(default)]
-    manual_inside_with: Vec<String>,
-    /// Only inside an `async def` (the rewrite needs a running event loop);
-    /// elsewhere the site is reported.
-    #[serde(default)]
-    only_in_async_def: bool,
-    /// Safe only when the value is assigned to a plain name or a private
-    /// attribute (`self._x`): a public attribute or an argument lets it
-    /// reach code in other modules the tool cannot see.
-    #[serde(default)]
-    safe_if_kept_private: bool,
-    #[serde(default)]
-    manual_inside_with_message: Option<String>,
-    /// The anyio release that introduced what the template writes
-    /// (`"4.15"`): below that `--target-anyio` the site is reported.
-    #[serde(default)]
-    min_anyio: Option<String>,
-}
-
 struct CompiledMatch {
     spec: MatchSpec,
-    pattern: Pattern,
-    /// Where its candidates come from, worked out once from the pattern
-    /// rather than for every file and round.
-    candidates: Candidates,
+    /// Each spelling of the pattern, tried in order, with where its
+    /// candidates come from (worked out once rather than for every file
+    /// and round).
+    spellings: Vec<(Pattern, Candidates)>,
 }
 
 /// The nodes a match may start at.
@@ -167,6 +29,25 @@ enum Candidates {
     Anchor(&'static str, String),
     /// Every node of these kinds.
     Kinds(Vec<&'static str>),
+}
+
+impl Candidates {
+    fn of(pattern: &Pattern) -> Candidates {
+        match pattern.anchor() {
+            Some((kind, last)) => Candidates::Anchor(kind, last),
+            None => Candidates::Kinds(pattern.candidate_kinds()),
+        }
+    }
+
+    fn nodes<'a>(&self, cx: &FileContext<'a>) -> Vec<Node<'a>> {
+        match self {
+            Candidates::Anchor(kind, last) => cx.nodes_ending_in(kind, last),
+            Candidates::Kinds(kinds) => kinds
+                .iter()
+                .flat_map(|k| cx.nodes_of_kind(k).iter().copied())
+                .collect(),
+        }
+    }
 }
 
 /// A transform loaded from a TOML file.
@@ -178,96 +59,165 @@ pub struct Declarative {
     requires_import: Option<String>,
     min_python: Option<(u32, u32)>,
     unsafe_because: Option<String>,
+    /// Gates every match with a template takes, before its own.
+    unsafe_if: Vec<RuleSpec>,
+    report_if: Vec<RuleSpec>,
     matches: Vec<CompiledMatch>,
 }
 
-fn leak(s: String) -> &'static str {
-    // Transform metadata lives for the whole run; codes are `&'static str`
-    // so diagnostics can carry them cheaply.
-    Box::leak(s.into_boxed_str())
+/// Parses, checks and compiles one declarative transform file.
+pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, String> {
+    compile(file_name, schema::parse(file_name, text)?)
 }
 
-/// Parses and compiles one transform file.
-pub fn load_declarative(file_name: &str, text: &str) -> Result<Declarative, String> {
-    let file: TransformFile = toml::from_str(text).map_err(|e| format!("{file_name}: {e}"))?;
-    let applicability = match file.applicability.as_str() {
-        "safe" => Some(Applicability::Safe),
-        "unsafe" => Some(Applicability::Unsafe),
-        "manual" => None,
-        other => {
-            return Err(format!(
-                "{file_name}: applicability `{other}` is not safe, unsafe or manual"
-            ))
-        }
+/// Compiles a parsed declarative transform file.
+pub(crate) fn compile(file_name: &str, file: TransformFile) -> Result<Declarative, String> {
+    let err = |e: String| format!("{file_name}: {e}");
+    if !file.is_declarative() {
+        return Err(err(
+            "a declarative transform needs at least one `[[match]]`".to_string(),
+        ));
+    }
+    let info = TransformInfo::from_file(&file);
+    let version = |v: &Option<String>, key: &str| {
+        v.as_deref()
+            .map(crate::parse_version)
+            .transpose()
+            .map_err(|e| err(format!("{key}: {e}")))
     };
+    let min_python = version(&file.min_python, "min-python")?;
     let mut matches = Vec::new();
-    for spec in file.matches {
-        let kind = match spec.context {
-            Context::Node | Context::Header => PatternKind::Statement,
-            _ => PatternKind::Expression,
-        };
-        let pattern =
-            Pattern::compile(&spec.pattern, kind).map_err(|e| format!("{file_name}: {e}"))?;
-        if spec.context == Context::Statement
-            && spec.template.is_some()
-            && spec.expression.is_none()
-        {
-            return Err(format!(
-                "{file_name}: a statement-context match with a template needs `expression`"
-            ));
-        }
-        if let Some(Err(e)) = spec.min_anyio.as_deref().map(crate::parse_version) {
-            return Err(format!("{file_name}: min-anyio: {e}"));
-        }
-        if spec.always_unsafe && spec.unsafe_because.is_none() {
-            return Err(format!(
-                "{file_name}: a match with `unsafe = true` needs `unsafe-because` (every unsafe diagnostic says why)"
-            ));
-        }
-        if applicability.is_none() && spec.template.is_some() {
-            return Err(format!(
-                "{file_name}: a manual transform cannot have a template"
-            ));
-        }
-        let candidates = match pattern.anchor() {
-            Some((kind, last)) => Candidates::Anchor(kind, last),
-            None => Candidates::Kinds(pattern.candidate_kinds()),
-        };
-        matches.push(CompiledMatch {
-            spec,
-            pattern,
-            candidates,
-        });
+    for (i, spec) in file.matches.into_iter().enumerate() {
+        let at = |e: String| err(format!("match {}: {e}", i + 1));
+        version(&spec.min_anyio, "min-anyio").map_err(at)?;
+        let spellings = spec
+            .pattern
+            .0
+            .iter()
+            .map(|text| {
+                let p = Pattern::compile(text, spec.context.pattern_kind())
+                    .map_err(|e| at(e.to_string()))?;
+                let candidates = Candidates::of(&p);
+                Ok((p, candidates))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        check_metavariables(&spec, &spellings, [&file.unsafe_if, &file.report_if]).map_err(at)?;
+        matches.push(CompiledMatch { spec, spellings });
     }
     Ok(Declarative {
-        info: TransformInfo {
-            code: leak(file.code),
-            name: leak(file.name),
-            summary: file.summary,
-            applicability,
-            docs: file.docs,
-            examples: file.examples,
-            valid: Vec::new(),
-        },
-        message: file.message,
+        info,
+        message: file.message.unwrap_or_default(),
         hint: file.hint,
         imports: file.imports,
         requires_import: file.requires_import,
-        min_python: match file.min_python.as_deref().map(crate::parse_version) {
-            Some(Ok(v)) => Some(v),
-            Some(Err(e)) => return Err(format!("{file_name}: min-python: {e}")),
-            None => None,
-        },
-        unsafe_because: match (applicability, file.unsafe_because) {
-            (Some(Applicability::Unsafe), None) => {
-                return Err(format!(
-                    "{file_name}: an unsafe transform needs `unsafe-because` (every unsafe diagnostic says why)"
-                ))
-            }
-            (_, why) => why,
-        },
+        min_python,
+        unsafe_because: file.unsafe_because,
+        unsafe_if: file.unsafe_if,
+        report_if: file.report_if,
         matches,
     })
+}
+
+/// Every `$NAME` a match's keys name is one its pattern binds (each spelling
+/// the same), or one its context provides (`$STATEMENT`, `$VALUE`), or, in a
+/// gate's texts, one the gate's rule binds; and a rule binds no name the
+/// pattern does (a gate's captures would be ambiguous).
+fn check_metavariables(
+    spec: &MatchSpec,
+    spellings: &[(Pattern, Candidates)],
+    file_gates: [&[RuleSpec]; 2],
+) -> Result<(), String> {
+    let bound: Vec<(&str, bool)> = {
+        let mut names = spellings[0].0.metavariables();
+        names.sort_unstable();
+        names
+    };
+    for (p, _) in &spellings[1..] {
+        let mut names = p.metavariables();
+        names.sort_unstable();
+        if names != bound {
+            return Err(format!(
+                "the spellings `{}` and `{}` bind different metavariables",
+                spellings[0].0.text(),
+                p.text()
+            ));
+        }
+    }
+    let single = |name: &str| bound.contains(&(name, false));
+    let provided: &[&str] = match spec.context {
+        Context::Statement => &["STATEMENT"],
+        Context::Condition => &["STATEMENT", "VALUE"],
+        _ => &[],
+    };
+    let none: &[&str] = &[];
+    for (key, text, provided) in [
+        ("template", &spec.template, provided),
+        ("expression", &spec.expression, none),
+    ] {
+        let text = text.as_deref().unwrap_or("");
+        let unknown = pattern::metavariables_in(text).into_iter().find(|m| {
+            !(bound.contains(&(m.name, m.multi)) || (!m.multi && provided.contains(&m.name)))
+        });
+        if let Some(m) = unknown {
+            return Err(format!("{key}: the pattern binds no `{}`", &text[m.range]));
+        }
+    }
+    for (key, conds) in [("require", &spec.require), ("safe-if", &spec.safe_if)] {
+        if let Some(var) = conds.keys().find(|v| !bound.iter().any(|(n, _)| n == v)) {
+            return Err(format!("{key}: the pattern binds no `${var}`"));
+        }
+    }
+    let plain = |text: &Option<String>, also: &[String], key: &str| -> Result<(), String> {
+        for m in pattern::metavariables_in(text.as_deref().unwrap_or("")) {
+            if m.multi || !(single(m.name) || also.iter().any(|a| a == m.name)) {
+                return Err(format!("{key}: no `{}` to name here (only `$NAME`s the pattern or the gate's rule binds)", &text.as_deref().unwrap_or("")[m.range]));
+            }
+        }
+        Ok(())
+    };
+    plain(&spec.message, &[], "message")?;
+    plain(&spec.hint, &[], "hint")?;
+    let gates = file_gates
+        .into_iter()
+        .flatten()
+        .chain(&spec.unsafe_if)
+        .chain(&spec.report_if);
+    for gate in gates {
+        let mut captured = Vec::new();
+        captures_of(gate, &mut captured);
+        if let Some(clash) = captured.iter().find(|c| bound.iter().any(|(n, _)| n == *c)) {
+            return Err(format!(
+                "a gate's rule binds `${clash}`, which the pattern binds too"
+            ));
+        }
+        if let Some(var) = gate.var.as_deref().filter(|v| !single(v)) {
+            return Err(format!("var: the pattern binds no `${var}`"));
+        }
+        plain(&gate.because, &captured, "because")?;
+        plain(&gate.message, &captured, "message")?;
+        plain(&gate.hint, &captured, "hint")?;
+    }
+    Ok(())
+}
+
+/// The `$NAME`s a rule's patterns bind where they can hold (not under `not`
+/// or in `stop-by`).
+fn captures_of(rule: &RuleSpec, out: &mut Vec<String>) {
+    for p in rule.pattern.iter().flat_map(|ps| &ps.0) {
+        out.extend(
+            p.0.metavariables()
+                .into_iter()
+                .filter(|(_, multi)| !multi)
+                .map(|(n, _)| n.to_string()),
+        );
+    }
+    let nested = [&rule.inside, &rule.has, &rule.references];
+    for sub in nested.into_iter().flatten() {
+        captures_of(sub, out);
+    }
+    for sub in rule.any.iter().chain(&rule.all).flatten() {
+        captures_of(sub, out);
+    }
 }
 
 impl Transform for Declarative {
@@ -279,9 +229,10 @@ impl Transform for Declarative {
         let mut triggers: Vec<Trigger> = self
             .matches
             .iter()
-            .map(|m| {
-                let qualified = m.pattern.qualified_names();
-                let base = match (&self.requires_import, m.pattern.required_word()) {
+            .flat_map(|m| &m.spellings)
+            .map(|(pattern, _)| {
+                let qualified = pattern.qualified_names();
+                let base = match (&self.requires_import, pattern.required_word()) {
                     // `check` looks at nothing unless the module is imported.
                     (Some(module), _) => Trigger::Module(module.clone()),
                     // Names resolve through imports: the module must be imported.
@@ -297,8 +248,7 @@ impl Transform for Declarative {
                 };
                 // Candidates are only nodes spelled like the anchor, and
                 // each name matched by meaning must be spelled in the file.
-                let mut all: Vec<Trigger> = m
-                    .pattern
+                let mut all: Vec<Trigger> = pattern
                     .required_names()
                     .into_iter()
                     .map(Trigger::Word)
@@ -332,33 +282,25 @@ impl Transform for Declarative {
                 return;
             }
         }
-        // A site claimed by an earlier match of this transform is not matched
-        // again by a later (more general) one.
+        // A site claimed by an earlier match (or spelling) of this transform
+        // is not matched again by a later, more general one.
         let mut claimed: Vec<Range<usize>> = Vec::new();
         for m in &self.matches {
-            // Only nodes spelled like the pattern's anchor name can match.
-            let candidates: Vec<Node> = match &m.candidates {
-                Candidates::Anchor(kind, last) => cx.nodes_ending_in(kind, last),
-                Candidates::Kinds(kinds) => kinds
-                    .iter()
-                    .flat_map(|k| cx.nodes_of_kind(k).iter().copied())
-                    .collect(),
-            };
-            {
-                for node in candidates {
+            for (pattern, candidates) in &m.spellings {
+                for node in candidates.nodes(cx) {
                     if claimed
                         .iter()
                         .any(|r| r.start <= node.start_byte() && node.end_byte() <= r.end)
                     {
                         continue;
                     }
-                    let Some(bindings) = m.pattern.matches(node, cx.src, cx) else {
+                    let Some(bindings) = pattern.matches(node, cx.src, cx) else {
                         continue;
                     };
                     if !conditions_hold(&m.spec.require, &bindings, cx.src) {
                         continue;
                     }
-                    if let Some(d) = self.site(m, node, &bindings, cx) {
+                    if let Some(d) = self.site(&m.spec, node, &bindings, cx) {
                         // The matched node and the replaced range both count
                         // (a callee fix replaces less than it matched).
                         let start = d.range.start.min(node.start_byte());
@@ -418,227 +360,131 @@ fn failed_condition(
     })
 }
 
+/// Where a matched site is: the range its fix replaces, and for the
+/// statement and condition contexts the statement it stands in.
+struct Located<'t> {
+    range: Range<usize>,
+    statement: Option<Node<'t>>,
+}
+
+/// Where the context puts a matched node, or `None` when it rules it out.
+fn locate<'t>(context: Context, node: Node<'t>, cx: &FileContext<'t>) -> Option<Located<'t>> {
+    let (range, statement) = match context {
+        Context::Statement => {
+            // The statement the value stands for, or a simple statement
+            // in which it is the only await (`total += await ...`).
+            let stmt =
+                syntax::statement_anchor(node).or_else(|| syntax::sole_await_statement(node))?;
+            (stmt.byte_range(), Some(stmt))
+        }
+        Context::Condition => {
+            let stmt = syntax::hoistable_if_condition(node)?;
+            (stmt.byte_range(), Some(stmt))
+        }
+        Context::Node | Context::Expression => (node.byte_range(), None),
+        Context::Header => {
+            let colon = syntax::children(node)
+                .into_iter()
+                .find(|c| c.kind() == ":")?;
+            (node.start_byte()..colon.end_byte(), None)
+        }
+        Context::ExceptType => {
+            except_handler(node)?;
+            (node.byte_range(), None)
+        }
+        Context::ExceptionClass => {
+            is_exception_class(node, cx).then_some(())?;
+            (node.byte_range(), None)
+        }
+        Context::Callee => (node.child_by_field_name("function")?.byte_range(), None),
+    };
+    if statement.is_some_and(|s| !cx.owns_its_lines(s)) {
+        return None;
+    }
+    Some(Located { range, statement })
+}
+
+/// The first line of a node's text, at most 60 characters: what `{match}`
+/// and `$NAME` stand for in a message.
+fn snippet(node: Node, cx: &FileContext) -> String {
+    cx.text(node)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(60)
+        .collect()
+}
+
+/// A message, hint or reason with `{match}` replaced by the matched code
+/// and each `$NAME` by the code the pattern (or the gate's rule) bound to it.
+fn fill(text: &str, node: Node, b: &Bindings, captures: &Captures, cx: &FileContext) -> String {
+    let text = text.replace("{match}", &snippet(node, cx));
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for m in pattern::metavariables_in(&text) {
+        let bound = b.get(m.name).or_else(|| {
+            captures
+                .iter()
+                .find(|(n, _)| n == m.name)
+                .map(|(_, node)| *node)
+        });
+        if let Some(n) = bound.filter(|_| !m.multi) {
+            out.push_str(&text[done..m.range.start]);
+            out.push_str(&snippet(n, cx));
+            done = m.range.end;
+        }
+    }
+    out.push_str(&text[done..]);
+    out
+}
+
+/// Whether a gate's rule holds for the site (or the node its `var` names);
+/// what its patterns bound goes to `captures`.
+fn gate_holds<'t>(
+    gate: &RuleSpec,
+    node: Node<'t>,
+    b: &Bindings<'t>,
+    cx: &FileContext<'t>,
+    captures: &mut Captures<'t>,
+) -> bool {
+    let target = match gate.var.as_deref() {
+        Some(var) => b.get(var),
+        None => Some(node),
+    };
+    target.is_some_and(|t| gate.holds(t, cx, captures))
+}
+
 impl Declarative {
-    /// The diagnostic for one matched site, or `None` when the context rules it out.
+    /// The diagnostic for one matched site, or `None` when its context rules
+    /// it out or the fix would change nothing.
     fn site(
         &self,
-        m: &CompiledMatch,
+        spec: &MatchSpec,
         node: Node,
         b: &Bindings,
         cx: &FileContext,
     ) -> Option<Diagnostic> {
-        let spec = &m.spec;
-        // How an exception class is used (`exception-class` context).
-        let mut class_use = None;
-        let (range, stmt) = match spec.context {
-            Context::Statement => {
-                // The statement the value stands for, or a simple statement
-                // in which it is the only await (`total += await ...`).
-                let stmt = syntax::statement_anchor(node)
-                    .or_else(|| syntax::sole_await_statement(node))?;
-                if !cx.owns_its_lines(stmt) {
-                    return None;
-                }
-                (stmt.byte_range(), Some(stmt))
-            }
-            Context::Condition => {
-                let stmt = syntax::hoistable_if_condition(node)?;
-                if !cx.owns_its_lines(stmt) {
-                    return None;
-                }
-                (stmt.byte_range(), Some(stmt))
-            }
-            Context::Node => (node.byte_range(), None),
-            Context::Header => {
-                let colon = syntax::children(node)
-                    .into_iter()
-                    .find(|c| c.kind() == ":")?;
-                (node.start_byte()..colon.end_byte(), None)
-            }
-            Context::ExceptType => {
-                except_handler(node)?;
-                (node.byte_range(), None)
-            }
-            Context::ExceptionClass => {
-                class_use = Some(exception_class_use(node, cx)?);
-                (node.byte_range(), None)
-            }
-            Context::Expression => (node.byte_range(), None),
-            Context::Callee => (node.child_by_field_name("function")?.byte_range(), None),
-        };
-        // `{match}` in a message names the matched code (its first line, shortened).
-        let snippet: String = cx
-            .text(node)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(60)
-            .collect();
-        let message = spec
-            .message
-            .clone()
-            .unwrap_or_else(|| self.message.clone())
-            .replace("{match}", &snippet);
-        let hint = spec.hint.clone().or_else(|| self.hint.clone());
-        let mut diag = Diagnostic::new(self.info.code, message, range.clone());
-        diag.hint = hint;
-
-        if let Some(reason) = target_uses(node, &spec.manual_if_target_uses, cx) {
-            let msg = spec
-                .manual_if_target_message
-                .clone()
-                .unwrap_or_else(|| format!("{}; left for review", diag.message));
-            diag.message = format!("{msg} (`{reason}`)");
-            return Some(diag);
-        }
-        if spec.only_in_async_def && !in_async_def(node) {
-            diag.message = format!("{} is not in an `async def`: `anyio.get_cancelled_exc_class()` needs a running event loop", cx.text(node));
-            diag.hint = Some("keep the asyncio exception here (this code runs outside the event loop), or move the handling into the coroutine".into());
-            return Some(diag);
-        }
-        if let Some(scope) = inside_with(node, &spec.manual_inside_with, cx) {
-            let msg = spec
-                .manual_inside_with_message
-                .clone()
-                .unwrap_or_else(|| format!("{}; left for review", diag.message));
-            diag.message = format!("{msg} (inside `{scope}`)");
-            return Some(diag);
-        }
-        let (Some(template), Some(mut applicability)) = (&spec.template, self.info.applicability)
-        else {
+        let at = locate(spec.context, node, cx)?;
+        let message = spec.message.as_ref().unwrap_or(&self.message);
+        let mut diag = Diagnostic::new(
+            self.info.code,
+            fill(message, node, b, &Vec::new(), cx),
+            at.range.clone(),
+        );
+        diag.hint = spec
+            .hint
+            .as_ref()
+            .or(self.hint.as_ref())
+            .map(|h| fill(h, node, b, &Vec::new(), cx));
+        let (Some(template), Some(best)) = (&spec.template, self.info.applicability) else {
             return Some(diag);
         };
-        if let Some(v) = spec.min_anyio.as_deref() {
-            if crate::parse_version(v).is_ok_and(|need| cx.targets.anyio < need) {
-                diag.message = format!(
-                    "{}: the rewrite needs anyio {v} (--target-anyio)",
-                    diag.message
-                );
-                return Some(diag);
-            }
+        if self.reported(spec, node, b, cx, &mut diag) {
+            return Some(diag);
         }
-        let mut notes = Vec::new();
-        if applicability == Applicability::Unsafe {
-            notes.extend(self.unsafe_because.clone());
-        }
-        if spec.always_unsafe {
-            applicability = Applicability::Unsafe;
-            notes.extend(spec.unsafe_because.clone());
-        }
-        if let Some(why) = failed_condition(&spec.safe_if, b, cx.src) {
-            applicability = Applicability::Unsafe;
-            notes.push(why);
-        }
-        if let Some(used) = target_value_used(node, &spec.unsafe_if_target_value_used, cx) {
-            applicability = Applicability::Unsafe;
-            notes.push(format!("the result of `{used}` is used"));
-        }
-        if let Some(callee) = target_passed_to(node, &spec.unsafe_if_target_passed_to, cx) {
-            applicability = Applicability::Unsafe;
-            notes.push(format!("it is passed to `{callee}`"));
-        }
-        for (var, func) in &spec.safe_if_assigned_from {
-            if !b.get(var).is_some_and(|n| assigned_from(n, func, cx)) {
-                applicability = Applicability::Unsafe;
-                notes.push(format!(
-                    "`{}` is not known to come from `{func}()`",
-                    b.get(var).map_or("", |n| cx.text(n))
-                ));
-            }
-        }
-        if spec.safe_if_kept_private && !kept_private(node, cx) {
-            applicability = Applicability::Unsafe;
-            notes.push("it is not kept in a local variable or a private attribute, so code elsewhere may use a method anyio's lacks".to_string());
-        }
-        if spec.safe_only_in_cleanup && !in_cleanup_path(node) {
-            applicability = Applicability::Unsafe;
-            notes.push("outside a `finally` or `except` block".to_string());
-        }
-        if spec.safe_if_handler_reraises {
-            let swallowed = match spec.context {
-                Context::ExceptionClass => class_use == Some(ClassUse::Suppress),
-                _ => !except_handler(node).is_some_and(|h| reraises(h, cx)),
-            };
-            if swallowed {
-                applicability = Applicability::Unsafe;
-                notes.push("the handler does not re-raise the cancellation".to_string());
-            }
-        }
-
-        let env = RenderEnv {
-            src: cx.src,
-            strings: &cx.strings,
-            indent_unit: &cx.style.indent,
-            newline: cx.style.newline.as_str(),
-            vars: HashMap::new(),
-        };
-        let indent = cx.indent_at(range.start);
-        // Where a hoisted await ended: the rest of the `if` is not edited.
-        let mut condition_end = None;
-        let mut new_text = match (spec.context, stmt) {
-            (Context::Statement, Some(stmt)) => {
-                let expr = render(spec.expression.as_deref().unwrap_or("$X"), b, &env, indent);
-                let mut whole = Rendered::from_source(
-                    cx.src,
-                    stmt.start_byte()..node.start_byte(),
-                    &cx.strings,
-                );
-                whole.push(&expr);
-                whole.push(&Rendered::from_source(
-                    cx.src,
-                    node.end_byte()..stmt.end_byte(),
-                    &cx.strings,
-                ));
-                let env = RenderEnv {
-                    vars: HashMap::from([("STATEMENT", whole)]),
-                    ..env
-                };
-                render(template, b, &env, indent).text
-            }
-            (Context::Condition, Some(stmt)) => {
-                let value = cx.fresh_name(stmt, "value", &[]);
-                // `(await x).ok` becomes `value.ok`, not `(value).ok`.
-                let mut hoisted = node;
-                while let Some(p) = hoisted
-                    .parent()
-                    .filter(|p| p.kind() == "parenthesized_expression")
-                {
-                    hoisted = p;
-                }
-                condition_end = Some(hoisted.end_byte());
-                let mut whole = Rendered::from_source(
-                    cx.src,
-                    stmt.start_byte()..hoisted.start_byte(),
-                    &cx.strings,
-                );
-                whole.push_str(&value);
-                whole.push(&Rendered::from_source(
-                    cx.src,
-                    hoisted.end_byte()..stmt.end_byte(),
-                    &cx.strings,
-                ));
-                let env = RenderEnv {
-                    vars: HashMap::from([
-                        ("STATEMENT", whole),
-                        ("VALUE", Rendered::literal(value, indent)),
-                    ]),
-                    ..env
-                };
-                render(template, b, &env, indent).text
-            }
-            _ => render(template, b, &env, indent).text,
-        };
-        // The `if` after the hoisted await stays as it is (its positions,
-        // and the findings inside it, are kept).
-        let mut range = range;
-        if let Some(end) = condition_end {
-            let rest = &cx.src[end..range.end];
-            if let Some(head) = new_text.strip_suffix(rest) {
-                new_text = head.to_string();
-                range.end = end;
-            }
-        }
+        let (mut applicability, mut notes) = self.classify(spec, best, node, b, cx);
+        let (range, new_text) = render_fix(spec, template, node, b, &at, cx);
         if new_text == cx.src[range.clone()] {
             return None;
         }
@@ -655,6 +501,141 @@ impl Declarative {
             Fix::new(vec![Edit::replace(range, new_text)], applicability).with_imports(imports);
         Some(diag.with_fix(fix))
     }
+
+    /// Whether the site is left to a person: a `report-if` gate holds (its
+    /// message and hint replace the diagnostic's), or the template needs a
+    /// newer anyio than the target.
+    fn reported(
+        &self,
+        spec: &MatchSpec,
+        node: Node,
+        b: &Bindings,
+        cx: &FileContext,
+        diag: &mut Diagnostic,
+    ) -> bool {
+        for gate in self.report_if.iter().chain(&spec.report_if) {
+            let mut captures = Vec::new();
+            if gate_holds(gate, node, b, cx, &mut captures) {
+                let message = gate.message.as_deref().unwrap_or_default();
+                diag.message = fill(message, node, b, &captures, cx);
+                if let Some(hint) = &gate.hint {
+                    diag.hint = Some(fill(hint, node, b, &captures, cx));
+                }
+                return true;
+            }
+        }
+        let need = spec
+            .min_anyio
+            .as_deref()
+            .filter(|v| crate::parse_version(v).is_ok_and(|need| cx.targets.anyio < need));
+        if let Some(v) = need {
+            diag.message = format!(
+                "{}: the rewrite needs anyio {v} (--target-anyio)",
+                diag.message
+            );
+            return true;
+        }
+        false
+    }
+
+    /// The fix's class, and why it is unsafe when it is: the transform's
+    /// own reason, a failed `safe-if` condition, each `unsafe-if` gate that holds.
+    fn classify(
+        &self,
+        spec: &MatchSpec,
+        best: Applicability,
+        node: Node,
+        b: &Bindings,
+        cx: &FileContext,
+    ) -> (Applicability, Vec<String>) {
+        let mut applicability = best;
+        let mut notes = Vec::new();
+        if best == Applicability::Unsafe {
+            notes.extend(self.unsafe_because.clone());
+        }
+        if let Some(why) = failed_condition(&spec.safe_if, b, cx.src) {
+            applicability = Applicability::Unsafe;
+            notes.push(why);
+        }
+        for gate in self.unsafe_if.iter().chain(&spec.unsafe_if) {
+            let mut captures = Vec::new();
+            if gate_holds(gate, node, b, cx, &mut captures) {
+                applicability = Applicability::Unsafe;
+                let because = gate.because.as_deref().unwrap_or_default();
+                notes.push(fill(because, node, b, &captures, cx));
+            }
+        }
+        (applicability, notes)
+    }
+}
+
+/// The range a site's fix replaces and its new text: the template rendered
+/// in the file's layout, with `$STATEMENT` / `$VALUE` for their contexts.
+fn render_fix(
+    spec: &MatchSpec,
+    template: &str,
+    node: Node,
+    b: &Bindings,
+    at: &Located,
+    cx: &FileContext,
+) -> (Range<usize>, String) {
+    let env = RenderEnv {
+        src: cx.src,
+        strings: &cx.strings,
+        indent_unit: &cx.style.indent,
+        newline: cx.style.newline.as_str(),
+        vars: HashMap::new(),
+    };
+    let mut range = at.range.clone();
+    let indent = cx.indent_at(range.start);
+    let Some(stmt) = at.statement else {
+        return (range, render(template, b, &env, indent).text);
+    };
+    // `$STATEMENT`: the statement with the matched part replaced.
+    let (replaced, by) = match spec.context {
+        Context::Condition => {
+            // `(await x).ok` becomes `value.ok`, not `(value).ok`.
+            let mut hoisted = node;
+            while let Some(p) = hoisted
+                .parent()
+                .filter(|p| p.kind() == "parenthesized_expression")
+            {
+                hoisted = p;
+            }
+            let value = cx.fresh_name(stmt, "value", &[]);
+            (hoisted, Rendered::literal(value, indent))
+        }
+        _ => {
+            let expression = spec.expression.as_deref().unwrap_or("$X");
+            (node, render(expression, b, &env, indent))
+        }
+    };
+    let mut whole = Rendered::from_source(
+        cx.src,
+        stmt.start_byte()..replaced.start_byte(),
+        &cx.strings,
+    );
+    whole.push(&by);
+    whole.push(&Rendered::from_source(
+        cx.src,
+        replaced.end_byte()..stmt.end_byte(),
+        &cx.strings,
+    ));
+    let mut vars = HashMap::from([("STATEMENT", whole)]);
+    if spec.context == Context::Condition {
+        vars.insert("VALUE", by);
+    }
+    let mut new_text = render(template, b, &RenderEnv { vars, ..env }, indent).text;
+    // The `if` after a hoisted await stays as it is (its positions, and the
+    // findings inside it, are kept).
+    if spec.context == Context::Condition {
+        let rest = &cx.src[replaced.end_byte()..range.end];
+        if let Some(head) = new_text.strip_suffix(rest) {
+            new_text = head.to_string();
+            range.end = replaced.end_byte();
+        }
+    }
+    (range, new_text)
 }
 
 /// The except clause whose exception type `node` is (alone or in a tuple).
@@ -669,21 +650,20 @@ fn except_handler(node: Node) -> Option<Node> {
     (cur.kind() == "except_clause").then_some(cur)
 }
 
-/// How an exception class is used as a value (`Context::ExceptionClass`).
-#[derive(Debug, PartialEq, Eq)]
-enum ClassUse {
-    /// Tested against: `isinstance`, `issubclass`, `pytest.raises`, `is`, `==`.
-    Test,
-    /// Swallowed: `contextlib.suppress(...)`.
-    Suppress,
-}
-
-/// Where `node` is an exception class used as a value, how it is used.
-fn exception_class_use(node: Node, cx: &FileContext) -> Option<ClassUse> {
+/// Whether `node` is an exception class used as a value to test against or
+/// to swallow: the class argument of `isinstance` / `issubclass` (alone or
+/// in a tuple) or `pytest.raises`, an argument of `contextlib.suppress`, an
+/// operand of `is` / `is not` / `==` / `!=`.
+fn is_exception_class(node: Node, cx: &FileContext) -> bool {
     let mut cur = node;
-    let mut parent = node.parent()?;
+    let Some(mut parent) = node.parent() else {
+        return false;
+    };
     while parent.kind() == "parenthesized_expression" {
-        (cur, parent) = (parent, parent.parent()?);
+        let Some(up) = parent.parent() else {
+            return false;
+        };
+        (cur, parent) = (parent, up);
     }
     if parent.kind() == "comparison_operator" {
         let ops: Vec<&str> = syntax::children(parent)
@@ -692,19 +672,27 @@ fn exception_class_use(node: Node, cx: &FileContext) -> Option<ClassUse> {
             .map(|c| c.kind())
             .collect();
         // One operator (`a is b`, not a chain); `is not` may be two tokens.
-        let op = ops.join(" ");
-        return matches!(op.as_str(), "is" | "is not" | "==" | "!=").then_some(ClassUse::Test);
+        return matches!(ops.join(" ").as_str(), "is" | "is not" | "==" | "!=");
     }
     // `isinstance(x, (A, B))`: the tuple is the argument.
     let in_tuple = parent.kind() == "tuple";
     if in_tuple {
-        (cur, parent) = (parent, parent.parent()?);
+        let Some(up) = parent.parent() else {
+            return false;
+        };
+        (cur, parent) = (parent, up);
     }
     if parent.kind() != "argument_list" {
-        return None;
+        return false;
     }
-    let call = parent.parent().filter(|c| c.kind() == "call")?;
-    let callee = cx.qualified(call.child_by_field_name("function")?)?;
+    let Some(callee) = parent
+        .parent()
+        .filter(|c| c.kind() == "call")
+        .and_then(|c| c.child_by_field_name("function"))
+        .and_then(|f| cx.qualified(f))
+    else {
+        return false;
+    };
     let args = syntax::named_children(parent);
     if args.iter().any(|a| {
         matches!(
@@ -712,198 +700,216 @@ fn exception_class_use(node: Node, cx: &FileContext) -> Option<ClassUse> {
             "list_splat" | "dictionary_splat" | "keyword_argument"
         ) && a.start_byte() < cur.start_byte()
     }) {
-        return None;
+        return false;
     }
-    let index = args
+    let Some(index) = args
         .iter()
         .filter(|a| a.kind() != "comment")
-        .position(|a| a.id() == cur.id())?;
+        .position(|a| a.id() == cur.id())
+    else {
+        return false;
+    };
     match callee.as_str() {
-        "isinstance" | "issubclass" if index == 1 => Some(ClassUse::Test),
-        "pytest.raises" if index == 0 => Some(ClassUse::Test),
-        "contextlib.suppress" if !in_tuple => Some(ClassUse::Suppress),
-        _ => None,
-    }
-}
-
-/// Whether a node is inside a `finally:` block or an `except` handler of its own function.
-fn in_cleanup_path(node: Node) -> bool {
-    syntax::enclosing(
-        node,
-        &[
-            "finally_clause",
-            "except_clause",
-            "function_definition",
-            "lambda",
-            "class_definition",
-        ],
-    )
-    .is_some_and(|n| matches!(n.kind(), "finally_clause" | "except_clause"))
-}
-
-/// Whether a node is inside an `async def` (its nearest function).
-fn in_async_def(node: Node) -> bool {
-    syntax::enclosing(node, &["function_definition", "lambda"]).is_some_and(syntax::is_async_def)
-}
-
-/// Whether the value is assigned to a plain name or a `_private` attribute.
-fn kept_private(node: Node, cx: &FileContext) -> bool {
-    assignment_target(node, cx)
-        .is_some_and(|t| !t.contains('.') || last_component(t).starts_with('_'))
-}
-
-/// Whether an except clause's body ends by re-raising the exception it caught
-/// (a bare `raise`, or `raise e` for `except … as e`).
-fn reraises(handler: Node, cx: &FileContext) -> bool {
-    let Some(block) = syntax::named_children(handler)
-        .into_iter()
-        .rev()
-        .find(|c| c.kind() == "block")
-    else {
-        return false;
-    };
-    let Some(last) = syntax::named_children(block)
-        .into_iter()
-        .rev()
-        .find(|c| c.kind() != "comment")
-    else {
-        return false;
-    };
-    if last.kind() != "raise_statement" {
-        return false;
-    }
-    let raised: Vec<Node> = syntax::named_children(last)
-        .into_iter()
-        .filter(|c| c.kind() != "comment")
-        .collect();
-    match raised.as_slice() {
-        [] => true,
-        [name] if name.kind() == "identifier" => syntax::preorder(handler)
-            .find(|(n, _)| n.kind() == "as_pattern_target")
-            .is_some_and(|(t, _)| cx.text(t) == cx.text(*name)),
+        "isinstance" | "issubclass" => index == 1,
+        "pytest.raises" => index == 0,
+        "contextlib.suppress" => !in_tuple,
         _ => false,
     }
 }
 
-/// The qualified name of a context manager call an enclosing `with` (in the
-/// same function) opens, if it is one of `names`.
-fn inside_with(node: Node, names: &[String], cx: &FileContext) -> Option<String> {
-    cx.enclosing_with_items(node)
-        .into_iter()
-        .map(|w| w.qualified.unwrap_or_else(|| w.spelling.to_string()))
-        .find(|q| names.contains(q))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The name or attribute a statement-level value is assigned to.
-fn assignment_target<'a>(node: Node, cx: &FileContext<'a>) -> Option<&'a str> {
-    let parent = node.parent()?;
-    if parent.kind() != "assignment" || parent.child_by_field_name("right") != Some(node) {
-        return None;
+    fn transform(head: &str, rest: &str) -> Result<Declarative, String> {
+        load_declarative(
+            "t.toml",
+            &format!(
+                "code = \"AM999\"\nname = \"t\"\nsummary = \"s\"\napplicability = \"safe\"\nmessage = \"m\"\n{head}\n{rest}\n[docs]\nwhat = \"w\"\nwhy = \"y\"\nfix-safety = \"f\"\n"
+            ),
+        )
     }
-    let left = parent.child_by_field_name("left")?;
-    matches!(left.kind(), "identifier" | "attribute").then(|| &cx.src[left.byte_range()])
-}
 
-/// The last component of a dotted target: `_event` for `self._event`.
-fn last_component(target: &str) -> &str {
-    target.rsplit('.').next().unwrap_or(target)
-}
-
-/// `target.attr` for the first listed attribute the file touches on the
-/// assignment target (matched by its last component, so `self._evt` in one
-/// method and `self._evt` in another agree).
-fn target_uses(node: Node, attrs: &[String], cx: &FileContext) -> Option<String> {
-    if attrs.is_empty() {
-        return None;
+    /// What the transform says about `src`: each diagnostic's message, its
+    /// hint and its fix's class (`None`: reported).
+    fn run(t: &Declarative, src: &str) -> Vec<(String, Option<String>, Option<Applicability>)> {
+        let tree = syntax::parse(src);
+        let style = syntax::Style::detect(src);
+        let cx = FileContext::new(src, &tree, &style);
+        let mut out = Vec::new();
+        t.check(&cx, &mut out);
+        out.into_iter()
+            .map(|d| (d.message, d.hint, d.fix.map(|f| f.applicability)))
+            .collect()
     }
-    let target = assignment_target(node, cx)?;
-    let last = last_component(target);
-    for attr in cx.nodes_of_kind("attribute") {
-        let name = attr.child_by_field_name("attribute").map(|n| cx.text(n));
-        let Some(name) = name.filter(|n| attrs.iter().any(|a| a == n)) else {
-            continue;
+
+    const EVENT: &str = r#"[[match]]
+pattern = "asyncio.Event()"
+template = "anyio.Event()"
+
+[[match.report-if]]
+inside = { kind = "assignment", field = "right", has = { field = "left", references.inside = { field = "object", pattern = "$EV.clear" } } }
+message = "{match} is cleared (`$EV.clear`)"
+hint = "use a fresh event"
+
+[[match.unsafe-if]]
+not.inside = { kind = "assignment", field = "right", has = { field = "left", kind = "identifier" } }
+because = "kept in `{match}`'s caller"
+"#;
+
+    #[test]
+    fn gates_report_or_make_unsafe_and_say_why_with_what_they_matched() {
+        let t = transform("", EVENT).unwrap();
+        let src = "import asyncio\nready = asyncio.Event()\nready.clear()\n";
+        assert_eq!(
+            run(&t, src),
+            vec![(
+                "asyncio.Event() is cleared (`ready.clear`)".to_string(),
+                Some("use a fresh event".to_string()),
+                None
+            )]
+        );
+        let src = "import asyncio\nready = asyncio.Event()\nf(asyncio.Event())\n";
+        assert_eq!(
+            run(&t, src),
+            vec![
+                ("m".to_string(), None, Some(Applicability::Safe)),
+                (
+                    "m (kept in `asyncio.Event()`'s caller)".to_string(),
+                    None,
+                    Some(Applicability::Unsafe)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn file_gates_take_every_match_with_a_template() {
+        let head = "[[unsafe-if]]\nnot.inside = { kind = \"function_definition\", stop-by = \"end\" }\nbecause = \"at module level\"\n";
+        let matches = "[[match]]\npattern = \"asyncio.Lock()\"\ntemplate = \"anyio.Lock()\"\n\n[[match]]\npattern = \"asyncio.Lock($$$ARGS)\"\nmessage = \"r\"\n";
+        let t = transform(head, matches).unwrap();
+        let src = "import asyncio\na = asyncio.Lock()\nb = asyncio.Lock(loop)\n";
+        assert_eq!(
+            run(&t, src),
+            vec![
+                (
+                    "m (at module level)".to_string(),
+                    None,
+                    Some(Applicability::Unsafe)
+                ),
+                ("r".to_string(), None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_gate_on_a_metavariable_tests_the_node_it_matched() {
+        let matches = r#"[[match]]
+context = "callee"
+pattern = "asyncio.Condition($L)"
+template = "anyio.Condition"
+
+[[match.unsafe-if]]
+var = "L"
+not.references.inside = { kind = "assignment", field = "left", has = { field = "right", pattern = "asyncio.Lock()" } }
+because = "`$L` is not known to be a lock"
+"#;
+        let t = transform("", matches).unwrap();
+        let src = "import asyncio\nlk = asyncio.Lock()\nc = asyncio.Condition(lk)\nd = asyncio.Condition(other)\n";
+        assert_eq!(
+            run(&t, src),
+            vec![
+                ("m".to_string(), None, Some(Applicability::Safe)),
+                (
+                    "m (`other` is not known to be a lock)".to_string(),
+                    None,
+                    Some(Applicability::Unsafe)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn spellings_are_tried_in_turn_as_separate_matches() {
+        // A site inside one the first spelling claimed is still matched by
+        // the second (as two `[[match]]` tables would do): `print(2)` and
+        // `len(print(2))` are both reported, `len(1)` inside `print(len(1))` is not.
+        let t = transform(
+            "",
+            "[[match]]\npattern = [\"print($$$A)\", \"len($$$A)\"]\n",
+        )
+        .unwrap();
+        let found: Vec<String> = run(&t, "print(len(1))\nlen(print(2))\n")
+            .into_iter()
+            .map(|(m, _, _)| m)
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn the_metavariables_a_match_names_must_be_bound() {
+        let bad = |matches: &str| transform("", matches).err().unwrap();
+        assert!(bad("[[match]]\npattern = [\"f($X)\", \"f(x=$Y)\"]\n")
+            .contains("bind different metavariables"));
+        assert!(
+            bad("[[match]]\npattern = \"f($X)\"\ntemplate = \"g($Y)\"\n")
+                .contains("template: the pattern binds no `$Y`")
+        );
+        assert!(
+            bad("[[match]]\npattern = \"f($X)\"\nrequire = { Y = [\"call\"] }\n")
+                .contains("require: the pattern binds no `$Y`")
+        );
+        assert!(bad("[[match]]\npattern = \"f($X)\"\nmessage = \"`$Y`\"\n")
+            .contains("message: no `$Y`"));
+        let gate = |body: &str| {
+            bad(&format!(
+                "[[match]]\npattern = \"f($X)\"\ntemplate = \"g($X)\"\n[[match.unsafe-if]]\n{body}\n"
+            ))
         };
-        let Some(obj) = attr.child_by_field_name("object") else {
-            continue;
-        };
-        if last_component(cx.text(obj)) == last {
-            return Some(format!("{}.{name}", cx.text(obj)));
-        }
+        assert!(gate("var = \"Y\"\nkind = \"call\"\nbecause = \"b\"")
+            .contains("var: the pattern binds no `$Y`"));
+        assert!(gate("inside.pattern = \"h($X)\"\nbecause = \"b\"")
+            .contains("binds `$X`, which the pattern binds too"));
+        assert!(
+            gate("not.inside.pattern = \"h($Z)\"\nbecause = \"`$Z`\"").contains("because: no `$Z`")
+        );
+        // What the gate's rule binds may be named; `$STATEMENT` in a statement template.
+        assert!(transform(
+            "",
+            "[[match]]\ncontext = \"statement\"\npattern = \"await f($X)\"\nexpression = \"$X\"\ntemplate = \"$STATEMENT\"\n[[match.unsafe-if]]\ninside.pattern = \"h($Z)\"\nbecause = \"`$Z`\"\n"
+        )
+        .is_ok());
     }
-    None
-}
 
-/// `target.method()` for the first listed method whose result the file uses.
-fn target_value_used(node: Node, methods: &[String], cx: &FileContext) -> Option<String> {
-    if methods.is_empty() {
-        return None;
+    #[test]
+    fn every_declarative_file_loads_and_lists_code_it_must_leave_alone() {
+        let mut n = 0;
+        for (name, text) in crate::registry::EMBEDDED {
+            // The files of the Rust rules are loaded by the registry.
+            if crate::rules::RULES.iter().any(|r| name.starts_with(r.code)) {
+                continue;
+            }
+            let t = load_declarative(name, text).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!t.info.valid.is_empty(), "{name} has no [[valid]] case");
+            n += 1;
+        }
+        assert!(n >= 20, "only {n} declarative files");
     }
-    let target = assignment_target(node, cx)?;
-    let last = last_component(target);
-    for call in cx.nodes_of_kind("call") {
-        let Some(func) = call
-            .child_by_field_name("function")
-            .filter(|f| f.kind() == "attribute")
-        else {
-            continue;
-        };
-        let (Some(obj), Some(name)) = (
-            func.child_by_field_name("object"),
-            func.child_by_field_name("attribute"),
-        ) else {
-            continue;
-        };
-        if !methods.iter().any(|m| m == cx.text(name)) || last_component(cx.text(obj)) != last {
-            continue;
-        }
-        let mut used = call.parent();
-        if used.is_some_and(|p| p.kind() == "await") {
-            used = used.and_then(|p| p.parent());
-        }
-        if used.is_none_or(|p| p.kind() != "expression_statement") {
-            return Some(format!("{}()", cx.text(func)));
-        }
-    }
-    None
-}
 
-/// The function (from `names`) the module passes the assignment target to.
-fn target_passed_to(node: Node, names: &[String], cx: &FileContext) -> Option<String> {
-    if names.is_empty() {
-        return None;
+    #[test]
+    fn a_declarative_file_has_a_match() {
+        let err = transform("", "").err().unwrap();
+        // A file that forgot its `[[match]]` is told what it looks like.
+        assert!(
+            err.contains("`message` belongs to a declarative transform, which needs at least one `[[match]]`"),
+            "{err}"
+        );
+        let err = load_declarative(
+            "t.toml",
+            "code = \"AM999\"\nname = \"t\"\nsummary = \"s\"\napplicability = \"safe\"\n[docs]\nwhat = \"w\"\nwhy = \"y\"\nfix-safety = \"f\"\n",
+        )
+        .err()
+        .unwrap();
+        assert!(err.contains("needs at least one `[[match]]`"), "{err}");
     }
-    let last = last_component(assignment_target(node, cx)?);
-    cx.nodes_of_kind("call").iter().find_map(|call| {
-        let q = cx.qualified(call.child_by_field_name("function")?)?;
-        if !names.contains(&q) {
-            return None;
-        }
-        let args = call.child_by_field_name("arguments")?;
-        syntax::preorder(args)
-            .any(|(a, _)| {
-                matches!(a.kind(), "identifier" | "attribute") && last_component(cx.text(a)) == last
-            })
-            .then_some(q)
-    })
-}
-
-/// Whether the module assigns `var` (by its last component) from a call of `func`.
-fn assigned_from(var: Node, func: &str, cx: &FileContext) -> bool {
-    if !matches!(var.kind(), "identifier" | "attribute") {
-        return false;
-    }
-    let last = last_component(cx.text(var));
-    cx.nodes_of_kind("assignment").iter().any(|a| {
-        let left = a.child_by_field_name("left");
-        let right = a.child_by_field_name("right");
-        left.is_some_and(|l| {
-            matches!(l.kind(), "identifier" | "attribute") && last_component(cx.text(l)) == last
-        }) && right.is_some_and(|r| {
-            r.kind() == "call"
-                && r.child_by_field_name("function")
-                    .and_then(|f| cx.qualified(f))
-                    .as_deref()
-                    == Some(func)
-        })
-    })
 }

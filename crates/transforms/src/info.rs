@@ -1,33 +1,12 @@
 //! What a transform says about itself.
 
+use crate::schema::{FileApplicability, TransformFile};
+use crate::{Docs, Example, Valid};
 use edit::Applicability;
-use serde::Deserialize;
 
-/// The documentation every transform carries (shown by `explain`).
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Docs {
-    /// What it rewrites or reports.
-    pub what: String,
-    /// Why the anyio form is better.
-    pub why: String,
-    /// When the fix is safe, when unsafe, and what is left to a person.
-    pub fix_safety: String,
-}
-
-/// A before/after pair that runs as a test.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Example {
-    pub before: String,
-    /// The migrated text; equal to `before` for report-only examples.
-    pub after: String,
-    /// Whether the example needs `--unsafe`.
-    #[serde(default)]
-    pub unsafe_fixes: bool,
-}
-
-/// Code, name, summary, safety and docs of one transform.
+/// Code, name, summary, safety, docs, examples and valid cases of one
+/// transform: what its file (`transforms/CODE-name.toml`) says, for a
+/// declarative transform and a Rust rule alike.
 #[derive(Debug, Clone)]
 pub struct TransformInfo {
     /// Stable code, e.g. `AM101`.
@@ -41,53 +20,27 @@ pub struct TransformInfo {
     pub docs: Docs,
     pub examples: Vec<Example>,
     /// Code the transform must leave unchanged (each runs as a test).
-    pub valid: Vec<String>,
-}
-
-/// The transform file of a rule written in Rust: what the rule says about
-/// itself (its logic is in `crates/transforms/src/rules/`, paired by code).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RuleFile {
-    code: String,
-    name: String,
-    summary: String,
-    applicability: Safety,
-    docs: Docs,
-    #[serde(default, rename = "example")]
-    examples: Vec<Example>,
-    #[serde(default)]
-    valid: Vec<String>,
-}
-
-/// The best class a transform's fixes get.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum Safety {
-    Safe,
-    Unsafe,
-    Manual,
+    pub valid: Vec<Valid>,
 }
 
 impl TransformInfo {
-    /// Reads the transform file of a rule written in Rust.
-    pub fn from_rule_file(file_name: &str, text: &str) -> Result<TransformInfo, String> {
-        let file: RuleFile = toml::from_str(text).map_err(|e| format!("{file_name}: {e}"))?;
-        Ok(TransformInfo {
+    /// What a transform file says about its transform.
+    pub(crate) fn from_file(file: &TransformFile) -> TransformInfo {
+        TransformInfo {
             // Transform metadata lives for the whole run; codes are
             // `&'static str` so diagnostics can carry them cheaply.
-            code: Box::leak(file.code.into_boxed_str()),
-            name: Box::leak(file.name.into_boxed_str()),
-            summary: file.summary,
+            code: Box::leak(file.code.clone().into_boxed_str()),
+            name: Box::leak(file.name.clone().into_boxed_str()),
+            summary: file.summary.clone(),
             applicability: match file.applicability {
-                Safety::Safe => Some(Applicability::Safe),
-                Safety::Unsafe => Some(Applicability::Unsafe),
-                Safety::Manual => None,
+                FileApplicability::Safe => Some(Applicability::Safe),
+                FileApplicability::Unsafe => Some(Applicability::Unsafe),
+                FileApplicability::Manual => None,
             },
-            docs: file.docs,
-            examples: file.examples,
-            valid: file.valid,
-        })
+            docs: file.docs.clone(),
+            examples: file.examples.clone(),
+            valid: file.valid.clone(),
+        }
     }
 
     /// "safe", "unsafe" or "manual".

@@ -7,14 +7,17 @@ mod context;
 mod declarative;
 mod info;
 mod registry;
+mod rule;
 mod rules;
+mod schema;
 mod versions;
 
 pub use context::{parse_version, FileContext, ProjectFacts, PytestSuite, Targets};
 pub use declarative::{load_declarative, Declarative};
-pub use info::{Docs, Example, TransformInfo};
+pub use info::TransformInfo;
 pub use registry::{Registry, Selection};
 pub use rules::{new_conftest, suite_facts, SuiteFacts, UNUSED_IGNORE};
+pub use schema::{Docs, Example, Valid};
 pub use versions::anyio_needed;
 
 use edit::Diagnostic;
@@ -73,7 +76,7 @@ pub enum Kind {
 
 /// One rewrite or report: looks at a file and proposes diagnostics, most with a fix.
 pub trait Transform: Send + Sync {
-    /// Code, name, docs and examples.
+    /// Code, name, docs, examples and valid cases.
     fn info(&self) -> &TransformInfo;
     /// What it edits besides Python code.
     fn kind(&self) -> Kind {

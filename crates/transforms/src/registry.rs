@@ -1,7 +1,7 @@
 //! The set of all transforms, and which of them a run enables.
 
 use crate::rules::RustTransform;
-use crate::{load_declarative, Transform, TransformInfo};
+use crate::{declarative, schema, Transform, TransformInfo};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
@@ -57,16 +57,33 @@ impl Registry {
     }
 }
 
-/// Loads one transform file, named `CODE-name.toml`: the Rust rule with
-/// that code gets the file's docs, any other file is a declarative transform.
+/// Loads one transform file, named `CODE-name.toml`: the file of the Rust
+/// rule with that code (no `[[match]]`) gets the rule's logic, any other
+/// file is a declarative transform.
 fn load(file_name: &str, text: &str) -> Result<Box<dyn Transform>, String> {
-    let code = file_name.split('-').next().unwrap_or_default();
-    let transform: Box<dyn Transform> = match crate::rules::rule(code) {
-        Some(rule) => Box::new(RustTransform {
-            info: TransformInfo::from_rule_file(file_name, text)?,
+    let file = schema::parse(file_name, text)?;
+    let rule = crate::rules::rule(&file.code);
+    let transform: Box<dyn Transform> = match (rule, file.is_declarative()) {
+        (Some(rule), false) => Box::new(RustTransform {
+            info: TransformInfo::from_file(&file),
             rule,
         }),
-        None => Box::new(load_declarative(file_name, text)?),
+        (Some(_), true) => {
+            return Err(format!(
+                "{file_name}: {} is a rule written in Rust (crates/transforms/src/rules/): \
+                 its file holds its docs, examples and valid cases, not `[[match]]`",
+                file.code
+            ))
+        }
+        (None, true) => Box::new(declarative::compile(file_name, file)?),
+        (None, false) => {
+            return Err(format!(
+                "{file_name}: no `[[match]]`, and no Rust rule has the code {}: a file \
+                 without `[[match]]` documents the Rust rule of its code \
+                 (`RULES` in crates/transforms/src/rules/mod.rs)",
+                file.code
+            ))
+        }
     };
     let info = transform.info();
     let expected = format!("{}-{}.toml", info.code, info.name);
@@ -182,8 +199,20 @@ mod tests {
         assert!(err.contains("AM906-star-import.toml"), "{err}");
         // A Rust rule's file holds its docs, not matches.
         let with_match = format!("{text}\n[[match]]\npattern = \"x\"\n");
+        let with_match = with_match.replace("[docs]", "message = \"m\"\n[docs]");
         let err = load("AM906-star-import.toml", &with_match).err().unwrap();
-        assert!(err.contains("unknown field `match`"), "{err}");
+        assert!(err.contains("AM906 is a rule written in Rust"), "{err}");
+        // … and only what the rule is: its diagnostics are the rule's own.
+        let with_message = text.replace("[docs]", "message = \"m\"\n[docs]");
+        let err = load("AM906-star-import.toml", &with_message).err().unwrap();
+        assert!(
+            err.contains("`message` belongs to a declarative transform"),
+            "{err}"
+        );
+        // A file without `[[match]]` must pair with a Rust rule.
+        let orphan = text.replace("AM906", "AM999");
+        let err = load("AM999-star-import.toml", &orphan).err().unwrap();
+        assert!(err.contains("no Rust rule has the code AM999"), "{err}");
     }
 
     #[test]

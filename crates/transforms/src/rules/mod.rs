@@ -1,6 +1,7 @@
 //! Transforms written in Rust: those that need more than one pattern in view.
 //! Each file holds one rule's logic; its code pairs it with its
-//! `transforms/CODE-name.toml`, which holds the name, docs and examples.
+//! `transforms/CODE-name.toml`, which holds the name, docs, examples and
+//! valid cases (and no `[[match]]`).
 
 mod anyio_backend;
 mod asyncio_fixture;
@@ -95,7 +96,7 @@ pub fn rule(code: &str) -> Option<Rule> {
     RULES.iter().find(|r| r.code == code).copied()
 }
 
-/// A Rust rule with the name, docs and examples of its transform file.
+/// A Rust rule with the name, docs, examples and valid cases of its transform file.
 pub struct RustTransform {
     pub info: TransformInfo,
     pub rule: Rule,
