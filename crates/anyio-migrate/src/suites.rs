@@ -468,10 +468,12 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
         .filter_map(|(p, t)| t.as_ref().map(|t| (p, t)))
         .collect();
     let facts = in_parallel(&items, |(p, t)| transforms::suite_facts(t, is_test_code(p)));
+    let mut loops = transforms::LoopFacts::default();
     for ((path, _), facts) in items.iter().zip(facts) {
         if facts.uses_pytest_asyncio {
             out.users.push((*path).clone());
         }
+        loops.merge(facts.loops, &path.display().to_string());
         out.async_fixtures.extend(facts.async_fixtures);
         out.plain_async_fixtures.extend(facts.plain_async_fixtures);
         out.blockers.extend(
@@ -481,6 +483,11 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
                 .map(|b| format!("`{}`: {b}", path.display())),
         );
     }
+    let mut fixtures = out.async_fixtures.clone();
+    if out.auto {
+        fixtures.extend(out.plain_async_fixtures.iter().cloned());
+    }
+    out.blockers.extend(loops.blockers(&fixtures));
     out.users.sort();
     out.configs.sort();
     out

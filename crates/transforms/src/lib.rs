@@ -14,7 +14,7 @@ pub use context::{parse_version, FileContext, ProjectFacts, PytestSuite, Targets
 pub use declarative::{load_declarative, Declarative};
 pub use info::{Docs, Example, TransformInfo};
 pub use registry::{Registry, Selection};
-pub use rules::{new_conftest, suite_facts, SuiteFacts, UNUSED_IGNORE};
+pub use rules::{new_conftest, suite_facts, LoopFacts, SuiteFacts, UNUSED_IGNORE};
 pub use versions::anyio_needed;
 
 use edit::Diagnostic;

@@ -25,12 +25,12 @@ impl AnyioBackend {
             info: TransformInfo {
                 code: "AM605",
                 name: "anyio-backend",
-                summary: "the root `conftest.py` gets a session-scoped `anyio_backend` fixture returning \"asyncio\"".into(),
+                summary: "the root `conftest.py` gets a session-scoped `anyio_backend` fixture returning \"asyncio\"; a custom event loop set through pytest-asyncio becomes an `anyio_backend` with its loop factory".into(),
                 applicability: Some(Applicability::Safe),
                 docs: Docs {
-                    what: "In the `conftest.py` beside a pytest configuration that used pytest-asyncio, adds `@pytest.fixture(scope=\"session\") def anyio_backend(): return \"asyncio\"` after the imports, unless the file defines `anyio_backend` already. When that `conftest.py` does not exist, it is created with just the fixture.".into(),
+                    what: "In the `conftest.py` beside a pytest configuration that used pytest-asyncio, adds `@pytest.fixture(scope=\"session\") def anyio_backend(): return \"asyncio\"` after the imports, unless the file defines `anyio_backend` already. When that `conftest.py` does not exist, it is created with just the fixture.\n\nA custom event loop set through pytest-asyncio moves too, where it is defined: an `event_loop_policy` fixture stays and gets an autouse `anyio_backend` fixture of its scope returning `(\"asyncio\", {\"loop_factory\": event_loop_policy.new_event_loop})` (pytest-asyncio's `event_loop_policy` is autouse, so every test under it, synchronous ones too, keeps its parametrisation and ids); a `pytest_asyncio_loop_factories` hook that returns the same mapping of names to factories for every test becomes an `anyio_backend` fixture returning `(\"asyncio\", {\"loop_factory\": F})`, session-scoped for one factory, parametrised over the names (pytest-asyncio's test ids) for several; a function-scoped synchronous `event_loop` fixture that makes asyncio's default loop becomes an async fixture returning the running loop. A custom loop with no faithful form keeps its whole suite on pytest-asyncio, and the run says why (see the user guide).".into(),
                     why: "anyio's plugin otherwise runs every test on every installed backend (its own `anyio_backend` is parametrized), so tests of code that is still asyncio-specific fail on trio. Session scope is what module- and session-scoped async fixtures need (a narrower one raises `ScopeMismatch`). Remove the fixture, or parametrize it, to opt into trio.".into(),
-                    fix_safety: "Safe: the suite keeps running on asyncio, as it did under pytest-asyncio.".into(),
+                    fix_safety: "Safe: the suite keeps running on asyncio, as it did under pytest-asyncio, on the same loops. A custom loop is moved only when nothing in the suite can tell the difference: no code reads the global event loop policy that pytest-asyncio swapped in for the policy fixture's tests, no synchronous test code asks for the current loop (anyio does not install a loop made by a `loop_factory` as the thread's current loop), no async fixture is scoped wider than the new `anyio_backend`, and with several factories no synchronous test runs an async fixture (it would run once per loop) and no marker picks factories by name.".into(),
                 },
                 examples: vec![],
             },
@@ -53,7 +53,24 @@ impl Transform for AnyioBackend {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        if !cx.targets.root_conftest {
+        // A custom event loop set through pytest-asyncio becomes the
+        // `anyio_backend` of the tests it applied to.
+        let mut writes_backend = false;
+        if cx.targets.pytest.moves() {
+            let (rewrites, writes) = super::custom_loop::rewrites(cx);
+            writes_backend = writes;
+            for r in rewrites {
+                let at = r.node.child_by_field_name("definition").unwrap_or(r.node);
+                let at = at.child_by_field_name("name").unwrap_or(at);
+                out.push(
+                    Diagnostic::new(self.info.code, r.message, at.byte_range()).with_fix(
+                        Fix::new(vec![r.edit], Applicability::Safe)
+                            .with_imports(r.imports.iter().copied()),
+                    ),
+                );
+            }
+        }
+        if !cx.targets.root_conftest || writes_backend {
             return;
         }
         let defined = cx.nodes_of_kind("function_definition").iter().any(|f| {

@@ -16,10 +16,10 @@ impl EventLoopFixture {
             info: TransformInfo {
                 code: "AM606",
                 name: "event-loop-fixture",
-                summary: "a synchronous `event_loop` fixture (a custom event loop for pytest-asyncio) keeps its suite on pytest-asyncio and is reported".into(),
+                summary: "a synchronous `event_loop` fixture that AM605 cannot rewrite keeps its suite on pytest-asyncio and is reported".into(),
                 applicability: None,
                 docs: Docs {
-                    what: "Reports a synchronous fixture named `event_loop` (decorated with `pytest.fixture` or `pytest_asyncio.fixture`). Such a suite stays on pytest-asyncio: its markers, fixtures and configuration are left as they are, and the run says why at the suite's configuration. An `async def event_loop` fixture (one that returns the running loop) is an ordinary async fixture and moves with the suite.".into(),
+                    what: "Reports a synchronous fixture named `event_loop` (decorated with `pytest.fixture` or `pytest_asyncio.fixture`) in a suite that stays on pytest-asyncio: its markers, fixtures and configuration are left as they are, and the run says why at the suite's configuration. A function-scoped one that makes asyncio's default loop moves with its suite instead (AM605 turns it into an async fixture returning the running loop); an `async def event_loop` fixture is an ordinary async fixture and moves with the suite.".into(),
                     why: "Before pytest-asyncio 0.23 a synchronous `event_loop` fixture chose the loop the tests ran on; anyio's plugin owns the loop, so the fixture would silently stop applying, and the tests that take it would get a loop that is not running.".into(),
                     fix_safety: "No fix. Move the custom loop to an `anyio_backend` fixture returning `(\"asyncio\", {\"loop_factory\": …})` (or `{\"use_uvloop\": True}`), delete the `event_loop` fixture, and use `anyio.current_time()`, `anyio.to_thread.run_sync` or a task group where tests used the loop object; then run the migration again.".into(),
                 },
@@ -47,6 +47,10 @@ impl Transform for EventLoopFixture {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        // In a suite that moves, AM605 has rewritten the fixture.
+        if cx.targets.pytest.moves() {
+            return;
+        }
         for &def in cx.nodes_of_kind("function_definition") {
             if def.child_by_field_name("name").map(|n| cx.text(n)) != Some("event_loop")
                 || syntax::is_async_def(def)

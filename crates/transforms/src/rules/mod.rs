@@ -1,6 +1,7 @@
 //! Transforms written in Rust: those that need more than one pattern in view.
 
 mod anyio_backend;
+mod custom_loop;
 mod event_loop;
 mod gather_each;
 mod gather_results;
@@ -26,6 +27,7 @@ mod unused_loop;
 use crate::Transform;
 
 pub use anyio_backend::new_conftest;
+pub use custom_loop::LoopFacts;
 pub use pytest_suite::{suite_facts, SuiteFacts};
 pub use unused_ignore::CODE as UNUSED_IGNORE;
 

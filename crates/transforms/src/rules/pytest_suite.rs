@@ -3,6 +3,7 @@
 //! suite on pytest-asyncio. The run reads every file of a suite before it
 //! decides whether the suite moves to anyio's plugin (all or nothing).
 
+use super::custom_loop::LoopFacts;
 use super::pytest_support::decorator_target;
 use crate::FileContext;
 use syntax::{Node, Style};
@@ -20,10 +21,10 @@ pub struct SuiteFacts {
     pub plain_async_fixtures: Vec<String>,
     /// Why the suite cannot move to anyio's plugin as it is (none: it can).
     pub blockers: Vec<String>,
+    /// What it shows about custom event loops (weighed across the suite:
+    /// [`LoopFacts::blockers`]).
+    pub loops: LoopFacts,
 }
-
-/// pytest-asyncio hooks and fixtures that set a custom event loop.
-const CUSTOM_LOOP_NAMES: &[&str] = &["event_loop_policy", "pytest_asyncio_loop_factories"];
 
 /// asyncio calls that start servers: an error in a connection handler goes to
 /// the loop's exception handler.
@@ -69,34 +70,24 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
             "it loads `{plugin}`, a plugin built on pytest-asyncio"
         ));
     }
-    if !facts.uses_pytest_asyncio && !src.contains("fixture") && !src.contains("pytest_asyncio_") {
+    // Custom loops and what weighs on their translation: fixtures, the
+    // hook, the loop calls, and the fixtures synchronous tests request.
+    let words = ["fixture", "pytest_asyncio_", "event_loop", "def test"];
+    if !facts.uses_pytest_asyncio && !words.iter().any(|w| src.contains(w)) {
         return facts;
     }
     let tree = syntax::parse(src);
     let style = Style::detect(src);
     let cx = FileContext::new(src, &tree, &style);
+    facts.loops = LoopFacts::read(&cx, test_code);
     for &def in cx.nodes_of_kind("function_definition") {
         let Some(name) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
             continue;
         };
-        let fixture = fixture_decorator(def, &cx);
-        if CUSTOM_LOOP_NAMES.contains(&name) && (fixture.is_some() || name.starts_with("pytest_")) {
-            facts.blockers.push(format!(
-                "it sets a custom event loop through pytest-asyncio's `{name}` (give `anyio_backend` a `loop_factory` by hand)"
-            ));
-            continue;
-        }
-        let Some((decorator, declared)) = fixture else {
+        let Some((decorator, declared)) = fixture_decorator(def, &cx) else {
             continue;
         };
-        let is_async = syntax::is_async_def(def);
-        if name == "event_loop" && !is_async {
-            facts.blockers.push(
-                "it defines a synchronous `event_loop` fixture, a custom event loop for pytest-asyncio (AM606)".into(),
-            );
-            continue;
-        }
-        if !is_async {
+        if !syntax::is_async_def(def) {
             continue;
         }
         let name = declared.unwrap_or_else(|| name.to_string());
@@ -167,11 +158,7 @@ mod tests {
     }
 
     #[test]
-    fn custom_loops_and_logged_errors_block_the_move() {
-        let policy = "import pytest\n\n@pytest.fixture(params=[1, 2])\ndef event_loop_policy(request):\n    return request.param\n";
-        assert_eq!(suite_facts(policy, true).blockers.len(), 1);
-        let sync_loop = "import asyncio, pytest\n\n@pytest.fixture\ndef event_loop():\n    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n";
-        assert_eq!(suite_facts(sync_loop, true).blockers.len(), 1);
+    fn logged_errors_block_the_move() {
         let async_loop = "import asyncio, pytest_asyncio\n\n@pytest_asyncio.fixture\nasync def event_loop():\n    return asyncio.get_running_loop()\n";
         let f = suite_facts(async_loop, true);
         assert!(f.blockers.is_empty());
