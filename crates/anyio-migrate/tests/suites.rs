@@ -71,29 +71,96 @@ fn part_of_a_suite_stays_on_pytest_asyncio_and_says_why() {
     );
 }
 
+/// `tests/conftest.py` with the suite's async fixture and `extra` after it.
+fn conftest_with(dir: &tempfile::TempDir, extra: &str) {
+    let text = format!("{CONFTEST}\n\n{extra}").replace(
+        "import pytest_asyncio\n",
+        "import asyncio\n\nimport pytest\nimport pytest_asyncio\n",
+    );
+    std::fs::write(dir.path().join("tests/conftest.py"), text).unwrap();
+}
+
 #[test]
-fn a_custom_event_loop_keeps_the_suite_on_pytest_asyncio() {
+fn a_custom_event_loop_moves_with_its_loop_factory() {
     let dir = project();
-    let policy = "import asyncio\nimport pytest\n\n\n@pytest.fixture(params=[asyncio.DefaultEventLoopPolicy()])\ndef event_loop_policy(request):\n    return request.param\n";
-    std::fs::write(
-        dir.path().join("tests/conftest.py"),
-        format!(
-            "{CONFTEST}\n\n{}",
-            &policy[policy.find("@pytest").unwrap()..]
-        )
-        .replace(
-            "import pytest_asyncio\n",
-            "import asyncio\n\nimport pytest\nimport pytest_asyncio\n",
-        ),
-    )
-    .unwrap();
+    conftest_with(
+        &dir,
+        "@pytest.fixture(params=[asyncio.DefaultEventLoopPolicy()])\ndef event_loop_policy(request):\n    return request.param\n",
+    );
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        read(&dir, "tests/test_a.py").contains("@pytest.mark.anyio"),
+        "{err}"
+    );
+    let conftest = read(&dir, "tests/conftest.py");
+    assert!(
+        conftest.contains("def event_loop_policy(request):\n    return request.param\n\n\n@pytest.fixture(autouse=True)\ndef anyio_backend(event_loop_policy):\n    return (\"asyncio\", {\"loop_factory\": event_loop_policy.new_event_loop})\n"),
+        "{conftest}"
+    );
+}
+
+#[test]
+fn a_custom_event_loop_without_a_faithful_form_keeps_the_suite_on_pytest_asyncio() {
+    let dir = project();
+    conftest_with(
+        &dir,
+        "def pytest_asyncio_loop_factories(config, item):\n    if item.get_closest_marker(\"slow\"):\n        return {\"slow\": asyncio.new_event_loop}\n    return {\"default\": asyncio.new_event_loop}\n",
+    );
     let out = run(&["--write", "."], dir.path());
     let err = text(&out.stderr);
     assert_eq!(read(&dir, "tests/test_a.py"), TEST_A, "{err}");
     assert_eq!(read(&dir, "pyproject.toml"), PYPROJECT);
     assert!(
-        err.contains("event_loop_policy") && err.contains("stays on pytest-asyncio"),
+        err.contains("pytest_asyncio_loop_factories") && err.contains("stays on pytest-asyncio"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_plugin_needing_pytest_asyncio_in_the_dependency_files_keeps_the_suite() {
+    // A requirement list named the other way round, beside the suite.
+    let dir = project();
+    std::fs::write(
+        dir.path().join("test-requirements.txt"),
+        "pytest\npytest-aiohttp>=1.0\n",
+    )
+    .unwrap();
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "tests/test_a.py"), TEST_A, "{err}");
+    assert!(
+        err.contains("`test-requirements.txt` requires `pytest-aiohttp`")
+            && err.contains("stays on pytest-asyncio"),
+        "{err}"
+    );
+    // The project's pyproject.toml above a suite whose root is `tests/`.
+    let pyproject = "[project]\nname = \"p\"\n\n[dependency-groups]\ntest = [\"pytest-asyncio\", \"pytest-aiohttp\"]\n";
+    let dir = tree(&[
+        ("pyproject.toml", pyproject.as_bytes()),
+        ("tests/pytest.ini", b"[pytest]\nasyncio_mode = auto\n"),
+        ("tests/test_b.py", TEST_B.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "tests/test_b.py"), TEST_B, "{err}");
+    assert!(
+        err.contains("`pyproject.toml` requires `pytest-aiohttp`"),
+        "{err}"
+    );
+    // Named only in a comment, it keeps nothing.
+    let dir = project();
+    std::fs::write(
+        dir.path().join("requirements-dev.txt"),
+        "pytest\n# pytest-aiohttp, some day\n",
+    )
+    .unwrap();
+    let out = run(&["--write", "."], dir.path());
+    assert!(
+        read(&dir, "tests/test_a.py").contains("@pytest.mark.anyio"),
+        "{}",
+        text(&out.stderr)
     );
 }
 

@@ -66,9 +66,9 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
         );
     }
     if let Some(plugin) = pytestcfg_plugin(src) {
-        facts.blockers.push(format!(
-            "it loads `{plugin}`, a plugin built on pytest-asyncio"
-        ));
+        facts
+            .blockers
+            .push(format!("it loads `{}`, {}", plugin.module, plugin.why));
     }
     // Custom loops and what weighs on their translation: fixtures, the
     // hook, the loop calls, and the fixtures synchronous tests request.
@@ -101,14 +101,23 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
     facts
 }
 
-/// `pytest_plugins` naming a plugin built on pytest-asyncio.
-fn pytestcfg_plugin(src: &str) -> Option<&'static str> {
+/// `pytest_plugins` naming a plugin that needs pytest-asyncio.
+fn pytestcfg_plugin(src: &str) -> Option<&'static pytestcfg::AsyncPlugin> {
     let at = src.find("pytest_plugins")?;
-    let line_end = src[at..].find(']').map_or(src.len(), |e| at + e);
-    let names = &src[at..line_end.max(at)];
-    ["aiohttp.pytest_plugin", "pytest_aiohttp"]
-        .into_iter()
-        .find(|p| names.contains(p))
+    // The assignment: up to its closing bracket, or its line.
+    let line_end = src[at..].find('\n').map_or(src.len(), |e| at + e);
+    let end = if src[at..line_end].contains(['[', '(']) {
+        src[at..].find([']', ')']).map_or(src.len(), |e| at + e)
+    } else {
+        line_end
+    };
+    let names = &src[at..end];
+    pytestcfg::PLUGINS_ON_PYTEST_ASYNCIO.iter().find(|p| {
+        names.match_indices(p.module).any(|(i, _)| {
+            matches!(names[..i].chars().next_back(), Some('"' | '\''))
+                && matches!(names[i + p.module.len()..].chars().next(), Some('"' | '\''))
+        })
+    })
 }
 
 /// The fixture decorator of a function (`pytest.fixture` or
