@@ -168,6 +168,9 @@ fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
                 facts.read_patches(&text, &shown);
             }
             facts.read_members(&text, &shown);
+            if contains(&b, b"try:") {
+                facts.caught.read(&text, &shown);
+            }
             if contains(&b, b"test") {
                 facts.read_imports(&text);
             }

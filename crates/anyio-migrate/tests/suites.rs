@@ -321,3 +321,33 @@ fn only_tests_importing_anyio_add_no_runtime_dependency() {
         "{err}"
     );
 }
+
+#[test]
+fn a_gather_whose_error_another_module_catches_bare_is_unsafe() {
+    let net = "import asyncio\n\n\nasync def ping(host):\n    return host\n\n\nasync def ping_both():\n    await asyncio.gather(ping(\"a\"), ping(\"b\"))\n\n\nasync def ping_three():\n    await asyncio.gather(ping(\"a\"), ping(\"b\"), ping(\"c\"))\n";
+    let app = "from pkg.net import ping_both, ping_three\n\n\nasync def main():\n    try:\n        await ping_both()\n    except OSError:\n        return None\n    await ping_three()\n";
+    let other = "from pkg import store\n\n\nasync def other():\n    try:\n        await store.ping_three()\n    except OSError:\n        pass\n";
+    let dir = tree(&[
+        ("pkg/__init__.py", b""),
+        ("pkg/net.py", net.as_bytes()),
+        ("app.py", app.as_bytes()),
+        ("other.py", other.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    let net_after = read(&dir, "pkg/net.py");
+    // `ping_both` is caught bare in app.py: reported as unsafe, naming the handler.
+    assert!(
+        net_after.contains("async def ping_both():\n    await asyncio.gather("),
+        "{net_after}"
+    );
+    assert!(
+        err.contains("a caller's `except OSError:` in `app.py` catches the bare error"),
+        "{err}"
+    );
+    // `ping_three` is called outside a try, and `store.ping_three` is another module's.
+    assert!(
+        net_after.contains("async def ping_three():\n    async with anyio.create_task_group() as tg:"),
+        "{net_after}"
+    );
+}
