@@ -347,7 +347,8 @@ fn a_gather_whose_error_another_module_catches_bare_is_unsafe() {
     );
     // `ping_three` is called outside a try, and `store.ping_three` is another module's.
     assert!(
-        net_after.contains("async def ping_three():\n    async with anyio.create_task_group() as tg:"),
+        net_after
+            .contains("async def ping_three():\n    async with anyio.create_task_group() as tg:"),
         "{net_after}"
     );
 }

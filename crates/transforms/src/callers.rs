@@ -16,16 +16,16 @@ pub struct CaughtCall {
     pub file: String,
     /// The first handler that catches the bare error (`except OSError:`).
     pub header: String,
-    /// The modules (each dotted part) that file imports from: a call of
-    /// another module's function is one only where that module is imported.
-    imports: BTreeSet<String>,
 }
 
 /// Calls inside a `try` with a plain handler, by the name called (the last
-/// part of `name(` or `obj.name(`).
+/// part of `name(` or `obj.name(`), and the modules each calling file imports
+/// from (every dotted part): a call of another module's function is one only
+/// where that module is imported.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaughtCalls {
     by_name: BTreeMap<String, Vec<CaughtCall>>,
+    imports: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The indentation width of a line (tabs count one).
@@ -70,67 +70,78 @@ fn imported_modules(line: &str, into: &mut BTreeSet<String>) {
 }
 
 impl CaughtCalls {
-    /// Reads one file's `try` statements (`text` holds `try:`).
+    /// Reads one file's `try` statements (`text` holds `try:`). Only the
+    /// lines of `try` statements and import lines are looked at.
     pub fn read(&mut self, text: &str, file: &str) {
-        let lines: Vec<&str> = text.lines().collect();
-        let mut imports = BTreeSet::new();
-        for l in &lines {
-            if l.contains("import ") {
-                imported_modules(l, &mut imports);
-            }
-        }
-        let mut found: Vec<(String, String)> = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            let t = line.trim();
-            if !(t == "try:" || t.starts_with("try:") && t[4..].trim_start().starts_with('#')) {
+        let b = text.as_bytes();
+        // Each name once, with the first handler that catches it.
+        let mut headers: Vec<String> = Vec::new();
+        let mut found: BTreeMap<&str, usize> = BTreeMap::new();
+        for at in memchr::memmem::find_iter(b, b"try:") {
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let line = &text[start..line_end];
+            let depth = indent(line);
+            let rest = line[depth..].strip_prefix("try:").unwrap_or("x");
+            if start + depth != at
+                || !(rest.trim().is_empty() || rest.trim_start().starts_with('#'))
+            {
                 continue;
             }
-            let depth = indent(line);
-            let deeper = |l: &&&str| l.trim().is_empty() || indent(l) > depth;
-            let body: Vec<&str> = lines[i + 1..].iter().take_while(deeper).copied().collect();
-            let mut j = i + 1 + body.len();
+            let mut lines = text[(line_end + 1).min(text.len())..].lines().peekable();
+            let deeper = |l: &str| l.trim().is_empty() || indent(l) > depth;
+            let mut body = Vec::new();
+            while let Some(l) = lines.next_if(|l| deeper(l)) {
+                body.push(l);
+            }
             let mut header = None;
-            while let Some(l) = lines.get(j) {
-                let h = l.trim();
-                if indent(l) != depth || !h.starts_with("except") {
-                    break;
-                }
+            while let Some(h) =
+                lines.next_if(|l| indent(l) == depth && l.trim_start().starts_with("except"))
+            {
+                let h = h.trim();
                 let group = h.starts_with("except*") || h.contains("ExceptionGroup");
                 if !group && header.is_none() {
                     header = Some(h.split(':').next().unwrap_or(h).to_string() + ":");
                 }
-                j += 1;
-                j += lines[j..].iter().take_while(deeper).count();
+                while lines.next_if(|l| deeper(l)).is_some() {}
             }
             let Some(header) = header else {
                 continue;
             };
+            headers.push(header);
             for l in body {
                 for name in called_names(l) {
-                    found.push((name.to_string(), header.clone()));
+                    found.entry(name).or_insert(headers.len() - 1);
                 }
             }
         }
-        for (name, header) in found {
-            let calls = self.by_name.entry(name).or_default();
-            if !calls.iter().any(|c| c.file == file) {
-                calls.push(CaughtCall {
+        if found.is_empty() {
+            return;
+        }
+        let mut imports = BTreeSet::new();
+        for at in memchr::memmem::find_iter(b, b"import ") {
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            imported_modules(&text[start..end], &mut imports);
+        }
+        self.imports.insert(file.to_string(), imports);
+        for (name, k) in found {
+            self.by_name
+                .entry(name.to_string())
+                .or_default()
+                .push(CaughtCall {
                     file: file.to_string(),
-                    header,
-                    imports: imports.clone(),
+                    header: headers[k].clone(),
                 });
-            }
         }
     }
 
-    /// Adds another file's calls.
+    /// Adds another file's calls (files are merged in walk order).
     pub fn merge(&mut self, other: CaughtCalls) {
         for (name, calls) in other.by_name {
-            let mine = self.by_name.entry(name).or_default();
-            mine.extend(calls);
-            mine.sort();
-            mine.dedup();
+            self.by_name.entry(name).or_default().extend(calls);
         }
+        self.imports.extend(other.imports);
     }
 
     /// A call of `function` (defined in `file`) made in another file that
@@ -144,10 +155,13 @@ impl CaughtCalls {
         } else {
             stem
         };
-        self.by_name
-            .get(function)?
-            .iter()
-            .find(|c| c.file != file && c.imports.contains(module))
+        self.by_name.get(function)?.iter().find(|c| {
+            c.file != file
+                && self
+                    .imports
+                    .get(&c.file)
+                    .is_some_and(|i| i.contains(module))
+        })
     }
 }
 
