@@ -264,11 +264,8 @@ impl Transform for GatherEach {
             let new_text = block(&lines, indent, cx);
             let known = spawn(each.call, cx).is_some_and(|s| s.known_coroutine);
             let caller = caller_catching_bare(stmt, cx);
-            let applicability = if swallow
-                || !known
-                || caller.is_some()
-                || cx.dropped_comment(stmt.byte_range(), &new_text).is_some()
-            {
+            let drops_comment = cx.dropped_comment(stmt.byte_range(), &new_text).is_some();
+            let applicability = if swallow || !known || caller.is_some() || drops_comment {
                 Applicability::Unsafe
             } else {
                 Applicability::Safe
@@ -300,6 +297,14 @@ impl Transform for GatherEach {
                     ..diag
                 },
                 None => diag,
+            };
+            let diag = if drops_comment {
+                Diagnostic {
+                    message: format!("{} (the fix would drop a comment)", diag.message),
+                    ..diag
+                }
+            } else {
+                diag
             };
             let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
             edits.extend(handlers);

@@ -81,15 +81,16 @@ impl Transform for StartSoonCallable {
             if s.needs_functools {
                 imports.push("functools");
             }
-            let applicability = if cx.dropped_comment(only.byte_range(), &s.args).is_some() {
-                Applicability::Unsafe
+            let drops_comment = cx.dropped_comment(only.byte_range(), &s.args).is_some();
+            let (applicability, why) = if drops_comment {
+                (Applicability::Unsafe, " (the fix would drop a comment)")
             } else {
-                Applicability::Safe
+                (Applicability::Safe, "")
             };
             out.push(
                 Diagnostic::new(
                     self.info.code,
-                    "`start_soon` takes a callable and its arguments, not a coroutine object",
+                    format!("`start_soon` takes a callable and its arguments, not a coroutine object{why}"),
                     call.byte_range(),
                 )
                 .with_fix(

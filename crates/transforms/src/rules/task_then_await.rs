@@ -133,7 +133,7 @@ impl Transform for TaskThenAwait {
                 }
                 let diag = Diagnostic::new(
                     self.info.code,
-                    "tasks created and awaited here get a task group as their owner",
+                    "tasks created and awaited here get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, inside an `ExceptionGroup`, not at the `await`)",
                     first.start_byte()..last.end_byte(),
                 );
                 let handlers = match exception_group_handlers(first, cx) {

@@ -108,7 +108,7 @@ impl Transform for QueueStream {
         for call in cx.calls_to("asyncio.Queue") {
             match local::rewrite(call, cx) {
                 Ok((site, fix)) => out.push(
-                    Diagnostic::new(self.info.code, "`asyncio.Queue` becomes a memory object stream pair", site).with_fix(fix),
+                    Diagnostic::new(self.info.code, "`asyncio.Queue` becomes a memory object stream pair (`send` and `receive` are checkpoints where `put` with room and `get` with an item waiting were not: other tasks run in between)", site).with_fix(fix),
                 ),
                 Err(why) => out.push(
                     Diagnostic::new(self.info.code, format!("`asyncio.Queue` cannot become a memory object stream automatically: {why}"), call.byte_range())
