@@ -72,7 +72,13 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
     }
     // Custom loops and what weighs on their translation: fixtures, the
     // hook, the loop calls, and the fixtures synchronous tests request.
-    let words = ["fixture", "pytest_asyncio_", "event_loop", "def test"];
+    let words = [
+        "fixture",
+        "pytest_asyncio_",
+        "event_loop",
+        "def test",
+        "add_done_callback",
+    ];
     if !facts.uses_pytest_asyncio && !words.iter().any(|w| src.contains(w)) {
         return facts;
     }
@@ -80,6 +86,9 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
     let style = Style::detect(src);
     let cx = FileContext::new(src, &tree, &style);
     facts.loops = LoopFacts::read(&cx, test_code);
+    if let Some(why) = raising_done_callback(&cx) {
+        facts.blockers.push(why);
+    }
     for &def in cx.nodes_of_kind("function_definition") {
         let Some(name) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
             continue;
@@ -99,6 +108,50 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
         }
     }
     facts
+}
+
+/// A done callback that can raise (a `raise`, or `.result()` of a task that
+/// may have failed): what a callback raises goes to the loop's exception
+/// handler, which asyncio only logs and anyio's test runner re-raises in
+/// the test. The callback is a lambda, or a function or method of the file
+/// named by the argument's last name.
+fn raising_done_callback(cx: &FileContext) -> Option<String> {
+    let raises = |body: Node| {
+        syntax::preorder(body).any(|(n, _)| {
+            n.kind() == "raise_statement"
+                || (n.kind() == "call"
+                    && n.child_by_field_name("function").is_some_and(|f| {
+                        f.kind() == "attribute" && cx.text(f).ends_with(".result")
+                    }))
+        })
+    };
+    for call in cx.nodes_ending_in("call", "add_done_callback") {
+        let Some(arg) = call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+        else {
+            continue;
+        };
+        let raising = match arg.kind() {
+            "lambda" => arg.child_by_field_name("body").is_some_and(raises),
+            "identifier" | "attribute" => {
+                let name = cx.text(arg).rsplit('.').next().unwrap_or_default();
+                cx.nodes_of_kind("function_definition").iter().any(|d| {
+                    d.child_by_field_name("name")
+                        .is_some_and(|n| cx.text(n) == name)
+                        && d.child_by_field_name("body").is_some_and(raises)
+                })
+            }
+            _ => false,
+        };
+        if raising {
+            return Some(format!(
+                "its done callback `{}` can raise, and anyio's test runner re-raises what a callback raises where pytest-asyncio only logged it",
+                cx.text(arg)
+            ));
+        }
+    }
+    None
 }
 
 /// `pytest_plugins` naming a plugin that needs pytest-asyncio.
@@ -179,6 +232,12 @@ mod tests {
         assert!(suite_facts(server, false).blockers.is_empty());
         let plugin = "pytest_plugins = [\"aiohttp.pytest_plugin\"]\n";
         assert_eq!(suite_facts(plugin, true).blockers.len(), 1);
+        let callback = "def check(t):\n    t.result()\n\nasync def run():\n    t = start()\n    t.add_done_callback(check)\n";
+        assert!(suite_facts(callback, false).blockers[0].contains("`check` can raise"));
+        let lambda = "async def run(t):\n    t.add_done_callback(lambda t: t.result())\n";
+        assert_eq!(suite_facts(lambda, false).blockers.len(), 1);
+        let quiet = "def forget(t):\n    tasks.discard(t)\n\nasync def run(t):\n    t.add_done_callback(forget)\n";
+        assert!(suite_facts(quiet, false).blockers.is_empty());
         // A local variable of that name is not the fixture.
         let local = "async def test_x():\n    event_loop = 1\n";
         assert!(suite_facts(local, true).blockers.is_empty());
