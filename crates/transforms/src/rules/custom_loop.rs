@@ -54,12 +54,13 @@ struct Plan {
     imports: &'static [&'static str],
 }
 
-/// The fixture decorator of a definition (`pytest.fixture` or
-/// `pytest_asyncio.fixture`) and its call's keyword arguments.
-fn fixture_keywords<'t>(
+/// The fixture decorator of a decorated definition (`pytest.fixture` or
+/// `pytest_asyncio.fixture`, as it resolves) and its call's keyword
+/// arguments (a positional one under `*`).
+pub(super) fn fixture_keywords<'t>(
     decorated: Node<'t>,
     cx: &FileContext<'t>,
-) -> Option<BTreeMap<&'t str, Node<'t>>> {
+) -> Option<(String, BTreeMap<&'t str, Node<'t>>)> {
     syntax::named_children(decorated)
         .into_iter()
         .filter(|d| d.kind() == "decorator")
@@ -93,7 +94,7 @@ fn fixture_keywords<'t>(
                     }
                 }
             }
-            Some(keywords)
+            Some((q, keywords))
         })
 }
 
@@ -361,7 +362,7 @@ fn find<'t>(cx: &FileContext<'t>) -> Vec<Found<'t>> {
         };
         let decorated = def.parent().filter(|p| p.kind() == "decorated_definition");
         let node = decorated.unwrap_or(def);
-        let keywords = decorated.and_then(|d| fixture_keywords(d, cx));
+        let keywords = decorated.and_then(|d| fixture_keywords(d, cx).map(|(_, k)| k));
         let declared = keywords
             .as_ref()
             .and_then(|k| k.get("name"))
@@ -543,7 +544,7 @@ impl LoopFacts {
                 continue;
             };
             let decorated = def.parent().filter(|p| p.kind() == "decorated_definition");
-            let keywords = decorated.and_then(|d| fixture_keywords(d, cx));
+            let keywords = decorated.and_then(|d| fixture_keywords(d, cx).map(|(_, k)| k));
             if syntax::is_async_def(def) {
                 if let Some(k) = &keywords {
                     let scope = k

@@ -4,7 +4,6 @@
 //! decides whether the suite moves to anyio's plugin (all or nothing).
 
 use super::custom_loop::LoopFacts;
-use super::pytest_support::decorator_target;
 use crate::FileContext;
 use syntax::{Node, Style};
 
@@ -179,30 +178,12 @@ fn fixture_decorator(def: Node, cx: &FileContext) -> Option<(String, Option<Stri
     let decorated = def
         .parent()
         .filter(|p| p.kind() == "decorated_definition")?;
-    syntax::named_children(decorated)
-        .into_iter()
-        .filter(|d| d.kind() == "decorator")
-        .find_map(|d| {
-            let (q, func) = decorator_target(d, cx)?;
-            if q != "pytest.fixture" && q != "pytest_asyncio.fixture" {
-                return None;
-            }
-            let name = func
-                .parent()
-                .filter(|c| c.kind() == "call")
-                .and_then(|c| c.child_by_field_name("arguments"))
-                .and_then(|args| {
-                    syntax::named_children(args).into_iter().find_map(|a| {
-                        (a.kind() == "keyword_argument"
-                            && a.child_by_field_name("name").map(|n| cx.text(n)) == Some("name"))
-                        .then(|| a.child_by_field_name("value"))
-                        .flatten()
-                        .filter(|v| v.kind() == "string")
-                        .map(|v| cx.text(v).trim_matches(['"', '\'']).to_string())
-                    })
-                });
-            Some((q, name))
-        })
+    let (q, keywords) = super::custom_loop::fixture_keywords(decorated, cx)?;
+    let name = keywords
+        .get("name")
+        .filter(|v| v.kind() == "string")
+        .map(|v| cx.text(*v).trim_matches(['"', '\'']).to_string());
+    Some((q, name))
 }
 
 #[cfg(test)]
