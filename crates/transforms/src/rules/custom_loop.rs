@@ -75,7 +75,7 @@ pub(super) fn fixture_keywords<'t>(
                 .filter(|c| c.kind() == "call")
                 .and_then(|c| c.child_by_field_name("arguments"))
             {
-                for a in syntax::named_children(args) {
+                for a in syntax::code_children(args) {
                     match a.kind() {
                         "keyword_argument" => {
                             if let (Some(n), Some(v)) = (
@@ -85,7 +85,6 @@ pub(super) fn fixture_keywords<'t>(
                                 keywords.insert(cx.text(n), v);
                             }
                         }
-                        "comment" => {}
                         // A positional argument (the fixture function
                         // itself, or an old-style scope): not read.
                         _ => {
@@ -103,10 +102,7 @@ fn body_statements<'t>(def: Node<'t>) -> Vec<Node<'t>> {
     let Some(body) = def.child_by_field_name("body") else {
         return Vec::new();
     };
-    let mut stmts: Vec<Node> = syntax::named_children(body)
-        .into_iter()
-        .filter(|s| s.kind() != "comment")
-        .collect();
+    let mut stmts = syntax::code_children(body);
     if stmts.first().is_some_and(|s| syntax::is_docstring(*s)) {
         stmts.remove(0);
     }
@@ -175,7 +171,7 @@ fn hook_plan(def: Node, cx: &FileContext) -> Result<Plan, String> {
     }
     let params: BTreeSet<&str> = def
         .child_by_field_name("parameters")
-        .map(syntax::named_children)
+        .map(syntax::code_children)
         .unwrap_or_default()
         .into_iter()
         .map(|p| cx.text(p))
@@ -195,11 +191,9 @@ fn hook_plan(def: Node, cx: &FileContext) -> Result<Plan, String> {
         .ok_or_else(dynamic)?;
     let mut names = Vec::new();
     let mut factories = Vec::new();
-    for pair in syntax::named_children(dict) {
-        match pair.kind() {
-            "comment" => continue,
-            "pair" => {}
-            _ => return Err(dynamic()),
+    for pair in syntax::code_children(dict) {
+        if pair.kind() != "pair" {
+            return Err(dynamic());
         }
         let key = pair
             .child_by_field_name("key")
@@ -575,7 +569,7 @@ impl LoopFacts {
             }
             for p in def
                 .child_by_field_name("parameters")
-                .map(syntax::named_children)
+                .map(syntax::code_children)
                 .unwrap_or_default()
             {
                 let param = match p.kind() {

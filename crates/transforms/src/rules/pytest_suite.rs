@@ -125,10 +125,7 @@ fn raising_done_callback(cx: &FileContext) -> Option<String> {
         })
     };
     for call in cx.nodes_ending_in("call", "add_done_callback") {
-        let Some(arg) = call
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0))
-        else {
+        let Some(&arg) = syntax::arguments(call).first() else {
             continue;
         };
         let raising = match arg.kind() {
@@ -218,6 +215,9 @@ mod tests {
         let callback = "def check(t):\n    t.result()\n\nasync def run():\n    t = start()\n    t.add_done_callback(check)\n";
         assert!(suite_facts(callback, false).blockers[0].contains("`check` can raise"));
         let lambda = "async def run(t):\n    t.add_done_callback(lambda t: t.result())\n";
+        // A comment before the argument is not the callback.
+        let commented = "def check(t):\n    t.result()\n\nasync def run(t):\n    t.add_done_callback(  # on failure\n        check\n    )\n";
+        assert_eq!(suite_facts(commented, false).blockers.len(), 1);
         assert_eq!(suite_facts(lambda, false).blockers.len(), 1);
         let quiet = "def forget(t):\n    tasks.discard(t)\n\nasync def run(t):\n    t.add_done_callback(forget)\n";
         assert!(suite_facts(quiet, false).blockers.is_empty());
