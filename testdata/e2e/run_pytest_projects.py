@@ -14,7 +14,9 @@ name contains one of NAMES):
    contain `anyio_mode`;
 4. run the migrated suite with pytest-asyncio disabled (`-p no:asyncio`): it
    must pass with the same outcome counts as the original run (a suite that
-   doubled has started running on trio too; one that shrank lost tests);
+   doubled has started running on trio too; one that shrank lost tests), and
+   every test that passed before must pass under the same id (a
+   parametrisation over custom event loops keeps its ids);
 5. idempotency: `TOOL --diff .` on the migrated copy must print no diff (no
    line starting with `--- a/`) and must leave every file as it was.
 
@@ -33,6 +35,7 @@ import re
 import shlex
 import shutil
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from harness import Failure, Runner, find_tool, run_all, tail, unified
@@ -130,6 +133,17 @@ def summary_counts(stdout: str) -> dict[str, int]:
     return counts
 
 
+def passed_ids(junit: Path) -> set[str]:
+    """The ids of the tests a JUnit XML report has as passed."""
+    if not junit.is_file():
+        return set()
+    return {
+        f"{case.get('classname', '')}::{case.get('name', '')}"
+        for case in ET.parse(junit).iter("testcase")
+        if not any(child.tag in ("failure", "error", "skipped") for child in case)
+    }
+
+
 def fmt_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {w}" for w, n in sorted(counts.items())) or "nothing"
 
@@ -175,7 +189,10 @@ class ProjectRunner(Runner):
             raise Failure("no pytest configuration file found in the project")
 
         # 1. the original suite, under pytest-asyncio
-        before_run = self.run([self.python, *PYTEST], work, "original test suite")
+        before_xml, after_xml = tmp / "before.xml", tmp / "after.xml"
+        before_run = self.run(
+            [self.python, *PYTEST, f"--junitxml={before_xml}"], work, "original test suite"
+        )
         if before_run.returncode != 0:
             raise Failure(
                 f"original test suite failed (pytest exited {before_run.returncode})",
@@ -214,7 +231,9 @@ class ProjectRunner(Runner):
 
         # 4. the migrated suite, under anyio's plugin only
         after_run = self.run(
-            [self.python, *PYTEST, "-p", "no:asyncio"], work, "migrated test suite"
+            [self.python, *PYTEST, "-p", "no:asyncio", f"--junitxml={after_xml}"],
+            work,
+            "migrated test suite",
         )
         after_counts = summary_counts(after_run.stdout)
         if after_run.returncode != 0:
@@ -237,6 +256,16 @@ class ProjectRunner(Runner):
                     show_migration=True,
                 )
             )
+        else:
+            missing = sorted(passed_ids(before_xml) - passed_ids(after_xml))
+            if missing:
+                problems.append(
+                    Failure(
+                        f"{len(missing)} tests that passed before no longer pass under the same id",
+                        "\n".join(missing[:20]),
+                        show_migration=True,
+                    )
+                )
 
         # 5. a second run changes nothing
         cmd = self.tool_cmd("--diff")

@@ -168,6 +168,9 @@ fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
                 facts.read_patches(&text, &shown);
             }
             facts.read_members(&text, &shown);
+            if contains(&b, b"try:") {
+                facts.caught.read(&text, &shown);
+            }
             if contains(&b, b"test") {
                 facts.read_imports(&text);
             }
@@ -401,6 +404,65 @@ fn is_test_code(path: &Path) -> bool {
             .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test" | "testing")))
 }
 
+/// How a dependency or pytest configuration file is read: by its kind, or
+/// as a requirement list (`test-requirements.txt`, `requirements/dev.in`).
+fn dependency_kind(path: &Path) -> Option<pytestcfg::Kind> {
+    pytestcfg::kind_of(path)
+        .or_else(|| pytestcfg::is_requirement_list(path).then_some(pytestcfg::Kind::Requirements))
+}
+
+/// Why a dependency or configuration file keeps its suite on pytest-asyncio:
+/// it requires or loads a plugin that needs it.
+fn plugin_blocker(path: &Path, kind: pytestcfg::Kind, text: &str) -> Option<String> {
+    let plugin = pytestcfg::plugin_required(kind, text)?;
+    Some(format!(
+        "`{}` requires `{}`, {}",
+        path.display(),
+        plugin.requirement.unwrap_or(plugin.module),
+        plugin.why
+    ))
+}
+
+/// The dependency files in the folders above a suite's root, up to the
+/// project's own folder (the first with a `pyproject.toml`, `setup.cfg` or
+/// `setup.py`), which its tests install too.
+fn dependency_files_above(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dir = root.parent();
+    while let Some(d) = dir {
+        let shown = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(shown)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .chain(
+                std::fs::read_dir(shown.join("requirements"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path()),
+            )
+            .filter(|p| p.is_file() && dependency_kind(p).is_some())
+            .map(|p| norm(&p))
+            .collect();
+        files.sort();
+        out.extend(files);
+        if ["pyproject.toml", "setup.cfg", "setup.py"]
+            .iter()
+            .any(|n| shown.join(n).is_file())
+        {
+            break;
+        }
+        dir = d.parent();
+    }
+    out
+}
+
 /// Reads every file of the suite rooted at `root` (its `.gitignore`
 /// respected), leaving out those of suites nested inside it.
 fn scan(root: &Path, roots: &mut Roots) -> Scan {
@@ -418,6 +480,12 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
             out.auto = pytestcfg::configures_pytest_asyncio(kind, &text);
         }
     }
+    // The project's dependency files may sit above the suite's root.
+    for path in dependency_files_above(root) {
+        if let (Some(kind), Ok(text)) = (dependency_kind(&path), std::fs::read_to_string(&path)) {
+            out.blockers.extend(plugin_blocker(&path, kind, &text));
+        }
+    }
     let mut python = Vec::new();
     let walker = WalkBuilder::new(start).require_git(false).build();
     for entry in walker.flatten() {
@@ -429,17 +497,14 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
         if roots.root_of(dir) != norm(root) {
             continue;
         }
-        if let Some(kind) = pytestcfg::kind_of(&path) {
+        if let Some(kind) = dependency_kind(&path) {
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue;
             };
-            if let Some(plugin) = pytestcfg::plugin_on_pytest_asyncio(&text) {
-                out.blockers.push(format!(
-                    "`{}` requires `{plugin}`, a plugin built on pytest-asyncio",
-                    path.display()
-                ));
-            }
-            if pytestcfg::mentions_pytest_asyncio(kind, &text) {
+            out.blockers.extend(plugin_blocker(&path, kind, &text));
+            if pytestcfg::kind_of(&path).is_some()
+                && pytestcfg::mentions_pytest_asyncio(kind, &text)
+            {
                 out.configs.push(path);
             }
             continue;
@@ -468,10 +533,12 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
         .filter_map(|(p, t)| t.as_ref().map(|t| (p, t)))
         .collect();
     let facts = in_parallel(&items, |(p, t)| transforms::suite_facts(t, is_test_code(p)));
+    let mut loops = transforms::LoopFacts::default();
     for ((path, _), facts) in items.iter().zip(facts) {
         if facts.uses_pytest_asyncio {
             out.users.push((*path).clone());
         }
+        loops.merge(facts.loops, &path.display().to_string());
         out.async_fixtures.extend(facts.async_fixtures);
         out.plain_async_fixtures.extend(facts.plain_async_fixtures);
         out.blockers.extend(
@@ -481,6 +548,11 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
                 .map(|b| format!("`{}`: {b}", path.display())),
         );
     }
+    let mut fixtures = out.async_fixtures.clone();
+    if out.auto {
+        fixtures.extend(out.plain_async_fixtures.iter().cloned());
+    }
+    out.blockers.extend(loops.blockers(&fixtures));
     out.users.sort();
     out.configs.sort();
     out

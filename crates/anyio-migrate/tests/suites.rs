@@ -71,29 +71,96 @@ fn part_of_a_suite_stays_on_pytest_asyncio_and_says_why() {
     );
 }
 
+/// `tests/conftest.py` with the suite's async fixture and `extra` after it.
+fn conftest_with(dir: &tempfile::TempDir, extra: &str) {
+    let text = format!("{CONFTEST}\n\n{extra}").replace(
+        "import pytest_asyncio\n",
+        "import asyncio\n\nimport pytest\nimport pytest_asyncio\n",
+    );
+    std::fs::write(dir.path().join("tests/conftest.py"), text).unwrap();
+}
+
 #[test]
-fn a_custom_event_loop_keeps_the_suite_on_pytest_asyncio() {
+fn a_custom_event_loop_moves_with_its_loop_factory() {
     let dir = project();
-    let policy = "import asyncio\nimport pytest\n\n\n@pytest.fixture(params=[asyncio.DefaultEventLoopPolicy()])\ndef event_loop_policy(request):\n    return request.param\n";
-    std::fs::write(
-        dir.path().join("tests/conftest.py"),
-        format!(
-            "{CONFTEST}\n\n{}",
-            &policy[policy.find("@pytest").unwrap()..]
-        )
-        .replace(
-            "import pytest_asyncio\n",
-            "import asyncio\n\nimport pytest\nimport pytest_asyncio\n",
-        ),
-    )
-    .unwrap();
+    conftest_with(
+        &dir,
+        "@pytest.fixture(params=[asyncio.DefaultEventLoopPolicy()])\ndef event_loop_policy(request):\n    return request.param\n",
+    );
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        read(&dir, "tests/test_a.py").contains("@pytest.mark.anyio"),
+        "{err}"
+    );
+    let conftest = read(&dir, "tests/conftest.py");
+    assert!(
+        conftest.contains("def event_loop_policy(request):\n    return request.param\n\n\n@pytest.fixture(autouse=True)\ndef anyio_backend(event_loop_policy):\n    return (\"asyncio\", {\"loop_factory\": event_loop_policy.new_event_loop})\n"),
+        "{conftest}"
+    );
+}
+
+#[test]
+fn a_custom_event_loop_without_a_faithful_form_keeps_the_suite_on_pytest_asyncio() {
+    let dir = project();
+    conftest_with(
+        &dir,
+        "def pytest_asyncio_loop_factories(config, item):\n    if item.get_closest_marker(\"slow\"):\n        return {\"slow\": asyncio.new_event_loop}\n    return {\"default\": asyncio.new_event_loop}\n",
+    );
     let out = run(&["--write", "."], dir.path());
     let err = text(&out.stderr);
     assert_eq!(read(&dir, "tests/test_a.py"), TEST_A, "{err}");
     assert_eq!(read(&dir, "pyproject.toml"), PYPROJECT);
     assert!(
-        err.contains("event_loop_policy") && err.contains("stays on pytest-asyncio"),
+        err.contains("pytest_asyncio_loop_factories") && err.contains("stays on pytest-asyncio"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_plugin_needing_pytest_asyncio_in_the_dependency_files_keeps_the_suite() {
+    // A requirement list named the other way round, beside the suite.
+    let dir = project();
+    std::fs::write(
+        dir.path().join("test-requirements.txt"),
+        "pytest\npytest-aiohttp>=1.0\n",
+    )
+    .unwrap();
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "tests/test_a.py"), TEST_A, "{err}");
+    assert!(
+        err.contains("`test-requirements.txt` requires `pytest-aiohttp`")
+            && err.contains("stays on pytest-asyncio"),
+        "{err}"
+    );
+    // The project's pyproject.toml above a suite whose root is `tests/`.
+    let pyproject = "[project]\nname = \"p\"\n\n[dependency-groups]\ntest = [\"pytest-asyncio\", \"pytest-aiohttp\"]\n";
+    let dir = tree(&[
+        ("pyproject.toml", pyproject.as_bytes()),
+        ("tests/pytest.ini", b"[pytest]\nasyncio_mode = auto\n"),
+        ("tests/test_b.py", TEST_B.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "tests/test_b.py"), TEST_B, "{err}");
+    assert!(
+        err.contains("`pyproject.toml` requires `pytest-aiohttp`"),
+        "{err}"
+    );
+    // Named only in a comment, it keeps nothing.
+    let dir = project();
+    std::fs::write(
+        dir.path().join("requirements-dev.txt"),
+        "pytest\n# pytest-aiohttp, some day\n",
+    )
+    .unwrap();
+    let out = run(&["--write", "."], dir.path());
+    assert!(
+        read(&dir, "tests/test_a.py").contains("@pytest.mark.anyio"),
+        "{}",
+        text(&out.stderr)
     );
 }
 
@@ -252,5 +319,36 @@ fn only_tests_importing_anyio_add_no_runtime_dependency() {
     assert!(
         err.contains("pyproject.toml:3:1: AM602") && err.contains("`anyio==3.7.1` cannot hold"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_gather_whose_error_another_module_catches_bare_is_unsafe() {
+    let net = "import asyncio\n\n\nasync def ping(host):\n    return host\n\n\nasync def ping_both():\n    await asyncio.gather(ping(\"a\"), ping(\"b\"))\n\n\nasync def ping_three():\n    await asyncio.gather(ping(\"a\"), ping(\"b\"), ping(\"c\"))\n";
+    let app = "from pkg.net import ping_both, ping_three\n\n\nasync def main():\n    try:\n        await ping_both()\n    except OSError:\n        return None\n    await ping_three()\n";
+    let other = "from pkg import store\n\n\nasync def other():\n    try:\n        await store.ping_three()\n    except OSError:\n        pass\n";
+    let dir = tree(&[
+        ("pkg/__init__.py", b""),
+        ("pkg/net.py", net.as_bytes()),
+        ("app.py", app.as_bytes()),
+        ("other.py", other.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    let net_after = read(&dir, "pkg/net.py");
+    // `ping_both` is caught bare in app.py: reported as unsafe, naming the handler.
+    assert!(
+        net_after.contains("async def ping_both():\n    await asyncio.gather("),
+        "{net_after}"
+    );
+    assert!(
+        err.contains("a caller's `except OSError:` in `app.py` catches the bare error"),
+        "{err}"
+    );
+    // `ping_three` is called outside a try, and `store.ping_three` is another module's.
+    assert!(
+        net_after
+            .contains("async def ping_three():\n    async with anyio.create_task_group() as tg:"),
+        "{net_after}"
     );
 }

@@ -322,6 +322,19 @@ fn invariants_hold_on_every_input() {
                 edit::unified_diff(&outcome.migrated, &again.migrated, &name)
             ));
         }
+        // Every unsafe fix says why, in a parenthesised clause of its message.
+        for d in outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.status == Status::UnsafeFix)
+        {
+            if !d.message.ends_with(')') {
+                failures.push(format!(
+                    "{name}:{}: {} unsafe without a reason: {}",
+                    d.start.line, d.code, d.message
+                ));
+            }
+        }
         // Every changed line lies in a fixed diagnostic's range or is an import line.
         let fixed: Vec<(usize, usize)> = outcome
             .diagnostics

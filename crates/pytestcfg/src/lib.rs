@@ -5,10 +5,12 @@
 //! comments, order and formatting outside the changed lines stay as they are.
 
 mod ini;
+mod plugins;
 mod pyproject;
 mod requirements;
 mod runtime;
 
+pub use plugins::{is_requirement_list, plugin_required, AsyncPlugin, PLUGINS_ON_PYTEST_ASYNCIO};
 pub use runtime::declared_elsewhere;
 
 use edit::Edit;
@@ -149,26 +151,6 @@ pub fn mentions_pytest_asyncio(kind: Kind, text: &str) -> bool {
         let lower = text.to_ascii_lowercase();
         lower.contains("pytest-asyncio") || lower.contains("pytest_asyncio")
     }
-}
-
-/// pytest plugins that are built on pytest-asyncio (they need its event loop
-/// fixtures and markers), as spelled in dependency files or `pytest_plugins`.
-pub const PLUGINS_ON_PYTEST_ASYNCIO: &[&str] = &[
-    "pytest-aiohttp",
-    "pytest_aiohttp",
-    "aiohttp.pytest_plugin",
-    "pytest-asyncio-cooperative",
-    "pytest-aiomoto",
-    "pytest-tornasync",
-];
-
-/// The first plugin of [`PLUGINS_ON_PYTEST_ASYNCIO`] the text names.
-pub fn plugin_on_pytest_asyncio(text: &str) -> Option<&'static str> {
-    let lower = text.to_ascii_lowercase();
-    PLUGINS_ON_PYTEST_ASYNCIO
-        .iter()
-        .copied()
-        .find(|p| lower.contains(p))
 }
 
 /// `pytest-asyncio` (any spelling) at the start of a requirement string.
@@ -556,11 +538,6 @@ mod tests {
             "Pytest-Asyncio==1.0\n"
         ));
         assert!(!mentions_pytest_asyncio(Kind::Requirements, "pytest\n"));
-        assert_eq!(
-            plugin_on_pytest_asyncio("pytest\npytest-aiohttp>=1\n"),
-            Some("pytest-aiohttp")
-        );
-        assert_eq!(plugin_on_pytest_asyncio("pytest-asyncio\n"), None);
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct ProjectFacts {
     /// asyncio classes code checks objects against (`isinstance(x,
     /// asyncio.Lock)`, `assertIsInstance(x, Event)`), with a file that does.
     pub type_checked: std::collections::BTreeMap<String, String>,
+    /// Calls made inside a `try` whose handler catches bare exceptions.
+    pub caught: crate::CaughtCalls,
 }
 
 /// Whether a module name is one pytest collects by default (`test_*`, `*_test`).
@@ -284,6 +286,7 @@ impl ProjectFacts {
         for (k, v) in other.type_checked {
             self.type_checked.entry(k).or_insert(v);
         }
+        self.caught.merge(other.caught);
     }
 
     /// Records that `file` holds `word` (one of [`Self::WORDS`]).

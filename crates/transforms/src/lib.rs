@@ -2,6 +2,7 @@
 //! per-file [`FileContext`] transforms read, the declarative transforms
 //! loaded from `transforms/*.toml`, and the [`Registry`] that holds them.
 
+mod callers;
 mod conditions;
 mod context;
 mod declarative;
@@ -12,11 +13,12 @@ mod rules;
 mod schema;
 mod versions;
 
+pub use callers::{CaughtCall, CaughtCalls};
 pub use context::{parse_version, FileContext, ProjectFacts, PytestSuite, Targets};
 pub use declarative::{load_declarative, Declarative};
 pub use info::TransformInfo;
 pub use registry::{Registry, Selection};
-pub use rules::{new_conftest, suite_facts, SuiteFacts, UNUSED_IGNORE};
+pub use rules::{new_conftest, suite_facts, LoopFacts, SuiteFacts, UNUSED_IGNORE};
 pub use schema::{Docs, Example, Valid};
 pub use versions::anyio_needed;
 

@@ -25,7 +25,21 @@ pub(super) fn triggers() -> Vec<Trigger> {
 }
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
-    if !cx.targets.root_conftest {
+    // A custom event loop set through pytest-asyncio becomes the
+    // `anyio_backend` of the tests it applied to.
+    let mut writes_backend = false;
+    if cx.targets.pytest.moves() {
+        let (rewrites, writes) = super::custom_loop::rewrites(cx);
+        writes_backend = writes;
+        for r in rewrites {
+            let at = r.node.child_by_field_name("definition").unwrap_or(r.node);
+            let at = at.child_by_field_name("name").unwrap_or(at);
+            out.push(Diagnostic::new(CODE, r.message, at.byte_range()).with_fix(
+                Fix::new(vec![r.edit], Applicability::Safe).with_imports(r.imports.iter().copied()),
+            ));
+        }
+    }
+    if !cx.targets.root_conftest || writes_backend {
         return;
     }
     let defined = cx

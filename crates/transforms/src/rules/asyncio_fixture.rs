@@ -48,18 +48,18 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 edits.push(e);
             }
         }
-        let applicability = if edits
+        let drops_comment = edits
             .iter()
-            .any(|e| cx.dropped_comment(e.range(), &e.content).is_some())
-        {
-            Applicability::Unsafe
+            .any(|e| cx.dropped_comment(e.range(), &e.content).is_some());
+        let (applicability, why) = if drops_comment {
+            (Applicability::Unsafe, " (the fix would drop a comment)")
         } else {
-            Applicability::Safe
+            (Applicability::Safe, "")
         };
         out.push(
             Diagnostic::new(
                 CODE,
-                "`pytest_asyncio.fixture` becomes `pytest.fixture`",
+                format!("`pytest_asyncio.fixture` becomes `pytest.fixture`{why}"),
                 decorator.byte_range(),
             )
             .with_fix(Fix::new(edits, applicability).with_imports(["pytest"])),

@@ -231,11 +231,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let new_text = block(&lines, indent, cx);
         let known = spawn(each.call, cx).is_some_and(|s| s.known_coroutine);
         let caller = caller_catching_bare(stmt, cx);
-        let applicability = if swallow
-            || !known
-            || caller.is_some()
-            || cx.dropped_comment(stmt.byte_range(), &new_text).is_some()
-        {
+        let drops_comment = cx.dropped_comment(stmt.byte_range(), &new_text).is_some();
+        let applicability = if swallow || !known || caller.is_some() || drops_comment {
             Applicability::Unsafe
         } else {
             Applicability::Safe
@@ -267,6 +264,14 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 ..diag
             },
             None => diag,
+        };
+        let diag = if drops_comment {
+            Diagnostic {
+                message: format!("{} (the fix would drop a comment)", diag.message),
+                ..diag
+            }
+        } else {
+            diag
         };
         let mut edits = vec![Edit::replace(stmt.byte_range(), new_text)];
         edits.extend(handlers);

@@ -7,6 +7,7 @@ mod anyio_backend;
 mod asyncio_fixture;
 mod asyncio_mark;
 mod create_task_await;
+mod custom_loop;
 mod event_loop_fixture;
 mod future;
 mod gather;
@@ -33,6 +34,7 @@ use crate::{FileContext, Kind, Transform, TransformInfo, Trigger};
 use edit::Diagnostic;
 
 pub use anyio_backend::new_conftest;
+pub use custom_loop::LoopFacts;
 pub use pytest_suite::{suite_facts, SuiteFacts};
 pub use unused_ignore::CODE as UNUSED_IGNORE;
 

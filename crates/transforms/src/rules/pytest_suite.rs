@@ -3,7 +3,7 @@
 //! suite on pytest-asyncio. The run reads every file of a suite before it
 //! decides whether the suite moves to anyio's plugin (all or nothing).
 
-use super::pytest_support::decorator_target;
+use super::custom_loop::LoopFacts;
 use crate::FileContext;
 use syntax::{Node, Style};
 
@@ -20,10 +20,10 @@ pub struct SuiteFacts {
     pub plain_async_fixtures: Vec<String>,
     /// Why the suite cannot move to anyio's plugin as it is (none: it can).
     pub blockers: Vec<String>,
+    /// What it shows about custom event loops (weighed across the suite:
+    /// [`LoopFacts::blockers`]).
+    pub loops: LoopFacts,
 }
-
-/// pytest-asyncio hooks and fixtures that set a custom event loop.
-const CUSTOM_LOOP_NAMES: &[&str] = &["event_loop_policy", "pytest_asyncio_loop_factories"];
 
 /// asyncio calls that start servers: an error in a connection handler goes to
 /// the loop's exception handler.
@@ -65,38 +65,37 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
         );
     }
     if let Some(plugin) = pytestcfg_plugin(src) {
-        facts.blockers.push(format!(
-            "it loads `{plugin}`, a plugin built on pytest-asyncio"
-        ));
+        facts
+            .blockers
+            .push(format!("it loads `{}`, {}", plugin.module, plugin.why));
     }
-    if !facts.uses_pytest_asyncio && !src.contains("fixture") && !src.contains("pytest_asyncio_") {
+    // Custom loops and what weighs on their translation: fixtures, the
+    // hook, the loop calls, and the fixtures synchronous tests request.
+    let words = [
+        "fixture",
+        "pytest_asyncio_",
+        "event_loop",
+        "def test",
+        "add_done_callback",
+    ];
+    if !facts.uses_pytest_asyncio && !words.iter().any(|w| src.contains(w)) {
         return facts;
     }
     let tree = syntax::parse(src);
     let style = Style::detect(src);
     let cx = FileContext::new(src, &tree, &style);
+    facts.loops = LoopFacts::read(&cx, test_code);
+    if let Some(why) = raising_done_callback(&cx) {
+        facts.blockers.push(why);
+    }
     for &def in cx.nodes_of_kind(syntax::kinds().function_definition) {
         let Some(name) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
             continue;
         };
-        let fixture = fixture_decorator(def, &cx);
-        if CUSTOM_LOOP_NAMES.contains(&name) && (fixture.is_some() || name.starts_with("pytest_")) {
-            facts.blockers.push(format!(
-                "it sets a custom event loop through pytest-asyncio's `{name}` (give `anyio_backend` a `loop_factory` by hand)"
-            ));
-            continue;
-        }
-        let Some((decorator, declared)) = fixture else {
+        let Some((decorator, declared)) = fixture_decorator(def, &cx) else {
             continue;
         };
-        let is_async = syntax::is_async_def(def);
-        if name == "event_loop" && !is_async {
-            facts.blockers.push(
-                "it defines a synchronous `event_loop` fixture, a custom event loop for pytest-asyncio (AM606)".into(),
-            );
-            continue;
-        }
-        if !is_async {
+        if !syntax::is_async_def(def) {
             continue;
         }
         let name = declared.unwrap_or_else(|| name.to_string());
@@ -110,14 +109,66 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
     facts
 }
 
-/// `pytest_plugins` naming a plugin built on pytest-asyncio.
-fn pytestcfg_plugin(src: &str) -> Option<&'static str> {
+/// A done callback that can raise (a `raise`, or `.result()` of a task that
+/// may have failed): what a callback raises goes to the loop's exception
+/// handler, which asyncio only logs and anyio's test runner re-raises in
+/// the test. The callback is a lambda, or a function or method of the file
+/// named by the argument's last name.
+fn raising_done_callback(cx: &FileContext) -> Option<String> {
+    let raises = |body: Node| {
+        syntax::preorder(body).any(|(n, _)| {
+            n.kind() == "raise_statement"
+                || (n.kind() == "call"
+                    && n.child_by_field_name("function").is_some_and(|f| {
+                        f.kind() == "attribute" && cx.text(f).ends_with(".result")
+                    }))
+        })
+    };
+    for call in cx.nodes_ending_in("call", "add_done_callback") {
+        let Some(&arg) = syntax::arguments(call).first() else {
+            continue;
+        };
+        let raising = match arg.kind() {
+            "lambda" => arg.child_by_field_name("body").is_some_and(raises),
+            "identifier" | "attribute" => {
+                let name = cx.text(arg).rsplit('.').next().unwrap_or_default();
+                cx.nodes_of_kind(syntax::kinds().function_definition)
+                    .iter()
+                    .any(|d| {
+                        d.child_by_field_name("name")
+                            .is_some_and(|n| cx.text(n) == name)
+                            && d.child_by_field_name("body").is_some_and(raises)
+                    })
+            }
+            _ => false,
+        };
+        if raising {
+            return Some(format!(
+                "its done callback `{}` can raise, and anyio's test runner re-raises what a callback raises where pytest-asyncio only logged it",
+                cx.text(arg)
+            ));
+        }
+    }
+    None
+}
+
+/// `pytest_plugins` naming a plugin that needs pytest-asyncio.
+fn pytestcfg_plugin(src: &str) -> Option<&'static pytestcfg::AsyncPlugin> {
     let at = src.find("pytest_plugins")?;
-    let line_end = src[at..].find(']').map_or(src.len(), |e| at + e);
-    let names = &src[at..line_end.max(at)];
-    ["aiohttp.pytest_plugin", "pytest_aiohttp"]
-        .into_iter()
-        .find(|p| names.contains(p))
+    // The assignment: up to its closing bracket, or its line.
+    let line_end = src[at..].find('\n').map_or(src.len(), |e| at + e);
+    let end = if src[at..line_end].contains(['[', '(']) {
+        src[at..].find([']', ')']).map_or(src.len(), |e| at + e)
+    } else {
+        line_end
+    };
+    let names = &src[at..end];
+    pytestcfg::PLUGINS_ON_PYTEST_ASYNCIO.iter().find(|p| {
+        names.match_indices(p.module).any(|(i, _)| {
+            matches!(names[..i].chars().next_back(), Some('"' | '\''))
+                && matches!(names[i + p.module.len()..].chars().next(), Some('"' | '\''))
+        })
+    })
 }
 
 /// The fixture decorator of a function (`pytest.fixture` or
@@ -126,30 +177,12 @@ fn fixture_decorator(def: Node, cx: &FileContext) -> Option<(String, Option<Stri
     let decorated = def
         .parent()
         .filter(|p| p.kind() == "decorated_definition")?;
-    syntax::named_children(decorated)
-        .into_iter()
-        .filter(|d| d.kind() == "decorator")
-        .find_map(|d| {
-            let (q, func) = decorator_target(d, cx)?;
-            if q != "pytest.fixture" && q != "pytest_asyncio.fixture" {
-                return None;
-            }
-            let name = func
-                .parent()
-                .filter(|c| c.kind() == "call")
-                .and_then(|c| c.child_by_field_name("arguments"))
-                .and_then(|args| {
-                    syntax::named_children(args).into_iter().find_map(|a| {
-                        (a.kind() == "keyword_argument"
-                            && a.child_by_field_name("name").map(|n| cx.text(n)) == Some("name"))
-                        .then(|| a.child_by_field_name("value"))
-                        .flatten()
-                        .filter(|v| v.kind() == "string")
-                        .map(|v| cx.text(v).trim_matches(['"', '\'']).to_string())
-                    })
-                });
-            Some((q, name))
-        })
+    let (q, keywords) = super::custom_loop::fixture_keywords(decorated, cx)?;
+    let name = keywords
+        .get("name")
+        .filter(|v| v.kind() == "string")
+        .map(|v| cx.text(*v).trim_matches(['"', '\'']).to_string());
+    Some((q, name))
 }
 
 #[cfg(test)]
@@ -167,11 +200,7 @@ mod tests {
     }
 
     #[test]
-    fn custom_loops_and_logged_errors_block_the_move() {
-        let policy = "import pytest\n\n@pytest.fixture(params=[1, 2])\ndef event_loop_policy(request):\n    return request.param\n";
-        assert_eq!(suite_facts(policy, true).blockers.len(), 1);
-        let sync_loop = "import asyncio, pytest\n\n@pytest.fixture\ndef event_loop():\n    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n";
-        assert_eq!(suite_facts(sync_loop, true).blockers.len(), 1);
+    fn logged_errors_block_the_move() {
         let async_loop = "import asyncio, pytest_asyncio\n\n@pytest_asyncio.fixture\nasync def event_loop():\n    return asyncio.get_running_loop()\n";
         let f = suite_facts(async_loop, true);
         assert!(f.blockers.is_empty());
@@ -183,6 +212,15 @@ mod tests {
         assert!(suite_facts(server, false).blockers.is_empty());
         let plugin = "pytest_plugins = [\"aiohttp.pytest_plugin\"]\n";
         assert_eq!(suite_facts(plugin, true).blockers.len(), 1);
+        let callback = "def check(t):\n    t.result()\n\nasync def run():\n    t = start()\n    t.add_done_callback(check)\n";
+        assert!(suite_facts(callback, false).blockers[0].contains("`check` can raise"));
+        let lambda = "async def run(t):\n    t.add_done_callback(lambda t: t.result())\n";
+        // A comment before the argument is not the callback.
+        let commented = "def check(t):\n    t.result()\n\nasync def run(t):\n    t.add_done_callback(  # on failure\n        check\n    )\n";
+        assert_eq!(suite_facts(commented, false).blockers.len(), 1);
+        assert_eq!(suite_facts(lambda, false).blockers.len(), 1);
+        let quiet = "def forget(t):\n    tasks.discard(t)\n\nasync def run(t):\n    t.add_done_callback(forget)\n";
+        assert!(suite_facts(quiet, false).blockers.is_empty());
         // A local variable of that name is not the fixture.
         let local = "async def test_x():\n    event_loop = 1\n";
         assert!(suite_facts(local, true).blockers.is_empty());

@@ -653,14 +653,27 @@ pub fn inside_try(node: Node) -> bool {
     false
 }
 
-/// A handler in this module that catches what the function holding `stmt`
+/// A handler in the program that catches what the function holding `stmt`
 /// raises, by a plain `except` (its header and the caller): a task group raises an
 /// `ExceptionGroup` where `gather` raised the first error bare, so such a
 /// handler would stop matching. Calls of the function by name, or as a
-/// method of that name, inside the body of a `try` elsewhere in the file count.
+/// method of that name, inside the body of a `try` elsewhere in the file
+/// count, and in another walked file that imports this one's module.
 pub fn caller_catching_bare(stmt: Node, cx: &FileContext) -> Option<String> {
     let func = syntax::enclosing(stmt, &["function_definition"])?;
     let name = cx.text(func.child_by_field_name("name")?);
+    in_module_caller(func, name, cx).or_else(|| {
+        let call = cx
+            .targets
+            .project
+            .caught
+            .caught_elsewhere(name, &cx.targets.file)?;
+        Some(format!("`{}` in `{}`", call.header, call.file))
+    })
+}
+
+/// [`caller_catching_bare`] in the function's own module.
+fn in_module_caller(func: Node, name: &str, cx: &FileContext) -> Option<String> {
     for call in cx.nodes_ending_in("call", name) {
         if call.start_byte() >= func.start_byte() && call.end_byte() <= func.end_byte() {
             continue;
