@@ -47,9 +47,10 @@ pub struct ProjectFacts {
     /// `__init__.py` above each walked file): isort's first-party section.
     pub first_party: std::collections::BTreeSet<String>,
     /// `(attribute, member)` for every `.attribute.member` the code spells,
-    /// with a file that does: what other modules do with an object kept on
-    /// an attribute (`pool._closed.clear()`, `reg._lock._locked = True`).
-    pub members: std::collections::BTreeMap<(String, String), String>,
+    /// with the files that do (in walk order): what other modules do with an
+    /// object kept on an attribute (`pool._closed.clear()`,
+    /// `reg._lock._locked = True`).
+    pub members: std::collections::BTreeMap<(String, String), Vec<String>>,
     /// asyncio classes code checks objects against (`isinstance(x,
     /// asyncio.Lock)`, `assertIsInstance(x, Event)`), with a file that does.
     pub type_checked: std::collections::BTreeMap<String, String>,
@@ -218,9 +219,13 @@ impl ProjectFacts {
             }
             let member = word(at + 1);
             if !member.is_empty() {
-                self.members
+                let files = self
+                    .members
                     .entry((attr.to_string(), member.to_string()))
-                    .or_insert_with(|| file.to_string());
+                    .or_default();
+                if !files.iter().any(|f| f == file) {
+                    files.push(file.to_string());
+                }
             }
         }
         if !text.contains("sInstance(") && !text.contains("isinstance(") {
@@ -250,6 +255,18 @@ impl ProjectFacts {
     /// kept on `attribute` is wrong for this program: code elsewhere checks
     /// its type, or uses a member anyio's class lacks.
     pub fn primitive_blocked(&self, code: &str, attribute: Option<&str>) -> Option<String> {
+        self.primitive_blocked_outside(code, attribute, None)
+    }
+
+    /// [`Self::primitive_blocked`] by what files other than `file` do (a
+    /// rewrite that handles the member in `file` itself, as AM307 handles
+    /// `clear()`).
+    pub fn primitive_blocked_outside(
+        &self,
+        code: &str,
+        attribute: Option<&str>,
+        file: Option<&str>,
+    ) -> Option<String> {
         let (_, name, api) = PRIMITIVES.iter().find(|(c, _, _)| *c == code)?;
         if let Some(f) = self.type_checked.get(*name) {
             return Some(format!(
@@ -260,9 +277,12 @@ impl ProjectFacts {
         self.members
             .range((attribute.to_string(), String::new())..)
             .take_while(|((a, _), _)| a == attribute)
-            .find(|((_, m), _)| !api.contains(&m.as_str()))
-            .map(|((a, m), f)| {
-                format!("`{f}` uses `.{a}.{m}`, which anyio's `{name}` does not have")
+            .filter(|((_, m), _)| !api.contains(&m.as_str()))
+            .find_map(|((a, m), files)| {
+                let f = files.iter().find(|f| Some(f.as_str()) != file)?;
+                Some(format!(
+                    "`{f}` uses `.{a}.{m}`, which anyio's `{name}` does not have"
+                ))
             })
     }
 
@@ -281,7 +301,12 @@ impl ProjectFacts {
         self.imported_tests.extend(other.imported_tests);
         self.first_party.extend(other.first_party);
         for (k, v) in other.members {
-            self.members.entry(k).or_insert(v);
+            let files = self.members.entry(k).or_default();
+            for f in v {
+                if !files.contains(&f) {
+                    files.push(f);
+                }
+            }
         }
         for (k, v) in other.type_checked {
             self.type_checked.entry(k).or_insert(v);
@@ -466,6 +491,17 @@ mod project_tests {
         let why = p.primitive_blocked("AM302", Some("_closed")).unwrap();
         assert!(why.contains("b.py") && why.contains(".clear"), "{why}");
         assert_eq!(p.primitive_blocked("AM301", Some("_other")), None);
+        // What `b.py` does itself does not block a rewrite of `b.py` that
+        // handles it; another file's use still does.
+        assert_eq!(
+            p.primitive_blocked_outside("AM302", Some("_closed"), Some("b.py")),
+            None
+        );
+        p.read_members("other._closed.clear()\n", "c.py");
+        let why = p
+            .primitive_blocked_outside("AM302", Some("_closed"), Some("b.py"))
+            .unwrap();
+        assert!(why.contains("c.py"), "{why}");
         p.read_members(
             "from asyncio.locks import Lock\nself.assertIsInstance(reg._lock, Lock)\n",
             "t.py",

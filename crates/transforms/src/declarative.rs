@@ -397,6 +397,19 @@ fn locate<'t>(context: Context, node: Node<'t>, cx: &FileContext<'t>) -> Option<
             (node.byte_range(), None)
         }
         Context::Callee => (node.child_by_field_name("function")?.byte_range(), None),
+        Context::Reference => {
+            let called = node.parent().is_some_and(|p| {
+                p.kind() == "call" && p.child_by_field_name("function") == Some(node)
+            });
+            // (Its text in an f-string is what is shown, not a call.)
+            let imported = syntax::enclosing(
+                node,
+                &["import_statement", "import_from_statement", "interpolation"],
+            )
+            .is_some();
+            (!called && !imported).then_some(())?;
+            (node.byte_range(), None)
+        }
     };
     if statement.is_some_and(|s| !cx.owns_its_lines(s)) {
         return None;

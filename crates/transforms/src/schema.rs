@@ -152,6 +152,10 @@ pub enum Context {
     /// function (`asyncio.sleep` → `anyio.sleep`), so the arguments keep
     /// their layout and comments.
     Callee,
+    /// The pattern is a dotted name used as a value, not called
+    /// (`sleep: Callable = asyncio.sleep`, `run(asyncio.sleep)`); the
+    /// template replaces it.
+    Reference,
 }
 
 impl Context {

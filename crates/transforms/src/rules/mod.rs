@@ -6,6 +6,7 @@
 mod anyio_backend;
 mod asyncio_fixture;
 mod asyncio_mark;
+mod cleared_event;
 mod create_task_await;
 mod custom_loop;
 mod event_loop_fixture;
@@ -77,6 +78,7 @@ pub static RULES: &[Rule] = &[
     rule!(create_task_await),
     rule!(future),
     rule!(primitive_annotation),
+    rule!(cleared_event),
     rule!(queue),
     rule!(unused_running_loop),
     rule!(run_until_complete),
