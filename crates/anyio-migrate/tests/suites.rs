@@ -186,6 +186,28 @@ fn a_loop_run_forever_keeps_asyncio_threads() {
 }
 
 #[test]
+fn context_variables_keep_a_task_awaited_where_it_is_created() {
+    let code =
+        "import asyncio\n\n\nasync def isolated(f):\n    return await asyncio.create_task(f())\n";
+    let state = "import contextvars\n\nlevel = contextvars.ContextVar(\"level\", default=0)\n";
+    let dir = tree(&[
+        ("pkg/run.py", code.as_bytes()),
+        ("pkg/state.py", state.as_bytes()),
+    ]);
+    let out = run(&["--write", "--unsafe", "."], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(read(&dir, "pkg/run.py"), code, "{err}");
+    assert!(
+        err.contains("AM207") && err.contains("context variables"),
+        "{err}"
+    );
+    // Without context variables the same code migrates.
+    let dir = tree(&[("pkg/run.py", code.as_bytes())]);
+    run(&["--write", "--unsafe", "."], dir.path());
+    assert!(read(&dir, "pkg/run.py").contains("return await f()"));
+}
+
+#[test]
 fn a_patched_asyncio_name_is_not_rewritten_from_under_the_mock() {
     let code = "import asyncio\n\n\nasync def pause():\n    await asyncio.sleep(1)\n    await asyncio.wait_for(pause(), 1)\n";
     let test = "import asyncio\n\n\ndef test_pause(monkeypatch):\n    monkeypatch.setattr(asyncio, \"sleep\", fake)\n";

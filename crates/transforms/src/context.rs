@@ -36,6 +36,9 @@ pub struct ProjectFacts {
     /// Code reads or undoes asyncio's cancellation counts (`cancelling()`,
     /// `uncancel()`), which anyio's task groups and scopes change.
     pub counts_cancellations: Option<String>,
+    /// Code makes context variables (`ContextVar(`): a task runs in a copy
+    /// of its creator's context, and the program may rely on that.
+    pub uses_context_vars: Option<String>,
     /// asyncio names that code patches (`monkeypatch.setattr(asyncio,
     /// "sleep", …)`, `mock.patch("asyncio.wait_for")`), with every file that
     /// does: a rewritten reference would no longer reach the mock.
@@ -129,7 +132,8 @@ const PRIMITIVES: [(&str, &str, &[&str]); 5] = [
 
 impl ProjectFacts {
     /// The words that show each fact, searched in every walked Python file.
-    pub const WORDS: [&'static str; 3] = ["run_forever(", ".cancelling(", ".uncancel("];
+    pub const WORDS: [&'static str; 4] =
+        ["run_forever(", ".cancelling(", ".uncancel(", "ContextVar("];
 
     /// Records the asyncio names `text` (the file `file`) patches: the
     /// `setattr(asyncio, "NAME"` / `patch.object(asyncio, "NAME"` forms and
@@ -295,6 +299,9 @@ impl ProjectFacts {
         if self.counts_cancellations.is_none() {
             self.counts_cancellations = other.counts_cancellations;
         }
+        if self.uses_context_vars.is_none() {
+            self.uses_context_vars = other.uses_context_vars;
+        }
         for (k, v) in other.patched {
             self.patched.entry(k).or_default().extend(v);
         }
@@ -316,10 +323,10 @@ impl ProjectFacts {
 
     /// Records that `file` holds `word` (one of [`Self::WORDS`]).
     pub fn saw(&mut self, word: &str, file: &str) {
-        let slot = if word == "run_forever(" {
-            &mut self.runs_loop_forever
-        } else {
-            &mut self.counts_cancellations
+        let slot = match word {
+            "run_forever(" => &mut self.runs_loop_forever,
+            "ContextVar(" => &mut self.uses_context_vars,
+            _ => &mut self.counts_cancellations,
         };
         slot.get_or_insert_with(|| file.to_string());
     }
@@ -337,6 +344,13 @@ impl ProjectFacts {
         if THREADS.contains(&code) {
             if let Some(f) = &self.runs_loop_forever {
                 return Some(format!("`{f}` runs an event loop with `run_forever()`, and anyio's worker threads outlive such a loop and keep the process from exiting"));
+            }
+        }
+        // Awaiting a task where it is created runs the coroutine in a copy
+        // of the context; the program's context variables may rely on it.
+        if code == "AM207" {
+            if let Some(f) = &self.uses_context_vars {
+                return Some(format!("`{f}` makes context variables, and the task ran the coroutine in a copy of the caller's context, which keeps what it sets from the caller"));
             }
         }
         if SCOPES.contains(&code) {
