@@ -28,6 +28,19 @@ const COMMA_LISTS: &[&str] = &[
 /// lines of `original` it replaces wrapped; unchanged when a wrap would not
 /// parse.
 pub fn wrap_long_lines(original: &str, migrated: &str, limit: usize, style: &Style) -> String {
+    // Most files have no new long line: a line-by-line look first, the
+    // diff (which costs more) only when a long line is not an old one.
+    let width = |l: &str| l.trim_end_matches(['\n', '\r']).chars().count();
+    let old_long: std::collections::HashSet<&str> = original
+        .split_inclusive('\n')
+        .filter(|l| l.len() > limit && width(l) > limit)
+        .collect();
+    let any_new = migrated
+        .split_inclusive('\n')
+        .any(|l| l.len() > limit && width(l) > limit && !old_long.contains(l));
+    if !any_new {
+        return migrated.to_string();
+    }
     let candidates = lengthened_lines(original, migrated, limit);
     if candidates.is_empty() {
         return migrated.to_string();

@@ -66,14 +66,6 @@ fn is_test_module_stem(stem: &str) -> bool {
     stem.len() > 5 && (stem.starts_with("test_") || stem.ends_with("_test"))
 }
 
-/// The next `.` at or after `from`.
-fn memchr_dot(b: &[u8], from: usize) -> Option<usize> {
-    b.get(from..)?
-        .iter()
-        .position(|c| *c == b'.')
-        .map(|i| from + i)
-}
-
 /// The asyncio synchronisation classes that AM301–AM305 replace, with their
 /// codes and the members the anyio replacement has.
 const PRIMITIVES: [(&str, &str, &[&str]); 5] = [
@@ -212,24 +204,33 @@ impl ProjectFacts {
                 .map_or(b.len(), |e| at + e);
             &text[at..end]
         };
+        // Each distinct pair once (the map's keys are owned strings).
+        let mut seen: rustc_hash::FxHashSet<(&str, &str)> = Default::default();
         let mut at = 0;
-        while let Some(dot) = memchr_dot(b, at) {
-            let attr = word(dot + 1);
-            at = dot + 1 + attr.len();
+        while let Some(dot) = memchr::memchr(b'.', &b[at..]).map(|i| at + i) {
+            at = dot + 1;
             // Only private attributes: a primitive kept on a public one is
             // unsafe to replace already (code anywhere may use it).
-            if !attr.starts_with('_') || b.get(at) != Some(&b'.') {
+            if b.get(at) != Some(&b'_') {
+                continue;
+            }
+            let attr = word(at);
+            at += attr.len();
+            if b.get(at) != Some(&b'.') {
                 continue;
             }
             let member = word(at + 1);
             if !member.is_empty() {
-                let files = self
-                    .members
-                    .entry((attr.to_string(), member.to_string()))
-                    .or_default();
-                if !files.iter().any(|f| f == file) {
-                    files.push(file.to_string());
-                }
+                seen.insert((attr, member));
+            }
+        }
+        for (attr, member) in seen {
+            let files = self
+                .members
+                .entry((attr.to_string(), member.to_string()))
+                .or_default();
+            if files.last().map(String::as_str) != Some(file) {
+                files.push(file.to_string());
             }
         }
         if !text.contains("sInstance(") && !text.contains("isinstance(") {
@@ -307,10 +308,12 @@ impl ProjectFacts {
         }
         self.imported_tests.extend(other.imported_tests);
         self.first_party.extend(other.first_party);
+        // Files are merged in walk order, each once: a file already listed
+        // is the last one.
         for (k, v) in other.members {
             let files = self.members.entry(k).or_default();
             for f in v {
-                if !files.contains(&f) {
+                if files.last() != Some(&f) {
                     files.push(f);
                 }
             }

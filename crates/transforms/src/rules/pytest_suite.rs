@@ -71,14 +71,24 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
     }
     // Custom loops and what weighs on their translation: fixtures, the
     // hook, the loop calls, and the fixtures synchronous tests request.
+    // (The words each reader needs, so that the files of a suite that need
+    // no parse are not parsed twice: this pass and the migration.)
     let words = [
         "fixture",
         "pytest_asyncio_",
-        "event_loop",
-        "def test",
+        "new_event_loop(",
+        "get_event_loop_policy(",
+        "loop_factories=",
         "add_done_callback",
     ];
-    if !facts.uses_pytest_asyncio && !words.iter().any(|w| src.contains(w)) {
+    // Synchronous tests (`def test…`, not `async def test…`) and their loop
+    // calls matter in test code only.
+    let sync_test = src
+        .match_indices("def test")
+        .any(|(i, _)| !src[..i].ends_with("async "));
+    let needs_parse = words.iter().any(|w| src.contains(w))
+        || (test_code && (sync_test || src.contains("get_event_loop(")));
+    if !facts.uses_pytest_asyncio && !needs_parse {
         return facts;
     }
     let tree = syntax::parse(src);
