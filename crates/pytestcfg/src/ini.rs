@@ -2,8 +2,8 @@
 //! edits of the pytest section and of dependency lists.
 
 use crate::{
-    cannot_hold, is_pytest_asyncio, raise_anyio, requirement_name, Anyio, Migrated, Note, Options,
-    CONFIG_CODE, DEPENDENCY_CODE,
+    cannot_hold, is_pytest_asyncio, line_ending, raise_anyio, requirement_name, Anyio, Migrated,
+    Note, Options, CONFIG_CODE, DEPENDENCY_CODE,
 };
 
 /// One `key = value` entry with its continuation lines.
@@ -95,19 +95,10 @@ pub fn migrate(
     // Per line: None keeps it, Some(text) replaces it ("" deletes it).
     let mut replace: Vec<Option<String>> = vec![None; lines.len()];
     let mut notes = Vec::new();
-    let nl = |i: usize| {
-        if lines[i].ends_with("\r\n") {
-            "\r\n"
-        } else if lines[i].ends_with('\n') {
-            "\n"
-        } else {
-            ""
-        }
-    };
     for e in &entries {
         if opts.configuration && pytest_sections.contains(&e.section.as_str()) {
             if e.key == "asyncio_mode" {
-                replace[e.first] = Some(format!("anyio_mode = auto{}", nl(e.last)));
+                replace[e.first] = Some(format!("anyio_mode = auto{}", line_ending(lines[e.last])));
                 for r in replace.iter_mut().take(e.last + 1).skip(e.first + 1) {
                     *r = Some(String::new());
                 }

@@ -402,6 +402,18 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].matches('\n').count() + 1
 }
 
+/// The newline `text` ends with (`\r\n` or `\n`), or `""` when it ends
+/// without one: what a replaced line keeps at its end.
+pub(crate) fn line_ending(text: &str) -> &'static str {
+    if text.ends_with("\r\n") {
+        "\r\n"
+    } else if text.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    }
+}
+
 /// Applies the edits of one pass over a file. Two edits never overlap in
 /// the cases the tests cover; if some did, the first in text order would be
 /// kept (a file left partly migrated rather than a panic).

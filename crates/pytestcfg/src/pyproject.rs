@@ -3,8 +3,8 @@
 
 use crate::ini::strip_asyncio_options;
 use crate::{
-    apply, cannot_hold, is_pytest_asyncio, line_of, raise_anyio, requirement_name, Anyio, Migrated,
-    Note, Options, CONFIG_CODE, DEPENDENCY_CODE,
+    apply, cannot_hold, is_pytest_asyncio, line_ending, line_of, raise_anyio, requirement_name,
+    Anyio, Migrated, Note, Options, CONFIG_CODE, DEPENDENCY_CODE,
 };
 use edit::Edit;
 use syntax::{line_end, line_start};
@@ -95,13 +95,7 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
                 .chars()
                 .take_while(|c| *c == ' ' || *c == '\t')
                 .collect();
-            let nl = if text[..end].ends_with("\r\n") {
-                "\r\n"
-            } else if text[..end].ends_with('\n') {
-                "\n"
-            } else {
-                ""
-            };
+            let nl = line_ending(&text[..end]);
             edits.push(Edit::replace(
                 start..end,
                 format!("{indent}anyio_mode = \"auto\"{nl}"),
@@ -310,13 +304,7 @@ fn poetry_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>,
                 fixed: true,
             });
         } else {
-            let nl = if text[..end].ends_with("\r\n") {
-                "\r\n"
-            } else if text[..end].ends_with('\n') {
-                "\n"
-            } else {
-                ""
-            };
+            let nl = line_ending(&text[..end]);
             edits.push(Edit::replace(
                 start..end,
                 format!("anyio = \">={}\"{nl}", opts.anyio_floor),

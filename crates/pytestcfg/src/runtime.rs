@@ -5,7 +5,7 @@
 //! reported, never doubled.
 
 use crate::ini::{parse, requirement};
-use crate::{apply, cannot_hold, line_of, raise_anyio, requirement_name};
+use crate::{apply, cannot_hold, line_ending, line_of, raise_anyio, requirement_name};
 use crate::{lowest_version, needs_anyio_3, newest_anyio_for, python_for_anyio, Anyio};
 use crate::{Kind, Migrated, Note, DEPENDENCY_CODE};
 use edit::Edit;
@@ -102,10 +102,9 @@ pub fn declared_elsewhere(setup_py: bool, text: &str, floor: &str) -> Vec<Note> 
 
 /// The newline `text` ends with, or `\n` when it ends without one.
 fn newline_of(text: &str) -> &'static str {
-    if text.ends_with("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
+    match line_ending(text) {
+        "" => "\n",
+        nl => nl,
     }
 }
 
