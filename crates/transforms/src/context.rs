@@ -74,6 +74,17 @@ fn memchr_dot(b: &[u8], from: usize) -> Option<usize> {
         .map(|i| from + i)
 }
 
+/// The members of `anyio.Semaphore`, which both `asyncio.Semaphore` and
+/// `asyncio.BoundedSemaphore` become.
+const SEMAPHORE: &[&str] = &[
+    "acquire",
+    "release",
+    "acquire_nowait",
+    "value",
+    "max_value",
+    "statistics",
+];
+
 /// The asyncio synchronisation classes that AM301–AM305 replace, with their
 /// codes and the members the anyio replacement has.
 const PRIMITIVES: [(&str, &str, &[&str]); 5] = [
@@ -89,30 +100,8 @@ const PRIMITIVES: [(&str, &str, &[&str]); 5] = [
         ],
     ),
     ("AM302", "Event", &["set", "is_set", "wait", "statistics"]),
-    (
-        "AM303",
-        "Semaphore",
-        &[
-            "acquire",
-            "release",
-            "acquire_nowait",
-            "value",
-            "max_value",
-            "statistics",
-        ],
-    ),
-    (
-        "AM304",
-        "BoundedSemaphore",
-        &[
-            "acquire",
-            "release",
-            "acquire_nowait",
-            "value",
-            "max_value",
-            "statistics",
-        ],
-    ),
+    ("AM303", "Semaphore", SEMAPHORE),
+    ("AM304", "BoundedSemaphore", SEMAPHORE),
     (
         "AM305",
         "Condition",
