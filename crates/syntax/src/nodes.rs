@@ -19,6 +19,13 @@ pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The children of a node in field `field` (several where the field
+/// repeats: the names of `import a, b`).
+pub fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children_by_field_name(field, &mut cursor).collect()
+}
+
 /// The named children of a node without its comments: the elements of a
 /// list or tuple, the arguments of an argument list, the statements of a block.
 pub fn code_children(node: Node<'_>) -> Vec<Node<'_>> {
@@ -332,6 +339,18 @@ mod helper_tests {
         assert_eq!(args, ["a", "b=1"]);
         assert_eq!(code_children(first_of(&tree, "list")).len(), 2);
         assert!(arguments(first_of(&tree, "list")).is_empty());
+    }
+
+    #[test]
+    fn field_children_are_every_child_in_the_field() {
+        let src = "import a, b as c\n";
+        let tree = crate::parse(src);
+        let names: Vec<&str> = field_children(first_of(&tree, "import_statement"), "name")
+            .iter()
+            .map(|n| text(*n, src))
+            .collect();
+        assert_eq!(names, ["a", "b as c"]);
+        assert!(field_children(first_of(&tree, "import_statement"), "body").is_empty());
     }
 
     #[test]
