@@ -42,6 +42,15 @@ pub fn arguments(call: Node<'_>) -> Vec<Node<'_>> {
         .unwrap_or_default()
 }
 
+/// Whether `node` is a call with nothing between its parentheses: `f()`,
+/// not `f(x)`, nor `f(  # why\n)` (a comment there counts as something).
+pub fn is_call_without_arguments(node: Node) -> bool {
+    node.kind() == "call"
+        && node
+            .child_by_field_name("arguments")
+            .is_some_and(|a| a.named_child_count() == 0)
+}
+
 /// A name, or a chain of attributes on one (`fetch`, `self.client.get`).
 pub fn is_dotted(node: Node) -> bool {
     match node.kind() {
@@ -339,6 +348,17 @@ mod helper_tests {
         assert_eq!(args, ["a", "b=1"]);
         assert_eq!(code_children(first_of(&tree, "list")).len(), 2);
         assert!(arguments(first_of(&tree, "list")).is_empty());
+    }
+
+    #[test]
+    fn calls_without_arguments_have_nothing_between_their_parentheses() {
+        let src = "f()\ng(x)\nh(  # why\n)\ni\n";
+        let tree = crate::parse(src);
+        let without: Vec<bool> = code_children(tree.root_node())
+            .iter()
+            .map(|s| is_call_without_arguments(s.named_child(0).unwrap()))
+            .collect();
+        assert_eq!(without, [true, false, false, false]);
     }
 
     #[test]

@@ -673,12 +673,7 @@ impl<'a> FileContext<'a> {
         let last = qualified.rsplit('.').next().unwrap_or(qualified);
         self.nodes_ending_in("call", last)
             .into_iter()
-            .filter(|c| {
-                c.child_by_field_name("function")
-                    .and_then(|f| self.qualified(f))
-                    .as_deref()
-                    == Some(qualified)
-            })
+            .filter(|c| self.callee(*c).as_deref() == Some(qualified))
             .collect()
     }
 
@@ -846,6 +841,13 @@ impl<'a> FileContext<'a> {
     /// The canonical qualified name a name or attribute refers to.
     pub fn qualified(&self, node: Node) -> Option<String> {
         self.model.resolve(node, self.src)
+    }
+
+    /// The qualified name of the function `call` calls (`asyncio.Event`
+    /// for `asyncio.Event()`), when it resolves.
+    pub fn callee(&self, call: Node) -> Option<String> {
+        call.child_by_field_name("function")
+            .and_then(|f| self.qualified(f))
     }
 
     /// The source text of a node.
