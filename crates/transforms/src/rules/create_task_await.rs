@@ -1,7 +1,7 @@
 //! AM206: `t = asyncio.create_task(f())` … `await t` in the same block
 //! becomes a task group around that span.
 
-use super::task_support::{exception_group_handlers, Handlers};
+use super::task_support::exception_group_handlers;
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
@@ -113,9 +113,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 first.start_byte()..last.end_byte(),
             );
             let handlers = match exception_group_handlers(first, cx) {
-                Handlers::Untouched => Vec::new(),
-                Handlers::Rewrite(e) => e,
-                Handlers::Blocked(why) => {
+                Ok(e) => e,
+                Err(why) => {
                     out.push(Diagnostic { message: format!("tasks created and awaited here cannot get a task group automatically: {why}"), ..diag });
                     continue;
                 }

@@ -4,7 +4,7 @@
 //! group around the statements from the first creation to the gather; the
 //! gather's value becomes the handles' return values.
 
-use super::task_support::{exception_group_handlers, spawn, Handlers};
+use super::task_support::{exception_group_handlers, spawn};
 use crate::FileContext;
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
@@ -290,9 +290,8 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             first.start_byte()..gather_stmt.end_byte(),
         );
         let handlers = match exception_group_handlers(first, cx) {
-            Handlers::Untouched => Vec::new(),
-            Handlers::Rewrite(e) => e,
-            Handlers::Blocked(why) => {
+            Ok(e) => e,
+            Err(why) => {
                 out.push(Diagnostic {
                     message: format!(
                         "tasks collected in `{name}` and {how} cannot get a task group automatically: {why}"
