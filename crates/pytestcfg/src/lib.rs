@@ -55,6 +55,29 @@ pub struct Note {
     pub fixed: bool,
 }
 
+/// A dependency change the tool made, on 1-based `line`.
+pub(crate) fn dependency_fixed(line: usize, message: String) -> Note {
+    Note {
+        code: DEPENDENCY_CODE,
+        line,
+        message,
+        fixed: true,
+    }
+}
+
+/// What became of the `pytest-asyncio` requirement on 1-based `line`:
+/// dropped when anyio is already required, else replaced by `anyio>={floor}`.
+pub(crate) fn pytest_asyncio_replaced(line: usize, anyio_required: bool, floor: &str) -> Note {
+    dependency_fixed(
+        line,
+        if anyio_required {
+            "`pytest-asyncio` is dropped: anyio is already required".into()
+        } else {
+            format!("`pytest-asyncio` becomes `anyio>={floor}`")
+        },
+    )
+}
+
 /// The result of migrating one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Migrated {
