@@ -2,7 +2,7 @@
 
 Failure, Result, tail and unified for building reports; Runner, the base of
 the per-item runners (subprocess calls, one temporary work dir per item, the
-failure details); tool_arguments, item_arguments, find_tool and select for the
+failure details); runner_arguments, item_arguments, find_tool and select for the
 command line of a runner; run_all and report_one for the `ok NAME` /
 `FAIL NAME: reason` / `N passed, M failed` output.
 """
@@ -143,13 +143,22 @@ class Runner:
         return Result(name, False, problems[0].reason, "\n".join(details))
 
 
-def tool_arguments(parser: argparse.ArgumentParser, python_help: str) -> None:
-    """Add --tool and --python (`python_help`: what the interpreter must have)."""
+def runner_arguments(
+    parser: argparse.ArgumentParser, items: str, folder: Path, python_help: str
+) -> None:
+    """Add --tool, --python (`python_help`: what the interpreter must have) and
+    --ITEMS, the directory of the items (default `folder`)."""
     parser.add_argument("--tool", required=True, help="path to the anyio-migrate binary")
     parser.add_argument(
         "--python",
         default=sys.executable,
         help=f"interpreter with {python_help} (default: this one)",
+    )
+    parser.add_argument(
+        f"--{items}",
+        type=Path,
+        default=folder,
+        help=f"directory of {items} (default: {folder})",
     )
 
 

@@ -46,17 +46,8 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import (
-    Failure,
-    Runner,
-    find_tool,
-    item_arguments,
-    run_all,
-    select,
-    tail,
-    tool_arguments,
-    unified,
-)
+import harness
+from harness import Failure, Runner, find_tool, run_all, tail, unified
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PROGRAMS = HERE.parent / "programs"
@@ -287,21 +278,15 @@ class ProgramRunner(Runner):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    tool_arguments(parser, "anyio, trio and async-timeout")
-    parser.add_argument(
-        "--programs",
-        type=Path,
-        default=DEFAULT_PROGRAMS,
-        help=f"directory of programs (default: {DEFAULT_PROGRAMS})",
-    )
-    item_arguments(parser, "programs", "file", jobs=2)
+    harness.runner_arguments(parser, "programs", DEFAULT_PROGRAMS, "anyio, trio and async-timeout")
+    harness.item_arguments(parser, "programs", "file", jobs=2)
     args = parser.parse_args()
 
     tool = find_tool(args.tool)
     if tool is None:
         return 2
     programs = sorted(p for p in args.programs.glob("*.py") if p.is_file())
-    programs = select(programs, args.names, "programs")
+    programs = harness.select(programs, args.names, "programs")
     if not programs:
         return 2
 

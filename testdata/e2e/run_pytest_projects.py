@@ -38,17 +38,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness import (
-    Failure,
-    Runner,
-    find_tool,
-    item_arguments,
-    run_all,
-    select,
-    tail,
-    tool_arguments,
-    unified,
-)
+import harness
+from harness import Failure, Runner, find_tool, run_all, tail, unified
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PROJECTS = HERE.parent / "pytest-projects"
@@ -296,12 +287,8 @@ class ProjectRunner(Runner):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    tool_arguments(parser, "pytest, pytest-asyncio, anyio and trio")
-    parser.add_argument(
-        "--projects",
-        type=Path,
-        default=DEFAULT_PROJECTS,
-        help=f"directory of projects (default: {DEFAULT_PROJECTS})",
+    harness.runner_arguments(
+        parser, "projects", DEFAULT_PROJECTS, "pytest, pytest-asyncio, anyio and trio"
     )
     parser.add_argument(
         "--tool-arg",
@@ -316,7 +303,7 @@ def main() -> int:
         action="store_false",
         help="do not require the `pytest-asyncio` requirement to be gone",
     )
-    item_arguments(parser, "projects", "directory", jobs=3)
+    harness.item_arguments(parser, "projects", "directory", jobs=3)
     args = parser.parse_args()
 
     tool = find_tool(args.tool)
@@ -328,7 +315,7 @@ def main() -> int:
     projects = sorted(
         p for p in args.projects.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
     )
-    projects = select(projects, args.names, "projects")
+    projects = harness.select(projects, args.names, "projects")
     if not projects:
         return 2
 
