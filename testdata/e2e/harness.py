@@ -2,12 +2,14 @@
 
 Failure, Result, tail and unified for building reports; Runner, the base of
 the per-item runners (subprocess calls, one temporary work dir per item, the
-failure details); find_tool, run_all and report_one for the command line and
-the `ok NAME` / `FAIL NAME: reason` / `N passed, M failed` output.
+failure details); runner_arguments, item_arguments, find_tool and select for the
+command line of a runner; run_all and report_one for the `ok NAME` /
+`FAIL NAME: reason` / `N passed, M failed` output.
 """
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import os
 import shlex
@@ -139,6 +141,49 @@ class Runner:
         if self.keep:
             details.append(f"work dir kept: {tmp}")
         return Result(name, False, problems[0].reason, "\n".join(details))
+
+
+def runner_arguments(
+    parser: argparse.ArgumentParser, items: str, folder: Path, python_help: str
+) -> None:
+    """Add --tool, --python (`python_help`: what the interpreter must have) and
+    --ITEMS, the directory of the items (default `folder`)."""
+    parser.add_argument("--tool", required=True, help="path to the anyio-migrate binary")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help=f"interpreter with {python_help} (default: this one)",
+    )
+    parser.add_argument(
+        f"--{items}",
+        type=Path,
+        default=folder,
+        help=f"directory of {items} (default: {folder})",
+    )
+
+
+def item_arguments(parser: argparse.ArgumentParser, items: str, named: str, jobs: int) -> None:
+    """Add --jobs, --keep and the NAMES that select `items` by their `named` name."""
+    parser.add_argument(
+        "--jobs", type=int, default=jobs, help=f"{items} checked in parallel (default {jobs})"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary work directories")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAMES",
+        help=f"only {items} whose {named} name contains one of these",
+    )
+
+
+def select(items: list[Path], names: list[str], what: str) -> list[Path]:
+    """The items whose name contains one of `names` (all when none is given);
+    an error is printed when none is left."""
+    if names:
+        items = [p for p in items if any(n in p.name for n in names)]
+    if not items:
+        print(f"error: no {what} selected", file=sys.stderr)
+    return items
 
 
 def find_tool(arg: str) -> str | None:

@@ -185,6 +185,22 @@ class Cache:
         return folder
 
 
+def reinstall(venv: Path, source: Path) -> list[str]:
+    """The command that installs the library from `source` (a tree or an sdist)
+    into `venv` in place of the one there, its dependencies left as they are."""
+    return [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--force-reinstall",
+        str(source),
+    ]
+
+
 def extract(sdist: Path, overlay: Path, dest: Path) -> Path:
     """The sdist's tree in `dest`, the overlay copied over it; returns its root."""
     with tarfile.open(sdist) as tar:
@@ -277,20 +293,7 @@ def run_suite(lib: Lib, tree: Path, venv: Path, asyncio: bool, work: Path) -> Su
     copy = work / "install-copy"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(tree, copy)
-    inst = run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--force-reinstall",
-            str(copy),
-        ],
-        timeout=900,
-    )
+    inst = run(reinstall(venv, copy), timeout=900)
     suite = Suite()
     if inst.returncode != 0:
         suite.summary = "install failed"
@@ -446,20 +449,7 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
             if name == "verify":
                 # The original library back in the venv (an earlier mode installed its own tree).
                 venv = cache.venv(lib, True)
-                check(
-                    [
-                        str(venv / "bin" / "python"),
-                        "-m",
-                        "pip",
-                        "install",
-                        "--quiet",
-                        "--disable-pip-version-check",
-                        "--no-deps",
-                        "--force-reinstall",
-                        str(sdist),
-                    ],
-                    timeout=900,
-                )
+                check(reinstall(venv, sdist), timeout=900)
                 migrate(args.tool, tree, True, mode, verify_command(lib, venv))
             elif name != "original":
                 migrate(args.tool, tree, name == "unsafe", mode)

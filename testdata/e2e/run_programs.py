@@ -46,6 +46,7 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import harness
 from harness import Failure, Runner, find_tool, run_all, tail, unified
 
 HERE = Path(__file__).resolve().parent
@@ -277,38 +278,16 @@ class ProgramRunner(Runner):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tool", required=True, help="path to the anyio-migrate binary")
-    parser.add_argument(
-        "--python",
-        default=sys.executable,
-        help="interpreter with anyio, trio and async-timeout (default: this one)",
-    )
-    parser.add_argument(
-        "--programs",
-        type=Path,
-        default=DEFAULT_PROGRAMS,
-        help=f"directory of programs (default: {DEFAULT_PROGRAMS})",
-    )
-    parser.add_argument(
-        "--jobs", type=int, default=2, help="programs checked in parallel (default 2)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary work directories")
-    parser.add_argument(
-        "names",
-        nargs="*",
-        metavar="NAMES",
-        help="only programs whose file name contains one of these",
-    )
+    harness.runner_arguments(parser, "programs", DEFAULT_PROGRAMS, "anyio, trio and async-timeout")
+    harness.item_arguments(parser, "programs", "file", jobs=2)
     args = parser.parse_args()
 
     tool = find_tool(args.tool)
     if tool is None:
         return 2
     programs = sorted(p for p in args.programs.glob("*.py") if p.is_file())
-    if args.names:
-        programs = [p for p in programs if any(n in p.name for n in args.names)]
+    programs = harness.select(programs, args.names, "programs")
     if not programs:
-        print("error: no programs selected", file=sys.stderr)
         return 2
 
     return run_all(ProgramRunner(tool, args.python, args.keep).check, programs, args.jobs)

@@ -38,6 +38,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import harness
 from harness import Failure, Runner, find_tool, run_all, tail, unified
 
 HERE = Path(__file__).resolve().parent
@@ -286,17 +287,8 @@ class ProjectRunner(Runner):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tool", required=True, help="path to the anyio-migrate binary")
-    parser.add_argument(
-        "--python",
-        default=sys.executable,
-        help="interpreter with pytest, pytest-asyncio, anyio and trio (default: this one)",
-    )
-    parser.add_argument(
-        "--projects",
-        type=Path,
-        default=DEFAULT_PROJECTS,
-        help=f"directory of projects (default: {DEFAULT_PROJECTS})",
+    harness.runner_arguments(
+        parser, "projects", DEFAULT_PROJECTS, "pytest, pytest-asyncio, anyio and trio"
     )
     parser.add_argument(
         "--tool-arg",
@@ -311,16 +303,7 @@ def main() -> int:
         action="store_false",
         help="do not require the `pytest-asyncio` requirement to be gone",
     )
-    parser.add_argument(
-        "--jobs", type=int, default=3, help="projects checked in parallel (default 3)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary work directories")
-    parser.add_argument(
-        "names",
-        nargs="*",
-        metavar="NAMES",
-        help="only projects whose directory name contains one of these",
-    )
+    harness.item_arguments(parser, "projects", "directory", jobs=3)
     args = parser.parse_args()
 
     tool = find_tool(args.tool)
@@ -332,10 +315,8 @@ def main() -> int:
     projects = sorted(
         p for p in args.projects.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
     )
-    if args.names:
-        projects = [p for p in projects if any(n in p.name for n in args.names)]
+    projects = harness.select(projects, args.names, "projects")
     if not projects:
-        print("error: no projects selected", file=sys.stderr)
         return 2
 
     runner = ProjectRunner(tool, args.python, args.tool_arg, args.keep, args.check_deps)

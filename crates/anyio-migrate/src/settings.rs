@@ -63,28 +63,24 @@ impl<'r> Settings<'r> {
                     .join(", ")
             );
         }
-        let version = |cli: Option<(u32, u32)>, file: &Option<String>, default: (u32, u32)| {
+        // A target: the flag, else the first of `keys` that is given (the
+        // table's, then what the project requires), if it parses.
+        let version = |cli: Option<(u32, u32)>, keys: [&Option<String>; 2]| {
             cli.or_else(|| {
-                file.as_deref()
+                keys.into_iter()
+                    .find_map(Option::as_deref)
                     .and_then(|v| transforms::parse_version(v).ok())
             })
-            .unwrap_or(default)
         };
         // target-python: the flag, the table, then the project's requires-python.
         let target_python = version(
             args.target_python,
-            &cfg.target_python
-                .clone()
-                .or_else(|| cfg.requires_python.clone()),
-            transforms::Targets::DEFAULT_PYTHON,
-        );
+            [&cfg.target_python, &cfg.requires_python],
+        )
+        .unwrap_or(transforms::Targets::DEFAULT_PYTHON);
         // target-anyio: the flag, the table, then the lowest anyio the
         // project's requirement allows (raised to 4.0: the output is anyio 4).
-        if let Some(v) = args.target_anyio.or_else(|| {
-            cfg.target_anyio
-                .as_deref()
-                .and_then(|v| transforms::parse_version(v).ok())
-        }) {
+        if let Some(v) = version(args.target_anyio, [&cfg.target_anyio, &None]) {
             if v < (4, 0) {
                 bail!(
                     "target-anyio {}.{} is not supported: the migrated code uses anyio 4 (task groups raise exception groups, `fail_after` raises `TimeoutError`); target 4.0 or later",
@@ -92,14 +88,9 @@ impl<'r> Settings<'r> {
                 );
             }
         }
-        let target_anyio = version(
-            args.target_anyio,
-            &cfg.target_anyio
-                .clone()
-                .or_else(|| cfg.requires_anyio.clone()),
-            transforms::Targets::DEFAULT_ANYIO,
-        )
-        .max((4, 0));
+        let target_anyio = version(args.target_anyio, [&cfg.target_anyio, &cfg.requires_anyio])
+            .unwrap_or(transforms::Targets::DEFAULT_ANYIO)
+            .max((4, 0));
         let transforms = registry.enabled(&selection);
         let prefilter = if args.no_prefilter {
             Prefilter::disabled()

@@ -759,7 +759,8 @@ fn finish_imports(
         None => (tree, imports),
         Some(t) if syntax::check(t, &removed).is_err() => {
             errors.push("removing an unused import produced code that does not parse; imports were kept (this is a bug in anyio-migrate: please report it)".into());
-            let additions = semantic::add_imports(tree, text, style, imports, needed, first_party);
+            let additions =
+                semantic::add_imports(tree, text, style, imports, needed, first_party, None);
             let added = apply_edits(text, &additions);
             return if syntax::check(&reparse(tree, text, &added, &additions), &added).is_ok() {
                 added
@@ -772,7 +773,7 @@ fn finish_imports(
             (t, &model.imports)
         }
     };
-    let additions = semantic::add_imports_where(
+    let additions = semantic::add_imports(
         after_tree,
         &removed,
         style,

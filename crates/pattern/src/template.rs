@@ -1,7 +1,7 @@
 //! Rendering templates: metavariables replaced by the text they matched,
 //! re-indented to where they land, never inside string literals.
 
-use crate::Bindings;
+use crate::{metavariables_in, Bindings};
 use std::collections::HashMap;
 use std::ops::Range;
 use syntax::Node;
@@ -149,33 +149,21 @@ pub fn render(template: &str, bindings: &Bindings, env: &RenderEnv, indent: &str
     let normalized = lines.join(env.newline);
 
     let mut out = Rendered::literal(String::new(), indent);
-    let mut rest = normalized.as_str();
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos..];
-        let (multi, skip) = if after.starts_with("$$$") {
-            (true, 3)
-        } else {
-            (false, 1)
-        };
-        let name_len = after[skip..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(after.len() - skip);
-        let name = &after[skip..skip + name_len];
-        rest = &after[skip + name_len..];
-        if name.is_empty() {
-            out.push_str("$");
-            continue;
-        }
+    // Where the text not yet copied starts.
+    let mut done = 0;
+    for m in metavariables_in(&normalized) {
+        out.push_str(&normalized[done..m.range.start]);
+        done = m.range.end;
+        let rest = &normalized[done..];
         let here = current_indent(&out.text, indent);
-        if multi {
-            match bindings.get_many(name) {
+        if m.multi {
+            match bindings.get_many(m.name) {
                 Some([]) | None => {
                     // An empty run takes its separator with it.
                     if out.text.ends_with(", ") {
                         out.text.truncate(out.text.len() - 2);
-                    } else if let Some(r) = rest.strip_prefix(", ") {
-                        rest = r;
+                    } else if rest.starts_with(", ") {
+                        done += 2;
                     }
                 }
                 Some(nodes) => {
@@ -183,7 +171,7 @@ pub fn render(template: &str, bindings: &Bindings, env: &RenderEnv, indent: &str
                     out.push(&Rendered::from_source(env.src, range, env.strings).reindent(&here));
                 }
             }
-        } else if let Some(node) = bindings.get(name) {
+        } else if let Some(node) = bindings.get(m.name) {
             let frag = Rendered::from_source(env.src, node.byte_range(), env.strings);
             let wrap = needs_parens(node, &out.text, rest);
             if wrap {
@@ -193,14 +181,14 @@ pub fn render(template: &str, bindings: &Bindings, env: &RenderEnv, indent: &str
             if wrap {
                 out.push_str(")");
             }
-        } else if let Some(var) = env.vars.get(name) {
+        } else if let Some(var) = env.vars.get(m.name) {
             out.push(&var.reindent(&here));
         } else {
             // Unknown names are kept: a template may contain a literal `$`.
-            out.push_str(&after[..skip + name_len]);
+            out.push_str(&normalized[m.range]);
         }
     }
-    out.push_str(rest);
+    out.push_str(&normalized[done..]);
     out
 }
 
@@ -265,6 +253,18 @@ mod tests {
                 "asyncio.run(main(1, 2))\n"
             ),
             "anyio.run(main, 1, 2)"
+        );
+    }
+
+    #[test]
+    fn a_dollar_without_a_name_and_unknown_names_stay_as_written() {
+        assert_eq!(
+            render_first(
+                "asyncio.sleep($T)",
+                "f('$', '$$$ ', $T, $OTHER)",
+                "asyncio.sleep(1)\n"
+            ),
+            "f('$', '$$$ ', 1, $OTHER)"
         );
     }
 

@@ -2,8 +2,8 @@
 //! edits of the pytest section and of dependency lists.
 
 use crate::{
-    cannot_hold, is_pytest_asyncio, raise_anyio, requirement_name, Anyio, Migrated, Note, Options,
-    CONFIG_CODE, DEPENDENCY_CODE,
+    cannot_hold, dependency_fixed, is_pytest_asyncio, line_ending, pytest_asyncio_replaced,
+    raise_anyio, requirement_name, Anyio, Migrated, Note, Options, CONFIG_CODE,
 };
 
 /// One `key = value` entry with its continuation lines.
@@ -95,19 +95,10 @@ pub fn migrate(
     // Per line: None keeps it, Some(text) replaces it ("" deletes it).
     let mut replace: Vec<Option<String>> = vec![None; lines.len()];
     let mut notes = Vec::new();
-    let nl = |i: usize| {
-        if lines[i].ends_with("\r\n") {
-            "\r\n"
-        } else if lines[i].ends_with('\n') {
-            "\n"
-        } else {
-            ""
-        }
-    };
     for e in &entries {
         if opts.configuration && pytest_sections.contains(&e.section.as_str()) {
             if e.key == "asyncio_mode" {
-                replace[e.first] = Some(format!("anyio_mode = auto{}", nl(e.last)));
+                replace[e.first] = Some(format!("anyio_mode = auto{}", line_ending(lines[e.last])));
                 for r in replace.iter_mut().take(e.last + 1).skip(e.first + 1) {
                     *r = Some(String::new());
                 }
@@ -232,27 +223,13 @@ fn dependency_entry(
         let body = lines[i].trim_end_matches(['\n', '\r']);
         let eol = &lines[i][body.len()..];
         let rest = &body[at + req.len()..];
-        if has_anyio && i != e.first {
-            replace[i] = Some(String::new());
-            notes.push(Note {
-                code: DEPENDENCY_CODE,
-                line: i + 1,
-                message: "`pytest-asyncio` is dropped: anyio is already required".into(),
-                fixed: true,
-            });
+        let dropped = has_anyio && i != e.first;
+        replace[i] = Some(if dropped {
+            String::new()
         } else {
-            replace[i] = Some(format!(
-                "{}anyio>={}{rest}{eol}",
-                &body[..at],
-                opts.anyio_floor
-            ));
-            notes.push(Note {
-                code: DEPENDENCY_CODE,
-                line: i + 1,
-                message: format!("`pytest-asyncio` becomes `anyio>={}`", opts.anyio_floor),
-                fixed: true,
-            });
-        }
+            format!("{}anyio>={}{rest}{eol}", &body[..at], opts.anyio_floor)
+        });
+        notes.push(pytest_asyncio_replaced(i + 1, dropped, &opts.anyio_floor));
     }
     if found && has_anyio {
         for i in e.first..=e.last {
@@ -268,12 +245,10 @@ fn dependency_entry(
                             &body[..at],
                             &body[at + req.len()..]
                         ));
-                        notes.push(Note {
-                            code: DEPENDENCY_CODE,
-                            line: i + 1,
-                            message: format!("`{req}` is raised to `{raised}`"),
-                            fixed: true,
-                        });
+                        notes.push(dependency_fixed(
+                            i + 1,
+                            format!("`{req}` is raised to `{raised}`"),
+                        ));
                     }
                     Anyio::Cannot => notes.push(cannot_hold(req, &opts.anyio_floor, i + 1)),
                     Anyio::Holds => {}

@@ -55,6 +55,29 @@ pub struct Note {
     pub fixed: bool,
 }
 
+/// A dependency change the tool made, on 1-based `line`.
+pub(crate) fn dependency_fixed(line: usize, message: String) -> Note {
+    Note {
+        code: DEPENDENCY_CODE,
+        line,
+        message,
+        fixed: true,
+    }
+}
+
+/// What became of the `pytest-asyncio` requirement on 1-based `line`:
+/// dropped when anyio is already required, else replaced by `anyio>={floor}`.
+pub(crate) fn pytest_asyncio_replaced(line: usize, anyio_required: bool, floor: &str) -> Note {
+    dependency_fixed(
+        line,
+        if anyio_required {
+            "`pytest-asyncio` is dropped: anyio is already required".into()
+        } else {
+            format!("`pytest-asyncio` becomes `anyio>={floor}`")
+        },
+    )
+}
+
 /// The result of migrating one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Migrated {
@@ -400,6 +423,18 @@ fn version(v: &str) -> Vec<u64> {
 /// The 1-based line number of `offset`.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].matches('\n').count() + 1
+}
+
+/// The newline `text` ends with (`\r\n` or `\n`), or `""` when it ends
+/// without one: what a replaced line keeps at its end.
+pub(crate) fn line_ending(text: &str) -> &'static str {
+    if text.ends_with("\r\n") {
+        "\r\n"
+    } else if text.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    }
 }
 
 /// Applies the edits of one pass over a file. Two edits never overlap in

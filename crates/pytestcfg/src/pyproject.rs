@@ -3,8 +3,9 @@
 
 use crate::ini::strip_asyncio_options;
 use crate::{
-    apply, cannot_hold, is_pytest_asyncio, line_of, raise_anyio, requirement_name, Anyio, Migrated,
-    Note, Options, CONFIG_CODE, DEPENDENCY_CODE,
+    apply, cannot_hold, dependency_fixed, is_pytest_asyncio, line_ending, line_of,
+    pytest_asyncio_replaced, raise_anyio, requirement_name, Anyio, Migrated, Note, Options,
+    CONFIG_CODE,
 };
 use edit::Edit;
 use syntax::{line_end, line_start};
@@ -95,13 +96,7 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
                 .chars()
                 .take_while(|c| *c == ' ' || *c == '\t')
                 .collect();
-            let nl = if text[..end].ends_with("\r\n") {
-                "\r\n"
-            } else if text[..end].ends_with('\n') {
-                "\n"
-            } else {
-                ""
-            };
+            let nl = line_ending(&text[..end]);
             edits.push(Edit::replace(
                 start..end,
                 format!("{indent}anyio_mode = \"auto\"{nl}"),
@@ -239,12 +234,6 @@ fn dependency_array(
         let line = line_of(text, span.start);
         if has_anyio {
             edits.push(element_removal(text, span.start, span.end));
-            notes.push(Note {
-                code: DEPENDENCY_CODE,
-                line,
-                message: "`pytest-asyncio` is dropped: anyio is already required".into(),
-                fixed: true,
-            });
         } else {
             let quote = &text[span.start..span.start + 1];
             let marker = s.find(';').map(|i| &s[i..]).unwrap_or("");
@@ -252,13 +241,8 @@ fn dependency_array(
                 span.start..span.end,
                 format!("{quote}anyio>={}{marker}{quote}", opts.anyio_floor),
             ));
-            notes.push(Note {
-                code: DEPENDENCY_CODE,
-                line,
-                message: format!("`pytest-asyncio` becomes `anyio>={}`", opts.anyio_floor),
-                fixed: true,
-            });
         }
+        notes.push(pytest_asyncio_replaced(line, has_anyio, &opts.anyio_floor));
     }
     if found && has_anyio {
         for v in a.iter() {
@@ -277,12 +261,10 @@ fn dependency_array(
                         span.start..span.end,
                         format!("{quote}{raised}{quote}"),
                     ));
-                    notes.push(Note {
-                        code: DEPENDENCY_CODE,
+                    notes.push(dependency_fixed(
                         line,
-                        message: format!("`{s}` is raised to `{raised}`"),
-                        fixed: true,
-                    });
+                        format!("`{s}` is raised to `{raised}`"),
+                    ));
                 }
                 Anyio::Cannot => notes.push(cannot_hold(bare, &opts.anyio_floor, line)),
                 Anyio::Holds => {}
@@ -303,31 +285,14 @@ fn poetry_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>,
         let line = line_of(text, start);
         if has_anyio {
             edits.push(Edit::delete(start..end));
-            notes.push(Note {
-                code: DEPENDENCY_CODE,
-                line,
-                message: "`pytest-asyncio` is dropped: anyio is already required".into(),
-                fixed: true,
-            });
         } else {
-            let nl = if text[..end].ends_with("\r\n") {
-                "\r\n"
-            } else if text[..end].ends_with('\n') {
-                "\n"
-            } else {
-                ""
-            };
+            let nl = line_ending(&text[..end]);
             edits.push(Edit::replace(
                 start..end,
                 format!("anyio = \">={}\"{nl}", opts.anyio_floor),
             ));
-            notes.push(Note {
-                code: DEPENDENCY_CODE,
-                line,
-                message: format!("`pytest-asyncio` becomes `anyio>={}`", opts.anyio_floor),
-                fixed: true,
-            });
         }
+        notes.push(pytest_asyncio_replaced(line, has_anyio, &opts.anyio_floor));
     }
 }
 

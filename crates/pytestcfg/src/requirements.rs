@@ -1,8 +1,8 @@
 //! `requirements*.txt`: the `pytest-asyncio` line becomes `anyio>=X`.
 
 use crate::{
-    cannot_hold, is_pytest_asyncio, raise_anyio, requirement_name, Anyio, Migrated, Note, Options,
-    DEPENDENCY_CODE,
+    cannot_hold, dependency_fixed, is_pytest_asyncio, pytest_asyncio_replaced, raise_anyio,
+    requirement_name, Anyio, Migrated, Options,
 };
 
 /// The requirement part of a line: before any comment or environment marker.
@@ -46,21 +46,11 @@ pub fn migrate(text: &str, opts: &Options) -> Migrated {
         let r = &body[s..e];
         if !body.trim_start().starts_with('#') && is_pytest_asyncio(r) {
             // The first one becomes anyio (unless anyio is listed); any other goes.
-            if anyio_line.is_some() || replaced {
-                notes.push(Note {
-                    code: DEPENDENCY_CODE,
-                    line: i + 1,
-                    message: "`pytest-asyncio` is dropped: anyio is already required".into(),
-                    fixed: true,
-                });
+            let dropped = anyio_line.is_some() || replaced;
+            notes.push(pytest_asyncio_replaced(i + 1, dropped, &opts.anyio_floor));
+            if dropped {
                 continue;
             }
-            notes.push(Note {
-                code: DEPENDENCY_CODE,
-                line: i + 1,
-                message: format!("`pytest-asyncio` becomes `anyio>={}`", opts.anyio_floor),
-                fixed: true,
-            });
             out.push_str(&format!(
                 "{}anyio>={}{}",
                 &body[..s],
@@ -73,12 +63,10 @@ pub fn migrate(text: &str, opts: &Options) -> Migrated {
         if Some(i) == anyio_line {
             match raise_anyio(r, &opts.anyio_floor) {
                 Anyio::Raised(raised) => {
-                    notes.push(Note {
-                        code: DEPENDENCY_CODE,
-                        line: i + 1,
-                        message: format!("`{r}` is raised to `{raised}`"),
-                        fixed: true,
-                    });
+                    notes.push(dependency_fixed(
+                        i + 1,
+                        format!("`{r}` is raised to `{raised}`"),
+                    ));
                     out.push_str(&format!("{}{raised}{}", &body[..s], &line[e..]));
                     continue;
                 }

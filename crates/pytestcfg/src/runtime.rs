@@ -5,7 +5,8 @@
 //! reported, never doubled.
 
 use crate::ini::{parse, requirement};
-use crate::{apply, cannot_hold, line_of, raise_anyio, requirement_name};
+use crate::requirement_name;
+use crate::{apply, cannot_hold, dependency_fixed, line_ending, line_of, raise_anyio};
 use crate::{lowest_version, needs_anyio_3, newest_anyio_for, python_for_anyio, Anyio};
 use crate::{Kind, Migrated, Note, DEPENDENCY_CODE};
 use edit::Edit;
@@ -102,10 +103,9 @@ pub fn declared_elsewhere(setup_py: bool, text: &str, floor: &str) -> Vec<Note> 
 
 /// The newline `text` ends with, or `\n` when it ends without one.
 fn newline_of(text: &str) -> &'static str {
-    if text.ends_with("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
+    match line_ending(text) {
+        "" => "\n",
+        nl => nl,
     }
 }
 
@@ -194,22 +194,13 @@ fn python_floor(kind: Kind, text: &str, floor: &str) -> Option<Note> {
     })
 }
 
-fn fixed(line: usize, message: String) -> Note {
-    Note {
-        code: DEPENDENCY_CODE,
-        line,
-        message,
-        fixed: true,
-    }
-}
-
 /// An existing anyio requirement: raised, kept, or reported when it cannot
 /// hold the migrated code.
 fn existing(req: &str, floor: &str, line: usize) -> Result<Option<(String, Note)>, Note> {
     let bare = req.split(';').next().unwrap_or(req).trim();
     match raise_anyio(bare, floor) {
         Anyio::Raised(raised) => {
-            let note = fixed(
+            let note = dependency_fixed(
                 line,
                 format!("`{bare}` is raised to `{raised}`: the migrated code needs anyio {floor}"),
             );
@@ -259,7 +250,7 @@ fn pyproject(
                 at,
                 &format!("dependencies = [\"anyio>={floor}\"]"),
             ));
-            notes.push(fixed(
+            notes.push(dependency_fixed(
                 line_of(text, at.min(text.len().saturating_sub(1))),
                 format!("the migrated code imports anyio: `dependencies` gains `anyio>={floor}`"),
             ));
@@ -317,7 +308,7 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
             whole.start..whole.end,
             format!("[\"anyio>={floor}\"]"),
         ));
-        notes.push(fixed(line_of(text, whole.start), message));
+        notes.push(dependency_fixed(line_of(text, whole.start), message));
         return;
     };
     let quote = &text[first..first + 1];
@@ -342,7 +333,7 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
             ", ".to_string()
         };
         edits.push(Edit::insert(span.start, format!("{new}{sep}")));
-        notes.push(fixed(line_of(text, span.start), message));
+        notes.push(dependency_fixed(line_of(text, span.start), message));
         return;
     }
     let (_, last) = items.last().expect("a non-empty list");
@@ -360,7 +351,7 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
     } else {
         edits.push(Edit::insert(last.end, format!(", {new}")));
     }
-    notes.push(fixed(line_of(text, last.start), message));
+    notes.push(dependency_fixed(line_of(text, last.start), message));
 }
 
 /// Poetry's table: `anyio = ">=X"` after the last entry, or the existing one raised.
@@ -418,7 +409,7 @@ fn poetry(text: &str, t: &Table, floor: &str, edits: &mut Edits, notes: &mut Vec
             line_end(text, end),
             &format!("anyio = \">={floor}\""),
         ));
-        notes.push(fixed(
+        notes.push(dependency_fixed(
             line_of(text, end),
             format!("the migrated code imports anyio: `anyio = \">={floor}\"` is added"),
         ));
@@ -479,7 +470,7 @@ fn setup_cfg(
             )
         };
         edits.push(Edit::replace(start..start + lines[e.first].len(), new));
-        notes.push(fixed(e.first + 1, message));
+        notes.push(dependency_fixed(e.first + 1, message));
         return Ok(());
     }
     // Continuation lines: after the last one, indented like it.
@@ -490,7 +481,7 @@ fn setup_cfg(
         .collect();
     let end = offset(e.last) + last.len();
     edits.push(line_at(text, end, &format!("{indent}anyio>={floor}")));
-    notes.push(fixed(e.last + 1, message));
+    notes.push(dependency_fixed(e.last + 1, message));
     Ok(())
 }
 

@@ -13,22 +13,10 @@ use syntax::{is_docstring, line_end, line_start, text, Node, Style, Tree};
 /// party: the packages in `first_party`, local), plain imports before `from`
 /// ones and each in module order; a section the block lacks is added, set
 /// off by a blank line. An entry `M:N` asks for `from M import N` (one line
-/// per module). Empty when nothing is missing.
+/// per module). Empty when nothing is missing. A file with no import block
+/// gets its new one at `anchor` (a line start, where removed imports stood)
+/// or, with `None`, after the docstring and `from __future__` imports.
 pub fn add_imports(
-    tree: &Tree,
-    src: &str,
-    style: &Style,
-    imports: &[ImportBinding],
-    modules: &BTreeSet<String>,
-    first_party: &BTreeSet<String>,
-) -> Vec<Edit> {
-    add_imports_where(tree, src, style, imports, modules, first_party, None)
-}
-
-/// [`add_imports`], with where a file with no import block gets its new
-/// one: `Some(offset)` (a line start, where the removed imports stood) or,
-/// with `None`, after the docstring and `from __future__` imports.
-pub fn add_imports_where(
     tree: &Tree,
     src: &str,
     style: &Style,
@@ -367,6 +355,7 @@ mod tests {
                 &model.imports,
                 &mods,
                 &first_party(),
+                None,
             ),
         )
     }

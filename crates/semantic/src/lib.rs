@@ -7,7 +7,7 @@ mod model;
 mod qualify;
 mod sections;
 
-pub use imports::{add_imports, add_imports_where, delete_statement, remove_unused};
+pub use imports::{add_imports, delete_statement, remove_unused};
 pub use model::{Binding, ImportBinding, SemanticModel};
 pub use qualify::normalize;
 pub use sections::{section_of, Section};

@@ -257,9 +257,7 @@ impl SemanticModel {
                 return;
             }
         }
-        let mut cursor = stmt.walk();
-        let names: Vec<Node> = stmt.children_by_field_name("name", &mut cursor).collect();
-        for item in names {
+        for item in syntax::field_children(stmt, "name") {
             let (dotted, alias) = if item.kind() == "aliased_import" {
                 (
                     item.child_by_field_name("name").map(|n| text(n, src)),

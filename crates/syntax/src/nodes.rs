@@ -19,6 +19,13 @@ pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The children of a node in field `field` (several where the field
+/// repeats: the names of `import a, b`).
+pub fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children_by_field_name(field, &mut cursor).collect()
+}
+
 /// The named children of a node without its comments: the elements of a
 /// list or tuple, the arguments of an argument list, the statements of a block.
 pub fn code_children(node: Node<'_>) -> Vec<Node<'_>> {
@@ -33,6 +40,15 @@ pub fn arguments(call: Node<'_>) -> Vec<Node<'_>> {
     call.child_by_field_name("arguments")
         .map(code_children)
         .unwrap_or_default()
+}
+
+/// Whether `node` is a call with nothing between its parentheses: `f()`,
+/// not `f(x)`, nor `f(  # why\n)` (a comment there counts as something).
+pub fn is_call_without_arguments(node: Node) -> bool {
+    node.kind() == "call"
+        && node
+            .child_by_field_name("arguments")
+            .is_some_and(|a| a.named_child_count() == 0)
 }
 
 /// A name, or a chain of attributes on one (`fetch`, `self.client.get`).
@@ -332,6 +348,29 @@ mod helper_tests {
         assert_eq!(args, ["a", "b=1"]);
         assert_eq!(code_children(first_of(&tree, "list")).len(), 2);
         assert!(arguments(first_of(&tree, "list")).is_empty());
+    }
+
+    #[test]
+    fn calls_without_arguments_have_nothing_between_their_parentheses() {
+        let src = "f()\ng(x)\nh(  # why\n)\ni\n";
+        let tree = crate::parse(src);
+        let without: Vec<bool> = code_children(tree.root_node())
+            .iter()
+            .map(|s| is_call_without_arguments(s.named_child(0).unwrap()))
+            .collect();
+        assert_eq!(without, [true, false, false, false]);
+    }
+
+    #[test]
+    fn field_children_are_every_child_in_the_field() {
+        let src = "import a, b as c\n";
+        let tree = crate::parse(src);
+        let names: Vec<&str> = field_children(first_of(&tree, "import_statement"), "name")
+            .iter()
+            .map(|n| text(*n, src))
+            .collect();
+        assert_eq!(names, ["a", "b as c"]);
+        assert!(field_children(first_of(&tree, "import_statement"), "body").is_empty());
     }
 
     #[test]

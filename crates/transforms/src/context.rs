@@ -66,6 +66,17 @@ fn is_test_module_stem(stem: &str) -> bool {
     stem.len() > 5 && (stem.starts_with("test_") || stem.ends_with("_test"))
 }
 
+/// The members of `anyio.Semaphore`, which both `asyncio.Semaphore` and
+/// `asyncio.BoundedSemaphore` become.
+const SEMAPHORE: &[&str] = &[
+    "acquire",
+    "release",
+    "acquire_nowait",
+    "value",
+    "max_value",
+    "statistics",
+];
+
 /// The asyncio synchronisation classes that AM301–AM305 replace, with their
 /// codes and the members the anyio replacement has.
 const PRIMITIVES: [(&str, &str, &[&str]); 5] = [
@@ -81,30 +92,8 @@ const PRIMITIVES: [(&str, &str, &[&str]); 5] = [
         ],
     ),
     ("AM302", "Event", &["set", "is_set", "wait", "statistics"]),
-    (
-        "AM303",
-        "Semaphore",
-        &[
-            "acquire",
-            "release",
-            "acquire_nowait",
-            "value",
-            "max_value",
-            "statistics",
-        ],
-    ),
-    (
-        "AM304",
-        "BoundedSemaphore",
-        &[
-            "acquire",
-            "release",
-            "acquire_nowait",
-            "value",
-            "max_value",
-            "statistics",
-        ],
-    ),
+    ("AM303", "Semaphore", SEMAPHORE),
+    ("AM304", "BoundedSemaphore", SEMAPHORE),
     (
         "AM305",
         "Condition",
@@ -687,12 +676,7 @@ impl<'a> FileContext<'a> {
         let last = qualified.rsplit('.').next().unwrap_or(qualified);
         self.nodes_ending_in("call", last)
             .into_iter()
-            .filter(|c| {
-                c.child_by_field_name("function")
-                    .and_then(|f| self.qualified(f))
-                    .as_deref()
-                    == Some(qualified)
-            })
+            .filter(|c| self.callee(*c).as_deref() == Some(qualified))
             .collect()
     }
 
@@ -860,6 +844,13 @@ impl<'a> FileContext<'a> {
     /// The canonical qualified name a name or attribute refers to.
     pub fn qualified(&self, node: Node) -> Option<String> {
         self.model.resolve(node, self.src)
+    }
+
+    /// The qualified name of the function `call` calls (`asyncio.Event`
+    /// for `asyncio.Event()`), when it resolves.
+    pub fn callee(&self, call: Node) -> Option<String> {
+        call.child_by_field_name("function")
+            .and_then(|f| self.qualified(f))
     }
 
     /// The source text of a node.

@@ -111,11 +111,9 @@ fn inside<'t>(
     let mut child = node;
     while let Some(ancestor) = child.parent() {
         let through = rel.field.as_ref().is_none_or(|f| {
-            let mut cursor = ancestor.walk();
-            let found = ancestor
-                .children_by_field_name(&f.0, &mut cursor)
-                .any(|c| c.id() == child.id());
-            found
+            syntax::field_children(ancestor, &f.0)
+                .iter()
+                .any(|c| c.id() == child.id())
         });
         if through && rel.holds(ancestor, cx, captures) {
             return true;
@@ -138,11 +136,7 @@ fn has<'t>(
     captures: &mut Captures<'t>,
 ) -> bool {
     let mut stack: Vec<Node<'t>> = match &rel.field {
-        Some(f) => {
-            let mut cursor = node.walk();
-            let children: Vec<Node<'t>> = node.children_by_field_name(&f.0, &mut cursor).collect();
-            children
-        }
+        Some(f) => syntax::field_children(node, &f.0),
         None => syntax::named_children(node),
     };
     stack.reverse();

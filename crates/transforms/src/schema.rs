@@ -28,23 +28,18 @@ pub struct TransformFile {
     pub summary: String,
     pub applicability: FileApplicability,
     /// What a diagnostic says (declarative transforms: required).
-    #[serde(default)]
     pub message: Option<String>,
-    #[serde(default)]
     pub hint: Option<String>,
     #[serde(default)]
     pub imports: Vec<String>,
     /// Only files that import this module are looked at (for patterns on
     /// methods of objects, like `$LOOP.call_later`, that mean asyncio only there).
-    #[serde(default)]
     pub requires_import: Option<String>,
     /// The oldest Python the rewrite is right for (`3.11`); for an older
     /// `--target-python` the transform does nothing.
-    #[serde(default)]
     pub min_python: Option<String>,
     /// For an `unsafe` transform: why, in one clause (every unsafe
     /// diagnostic says it).
-    #[serde(default)]
     pub unsafe_because: Option<String>,
     /// Gates every match with a template takes, before its own.
     #[serde(default)]
@@ -106,15 +101,12 @@ pub struct MatchSpec {
     /// Rules that, when they hold, leave the site to a person (`message` says why).
     #[serde(default)]
     pub report_if: Vec<RuleSpec>,
-    #[serde(default)]
     pub message: Option<String>,
-    #[serde(default)]
     pub hint: Option<String>,
     #[serde(default)]
     pub imports: Vec<String>,
     /// The anyio release that introduced what the template writes
     /// (`"4.15"`): below that `--target-anyio` the site is reported.
-    #[serde(default)]
     pub min_anyio: Option<String>,
 }
 

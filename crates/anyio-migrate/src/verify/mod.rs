@@ -13,12 +13,13 @@ mod search;
 
 use crate::cli::RunArgs;
 use crate::run::{display, Gate};
+use crate::suites::norm;
 use crate::{Extras, Outcome};
 use anyhow::{anyhow, bail, Context, Result};
 use command::{RunResult, TestCommand, Tests, INTERRUPTED};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::IsTerminal;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use transforms::Registry;
@@ -217,7 +218,7 @@ pub fn run(registry: &Registry, args: &RunArgs, text: &str) -> Result<u8> {
     // stops the write before any file is touched.
     for (rel, _, created) in &changes {
         let target = root.join(rel);
-        let ok = match v.pristine.get(&key(rel)) {
+        let ok = match v.pristine.get(&norm(rel)) {
             _ if *created => !target.exists(),
             Some(before) => std::fs::read(&target).is_ok_and(|now| now == *before),
             None => false,
@@ -234,7 +235,7 @@ pub fn run(registry: &Registry, args: &RunArgs, text: &str) -> Result<u8> {
         let done = if *created {
             crate::write::create_file(&target, new)
         } else {
-            crate::write::replace_file(&target, &v.pristine[&key(rel)], new)
+            crate::write::replace_file(&target, &v.pristine[&norm(rel)], new)
         };
         if let Err(e) = done {
             eprintln!("{}: {e:#}", display(rel));
@@ -492,7 +493,7 @@ impl Verifier<'_> {
             if c.created {
                 std::fs::remove_file(&c.path)
                     .with_context(|| format!("cannot restore {}", c.path.display()))?;
-            } else if let Some(bytes) = self.pristine.get(&key(&c.path)) {
+            } else if let Some(bytes) = self.pristine.get(&norm(&c.path)) {
                 std::fs::write(&c.path, bytes)
                     .with_context(|| format!("cannot restore {}", c.path.display()))?;
             }
@@ -569,13 +570,6 @@ fn gate_for(
         gate.only_in(code, partial.get(code).cloned().unwrap_or_default());
     }
     gate
-}
-
-/// A path without `.` components, to look up the original's bytes.
-fn key(path: &Path) -> PathBuf {
-    path.components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .collect()
 }
 
 /// Folders not copied: version control, caches, virtual environments.

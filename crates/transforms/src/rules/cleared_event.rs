@@ -76,15 +76,7 @@ impl<'a> Holder<'a> {
 
 /// Whether `call` is `asyncio.Event()` with no arguments.
 fn new_event(call: Node, cx: &FileContext) -> bool {
-    call.kind() == "call"
-        && call
-            .child_by_field_name("arguments")
-            .is_some_and(|a| a.named_child_count() == 0)
-        && call
-            .child_by_field_name("function")
-            .and_then(|f| cx.qualified(f))
-            .as_deref()
-            == Some("asyncio.Event")
+    syntax::is_call_without_arguments(call) && cx.callee(call).as_deref() == Some("asyncio.Event")
 }
 
 /// The expression statement `n` is the whole of.

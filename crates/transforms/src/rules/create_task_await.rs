@@ -1,7 +1,7 @@
 //! AM206: `t = asyncio.create_task(f())` … `await t` in the same block
 //! becomes a task group around that span.
 
-use super::task_support::{exception_group_handlers, Handlers};
+use super::task_support::exception_group_handlers;
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
@@ -113,9 +113,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 first.start_byte()..last.end_byte(),
             );
             let handlers = match exception_group_handlers(first, cx) {
-                Handlers::Untouched => Vec::new(),
-                Handlers::Rewrite(e) => e,
-                Handlers::Blocked(why) => {
+                Ok(e) => e,
+                Err(why) => {
                     out.push(Diagnostic { message: format!("tasks created and awaited here cannot get a task group automatically: {why}"), ..diag });
                     continue;
                 }
@@ -386,8 +385,7 @@ fn is_cancel_statement(name: Node, cx: &FileContext) -> bool {
         .parent()
         .filter(|c| c.kind() == "call" && method == Some("cancel"));
     call.is_some_and(|c| {
-        c.child_by_field_name("arguments")
-            .is_some_and(|a| a.named_child_count() == 0)
+        syntax::is_call_without_arguments(c)
             && c.parent()
                 .is_some_and(|p| p.kind() == "expression_statement")
     })
@@ -407,12 +405,8 @@ fn swallowing_wait<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'
     let outer = body.parent()?;
     let is_cancel_class = |n: Node| match n.kind() {
         "call" => {
-            n.child_by_field_name("arguments")
-                .is_some_and(|a| a.named_child_count() == 0)
-                && n.child_by_field_name("function")
-                    .and_then(|f| cx.qualified(f))
-                    .as_deref()
-                    == Some("anyio.get_cancelled_exc_class")
+            syntax::is_call_without_arguments(n)
+                && cx.callee(n).as_deref() == Some("anyio.get_cancelled_exc_class")
         }
         _ => cx.qualified(n).as_deref() == Some("asyncio.CancelledError"),
     };
@@ -447,11 +441,7 @@ fn swallowing_wait<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'
                 return None;
             };
             let call = item.named_child(0).filter(|c| c.kind() == "call")?;
-            let suppress = call
-                .child_by_field_name("function")
-                .and_then(|f| cx.qualified(f))
-                .as_deref()
-                == Some("contextlib.suppress");
+            let suppress = cx.callee(call).as_deref() == Some("contextlib.suppress");
             let args = call.child_by_field_name("arguments")?;
             let classes = named_children(args);
             let async_with = syntax::children(outer)

@@ -280,11 +280,7 @@ fn event_loop_plan<'t>(
     let stmts = body_statements(def);
     let call_of = |n: Node<'t>| -> Option<Node<'t>> {
         Some(n)
-            .filter(|c| c.kind() == "call")
-            .filter(|c| {
-                c.child_by_field_name("arguments")
-                    .is_some_and(|a| a.named_child_count() == 0)
-            })
+            .filter(|c| syntax::is_call_without_arguments(*c))
             .and_then(|c| c.child_by_field_name("function"))
     };
     let factory = match stmts.as_slice() {
@@ -303,10 +299,7 @@ fn event_loop_plan<'t>(
             let fits = local.is_some_and(|l| {
                 let mut it = rest.iter().peekable();
                 if it.peek().is_some_and(|s| {
-                    s.named_child(0)
-                        .and_then(|c| c.child_by_field_name("function"))
-                        .and_then(|f| cx.qualified(f))
-                        .as_deref()
+                    s.named_child(0).and_then(|c| cx.callee(c)).as_deref()
                         == Some("asyncio.set_event_loop")
                         && s.named_child(0)
                             .and_then(|c| c.child_by_field_name("arguments"))

@@ -31,9 +31,7 @@ const RUNNING_LOOP: &[&str] = &["asyncio.get_running_loop", "asyncio.get_event_l
 /// `loop.create_future()` with `loop` assigned from `get_running_loop()` in
 /// `func`.
 fn makes_future(call: Node, func: Node, cx: &FileContext) -> bool {
-    let no_args = call
-        .child_by_field_name("arguments")
-        .is_some_and(|a| a.named_child_count() == 0);
+    let no_args = syntax::is_call_without_arguments(call);
     let Some(callee) = call.child_by_field_name("function").filter(|_| no_args) else {
         return false;
     };

@@ -2,7 +2,7 @@
 //! task group that starts each call with `start_soon`.
 
 use super::task_support::{
-    anyio_gather, block, each, exception_group_handlers, gather_shape, spawn, GatherShape, Handlers,
+    anyio_gather, block, each, exception_group_handlers, gather_shape, spawn, GatherShape,
 };
 use super::task_support::{
     caller_catching_bare, name_used_elsewhere, positional, returns_exceptions,
@@ -135,11 +135,7 @@ fn rewrite(call: Node, stmt: Node, cx: &FileContext) -> Result<(Fix, String), St
     }
     let new_text = block(&lines, indent, cx);
     let mut edits = vec![Edit::replace(stmt.byte_range(), new_text.clone())];
-    match exception_group_handlers(stmt, cx) {
-        Handlers::Untouched => {}
-        Handlers::Rewrite(e) => edits.extend(e),
-        Handlers::Blocked(why) => return Err(why),
-    }
+    edits.extend(exception_group_handlers(stmt, cx)?);
     // A callee not known to be a coroutine function may return a future
     // or a task, which `start_soon` rejects.
     let mut applicability = if swallow || !assumed.is_empty() {

@@ -3,7 +3,7 @@
 //! each task runs.
 
 use super::task_support::{
-    anyio_gather, block, exception_group_handlers, gather_shape, spawn, Each, GatherShape, Handlers,
+    anyio_gather, block, exception_group_handlers, gather_shape, spawn, Each, GatherShape,
 };
 use super::task_support::{caller_catching_bare, inside_try, returns_exceptions};
 use crate::{FileContext, Trigger};
@@ -52,9 +52,8 @@ fn with_anyio_4_15(call: Node, stmt: Node, each: &Each, cx: &FileContext) -> Dia
     let new_text = format!("await anyio.amap({f}, {})", cx.text(each.iterable));
     let mut edits = vec![Edit::replace(awaited.byte_range(), new_text)];
     match exception_group_handlers(stmt, cx) {
-        Handlers::Untouched => {}
-        Handlers::Rewrite(e) => edits.extend(e),
-        Handlers::Blocked(why) => {
+        Ok(e) => edits.extend(e),
+        Err(why) => {
             return Diagnostic {
                 message: format!(
                     "`asyncio.gather` cannot become `anyio.amap` automatically: {why}"
@@ -149,9 +148,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let handlers = match exception_group_handlers(stmt, cx) {
-            Handlers::Untouched => Vec::new(),
-            Handlers::Rewrite(e) => e,
-            Handlers::Blocked(why) => {
+            Ok(e) => e,
+            Err(why) => {
                 out.push(Diagnostic {
                     message: format!(
                         "`asyncio.gather` cannot become a task group automatically: {why}"

@@ -18,11 +18,8 @@ fn time_call<'t>(recv: Node<'t>, cx: &FileContext) -> Option<Node<'t>> {
     if attr.child_by_field_name("attribute").map(|n| cx.text(n)) != Some("time") {
         return None;
     }
-    attr.parent().filter(|c| {
-        c.kind() == "call"
-            && c.child_by_field_name("arguments")
-                .is_some_and(|a| a.named_child_count() == 0)
-    })
+    attr.parent()
+        .filter(|c| syntax::is_call_without_arguments(*c))
 }
 
 /// The innermost function, lambda or class around `node`, if it is an `async def`.
@@ -53,9 +50,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     };
     for getter in LOOP_GETTERS {
         for call in cx.calls_to(getter) {
-            let no_args = call
-                .child_by_field_name("arguments")
-                .is_some_and(|a| a.named_child_count() == 0);
+            let no_args = syntax::is_call_without_arguments(call);
             let Some(func) = coroutine_around(call).filter(|_| no_args) else {
                 continue;
             };

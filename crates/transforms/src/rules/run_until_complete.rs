@@ -25,13 +25,9 @@ const LOOP_MAKERS: &[&str] = &["asyncio.new_event_loop", "asyncio.get_event_loop
 
 /// Whether `node` is a call of one of [`LOOP_MAKERS`] with no arguments.
 fn makes_loop(node: Node, cx: &FileContext) -> bool {
-    node.kind() == "call"
-        && node
-            .child_by_field_name("arguments")
-            .is_some_and(|a| a.named_child_count() == 0)
-        && node
-            .child_by_field_name("function")
-            .and_then(|f| cx.qualified(f))
+    syntax::is_call_without_arguments(node)
+        && cx
+            .callee(node)
             .is_some_and(|q| LOOP_MAKERS.contains(&q.as_str()))
 }
 

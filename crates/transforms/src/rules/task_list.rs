@@ -4,7 +4,7 @@
 //! group around the statements from the first creation to the gather; the
 //! gather's value becomes the handles' return values.
 
-use super::task_support::{exception_group_handlers, spawn, Handlers};
+use super::task_support::{exception_group_handlers, spawn};
 use crate::FileContext;
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
@@ -120,15 +120,24 @@ fn built<'a>(name: &str, stmts: &[Node<'a>], cx: &FileContext<'a>) -> Option<Bui
     })
 }
 
+/// The arguments (comments included) of the call `awaited` awaits, when
+/// that call is of `function`.
+fn awaited_call_of<'a>(
+    awaited: Node<'a>,
+    function: &str,
+    cx: &FileContext<'a>,
+) -> Option<Vec<Node<'a>>> {
+    let call = awaited.named_child(0).filter(|c| c.kind() == "call")?;
+    if cx.callee(call).as_deref() != Some(function) {
+        return None;
+    }
+    Some(named_children(call.child_by_field_name("arguments")?))
+}
+
 /// `await asyncio.gather(*name)`: the name, when the gather has that one
 /// starred identifier and nothing else.
 fn gathered_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str> {
-    let call = awaited.named_child(0).filter(|c| c.kind() == "call")?;
-    let func = call.child_by_field_name("function")?;
-    if cx.qualified(func).as_deref() != Some("asyncio.gather") {
-        return None;
-    }
-    let args = named_children(call.child_by_field_name("arguments")?);
+    let args = awaited_call_of(awaited, "asyncio.gather", cx)?;
     let [star] = args.as_slice() else {
         return None;
     };
@@ -141,12 +150,7 @@ fn gathered_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str>
 
 /// `await asyncio.wait(name)` (all of them, no timeout): the name.
 fn waited_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str> {
-    let call = awaited.named_child(0).filter(|c| c.kind() == "call")?;
-    let func = call.child_by_field_name("function")?;
-    if cx.qualified(func).as_deref() != Some("asyncio.wait") {
-        return None;
-    }
-    let args = named_children(call.child_by_field_name("arguments")?);
+    let args = awaited_call_of(awaited, "asyncio.wait", cx)?;
     let (list, rest) = args.split_first()?;
     let all_completed = |a: &Node| {
         a.kind() == "keyword_argument"
@@ -286,9 +290,8 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             first.start_byte()..gather_stmt.end_byte(),
         );
         let handlers = match exception_group_handlers(first, cx) {
-            Handlers::Untouched => Vec::new(),
-            Handlers::Rewrite(e) => e,
-            Handlers::Blocked(why) => {
+            Ok(e) => e,
+            Err(why) => {
                 out.push(Diagnostic {
                     message: format!(
                         "tasks collected in `{name}` and {how} cannot get a task group automatically: {why}"

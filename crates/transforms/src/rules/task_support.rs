@@ -394,21 +394,13 @@ fn needs_list(awaited: Node, parent: Node, cx: &FileContext) -> bool {
     }
 }
 
-/// What a task group means for the `try` statements around a site.
-pub enum Handlers {
-    /// No enclosing `try` catches exceptions: nothing to change.
-    Untouched,
-    /// Handlers to turn into `except*` (edits inserting the `*`).
-    Rewrite(Vec<Edit>),
-    /// A handler that cannot become `except*`, and why.
-    Blocked(String),
-}
-
 /// The `except` handlers of every `try` (in the same function) whose body
 /// holds `stmt`: a task group raises an ExceptionGroup, so they must become
 /// `except*` (Python 3.11+, no `return`/`break`/`continue` in them, no use of
-/// the caught exception object) or the site is left to a person.
-pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Handlers {
+/// the caught exception object) or the site is left to a person. `Ok`: the
+/// edits inserting the `*`s (none when no `try` around catches anything);
+/// `Err`: why a handler cannot become `except*`.
+pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Result<Vec<Edit>, String> {
     let mut edits = Vec::new();
     let mut cur = stmt.parent();
     while let Some(n) = cur {
@@ -434,7 +426,7 @@ pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Handlers {
                     )
                 });
             if let Some(cm) = catches {
-                return Handlers::Blocked(format!("it is inside `with …{cm}(…)`, which would not catch the ExceptionGroup a task group raises"));
+                return Err(format!("it is inside `with …{cm}(…)`, which would not catch the ExceptionGroup a task group raises"));
             }
         }
         if n.kind() == "try_statement" {
@@ -449,18 +441,14 @@ pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Handlers {
                     match handler_edit(clause, cx) {
                         Ok(Some(e)) => edits.push(e),
                         Ok(None) => {}
-                        Err(why) => return Handlers::Blocked(why),
+                        Err(why) => return Err(why),
                     }
                 }
             }
         }
         cur = n.parent();
     }
-    if edits.is_empty() {
-        Handlers::Untouched
-    } else {
-        Handlers::Rewrite(edits)
-    }
+    Ok(edits)
 }
 
 fn handler_edit(clause: Node, cx: &FileContext) -> Result<Option<Edit>, String> {
@@ -764,11 +752,7 @@ pub fn anyio_gather(
         edits.push(Edit::insert(awaited.start_byte(), "list("));
         edits.push(Edit::insert(awaited.end_byte(), ")"));
     }
-    match exception_group_handlers(awaited, cx) {
-        Handlers::Untouched => {}
-        Handlers::Rewrite(e) => edits.extend(e),
-        Handlers::Blocked(why) => return Err(why),
-    }
+    edits.extend(exception_group_handlers(awaited, cx)?);
     let mut applicability = Applicability::Safe;
     let mut note = String::new();
     let each_of = |names: &[&str]| {

@@ -20,10 +20,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     // Inside a coroutine `get_event_loop()` returns the running loop too.
     let getters = ["asyncio.get_running_loop", "asyncio.get_event_loop"];
     for call in getters.iter().flat_map(|g| cx.calls_to(g)) {
-        let no_args = call
-            .child_by_field_name("arguments")
-            .is_some_and(|a| a.named_child_count() == 0);
-        if !no_args {
+        if !syntax::is_call_without_arguments(call) {
             continue;
         }
         let Some(assign) = call.parent().filter(|p| p.kind() == "assignment") else {

@@ -48,8 +48,7 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
     let queues_in_func = preorder(func)
         .filter(|(n, _)| n.kind() == "call")
         .filter(|(n, _)| {
-            n.child_by_field_name("function")
-                .and_then(|f| cx.qualified(f))
+            cx.callee(*n)
                 .is_some_and(|q| q.starts_with("asyncio.") && q.ends_with("Queue"))
         })
         .count();
@@ -307,8 +306,7 @@ fn closures_outliving(func: Node, name: &str, cx: &FileContext) -> Vec<String> {
             let fire_and_forget = parent
                 .and_then(|p| p.parent())
                 .and_then(|c| c.parent())
-                .and_then(|c| c.child_by_field_name("function"))
-                .and_then(|f| cx.qualified(f))
+                .and_then(|c| cx.callee(c))
                 .is_some_and(|q| q == "asyncio.create_task" || q == "asyncio.ensure_future");
             if !(called || started) || fire_and_forget {
                 blockers.push(format!(
