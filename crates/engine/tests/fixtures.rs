@@ -177,6 +177,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM202-gather-futures")]
 #[test_case("AM202-gather-results")]
 #[test_case("AM202-gather-results-bugs")]
+#[test_case("AM202-return-exceptions")]
 #[test_case("AM203-gather-each")]
 #[test_case("AM203-gather-each-below-4-15")]
 #[test_case("AM203-gather-each-bugs")]

@@ -61,7 +61,9 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .with_hint(hint),
             ),
             // AM202 and AM203 handle these.
-            GatherShape::Used { .. } | GatherShape::Collected { .. } => {}
+            GatherShape::Used { .. }
+            | GatherShape::Collected { .. }
+            | GatherShape::Captured { .. } => {}
         }
     }
 }

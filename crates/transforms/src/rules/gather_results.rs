@@ -1,9 +1,10 @@
 //! AM202: `a, b = await asyncio.gather(f(x), g(y))`, and every other awaited
 //! `gather` whose result is used, becomes `anyio.gather`.
 
-use super::task_support::{anyio_gather, gather_shape, GatherShape};
+use super::task_support::{anyio_gather, block, gather_shape, spawn, GatherShape};
 use crate::{FileContext, Trigger};
-use edit::Diagnostic;
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::Node;
 
 /// The code of this rule's transform file.
 pub(super) const CODE: &str = "AM202";
@@ -14,12 +15,20 @@ pub(super) fn triggers() -> Vec<Trigger> {
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     for call in cx.calls_to("asyncio.gather") {
-        let GatherShape::Used {
-            awaited,
-            needs_list,
-        } = gather_shape(call, cx)
-        else {
-            continue;
+        let (awaited, needs_list) = match gather_shape(call, cx) {
+            GatherShape::Used {
+                awaited,
+                needs_list,
+            } => (awaited, needs_list),
+            GatherShape::Captured {
+                stmt,
+                target,
+                calls,
+            } => {
+                out.extend(captured(stmt, target, &calls, cx));
+                continue;
+            }
+            _ => continue,
         };
         let unpacked = awaited.parent().is_some_and(|p| {
             p.kind() == "assignment"
@@ -58,4 +67,71 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             ),
         }
     }
+}
+
+/// Why the capturing form is unsafe, in one clause.
+const CAPTURE_UNSAFE: &str = "a `BaseException` that is not an `Exception`, such as a task's own cancellation, is raised where `gather` stored it in the results";
+
+/// `results = await asyncio.gather(f(a), g(b), return_exceptions=True)`:
+/// a pre-allocated list, a small `async def` that stores each call's result
+/// or exception in its place, and a task group that starts one per call
+/// (anyio has no `return_exceptions`).
+fn captured(stmt: Node, target: Node, calls: &[Node], cx: &FileContext) -> Option<Diagnostic> {
+    let diag = Diagnostic::new(
+        CODE,
+        format!("`asyncio.gather` with `return_exceptions=True` becomes a task group that stores each result or exception ({CAPTURE_UNSAFE})"),
+        stmt.byte_range(),
+    );
+    let spawns: Option<Vec<_>> = calls.iter().map(|c| spawn(*c, cx)).collect();
+    let Some(spawns) = spawns else {
+        return Some(Diagnostic {
+            message: "`asyncio.gather` with `return_exceptions=True` whose results are used: an argument is not a call of a plain function".into(),
+            ..diag
+        });
+    };
+    // The helper's own names must not hide the results list.
+    let helper_names = ["i", "func", "args", "exc"];
+    let results = match target.kind() {
+        "identifier" if !helper_names.contains(&cx.text(target)) => cx.text(target).to_string(),
+        _ => cx.fresh_name(stmt, "results", &helper_names.map(String::from)),
+    };
+    let helper = cx.fresh_name(stmt, "_capture", std::slice::from_ref(&results));
+    let tg = cx.fresh_name(stmt, "tg", &[results.clone(), helper.clone()]);
+    let mut lines = vec![
+        (0, format!("{results} = [None] * {}", calls.len())),
+        (0, String::new()),
+        (0, format!("async def {helper}(i, func, *args):")),
+        (1, "try:".to_string()),
+        (2, format!("{results}[i] = await func(*args)")),
+        (1, "except Exception as exc:".to_string()),
+        (2, format!("{results}[i] = exc")),
+        (0, String::new()),
+        (0, format!("async with anyio.create_task_group() as {tg}:")),
+    ];
+    let mut imports = vec!["anyio"];
+    for (i, s) in spawns.iter().enumerate() {
+        if s.needs_functools && !imports.contains(&"functools") {
+            imports.push("functools");
+        }
+        lines.push((1, format!("{tg}.start_soon({helper}, {i}, {})", s.args)));
+    }
+    if target.kind() != "identifier" || cx.text(target) != results {
+        lines.push((0, format!("{} = {results}", cx.text(target))));
+    }
+    let new_text = block(&lines, cx.indent_at(stmt.start_byte()), cx);
+    if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
+        return Some(Diagnostic {
+            message: format!("{} (the fix would drop a comment)", diag.message),
+            ..diag
+        });
+    }
+    Some(
+        diag.with_fix(
+            Fix::new(
+                vec![Edit::replace(stmt.byte_range(), new_text)],
+                Applicability::Unsafe,
+            )
+            .with_imports(imports),
+        ),
+    )
 }

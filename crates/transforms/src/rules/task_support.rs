@@ -164,6 +164,13 @@ pub enum GatherShape<'t> {
         target: Node<'t>,
         each: Each<'t>,
     },
+    /// `results = await asyncio.gather(f(a), g(b), return_exceptions=True)`
+    /// (or unpacked): each call's result or exception goes to its place.
+    Captured {
+        stmt: Node<'t>,
+        target: Node<'t>,
+        calls: Vec<Node<'t>>,
+    },
     /// Anything else, with the reason.
     Other(&'static str),
 }
@@ -331,6 +338,27 @@ pub fn gather_shape<'t>(call: Node<'t>, cx: &FileContext) -> GatherShape<'t> {
         }
     }
     if return_exceptions {
+        // A statement `target = await gather(f(a), …)` of calls only.
+        let captured = syntax::statement_anchor(awaited)
+            .filter(|s| cx.owns_its_lines(*s) && s.kind() == "expression_statement")
+            .filter(|_| {
+                parent.kind() == "assignment" && parent.child_by_field_name("type").is_none()
+            })
+            .zip(parent.child_by_field_name("left"))
+            .filter(|(_, l)| {
+                matches!(
+                    l.kind(),
+                    "identifier" | "pattern_list" | "tuple_pattern" | "list_pattern"
+                )
+            });
+        let all_calls = !args.is_empty() && args.iter().all(|a| a.kind() == "call");
+        if let Some((stmt, target)) = captured.filter(|_| all_calls) {
+            return GatherShape::Captured {
+                stmt,
+                target,
+                calls: args,
+            };
+        }
         return GatherShape::Other(
             "`gather` with `return_exceptions=True` whose results are used (`anyio.gather` has no such option)",
         );
