@@ -231,6 +231,12 @@ mod tests {
         assert_eq!(suite_facts(lambda, false).blockers.len(), 1);
         let quiet = "def forget(t):\n    tasks.discard(t)\n\nasync def run(t):\n    t.add_done_callback(forget)\n";
         assert!(suite_facts(quiet, false).blockers.is_empty());
+        // Code that hands errors to the loop's exception handler.
+        for call in ["set_exception_handler", "call_exception_handler"] {
+            let code = format!("def f(loop):\n    loop.{call}(h)\n");
+            let blockers = suite_facts(&code, false).blockers;
+            assert!(blockers.len() == 1 && blockers[0].contains(call), "{blockers:?}");
+        }
         // A local variable of that name is not the fixture.
         let local = "async def test_x():\n    event_loop = 1\n";
         assert!(suite_facts(local, true).blockers.is_empty());
