@@ -35,6 +35,26 @@ fn creation<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, Node<'
     }
 }
 
+/// `asyncio.Task` in the annotation of `assign` (`t: asyncio.Task[int] =
+/// …`, `tasks: list[asyncio.Task] = []`) becomes `anyio.TaskHandle`: the
+/// annotation follows the object the rewrite makes.
+pub(super) fn handle_annotation(assign: Node, cx: &FileContext) -> Vec<Edit> {
+    let Some(ty) = assign.child_by_field_name("type") else {
+        return Vec::new();
+    };
+    let mut edits: Vec<Edit> = Vec::new();
+    for (n, _) in syntax::preorder(ty) {
+        let inside_last = edits.last().is_some_and(|e| n.start_byte() < e.end);
+        if inside_last || !matches!(n.kind(), "attribute" | "identifier") {
+            continue;
+        }
+        if cx.qualified(n).as_deref() == Some("asyncio.Task") {
+            edits.push(Edit::replace(n.byte_range(), "anyio.TaskHandle"));
+        }
+    }
+    edits
+}
+
 pub(super) fn triggers() -> Vec<Trigger> {
     // Nothing is looked at without a call ending in `create_task` or `ensure_future`.
     vec![
@@ -144,6 +164,9 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             let mut edits = group_edits(&tg, first, last, waits, cx);
             for f in funcs {
                 edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
+                if let Some(assign) = f.parent().and_then(|c| c.parent()) {
+                    edits.extend(handle_annotation(assign, cx));
+                }
             }
             for (awaited, name) in tail.iter().flat_map(|(_, a)| a) {
                 // `await t` whose value nobody reads: the group has waited.

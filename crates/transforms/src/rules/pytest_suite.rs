@@ -235,7 +235,10 @@ mod tests {
         for call in ["set_exception_handler", "call_exception_handler"] {
             let code = format!("def f(loop):\n    loop.{call}(h)\n");
             let blockers = suite_facts(&code, false).blockers;
-            assert!(blockers.len() == 1 && blockers[0].contains(call), "{blockers:?}");
+            assert!(
+                blockers.len() == 1 && blockers[0].contains(call),
+                "{blockers:?}"
+            );
         }
         // A local variable of that name is not the fixture.
         let local = "async def test_x():\n    event_loop = 1\n";

@@ -344,6 +344,10 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             for f in &list.funcs {
                 edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
             }
+            // `tasks: list[asyncio.Task] = []` holds handles now.
+            if let Some(assign) = stmts[list.definition].named_child(0) {
+                edits.extend(super::create_task_await::handle_annotation(assign, cx));
+            }
         }
         // The group has waited for every task: the gather is its results,
         // or nothing when they are not used.
