@@ -208,6 +208,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM502-run-in-executor")]
 #[test_case("AM503-unused-running-loop")]
 #[test_case("AM504-loop-time")]
+#[test_case("AM505-from-thread")]
 #[test_case("AM603-mark-auto")]
 #[test_case("AM603-mark-list")]
 #[test_case("AM603-mark-strict")]

@@ -10,6 +10,7 @@ mod cleared_event;
 mod create_task_await;
 mod custom_loop;
 mod event_loop_fixture;
+mod from_thread;
 mod future;
 mod gather;
 mod gather_each;
@@ -83,6 +84,7 @@ pub static RULES: &[Rule] = &[
     rule!(unused_running_loop),
     rule!(run_until_complete),
     rule!(loop_time),
+    rule!(from_thread),
     pytest_config::config_file("AM601", Kind::PytestSettings),
     pytest_config::config_file("AM602", Kind::Dependencies),
     rule!(asyncio_mark),

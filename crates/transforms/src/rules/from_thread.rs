@@ -1,0 +1,228 @@
+//! AM505: a synchronous function that only anyio's worker threads run
+//! (every use of its name is `anyio.to_thread.run_sync(func, …)`) calls back
+//! into the event loop with anyio's `from_thread`:
+//! `asyncio.run_coroutine_threadsafe(f(x), loop).result()` becomes
+//! `anyio.from_thread.run(f, x)` and `loop.call_soon_threadsafe(g, x)` as a
+//! statement `anyio.from_thread.run_sync(g, x)`; a `loop` parameter nothing
+//! else uses goes, with the argument every `run_sync` passes for it.
+
+use super::pytest_support::remove_element;
+use super::task_support::spawn;
+use crate::{FileContext, Trigger};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::Node;
+
+pub(super) const CODE: &str = "AM505";
+
+pub(super) fn triggers() -> Vec<Trigger> {
+    vec![Trigger::All(vec![
+        Trigger::Module("asyncio".into()),
+        Trigger::Word("threadsafe".into()),
+    ])]
+}
+
+/// Why the rewrite is unsafe, in one clause.
+const UNSAFE_BECAUSE: &str = "the call now runs under the cancel scope of the task that started the thread, which cancels it with that task, and `from_thread.run_sync` waits for the function and raises its error in the thread where `call_soon_threadsafe` returned at once";
+
+/// One call into the loop, and its anyio form.
+struct Hop<'a> {
+    /// The replaced expression.
+    node: Node<'a>,
+    /// The loop expression it named.
+    loop_: Node<'a>,
+    text: String,
+    functools: bool,
+}
+
+/// `asyncio.run_coroutine_threadsafe(f(x), loop).result()`.
+fn coroutine_hop<'a>(result_call: Node<'a>, cx: &FileContext<'a>) -> Option<Hop<'a>> {
+    let method = result_call.child_by_field_name("function")?;
+    (method.kind() == "attribute"
+        && method
+            .child_by_field_name("attribute")
+            .is_some_and(|a| cx.text(a) == "result")
+        && syntax::arguments(result_call).is_empty())
+    .then_some(())?;
+    let submit = method.child_by_field_name("object")?;
+    (submit.kind() == "call"
+        && cx.callee(submit).as_deref() == Some("asyncio.run_coroutine_threadsafe"))
+    .then_some(())?;
+    let [coro, loop_] = syntax::arguments(submit)[..] else {
+        return None;
+    };
+    let s = spawn(coro, cx)?;
+    Some(Hop {
+        node: result_call,
+        loop_,
+        text: format!("anyio.from_thread.run({})", s.args),
+        functools: s.needs_functools,
+    })
+}
+
+/// `loop.call_soon_threadsafe(g, x)` as a statement of its own.
+fn callback_hop<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<Hop<'a>> {
+    let method = call.child_by_field_name("function")?;
+    (method.kind() == "attribute"
+        && method
+            .child_by_field_name("attribute")
+            .is_some_and(|a| cx.text(a) == "call_soon_threadsafe"))
+    .then_some(())?;
+    let statement = call
+        .parent()
+        .is_some_and(|p| p.kind() == "expression_statement");
+    let args = syntax::arguments(call);
+    let plain = !args.is_empty()
+        && args
+            .iter()
+            .all(|a| !matches!(a.kind(), "keyword_argument" | "dictionary_splat"));
+    (statement && plain).then_some(())?;
+    let first = args.first()?;
+    let last = args.last()?;
+    Some(Hop {
+        node: call,
+        loop_: method.child_by_field_name("object")?,
+        text: format!(
+            "anyio.from_thread.run_sync({})",
+            &cx.src[first.start_byte()..last.end_byte()]
+        ),
+        functools: false,
+    })
+}
+
+/// The calls `anyio.to_thread.run_sync(name, …)` that are every use of the
+/// function's name in the module; `None` when it is used any other way.
+fn worker_starts<'a>(def: Node<'a>, name: &str, cx: &FileContext<'a>) -> Option<Vec<Node<'a>>> {
+    let mut starts = Vec::new();
+    for &ident in cx.nodes_of_kind(syntax::kinds().identifier) {
+        if cx.text(ident) != name || def.child_by_field_name("name") == Some(ident) {
+            continue;
+        }
+        let args = ident.parent().filter(|p| p.kind() == "argument_list")?;
+        let call = args.parent().filter(|c| c.kind() == "call")?;
+        let first = syntax::arguments(call).first().copied();
+        // (Spelled so by an earlier fix of this run, before `import anyio` is added.)
+        let spelled = call
+            .child_by_field_name("function")
+            .is_some_and(|f| cx.text(f) == "anyio.to_thread.run_sync");
+        let run_sync = match cx.callee(call) {
+            Some(q) => q == "anyio.to_thread.run_sync",
+            None => spelled,
+        };
+        (first == Some(ident) && run_sync).then_some(())?;
+        starts.push(call);
+    }
+    (!starts.is_empty()).then_some(starts)
+}
+
+pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    for &def in cx.nodes_of_kind(syntax::kinds().function_definition) {
+        if syntax::is_async_def(def) {
+            continue;
+        }
+        let Some(name) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
+            continue;
+        };
+        let hops: Vec<Hop> = syntax::preorder(def)
+            .map(|(n, _)| n)
+            .filter(|n| n.kind() == "call")
+            .filter(|n| {
+                // Its own body, not a nested function's.
+                syntax::enclosing(*n, &["function_definition", "lambda"]).map(|f| f.id())
+                    == Some(def.id())
+            })
+            .filter_map(|n| coroutine_hop(n, cx).or_else(|| callback_hop(n, cx)))
+            .collect();
+        if hops.is_empty() {
+            continue;
+        }
+        let Some(starts) = worker_starts(def, name, cx) else {
+            continue;
+        };
+        let mut edits: Vec<Edit> = hops
+            .iter()
+            .map(|h| Edit::replace(h.node.byte_range(), h.text.clone()))
+            .collect();
+        edits.extend(dropped_loop(def, &hops, &starts, cx));
+        let functools = hops.iter().any(|h| h.functools);
+        let imports = if functools {
+            vec!["anyio", "functools"]
+        } else {
+            vec!["anyio"]
+        };
+        out.push(
+            Diagnostic::new(
+                CODE,
+                format!("`{name}` runs in anyio's worker threads: its calls into the event loop become `anyio.from_thread`'s ({UNSAFE_BECAUSE})"),
+                hops[0].node.byte_range(),
+            )
+            .with_fix(Fix::new(edits, Applicability::Unsafe).with_imports(imports)),
+        );
+    }
+}
+
+/// The name a plain positional parameter declares (maybe annotated).
+fn param_name(p: Node) -> Option<Node> {
+    match p.kind() {
+        "identifier" => Some(p),
+        "typed_parameter" => p.named_child(0).filter(|n| n.kind() == "identifier"),
+        _ => None,
+    }
+}
+
+/// The loop parameter the calls named, when nothing else in the function
+/// uses it: its removal from the parameters and from every `run_sync` call
+/// (passed positionally at its place). Nothing when any of that does not hold.
+fn dropped_loop(def: Node, hops: &[Hop], starts: &[Node], cx: &FileContext) -> Vec<Edit> {
+    let loop_name = cx.text(hops[0].loop_);
+    if hops
+        .iter()
+        .any(|h| h.loop_.kind() != "identifier" || cx.text(h.loop_) != loop_name)
+    {
+        return Vec::new();
+    }
+    let params: Vec<Node> = def
+        .child_by_field_name("parameters")
+        .map(syntax::code_children)
+        .unwrap_or_default();
+    // A plain positional parameter (maybe annotated), before any `*`,
+    // default or keyword-only one.
+
+    let Some(index) = params
+        .iter()
+        .position(|p| param_name(*p).is_some_and(|n| cx.text(n) == loop_name))
+    else {
+        return Vec::new();
+    };
+    if params[..index].iter().any(|p| param_name(*p).is_none()) {
+        return Vec::new();
+    }
+    let declared = param_name(params[index]).expect("found by its name");
+    let in_hops = |n: Node| hops.iter().any(|h| h.loop_.id() == n.id());
+    let other_use = syntax::preorder(def).any(|(n, _)| {
+        n.kind() == "identifier"
+            && cx.text(n) == loop_name
+            && n.id() != declared.id()
+            && !in_hops(n)
+    });
+    if other_use {
+        return Vec::new();
+    }
+    let mut edits = vec![remove_element(&params, index)];
+    for call in starts {
+        // `run_sync(func, a, loop, …)`: the function is argument 0.
+        let args = syntax::arguments(*call);
+        if args.len() <= index + 1 {
+            return Vec::new();
+        }
+        if args[..=index + 1].iter().any(|a| {
+            matches!(
+                a.kind(),
+                "keyword_argument" | "list_splat" | "dictionary_splat"
+            )
+        }) {
+            return Vec::new();
+        }
+        edits.push(remove_element(&args, index + 1));
+    }
+    edits
+}
