@@ -48,6 +48,16 @@ impl Trigger {
     /// A name resolves either as an attribute ending in that name or through
     /// an import that spells it (`from asyncio import gather as g`), so a
     /// file without the word holds nothing that resolves to it.
+    /// The module imported and the word anywhere: a method or attribute
+    /// name that means the module's only where it is imported
+    /// (`run_until_complete` on an asyncio loop).
+    pub fn word_with_module(module: &str, word: &str) -> Trigger {
+        Trigger::All(vec![
+            Trigger::Module(module.into()),
+            Trigger::Word(word.into()),
+        ])
+    }
+
     pub fn name(qualified: &str) -> Trigger {
         let module = qualified.split('.').next().unwrap_or(qualified);
         let last = qualified.rsplit('.').next().unwrap_or(qualified);

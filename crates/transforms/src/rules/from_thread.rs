@@ -15,10 +15,7 @@ use syntax::Node;
 pub(super) const CODE: &str = "AM505";
 
 pub(super) fn triggers() -> Vec<Trigger> {
-    vec![Trigger::All(vec![
-        Trigger::Module("asyncio".into()),
-        Trigger::Word("threadsafe".into()),
-    ])]
+    vec![Trigger::word_with_module("asyncio", "threadsafe")]
 }
 
 /// Why the rewrite is unsafe, in one clause.
@@ -144,11 +141,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .collect();
         edits.extend(dropped_loop(def, &hops, &starts, cx));
         let functools = hops.iter().any(|h| h.functools);
-        let imports = if functools {
-            vec!["anyio", "functools"]
-        } else {
-            vec!["anyio"]
-        };
+        let imports = super::task_support::anyio_imports(functools);
         out.push(
             Diagnostic::new(
                 CODE,

@@ -13,10 +13,7 @@ pub(super) const CODE: &str = "AM208";
 pub(super) fn triggers() -> Vec<Trigger> {
     vec![
         Trigger::name("asyncio.Future"),
-        Trigger::All(vec![
-            Trigger::Module("asyncio".into()),
-            Trigger::Word("create_future".into()),
-        ]),
+        Trigger::word_with_module("asyncio", "create_future"),
     ]
 }
 

@@ -11,10 +11,7 @@ pub(super) const CODE: &str = "AM004";
 
 pub(super) fn triggers() -> Vec<Trigger> {
     // The loop comes from asyncio, the call spells `run_until_complete`.
-    vec![Trigger::All(vec![
-        Trigger::Module("asyncio".into()),
-        Trigger::Word("run_until_complete".into()),
-    ])]
+    vec![Trigger::word_with_module("asyncio", "run_until_complete")]
 }
 
 /// Why the rewrite is unsafe, in one clause.
@@ -146,11 +143,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         } else {
             continue;
         }
-        let imports = if functools {
-            vec!["anyio", "functools"]
-        } else {
-            vec!["anyio"]
-        };
+        let imports = super::task_support::anyio_imports(functools);
         out.push(
             Diagnostic::new(
                 CODE,

@@ -363,11 +363,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(
             diag.with_fix(
                 Fix::new(edits, Applicability::Unsafe)
-                    .with_imports(if functools {
-                        vec!["anyio", "functools"]
-                    } else {
-                        vec!["anyio"]
-                    })
+                    .with_imports(super::task_support::anyio_imports(functools))
                     .with_scope(first.start_byte()..gather_stmt.end_byte()),
             ),
         );

@@ -813,3 +813,13 @@ pub fn anyio_gather(
     }
     Ok((Fix::new(edits, applicability).with_imports(["anyio"]), note))
 }
+
+/// The modules a fix writing anyio code needs: `functools` too when it
+/// wrote a `functools.partial`.
+pub fn anyio_imports(functools: bool) -> Vec<&'static str> {
+    if functools {
+        vec!["anyio", "functools"]
+    } else {
+        vec!["anyio"]
+    }
+}
