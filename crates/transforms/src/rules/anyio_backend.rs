@@ -99,3 +99,44 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .with_fix(Fix::new(vec![Edit::insert(at, text)], Applicability::Safe).with_imports(["pytest"])),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+    use crate::{PytestSuite, Targets};
+
+    /// A suite that moves to anyio's plugin, with the async fixture `client`.
+    fn moves() -> Targets {
+        Targets {
+            pytest: PytestSuite::Moves {
+                auto: false,
+                async_fixtures: std::sync::Arc::new(["client".to_string()].into_iter().collect()),
+            },
+            ..Targets::default()
+        }
+    }
+
+    #[test]
+    fn the_root_conftest_gets_the_fixture() {
+        let src = "import pytest\n";
+        let found = run_with(
+            "AM605",
+            src,
+            Targets {
+                root_conftest: true,
+                ..moves()
+            },
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, "the root `conftest.py` gets an `anyio_backend` fixture that keeps the suite on asyncio");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import pytest\n\n\n@pytest.fixture(scope=\"session\")\ndef anyio_backend():\n    return \"asyncio\"\n");
+        assert_eq!(class, edit::Applicability::Safe);
+    }
+
+    #[test]
+    fn another_file_is_left() {
+        let src = "import pytest\n";
+        assert!(run_with("AM605", src, moves()).is_empty());
+    }
+}

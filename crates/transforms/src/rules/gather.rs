@@ -165,3 +165,39 @@ fn rewrite(call: Node, stmt: Node, cx: &FileContext) -> Result<(Fix, String), St
     }
     Ok((Fix::new(edits, applicability).with_imports(imports), note))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn calls_of_module_coroutines_start_in_a_task_group() {
+        let src = "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    await asyncio.gather(f(), f())\n";
+        let found = run("AM201", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, "`asyncio.gather` becomes a task group");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(f)\n        tg.start_soon(f)\n");
+        assert_eq!(class, edit::Applicability::Safe);
+    }
+
+    #[test]
+    fn coroutine_objects_built_beforehand_go_to_anyio_gather() {
+        let src = "import asyncio\n\nasync def main(tasks):\n    await asyncio.gather(*tasks)\n";
+        let found = run("AM201", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, "`asyncio.gather` becomes `anyio.gather` (not a task group: the argument `*tasks` is not a call of a plain function) (assumes `*tasks` holds coroutine objects: `anyio.gather` rejects a future or task)");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(
+            text,
+            "import asyncio\n\nasync def main(tasks):\n    await anyio.gather(*tasks)\n"
+        );
+        assert_eq!(class, edit::Applicability::Unsafe);
+    }
+
+    #[test]
+    fn a_used_result_is_left_to_am202() {
+        let src = "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    a, b = await asyncio.gather(f(), f())\n";
+        assert!(run("AM201", src).is_empty());
+    }
+}

@@ -277,3 +277,28 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(imports)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn a_comprehension_over_one_call_becomes_amap() {
+        let src = "import asyncio\n\nasync def f(u): ...\n\nasync def main(us):\n    rs = await asyncio.gather(*(f(u) for u in us))\n    return rs\n";
+        let found = run("AM203", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "`asyncio.gather` over a comprehension becomes `anyio.amap(f, …)`"
+        );
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\n\nasync def f(u): ...\n\nasync def main(us):\n    rs = await anyio.amap(f, us)\n    return rs\n");
+        assert_eq!(class, edit::Applicability::Safe);
+    }
+
+    #[test]
+    fn a_gather_of_listed_calls_is_not_its_own() {
+        let src = "import asyncio\n\nasync def f(u): ...\n\nasync def main():\n    rs = await asyncio.gather(f(1), f(2))\n    return rs\n";
+        assert!(run("AM203", src).is_empty());
+    }
+}

@@ -135,3 +135,38 @@ fn captured(stmt: Node, target: Node, calls: &[Node], cx: &FileContext) -> Optio
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn unpacked_results_go_to_anyio_gather() {
+        let src = "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    a, b = await asyncio.gather(f(), f())\n";
+        let found = run("AM202", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "`asyncio.gather` with unpacked results becomes `anyio.gather`"
+        );
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    a, b = await anyio.gather(f(), f())\n");
+        assert_eq!(class, edit::Applicability::Safe);
+    }
+
+    #[test]
+    fn below_anyio_4_15_it_is_reported() {
+        let src = "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    a, b = await asyncio.gather(f(), f())\n";
+        let found = run_with(
+            "AM202",
+            src,
+            crate::Targets {
+                anyio: (4, 14),
+                ..Default::default()
+            },
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, "`asyncio.gather` with unpacked results: `anyio.gather` needs anyio 4.15 (--target-anyio)");
+        assert!(found[0].fixed.is_none());
+    }
+}

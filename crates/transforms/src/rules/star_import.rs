@@ -24,3 +24,26 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn a_star_import_from_asyncio_is_reported() {
+        let src = "from asyncio import *\n";
+        let found = run("AM906", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "`from asyncio import *`: names imported this way are not migrated"
+        );
+        assert!(found[0].fixed.is_none());
+    }
+
+    #[test]
+    fn other_star_imports_are_left() {
+        let src = "from os import *\nfrom asyncio_extras import *\n";
+        assert!(run("AM906", src).is_empty());
+    }
+}

@@ -61,3 +61,28 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn an_unused_loop_goes() {
+        let src = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n    return 1\n";
+        let found = run("AM503", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "`loop` is never used: the `asyncio.get_running_loop()` call goes"
+        );
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\n\nasync def main():\n    return 1\n");
+        assert_eq!(class, edit::Applicability::Safe);
+    }
+
+    #[test]
+    fn a_used_loop_or_a_sync_function_is_left() {
+        let src = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n    return loop\n\ndef sync():\n    loop = asyncio.get_event_loop()\n";
+        assert!(run("AM503", src).is_empty());
+    }
+}
