@@ -103,18 +103,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::*;
-    use crate::{PytestSuite, Targets};
-
-    /// A suite that moves to anyio's plugin, with the async fixture `client`.
-    fn moves() -> Targets {
-        Targets {
-            pytest: PytestSuite::Moves {
-                auto: false,
-                async_fixtures: std::sync::Arc::new(["client".to_string()].into_iter().collect()),
-            },
-            ..Targets::default()
-        }
-    }
+    use crate::Targets;
 
     #[test]
     fn the_root_conftest_gets_the_fixture() {
@@ -127,11 +116,12 @@ mod tests {
                 ..moves()
             },
         );
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].message, "the root `conftest.py` gets an `anyio_backend` fixture that keeps the suite on asyncio");
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(text, "import pytest\n\n\n@pytest.fixture(scope=\"session\")\ndef anyio_backend():\n    return \"asyncio\"\n");
-        assert_eq!(class, edit::Applicability::Safe);
+        assert_fixes(
+            &found,
+            "the root `conftest.py` gets an `anyio_backend` fixture that keeps the suite on asyncio",
+            "import pytest\n\n\n@pytest.fixture(scope=\"session\")\ndef anyio_backend():\n    return \"asyncio\"\n",
+            edit::Applicability::Safe,
+        );
     }
 
     #[test]

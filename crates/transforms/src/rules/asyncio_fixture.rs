@@ -70,34 +70,17 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::*;
-    use crate::{PytestSuite, Targets};
-
-    /// A suite that moves to anyio's plugin, with the async fixture `client`.
-    fn moves() -> Targets {
-        Targets {
-            pytest: PytestSuite::Moves {
-                auto: false,
-                async_fixtures: std::sync::Arc::new(["client".to_string()].into_iter().collect()),
-            },
-            ..Targets::default()
-        }
-    }
 
     #[test]
     fn the_decorator_becomes_pytests() {
         let src =
             "import pytest_asyncio\n\n@pytest_asyncio.fixture\nasync def client():\n    yield 1\n";
         let found = run_with("AM604", src, moves());
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "`pytest_asyncio.fixture` becomes `pytest.fixture`"
+        assert_fixes(
+            &found,
+            "`pytest_asyncio.fixture` becomes `pytest.fixture`",
+            "import pytest_asyncio\n\n@pytest.fixture\nasync def client():\n    yield 1\n",
+            edit::Applicability::Safe,
         );
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(
-            text,
-            "import pytest_asyncio\n\n@pytest.fixture\nasync def client():\n    yield 1\n"
-        );
-        assert_eq!(class, edit::Applicability::Safe);
     }
 }

@@ -94,34 +94,17 @@ fn fix<'t>(marker: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, Vec<Edit>)> 
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::*;
-    use crate::{PytestSuite, Targets};
-
-    /// A suite that moves to anyio's plugin, with the async fixture `client`.
-    fn moves() -> Targets {
-        Targets {
-            pytest: PytestSuite::Moves {
-                auto: false,
-                async_fixtures: std::sync::Arc::new(["client".to_string()].into_iter().collect()),
-            },
-            ..Targets::default()
-        }
-    }
 
     #[test]
     fn the_marker_becomes_anyios() {
         let src = "import pytest\n\n@pytest.mark.asyncio\nasync def test_x():\n    pass\n";
         let found = run_with("AM603", src, moves());
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "`pytest.mark.asyncio` becomes `pytest.mark.anyio`"
+        assert_fixes(
+            &found,
+            "`pytest.mark.asyncio` becomes `pytest.mark.anyio`",
+            "import pytest\n\n@pytest.mark.anyio\nasync def test_x():\n    pass\n",
+            edit::Applicability::Safe,
         );
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(
-            text,
-            "import pytest\n\n@pytest.mark.anyio\nasync def test_x():\n    pass\n"
-        );
-        assert_eq!(class, edit::Applicability::Safe);
     }
 
     #[test]

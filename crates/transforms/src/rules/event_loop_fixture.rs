@@ -62,8 +62,6 @@ mod tests {
     fn a_sync_event_loop_fixture_is_reported() {
         let src = "import pytest\n\n@pytest.fixture\ndef event_loop():\n    yield None\n";
         let found = run("AM606", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].message, "a synchronous `event_loop` fixture sets a custom event loop: this suite stays on pytest-asyncio");
-        assert!(found[0].fixed.is_none());
+        assert_reports(&found, "a synchronous `event_loop` fixture sets a custom event loop: this suite stays on pytest-asyncio");
     }
 }

@@ -174,25 +174,24 @@ mod tests {
     fn calls_of_module_coroutines_start_in_a_task_group() {
         let src = "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    await asyncio.gather(f(), f())\n";
         let found = run("AM201", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].message, "`asyncio.gather` becomes a task group");
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(text, "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(f)\n        tg.start_soon(f)\n");
-        assert_eq!(class, edit::Applicability::Safe);
+        assert_fixes(
+            &found,
+            "`asyncio.gather` becomes a task group",
+            "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(f)\n        tg.start_soon(f)\n",
+            edit::Applicability::Safe,
+        );
     }
 
     #[test]
     fn coroutine_objects_built_beforehand_go_to_anyio_gather() {
         let src = "import asyncio\n\nasync def main(tasks):\n    await asyncio.gather(*tasks)\n";
         let found = run("AM201", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].message, "`asyncio.gather` becomes `anyio.gather` (not a task group: the argument `*tasks` is not a call of a plain function) (assumes `*tasks` holds coroutine objects: `anyio.gather` rejects a future or task)");
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(
-            text,
-            "import asyncio\n\nasync def main(tasks):\n    await anyio.gather(*tasks)\n"
+        assert_fixes(
+            &found,
+            "`asyncio.gather` becomes `anyio.gather` (not a task group: the argument `*tasks` is not a call of a plain function) (assumes `*tasks` holds coroutine objects: `anyio.gather` rejects a future or task)",
+            "import asyncio\n\nasync def main(tasks):\n    await anyio.gather(*tasks)\n",
+            edit::Applicability::Unsafe,
         );
-        assert_eq!(class, edit::Applicability::Unsafe);
     }
 
     #[test]

@@ -144,14 +144,12 @@ mod tests {
     fn unpacked_results_go_to_anyio_gather() {
         let src = "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    a, b = await asyncio.gather(f(), f())\n";
         let found = run("AM202", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "`asyncio.gather` with unpacked results becomes `anyio.gather`"
+        assert_fixes(
+            &found,
+            "`asyncio.gather` with unpacked results becomes `anyio.gather`",
+            "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    a, b = await anyio.gather(f(), f())\n",
+            edit::Applicability::Safe,
         );
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(text, "import asyncio\n\nasync def f(): ...\n\nasync def main():\n    a, b = await anyio.gather(f(), f())\n");
-        assert_eq!(class, edit::Applicability::Safe);
     }
 
     #[test]
@@ -165,8 +163,6 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].message, "`asyncio.gather` with unpacked results: `anyio.gather` needs anyio 4.15 (--target-anyio)");
-        assert!(found[0].fixed.is_none());
+        assert_reports(&found, "`asyncio.gather` with unpacked results: `anyio.gather` needs anyio 4.15 (--target-anyio)");
     }
 }

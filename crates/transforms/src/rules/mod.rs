@@ -130,7 +130,7 @@ impl Transform for RustTransform {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::rule;
-    use crate::{FileContext, Targets};
+    use crate::{FileContext, PytestSuite, Targets};
     use edit::{Applicability, Diagnostic};
 
     /// One finding: its message, and the text its fix gives when applied
@@ -139,6 +139,32 @@ pub(crate) mod testing {
     pub struct Finding {
         pub message: String,
         pub fixed: Option<(String, Applicability)>,
+    }
+
+    /// A suite that moves to anyio's plugin, with the async fixture `client`.
+    pub fn moves() -> Targets {
+        Targets {
+            pytest: PytestSuite::Moves {
+                auto: false,
+                async_fixtures: std::sync::Arc::new(["client".to_string()].into_iter().collect()),
+            },
+            ..Targets::default()
+        }
+    }
+
+    /// Asserts that `found` is one finding, saying `message`, whose fix of
+    /// class `class` gives `text`.
+    pub fn assert_fixes(found: &[Finding], message: &str, text: &str, class: Applicability) {
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, message);
+        assert_eq!(found[0].fixed, Some((text.to_string(), class)));
+    }
+
+    /// Asserts that `found` is one report (no fix) saying `message`.
+    pub fn assert_reports(found: &[Finding], message: &str) {
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, message);
+        assert!(found[0].fixed.is_none());
     }
 
     /// The findings of rule `code` on `src`, with the default targets.

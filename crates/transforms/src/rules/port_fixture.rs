@@ -82,34 +82,17 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::*;
-    use crate::{PytestSuite, Targets};
-
-    /// A suite that moves to anyio's plugin, with the async fixture `client`.
-    fn moves() -> Targets {
-        Targets {
-            pytest: PytestSuite::Moves {
-                auto: false,
-                async_fixtures: std::sync::Arc::new(["client".to_string()].into_iter().collect()),
-            },
-            ..Targets::default()
-        }
-    }
 
     #[test]
     fn the_port_fixture_becomes_anyios() {
         let src =
             "import pytest\n\nasync def test_port(unused_tcp_port):\n    assert unused_tcp_port\n";
         let found = run_with("AM608", src, moves());
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "pytest-asyncio's `unused_tcp_port` fixture becomes anyio's `free_tcp_port`"
+        assert_fixes(
+            &found,
+            "pytest-asyncio's `unused_tcp_port` fixture becomes anyio's `free_tcp_port`",
+            "import pytest\n\nasync def test_port(free_tcp_port):\n    assert free_tcp_port\n",
+            edit::Applicability::Safe,
         );
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(
-            text,
-            "import pytest\n\nasync def test_port(free_tcp_port):\n    assert free_tcp_port\n"
-        );
-        assert_eq!(class, edit::Applicability::Safe);
     }
 }

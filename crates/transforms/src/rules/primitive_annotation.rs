@@ -122,25 +122,18 @@ mod tests {
     fn an_annotation_follows_the_anyio_object() {
         let src = "import asyncio\n\nimport anyio\n\nlock: asyncio.Lock = anyio.Lock()\n";
         let found = run("AM306", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "the annotation `asyncio.Lock` follows the objects: `anyio.Lock`"
+        assert_fixes(
+            &found,
+            "the annotation `asyncio.Lock` follows the objects: `anyio.Lock`",
+            "import asyncio\n\nimport anyio\n\nlock: anyio.Lock = anyio.Lock()\n",
+            edit::Applicability::Safe,
         );
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(
-            text,
-            "import asyncio\n\nimport anyio\n\nlock: anyio.Lock = anyio.Lock()\n"
-        );
-        assert_eq!(class, edit::Applicability::Safe);
     }
 
     #[test]
     fn with_no_anyio_object_it_is_reported() {
         let src = "import asyncio\n\nev: asyncio.Event\n";
         let found = run("AM306", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].message, "the annotation `asyncio.Event` names an asyncio class, and this module creates no `anyio.Event` to tell what it receives");
-        assert!(found[0].fixed.is_none());
+        assert_reports(&found, "the annotation `asyncio.Event` names an asyncio class, and this module creates no `anyio.Event` to tell what it receives");
     }
 }

@@ -108,31 +108,17 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::*;
-    use crate::{PytestSuite, Targets};
-
-    /// A suite that moves to anyio's plugin, with the async fixture `client`.
-    fn moves() -> Targets {
-        Targets {
-            pytest: PytestSuite::Moves {
-                auto: false,
-                async_fixtures: std::sync::Arc::new(["client".to_string()].into_iter().collect()),
-            },
-            ..Targets::default()
-        }
-    }
 
     #[test]
     fn a_sync_test_requesting_an_async_fixture_gets_the_backend() {
         let src = "import pytest\n\ndef test_sync(client):\n    pass\n";
         let found = run_with("AM607", src, moves());
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].message, "`test_sync` is synchronous and requests the async fixture `client`: it needs `anyio_backend` for anyio's plugin to run that fixture");
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(
-            text,
-            "import pytest\n\ndef test_sync(client, anyio_backend):\n    pass\n"
+        assert_fixes(
+            &found,
+            "`test_sync` is synchronous and requests the async fixture `client`: it needs `anyio_backend` for anyio's plugin to run that fixture",
+            "import pytest\n\ndef test_sync(client, anyio_backend):\n    pass\n",
+            edit::Applicability::Safe,
         );
-        assert_eq!(class, edit::Applicability::Safe);
     }
 
     #[test]

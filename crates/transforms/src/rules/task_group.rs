@@ -240,13 +240,11 @@ mod tests {
     fn create_task_becomes_start_soon() {
         let src = "import asyncio\n\nasync def main():\n    async with asyncio.TaskGroup() as tg:\n        tg.create_task(work(1))\n";
         let found = run("AM204", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "`asyncio.TaskGroup` becomes an anyio task group"
+        assert_fixes(
+            &found,
+            "`asyncio.TaskGroup` becomes an anyio task group",
+            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(work, 1)\n",
+            edit::Applicability::Safe,
         );
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(text, "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(work, 1)\n");
-        assert_eq!(class, edit::Applicability::Safe);
     }
 }

@@ -70,14 +70,12 @@ mod tests {
     fn an_unused_loop_goes() {
         let src = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n    return 1\n";
         let found = run("AM503", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "`loop` is never used: the `asyncio.get_running_loop()` call goes"
+        assert_fixes(
+            &found,
+            "`loop` is never used: the `asyncio.get_running_loop()` call goes",
+            "import asyncio\n\nasync def main():\n    return 1\n",
+            edit::Applicability::Safe,
         );
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(text, "import asyncio\n\nasync def main():\n    return 1\n");
-        assert_eq!(class, edit::Applicability::Safe);
     }
 
     #[test]

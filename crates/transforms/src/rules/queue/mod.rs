@@ -122,25 +122,21 @@ mod tests {
     fn a_local_queue_becomes_a_stream_pair() {
         let src = "import asyncio\n\nasync def main():\n    q = asyncio.Queue()\n    await q.put(1)\n    return await q.get()\n";
         let found = run("AM401", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "`asyncio.Queue` becomes a memory object stream pair (`send` and `receive` are checkpoints where `put` and `get` need not be: other tasks may run in between)"
+        assert_fixes(
+            &found,
+            "`asyncio.Queue` becomes a memory object stream pair (`send` and `receive` are checkpoints where `put` and `get` need not be: other tasks may run in between)",
+            "import asyncio\n\nasync def main():\n    q_send, q_receive = anyio.create_memory_object_stream(math.inf)\n    with q_send, q_receive:\n        await q_send.send(1)\n        return await q_receive.receive()\n",
+            edit::Applicability::Unsafe,
         );
-        let (text, class) = found[0].fixed.clone().expect("a fix");
-        assert_eq!(text, "import asyncio\n\nasync def main():\n    q_send, q_receive = anyio.create_memory_object_stream(math.inf)\n    with q_send, q_receive:\n        await q_send.send(1)\n        return await q_receive.receive()\n");
-        assert_eq!(class, edit::Applicability::Unsafe);
     }
 
     #[test]
     fn a_lifo_queue_is_reported() {
         let src = "import asyncio\n\nlifo = asyncio.LifoQueue()\n";
         let found = run("AM401", src);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].message,
-            "`asyncio.LifoQueue` has no memory-stream equivalent (streams are FIFO)"
+        assert_reports(
+            &found,
+            "`asyncio.LifoQueue` has no memory-stream equivalent (streams are FIFO)",
         );
-        assert!(found[0].fixed.is_none());
     }
 }
