@@ -200,3 +200,27 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn a_cleared_event_is_replaced_where_it_was_cleared() {
+        let src = "import asyncio\n\nasync def main():\n    ready = asyncio.Event()\n    ready.set()\n    await ready.wait()\n    ready.clear()\n";
+        let found = run("AM307", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\n\nasync def main():\n    ready = anyio.Event()\n    ready.set()\n    await ready.wait()\n    ready = anyio.Event()\n");
+        assert_eq!(class, edit::Applicability::Unsafe);
+    }
+
+    #[test]
+    fn an_event_handed_over_or_never_cleared_is_left() {
+        let handed = "import asyncio\n\nasync def main(worker):\n    ready = asyncio.Event()\n    worker(ready)\n    ready.clear()\n";
+        assert!(run("AM307", handed).is_empty());
+        let kept =
+            "import asyncio\n\nasync def main():\n    ready = asyncio.Event()\n    ready.set()\n";
+        assert!(run("AM307", kept).is_empty());
+    }
+}

@@ -499,4 +499,14 @@ mod tests {
         let src = "import asyncio\n\nasync def main():\n    t = asyncio.create_task(work())\n    return t\n";
         assert!(run("AM206", src).is_empty());
     }
+
+    #[test]
+    fn a_gathered_list_of_tasks_gets_a_task_group() {
+        let src = "import asyncio\n\nasync def main(us):\n    tasks = [asyncio.create_task(f(u)) for u in us]\n    return await asyncio.gather(*tasks)\n";
+        let found = run("AM206", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\n\nasync def main(us):\n    async with anyio.create_task_group() as tg:\n        tasks = [tg.create_task(f(u)) for u in us]\n    return [task.return_value for task in tasks]\n");
+        assert_eq!(class, edit::Applicability::Unsafe);
+    }
 }

@@ -219,3 +219,24 @@ fn dropped_loop(def: Node, hops: &[Hop], starts: &[Node], cx: &FileContext) -> V
     }
     edits
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn a_worker_thread_calls_back_with_from_thread() {
+        let src = "import asyncio\nimport anyio\n\ndef work(loop):\n    asyncio.run_coroutine_threadsafe(save(1), loop).result()\n\nasync def main(loop):\n    await anyio.to_thread.run_sync(work, loop)\n";
+        let found = run("AM505", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\nimport anyio\n\ndef work():\n    anyio.from_thread.run(save, 1)\n\nasync def main(loop):\n    await anyio.to_thread.run_sync(work)\n");
+        assert_eq!(class, edit::Applicability::Unsafe);
+    }
+
+    #[test]
+    fn a_function_run_elsewhere_is_left() {
+        let src = "import asyncio\nimport anyio\n\ndef work(loop):\n    asyncio.run_coroutine_threadsafe(save(1), loop).result()\n\nasync def main(loop):\n    await anyio.to_thread.run_sync(work, loop)\n    work(loop)\n";
+        assert!(run("AM505", src).is_empty());
+    }
+}

@@ -220,3 +220,26 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn a_future_set_and_awaited_becomes_anyio_s() {
+        let src = "import asyncio\n\nasync def main():\n    fut = asyncio.Future()\n    fut.set_result(1)\n    return await fut\n";
+        let found = run("AM208", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\n\nasync def main():\n    fut = anyio.Future()\n    fut.return_value = 1\n    return await fut\n");
+        assert_eq!(class, edit::Applicability::Unsafe);
+    }
+
+    #[test]
+    fn a_future_handed_over_or_failed_is_left() {
+        let handed = "import asyncio\n\nasync def main(register):\n    fut = asyncio.Future()\n    register(fut)\n    return await fut\n";
+        assert!(run("AM208", handed).is_empty());
+        let failed = "import asyncio\n\nasync def main():\n    fut = asyncio.Future()\n    fut.set_exception(ValueError())\n    return await fut\n";
+        assert!(run("AM208", failed).is_empty());
+    }
+}

@@ -251,3 +251,27 @@ fn loop_statements<'a>(
         .all(|s| cx.owns_its_lines(*s))
         .then_some(Plan { removed, unwrapped })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn a_loop_made_for_one_run_becomes_anyio_run() {
+        let src = "import asyncio\n\ndef main():\n    loop = asyncio.new_event_loop()\n    loop.run_until_complete(serve(1))\n    loop.close()\n";
+        let found = run("AM004", src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(
+            text,
+            "import asyncio\n\ndef main():\n    anyio.run(serve, 1)\n"
+        );
+        assert_eq!(class, edit::Applicability::Unsafe);
+    }
+
+    #[test]
+    fn a_loop_used_twice_is_left() {
+        let src = "import asyncio\n\ndef main():\n    loop = asyncio.new_event_loop()\n    loop.run_until_complete(a())\n    loop.run_until_complete(b())\n";
+        assert!(run("AM004", src).is_empty());
+    }
+}
