@@ -390,6 +390,23 @@ impl SemanticModel {
                 }
             }
         }
+        // So do names in string annotations (`lock: "asyncio.Lock"`), as
+        // for ruff and type checkers. The walk happens only when an
+        // otherwise unused name is written again somewhere in the text.
+        let unused_but_written = self
+            .imports
+            .iter()
+            .zip(&counts)
+            .any(|(imp, &n)| n == 0 && src.matches(imp.local.as_str()).nth(1).is_some());
+        if unused_but_written {
+            for head in string_annotation_heads(tree, src) {
+                for (i, imp) in self.imports.iter().enumerate() {
+                    if counts[i] == 0 && imp.local == head {
+                        counts[i] = 1;
+                    }
+                }
+            }
+        }
         counts
     }
 }
@@ -450,6 +467,24 @@ fn all_statements<'s>(tree: &Tree, src: &'s str) -> Vec<&'s str> {
         .map(|stmt| text(stmt, src))
         .filter(|t| t.starts_with("__all__"))
         .collect()
+}
+
+/// The first part of each dotted name written in a string annotation
+/// (`asyncio` for `x: "asyncio.Lock | None"`).
+fn string_annotation_heads<'s>(tree: &Tree, src: &'s str) -> Vec<&'s str> {
+    let mut heads = Vec::new();
+    let mut inside_until = 0;
+    for (n, _) in syntax::preorder(tree.root_node()) {
+        if n.kind() != "type" || n.start_byte() < inside_until {
+            continue;
+        }
+        inside_until = n.end_byte();
+        for r in syntax::dotted_names_in_strings(n, src) {
+            let name = &src[r];
+            heads.push(name.split('.').next().unwrap_or(name));
+        }
+    }
+    heads
 }
 
 /// Whether one of the `__all__` statements names `name` in a string.

@@ -103,3 +103,13 @@ fn a_name_in_all_counts_as_used() {
     let model = SemanticModel::build(&tree, src);
     assert_eq!(model.reference_counts(&tree, src), vec![1, 1, 0]);
 }
+
+#[test]
+fn a_name_in_a_string_annotation_counts_as_used() {
+    // `asyncio` and `Queue` are written in annotations; `os` only in a
+    // plain string, which is no use; an f-string annotation is not read.
+    let src = "import asyncio\nimport os\nfrom queue import Queue\n\ndef f(lock: \"asyncio.Lock | None\") -> Optional['Queue']:\n    x: f\"{y}\" = 'os.sep'\n";
+    let tree = syntax::parse(src);
+    let model = SemanticModel::build(&tree, src);
+    assert_eq!(model.reference_counts(&tree, src), vec![1, 0, 1]);
+}

@@ -397,3 +397,43 @@ mod helper_tests {
         assert!(!is_scope(x));
     }
 }
+
+/// The dotted names (`asyncio.Lock`, `Optional`) written inside the plain
+/// strings under `node`, such as a string annotation `"asyncio.Lock | None"`:
+/// their byte ranges. Strings with `{…}` interpolations are skipped.
+pub fn dotted_names_in_strings(node: Node<'_>, src: &str) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    for (n, _) in crate::preorder(node) {
+        if n.kind() != "string_content" {
+            continue;
+        }
+        let interpolated = n.parent().is_some_and(|s| {
+            named_children(s)
+                .iter()
+                .any(|c| c.kind() == "interpolation")
+        });
+        if interpolated {
+            continue;
+        }
+        let bytes = text(n, src).as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let after_name =
+                i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+            if !(b.is_ascii_alphabetic() || b == b'_') || after_name {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
+            {
+                i += 1;
+            }
+            let end = start + text(n, src)[start..i].trim_end_matches('.').len();
+            found.push(n.start_byte() + start..n.start_byte() + end);
+        }
+    }
+    found
+}

@@ -5,6 +5,7 @@
 
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
+use std::ops::Range;
 use syntax::Node;
 
 /// The code of this rule's transform file.
@@ -36,14 +37,57 @@ fn in_import(n: Node) -> bool {
         .any(|p| matches!(p.kind(), "import_statement" | "import_from_statement"))
 }
 
-/// Whether an annotation is in a class body (read by dataclasses & co.).
-fn in_class_body(ty: Node) -> bool {
+/// The class whose body holds an annotation (read by dataclasses & co.).
+fn class_of(ty: Node) -> Option<Node> {
     ty.parent()
         .filter(|a| a.kind() == "assignment")
         .and_then(|a| a.parent())
         .and_then(|s| s.parent())
         .and_then(|b| b.parent())
-        .is_some_and(|c| c.kind() == "class_definition")
+        .filter(|c| c.kind() == "class_definition")
+}
+
+/// Whether nothing reads a class's annotations to build or check objects:
+/// no decorator (`@dataclass`, `@attrs.define`) and no base class or
+/// metaclass (`BaseModel`, `NamedTuple`, `TypedDict`) but `object`.
+fn plain_class(class: Node, cx: &FileContext) -> bool {
+    let decorated = class
+        .parent()
+        .is_some_and(|p| p.kind() == "decorated_definition");
+    let bases_plain = class
+        .child_by_field_name("superclasses")
+        .is_none_or(|args| {
+            syntax::named_children(args)
+                .iter()
+                .all(|b| b.kind() == "comment" || cx.text(*b) == "object")
+        });
+    !decorated && bases_plain
+}
+
+/// The dotted names inside the string annotations of `ty`
+/// (`"asyncio.Lock | None"`) that resolve to `target` through the module's
+/// imports: their byte ranges.
+fn in_strings(ty: Node, target: &str, cx: &FileContext) -> Vec<Range<usize>> {
+    syntax::dotted_names_in_strings(ty, cx.src)
+        .into_iter()
+        .filter(|r| {
+            let dotted = &cx.src[r.clone()];
+            let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
+            cx.model
+                .imports
+                .iter()
+                .find(|b| b.module_level && b.local == head)
+                .is_some_and(|b| match rest {
+                    "" => b.qualified == target,
+                    _ => {
+                        target
+                            .strip_prefix(b.qualified.as_str())
+                            .and_then(|t| t.strip_prefix('.'))
+                            == Some(rest)
+                    }
+                })
+        })
+        .collect()
 }
 
 pub(super) fn triggers() -> Vec<Trigger> {
@@ -64,6 +108,11 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .min_by_key(|t| t.start_byte())
             .copied()
     };
+    let outermost: Vec<Node> = types
+        .iter()
+        .filter(|t| outer_type(**t).is_some_and(|o| o.id() == t.id()))
+        .copied()
+        .collect();
     for (asyncio_name, anyio_name) in PRIMITIVES {
         let last = asyncio_name.rsplit('.').next().unwrap_or(asyncio_name);
         let refs: Vec<Node> = cx
@@ -72,41 +121,60 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .filter(|n| cx.qualified(*n).as_deref() == Some(*asyncio_name))
             .filter(|n| !in_import(*n) && !is_attribute_name(*n))
             .collect();
-        if refs.is_empty() || refs.iter().any(|n| outer_type(*n).is_none()) {
-            // None, or objects of the asyncio class may still be made here.
+        if refs.iter().any(|n| outer_type(*n).is_none()) {
+            // Objects of the asyncio class may still be made here.
             continue;
         }
+        // Every reference is in an annotation (checked above), as a name
+        // or spelled in a string.
+        let mut sites: Vec<(Range<usize>, Node)> = refs
+            .iter()
+            .filter_map(|&n| Some((n.byte_range(), outer_type(n)?)))
+            .collect();
+        if cx.src.contains(last) {
+            for &ty in &outermost {
+                sites.extend(
+                    in_strings(ty, asyncio_name, cx)
+                        .into_iter()
+                        .map(|r| (r, ty)),
+                );
+            }
+        }
+        if sites.is_empty() {
+            continue;
+        }
+        sites.sort_by_key(|(r, _)| r.start);
         let anyio_last = anyio_name.rsplit('.').next().unwrap_or(anyio_name);
         let creates_anyio = cx.nodes_ending_in("call", anyio_last).iter().any(|c| {
             c.child_by_field_name("function").is_some_and(|f| {
                 cx.text(f) == *anyio_name || cx.qualified(f).as_deref() == Some(*anyio_name)
             })
         });
-        // Every reference is in an annotation (checked above).
-        for (n, ty) in refs.iter().filter_map(|&n| Some((n, outer_type(n)?))) {
-            let text = cx.text(n);
-            out.push(if in_class_body(ty) {
+        for (range, ty) in sites {
+            let text = &cx.src[range.clone()];
+            let read_at_run_time = class_of(ty).is_some_and(|c| !plain_class(c, cx));
+            out.push(if read_at_run_time {
                 Diagnostic::new(
                     CODE,
-                    format!("the class attribute annotation `{text}` is left as it is: dataclasses, attrs and pydantic read class annotations at run time"),
-                    n.byte_range(),
+                    format!("the class attribute annotation `{text}` is left as it is: the class is decorated or has a base class, and dataclasses, attrs and pydantic read class annotations at run time"),
+                    range,
                 )
                 .with_hint(format!("write `{anyio_name}` if nothing validates or builds objects from this annotation"))
             } else if creates_anyio {
                 Diagnostic::new(
                     CODE,
                     format!("the annotation `{text}` follows the objects: `{anyio_name}`"),
-                    n.byte_range(),
+                    range.clone(),
                 )
                 .with_fix(
-                    Fix::new(vec![Edit::replace(n.byte_range(), *anyio_name)], Applicability::Safe)
+                    Fix::new(vec![Edit::replace(range, *anyio_name)], Applicability::Safe)
                         .with_imports(["anyio"]),
                 )
             } else {
                 Diagnostic::new(
                     CODE,
                     format!("the annotation `{text}` names an asyncio class, and this module creates no `{anyio_name}` to tell what it receives"),
-                    n.byte_range(),
+                    range,
                 )
                 .with_hint(format!("write `{anyio_name}` once the objects passed here are anyio's (the modules creating them migrated)"))
             });
@@ -135,5 +203,31 @@ mod tests {
         let src = "import asyncio\n\nev: asyncio.Event\n";
         let found = run("AM306", src);
         assert_reports(&found, "the annotation `asyncio.Event` names an asyncio class, and this module creates no `anyio.Event` to tell what it receives");
+    }
+
+    #[test]
+    fn a_string_annotation_and_a_plain_class_body_follow() {
+        let src = "import asyncio\n\nimport anyio\n\nclass Gate:\n    opened: \"asyncio.Event | None\"\n    closed: asyncio.Event\n\n    def __init__(self):\n        self.opened = anyio.Event()\n";
+        let found = run("AM306", src);
+        let fixed: Vec<&str> = found
+            .iter()
+            .filter_map(|f| f.fixed.as_ref().map(|(text, _)| text.as_str()))
+            .collect();
+        assert_eq!(
+            fixed,
+            [
+                src.replace("\"asyncio.Event", "\"anyio.Event"),
+                src.replace("closed: asyncio", "closed: anyio"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_decorated_or_derived_class_body_is_reported() {
+        for class in ["@dataclass\nclass Limits:", "class Limits(BaseModel):"] {
+            let src = format!("import asyncio\n\nimport anyio\n\n{class}\n    per_host: asyncio.Semaphore\n\nsem = anyio.Semaphore(2)\n");
+            let found = run("AM306", &src);
+            assert_reports(&found, "the class attribute annotation `asyncio.Semaphore` is left as it is: the class is decorated or has a base class, and dataclasses, attrs and pydantic read class annotations at run time");
+        }
     }
 }
