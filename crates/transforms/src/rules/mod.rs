@@ -22,6 +22,7 @@ mod pytest_config;
 mod pytest_suite;
 mod pytest_support;
 mod queue;
+mod race;
 mod run_until_complete;
 mod star_import;
 mod start_soon_callable;
@@ -78,6 +79,7 @@ pub static RULES: &[Rule] = &[
     rule!(start_soon_callable),
     rule!(create_task_await),
     rule!(future),
+    rule!(race),
     rule!(primitive_annotation),
     rule!(cleared_event),
     rule!(queue),

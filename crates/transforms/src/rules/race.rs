@@ -1,0 +1,348 @@
+//! AM209: tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)`
+//! whose losers are then cancelled become a task group in which the first
+//! task to finish cancels the others.
+
+use super::task_support::{self, exception_group_handlers, Spawn};
+use crate::{FileContext, Trigger};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::{named_children, Node};
+
+/// The code of this rule's transform file.
+pub(super) const CODE: &str = "AM209";
+
+pub(super) fn triggers() -> Vec<Trigger> {
+    vec![Trigger::name("asyncio.FIRST_COMPLETED")]
+}
+
+/// `name = asyncio.create_task(f(x))` (or `ensure_future` of one call) as a
+/// statement: the name and the coroutine call.
+fn creation<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, Node<'a>)> {
+    let assign = stmt
+        .named_child(0)
+        .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")?;
+    let left = assign
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    Some((
+        cx.text(left),
+        task_call(assign.child_by_field_name("right")?, cx)?,
+    ))
+}
+
+/// The coroutine call `asyncio.create_task(f(x))` or
+/// `asyncio.ensure_future(f(x))` starts (one argument, no `name=` or
+/// `context=`).
+fn task_call<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> {
+    if call.kind() != "call" {
+        return None;
+    }
+    let callee = cx.callee(call)?;
+    if !matches!(
+        callee.as_str(),
+        "asyncio.create_task" | "asyncio.ensure_future"
+    ) {
+        return None;
+    }
+    let args = syntax::arguments(call);
+    match args.as_slice() {
+        [coro] if coro.kind() == "call" => Some(*coro),
+        _ => None,
+    }
+}
+
+/// The race: `done, pending = await asyncio.wait([...],
+/// return_when=asyncio.FIRST_COMPLETED)`, the tasks' creations right before
+/// it, the loop cancelling `pending` right after it, and an optional wait
+/// for the cancelled tasks after that.
+struct Race<'a> {
+    /// The first and last statement the group replaces.
+    first: Node<'a>,
+    last: Node<'a>,
+    /// The coroutine calls, in the order the tasks were created.
+    calls: Vec<Node<'a>>,
+    /// The names the original binds (tasks, `done`, `pending`, the loop's).
+    names: Vec<&'a str>,
+}
+
+/// `for t in pending: t.cancel()` and nothing else.
+fn cancels_all(stmt: Node, pending: &str, cx: &FileContext) -> bool {
+    if stmt.kind() != "for_statement" || stmt.child_by_field_name("alternative").is_some() {
+        return false;
+    }
+    let (Some(var), Some(over), Some(body)) = (
+        stmt.child_by_field_name("left"),
+        stmt.child_by_field_name("right"),
+        stmt.child_by_field_name("body"),
+    ) else {
+        return false;
+    };
+    let body = syntax::code_children(body);
+    var.kind() == "identifier"
+        && cx.text(over) == pending
+        && body.len() == 1
+        && cx.text(body[0]) == format!("{}.cancel()", cx.text(var))
+}
+
+/// `await asyncio.wait(pending)` or `await asyncio.gather(*pending,
+/// return_exceptions=True)` as a statement: waiting for the cancelled
+/// tasks to end, which the task group does too.
+fn waits_for_cancelled(stmt: Node, pending: &str, cx: &FileContext) -> bool {
+    let call = (stmt.kind() == "expression_statement")
+        .then(|| stmt.named_child(0))
+        .flatten()
+        .filter(|a| a.kind() == "await")
+        .and_then(|a| a.named_child(0))
+        .filter(|c| c.kind() == "call");
+    let Some(call) = call else {
+        return false;
+    };
+    let args = syntax::arguments(call);
+    match cx.callee(call).as_deref() {
+        Some("asyncio.wait") => args.len() == 1 && cx.text(args[0]) == pending,
+        Some("asyncio.gather") => {
+            args.len() == 2
+                && cx.text(args[0]) == format!("*{pending}")
+                && task_support::returns_exceptions(call, cx) == Some(true)
+        }
+        _ => false,
+    }
+}
+
+/// The race around `wait` (an `asyncio.wait` call), if it has the shape.
+fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
+    let assign = wait
+        .parent()
+        .filter(|a| a.kind() == "await")?
+        .parent()
+        .filter(|a| a.kind() == "assignment")?;
+    let stmt = assign
+        .parent()
+        .filter(|s| s.kind() == "expression_statement")?;
+    let block = stmt.parent()?;
+    let targets = named_children(assign.child_by_field_name("left")?);
+    let [done, pending] = targets.as_slice() else {
+        return None;
+    };
+    if done.kind() != "identifier" || pending.kind() != "identifier" {
+        return None;
+    }
+    // One collection of tasks, and `return_when=asyncio.FIRST_COMPLETED`.
+    let args = syntax::arguments(wait);
+    let [tasks, when] = args.as_slice() else {
+        return None;
+    };
+    let first_completed = when.kind() == "keyword_argument"
+        && when
+            .child_by_field_name("name")
+            .is_some_and(|n| cx.text(n) == "return_when")
+        && when
+            .child_by_field_name("value")
+            .and_then(|v| cx.qualified(v))
+            .as_deref()
+            == Some("asyncio.FIRST_COMPLETED");
+    if !first_completed || !matches!(tasks.kind(), "list" | "set" | "tuple") {
+        return None;
+    }
+    let stmts = syntax::code_children(block);
+    let at = stmts.iter().position(|s| s.id() == stmt.id())?;
+    let mut names = vec![cx.text(*done), cx.text(*pending)];
+    let mut calls = Vec::new();
+    let mut first = at;
+    let elements = named_children(*tasks);
+    if elements.iter().all(|e| e.kind() == "identifier") {
+        // Each task made by one of the statements right before the wait.
+        let k = elements.len();
+        if k < 2 || at < k {
+            return None;
+        }
+        first = at - k;
+        for s in &stmts[first..at] {
+            let (name, call) = creation(*s, cx)?;
+            if !elements.iter().any(|e| cx.text(*e) == name) || names.contains(&name) {
+                return None;
+            }
+            names.push(name);
+            calls.push(call);
+        }
+    } else {
+        // The tasks made in the call: `asyncio.wait([asyncio.create_task(a()), …])`.
+        for e in &elements {
+            calls.push(task_call(*e, cx)?);
+        }
+        if calls.len() < 2 {
+            return None;
+        }
+    }
+    let cancel = stmts.get(at + 1)?;
+    if !cancels_all(*cancel, cx.text(*pending), cx) {
+        return None;
+    }
+    names.push(cx.text(cancel.child_by_field_name("left")?));
+    let mut last = at + 1;
+    if stmts
+        .get(at + 2)
+        .is_some_and(|s| waits_for_cancelled(*s, cx.text(*pending), cx))
+    {
+        last = at + 2;
+    }
+    Some(Race {
+        first: stmts[first],
+        last: stmts[last],
+        calls,
+        names,
+    })
+}
+
+/// Whether the function reads one of the race's names (the tasks, `done`,
+/// `pending`, the loop's) where the race's binding may reach it: anywhere
+/// when the race is inside a loop; otherwise after the race, unless a
+/// statement of the race's own block binds the name again first (a second
+/// race reusing `done, pending`).
+fn names_escape(race: &Race, scope: Node, cx: &FileContext) -> bool {
+    let (start, end) = (race.first.start_byte(), race.last.end_byte());
+    let block = race.first.parent();
+    let in_loop = std::iter::successors(race.first.parent(), |n| n.parent())
+        .take_while(|n| n.id() != scope.id())
+        .any(|n| matches!(n.kind(), "for_statement" | "while_statement"));
+    let rebinds = |n: Node| {
+        let mut target = n;
+        while let Some(p) = target
+            .parent()
+            .filter(|p| matches!(p.kind(), "pattern_list" | "tuple_pattern"))
+        {
+            target = p;
+        }
+        let Some(binder) = target.parent().filter(|p| {
+            matches!(p.kind(), "assignment" | "for_statement")
+                && p.child_by_field_name("left")
+                    .is_some_and(|l| l.id() == target.id())
+        }) else {
+            return false;
+        };
+        let stmt = if binder.kind() == "assignment" {
+            binder.parent()
+        } else {
+            Some(binder)
+        };
+        stmt.and_then(|s| s.parent()) == block
+    };
+    race.names.iter().filter(|name| **name != "_").any(|name| {
+        let mut outside = syntax::preorder(scope)
+            .map(|(n, _)| n)
+            .filter(|n| n.kind() == "identifier" && cx.text(*n) == *name)
+            .filter(|n| !(start <= n.start_byte() && n.end_byte() <= end));
+        if in_loop {
+            return outside.next().is_some();
+        }
+        outside
+            .find(|n| n.start_byte() >= end)
+            .is_some_and(|n| !rebinds(n))
+    })
+}
+
+pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    for wait in cx.nodes_ending_in("call", "wait") {
+        if cx.callee(wait).as_deref() != Some("asyncio.wait") {
+            continue;
+        }
+        let Some(race) = race(wait, cx) else { continue };
+        let Some(scope) = syntax::enclosing(wait, &["function_definition"]) else {
+            continue;
+        };
+        let (first, last) = (race.first, race.last);
+        if names_escape(&race, scope, cx) || !cx.owns_its_lines(first) || !cx.owns_its_lines(last) {
+            continue;
+        }
+        let diag = Diagnostic::new(
+            CODE,
+            "tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)` get a task group whose first finisher cancels the others (a failing task now raises its error out of the group, and the group waits for the cancelled tasks to end)",
+            wait.byte_range(),
+        );
+        let spawns: Option<Vec<Spawn>> = race
+            .calls
+            .iter()
+            .map(|c| task_support::spawn(*c, cx))
+            .collect();
+        let Some(spawns) = spawns else {
+            out.push(Diagnostic {
+                message: "tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)` cannot get a task group automatically: a task does not run a plain coroutine call".into(),
+                ..diag
+            });
+            continue;
+        };
+        let handlers = match exception_group_handlers(first, cx) {
+            Ok(edits) => edits,
+            Err(why) => {
+                out.push(Diagnostic {
+                    message: format!("tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)` cannot get a task group automatically: {why}"),
+                    ..diag
+                });
+                continue;
+            }
+        };
+        let span = first.start_byte()..last.end_byte();
+        let tg = cx.fresh_name_over(first, span.clone(), "tg", &[]);
+        let helper = cx.fresh_name_over(
+            first,
+            span.clone(),
+            "run_then_cancel",
+            std::slice::from_ref(&tg),
+        );
+        let mut lines = vec![
+            (0, format!("async with anyio.create_task_group() as {tg}:")),
+            (0, String::new()),
+            (1, format!("async def {helper}(func, *args):")),
+            (2, "await func(*args)".to_string()),
+            (2, format!("{tg}.cancel_scope.cancel()")),
+            (0, String::new()),
+        ];
+        lines.extend(
+            spawns
+                .iter()
+                .map(|s| (1, format!("{tg}.start_soon({helper}, {})", s.args))),
+        );
+        let indent = cx.indent_at(first.start_byte());
+        let mut edits = vec![Edit::replace(
+            span.clone(),
+            task_support::block(&lines, indent, cx),
+        )];
+        edits.extend(handlers);
+        let functools = spawns.iter().any(|s| s.needs_functools);
+        out.push(
+            diag.with_fix(
+                Fix::new(edits, Applicability::Unsafe)
+                    .with_imports(task_support::anyio_imports(functools))
+                    .with_scope(span),
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    const RACE: &str = "import asyncio\n\n\nasync def serve(ws):\n    consumer = asyncio.create_task(consume(ws))\n    producer = asyncio.create_task(produce(ws, limit=3))\n    done, pending = await asyncio.wait(\n        [consumer, producer], return_when=asyncio.FIRST_COMPLETED\n    )\n    for task in pending:\n        task.cancel()\n    print(\"closed\")\n";
+
+    #[test]
+    fn the_first_finisher_cancels_the_group() {
+        let found = run("AM209", RACE);
+        let fixed = RACE
+            .replace(
+                "    consumer = asyncio.create_task(consume(ws))\n    producer = asyncio.create_task(produce(ws, limit=3))\n    done, pending = await asyncio.wait(\n        [consumer, producer], return_when=asyncio.FIRST_COMPLETED\n    )\n    for task in pending:\n        task.cancel()\n",
+                "    async with anyio.create_task_group() as tg:\n\n        async def run_then_cancel(func, *args):\n            await func(*args)\n            tg.cancel_scope.cancel()\n\n        tg.start_soon(run_then_cancel, consume, ws)\n        tg.start_soon(run_then_cancel, functools.partial(produce, ws, limit=3))\n",
+            );
+        assert_fixes(
+            &found,
+            "tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)` get a task group whose first finisher cancels the others (a failing task now raises its error out of the group, and the group waits for the cancelled tasks to end)",
+            &fixed,
+            edit::Applicability::Unsafe,
+        );
+    }
+
+    #[test]
+    fn a_race_whose_results_are_read_is_left_alone() {
+        let src = RACE.replace("print(\"closed\")", "print(done)");
+        assert!(run("AM209", &src).is_empty());
+    }
+}
