@@ -11,7 +11,7 @@ use syntax::{named_children, Node};
 pub(super) const CODE: &str = "AM209";
 
 pub(super) fn triggers() -> Vec<Trigger> {
-    vec![Trigger::name("asyncio.FIRST_COMPLETED")]
+    vec![Trigger::name("asyncio.wait")]
 }
 
 /// `name = asyncio.create_task(f(x))` (or `ensure_future` of one call) as a
@@ -55,6 +55,10 @@ fn task_call<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> {
 /// it, the loop cancelling `pending` right after it, and an optional wait
 /// for the cancelled tasks after that.
 struct Race<'a> {
+    /// When `asyncio.wait` returns.
+    ends: Ends,
+    /// Its `timeout=`.
+    timeout: Option<Node<'a>>,
     /// The first and last statement the group replaces.
     first: Node<'a>,
     last: Node<'a>,
@@ -62,6 +66,19 @@ struct Race<'a> {
     calls: Vec<Node<'a>>,
     /// The names the original binds (tasks, `done`, `pending`, the loop's).
     names: Vec<&'a str>,
+}
+
+/// When `asyncio.wait` returns (`return_when=`); the pending tasks are then
+/// cancelled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ends {
+    /// `FIRST_COMPLETED`: the first to finish ends the race.
+    FirstDone,
+    /// `FIRST_EXCEPTION`: the first to fail, or all done (a task group
+    /// cancels the others when one fails).
+    FirstError,
+    /// `ALL_COMPLETED` with a `timeout=`: all done, or the deadline.
+    AllDone,
 }
 
 /// `for t in pending: t.cancel()` and nothing else.
@@ -126,21 +143,28 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
     if done.kind() != "identifier" || pending.kind() != "identifier" {
         return None;
     }
-    // One collection of tasks, and `return_when=asyncio.FIRST_COMPLETED`.
+    // One collection of tasks, then `return_when=` and `timeout=`: the
+    // race needs one of them (without, every task has ended and `pending`
+    // is empty).
     let args = syntax::arguments(wait);
-    let [tasks, when] = args.as_slice() else {
-        return None;
+    let (tasks, keywords) = args.split_first()?;
+    let (mut when, mut timeout) = (None, None);
+    for kw in keywords {
+        let name = kw.child_by_field_name("name").map(|n| cx.text(n));
+        let value = kw.child_by_field_name("value")?;
+        match name {
+            Some("return_when") => when = Some(cx.qualified(value)?),
+            Some("timeout") => timeout = Some(value),
+            _ => return None,
+        }
+    }
+    let ends = match when.as_deref() {
+        Some("asyncio.FIRST_COMPLETED") => Ends::FirstDone,
+        Some("asyncio.FIRST_EXCEPTION") => Ends::FirstError,
+        Some("asyncio.ALL_COMPLETED") | None if timeout.is_some() => Ends::AllDone,
+        _ => return None,
     };
-    let first_completed = when.kind() == "keyword_argument"
-        && when
-            .child_by_field_name("name")
-            .is_some_and(|n| cx.text(n) == "return_when")
-        && when
-            .child_by_field_name("value")
-            .and_then(|v| cx.qualified(v))
-            .as_deref()
-            == Some("asyncio.FIRST_COMPLETED");
-    if !first_completed || !matches!(tasks.kind(), "list" | "set" | "tuple") {
+    if !matches!(tasks.kind(), "list" | "set" | "tuple") {
         return None;
     }
     let stmts = syntax::code_children(block);
@@ -186,6 +210,8 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
         last = at + 2;
     }
     Some(Race {
+        ends,
+        timeout,
         first: stmts[first],
         last: stmts[last],
         calls,
@@ -240,6 +266,41 @@ fn names_escape(race: &Race, scope: Node, cx: &FileContext) -> bool {
     })
 }
 
+/// How the wait is spelled, for the messages.
+fn spelled(race: &Race) -> &'static str {
+    match (race.ends, race.timeout.is_some()) {
+        (Ends::FirstDone, false) => "asyncio.wait(..., return_when=FIRST_COMPLETED)",
+        (Ends::FirstDone, true) => "asyncio.wait(..., return_when=FIRST_COMPLETED, timeout=...)",
+        (Ends::FirstError, false) => "asyncio.wait(..., return_when=FIRST_EXCEPTION)",
+        (Ends::FirstError, true) => "asyncio.wait(..., return_when=FIRST_EXCEPTION, timeout=...)",
+        (Ends::AllDone, _) => "asyncio.wait(..., timeout=...)",
+    }
+}
+
+/// The message of a rewrite.
+fn message(race: &Race, cx: &FileContext) -> String {
+    let group = match race.ends {
+        Ends::FirstDone => "a task group whose first finisher cancels the others",
+        Ends::FirstError | Ends::AllDone => "a task group",
+    };
+    let deadline = race
+        .timeout
+        .map(|t| format!(", inside `anyio.move_on_after({})`", cx.text(t)))
+        .unwrap_or_default();
+    format!(
+        "tasks waited for with `{}`, the rest then cancelled, get {group}{deadline} (a failing task now raises its error out of the group, and the group waits for the cancelled tasks to end)",
+        spelled(race)
+    )
+}
+
+/// The start of a message saying the site is left to a person.
+fn cannot(race: &Race) -> String {
+    format!(
+        "tasks waited for with `{}` cannot get a task group automatically",
+        spelled(race)
+    )
+}
+
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     for wait in cx.nodes_ending_in("call", "wait") {
         if cx.callee(wait).as_deref() != Some("asyncio.wait") {
@@ -253,11 +314,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if names_escape(&race, scope, cx) || !cx.owns_its_lines(first) || !cx.owns_its_lines(last) {
             continue;
         }
-        let diag = Diagnostic::new(
-            CODE,
-            "tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)` get a task group whose first finisher cancels the others (a failing task now raises its error out of the group, and the group waits for the cancelled tasks to end)",
-            wait.byte_range(),
-        );
+        let diag = Diagnostic::new(CODE, message(&race, cx), wait.byte_range());
         let spawns: Option<Vec<Spawn>> = race
             .calls
             .iter()
@@ -265,7 +322,10 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .collect();
         let Some(spawns) = spawns else {
             out.push(Diagnostic {
-                message: "tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)` cannot get a task group automatically: a task does not run a plain coroutine call".into(),
+                message: format!(
+                    "{}: a task does not run a plain coroutine call",
+                    cannot(&race)
+                ),
                 ..diag
             });
             continue;
@@ -274,7 +334,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             Ok(edits) => edits,
             Err(why) => {
                 out.push(Diagnostic {
-                    message: format!("tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)` cannot get a task group automatically: {why}"),
+                    message: format!("{}: {why}", cannot(&race)),
                     ..diag
                 });
                 continue;
@@ -288,19 +348,33 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             "run_then_cancel",
             std::slice::from_ref(&tg),
         );
-        let mut lines = vec![
-            (0, format!("async with anyio.create_task_group() as {tg}:")),
-            (0, String::new()),
-            (1, format!("async def {helper}(func, *args):")),
-            (2, "await func(*args)".to_string()),
-            (2, format!("{tg}.cancel_scope.cancel()")),
-            (0, String::new()),
-        ];
-        lines.extend(
-            spawns
-                .iter()
-                .map(|s| (1, format!("{tg}.start_soon({helper}, {})", s.args))),
-        );
+        // Under `move_on_after` for a `timeout=`; a local function that
+        // cancels the group after its job for `FIRST_COMPLETED`.
+        let level = usize::from(race.timeout.is_some());
+        let mut lines = Vec::new();
+        if let Some(t) = race.timeout {
+            lines.push((0, format!("with anyio.move_on_after({}):", cx.text(t))));
+        }
+        lines.push((
+            level,
+            format!("async with anyio.create_task_group() as {tg}:"),
+        ));
+        if race.ends == Ends::FirstDone {
+            lines.extend([
+                (0, String::new()),
+                (level + 1, format!("async def {helper}(func, *args):")),
+                (level + 2, "await func(*args)".to_string()),
+                (level + 2, format!("{tg}.cancel_scope.cancel()")),
+                (0, String::new()),
+            ]);
+        }
+        for spawn in &spawns {
+            let args = match race.ends {
+                Ends::FirstDone => format!("{helper}, {}", spawn.args),
+                _ => spawn.args.clone(),
+            };
+            lines.push((level + 1, format!("{tg}.start_soon({args})")));
+        }
         let indent = cx.indent_at(first.start_byte());
         let mut edits = vec![Edit::replace(
             span.clone(),
@@ -334,8 +408,21 @@ mod tests {
             );
         assert_fixes(
             &found,
-            "tasks raced with `asyncio.wait(..., return_when=FIRST_COMPLETED)` get a task group whose first finisher cancels the others (a failing task now raises its error out of the group, and the group waits for the cancelled tasks to end)",
+            "tasks waited for with `asyncio.wait(..., return_when=FIRST_COMPLETED)`, the rest then cancelled, get a task group whose first finisher cancels the others (a failing task now raises its error out of the group, and the group waits for the cancelled tasks to end)",
             &fixed,
+            edit::Applicability::Unsafe,
+        );
+    }
+
+    #[test]
+    fn a_deadline_is_a_move_on_scope_around_the_group() {
+        let src = "import asyncio\n\n\nasync def poll(a, b):\n    done, pending = await asyncio.wait(\n        [asyncio.create_task(ask(a)), asyncio.create_task(ask(b))], timeout=2\n    )\n    for t in pending:\n        t.cancel()\n";
+        let found = run("AM209", src);
+        let fixed = "import asyncio\n\n\nasync def poll(a, b):\n    with anyio.move_on_after(2):\n        async with anyio.create_task_group() as tg:\n            tg.start_soon(ask, a)\n            tg.start_soon(ask, b)\n";
+        assert_fixes(
+            &found,
+            "tasks waited for with `asyncio.wait(..., timeout=...)`, the rest then cancelled, get a task group, inside `anyio.move_on_after(2)` (a failing task now raises its error out of the group, and the group waits for the cancelled tasks to end)",
+            fixed,
             edit::Applicability::Unsafe,
         );
     }
