@@ -85,33 +85,34 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         .filter(|b| holders.contains(&b.id()))
     {
         let stmts = syntax::code_children(block);
-        // (first statement, last statement) of each creation's span,
-        // with the waits that swallow its cancellation.
-        let mut spans: Vec<(usize, usize, Node, Vec<Node>, &str)> = Vec::new();
+        // Each creation's statement, callee, uses and name.
+        let mut spans: Vec<(usize, Node, Uses, &str)> = Vec::new();
         for (i, stmt) in stmts.iter().enumerate() {
             let Some((name, func)) = creation(*stmt, cx) else {
                 continue;
             };
             if let Some(uses) = awaited_only(name, i, &stmts, block, cx) {
-                spans.push((i, uses.last, func, uses.waits, name));
+                spans.push((i, func, uses, name));
             }
         }
         // Overlapping spans share one group.
         let mut groups: Vec<Group> = Vec::new();
-        for (s, e, f, w, name) in spans {
+        for (s, f, uses, name) in spans {
             match groups.last_mut() {
                 Some(g) if s <= g.end => {
-                    g.end = g.end.max(e);
+                    g.end = g.end.max(uses.last);
                     g.funcs.push(f);
-                    g.waits.extend(w);
+                    g.waits.extend(uses.waits);
+                    g.methods.extend(uses.methods);
                     g.names.push(name);
                     g.last_creation = s;
                 }
                 _ => groups.push(Group {
                     start: s,
-                    end: e,
+                    end: uses.last,
                     funcs: vec![f],
-                    waits: w,
+                    waits: uses.waits,
+                    methods: uses.methods,
                     names: vec![name],
                     last_creation: s,
                 }),
@@ -195,6 +196,9 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     format!("await {awaited}.wait()"),
                 ));
             }
+            for (call, spelled) in &group.methods {
+                edits.push(Edit::replace(call.byte_range(), spelled.clone()));
+            }
             edits.extend(handlers);
             let scope = first.start_byte()..last.end_byte();
             out.push(
@@ -257,6 +261,8 @@ struct Group<'a> {
     funcs: Vec<Node<'a>>,
     /// Statements that await a task and swallow its cancellation.
     waits: Vec<Node<'a>>,
+    /// Calls of an ended task's methods, and the handle's spelling.
+    methods: Vec<(Node<'a>, String)>,
     /// The tasks' names.
     names: Vec<&'a str>,
     /// The statement of the last creation.
@@ -276,19 +282,42 @@ fn tail_awaits<'a>(
     stmts: &[Node<'a>],
     cx: &FileContext<'a>,
 ) -> Option<(usize, Vec<(Node<'a>, &'a str)>)> {
-    let handle_awaits = |stmt: Node<'a>| -> Option<Vec<(Node<'a>, &'a str)>> {
-        let mut found = Vec::new();
+    let is_method = |n: Node| group.methods.iter().any(|(c, _)| c.id() == n.id());
+    // A statement of the tail: its awaits (all of the group's handles), when
+    // moving it after the group changes nothing another task could see. Its
+    // calls (`print(await t)`) then run once every task has ended: in the
+    // original that is so only in the span's last statement, and only for
+    // calls made after its awaits (`print(...)` around them), so a call
+    // anywhere else keeps the statement in the group.
+    let handle_awaits = |stmt: Node<'a>, last: bool| -> Option<Vec<(Node<'a>, &'a str)>> {
+        let mut found: Vec<(Node<'a>, &'a str)> = Vec::new();
+        let mut calls = Vec::new();
         for (n, _) in syntax::preorder(stmt) {
             if n.kind() == "await" && n.is_named() {
                 let arg = n.named_child(0).filter(|a| a.kind() == "identifier")?;
                 let name = cx.text(arg);
                 group.names.contains(&name).then_some(())?;
                 found.push((n, name));
+            } else if n.kind() == "call" && !is_method(n) {
+                calls.push(n);
             } else if matches!(n.kind(), "yield" | "lambda" | "function_definition") {
                 return None;
             }
         }
-        (!found.is_empty()).then_some(found)
+        let uses_method = group
+            .methods
+            .iter()
+            .any(|(c, _)| stmt.start_byte() <= c.start_byte() && c.end_byte() <= stmt.end_byte());
+        let after_awaits = |c: &Node| {
+            found.iter().all(|(a, _)| {
+                (c.start_byte() <= a.start_byte() && a.end_byte() <= c.end_byte())
+                    || a.end_byte() <= c.start_byte()
+            })
+        };
+        if !(calls.is_empty() || last && calls.iter().all(after_awaits)) {
+            return None;
+        }
+        (!found.is_empty() || uses_method).then_some(found)
     };
     let mut k = group.end + 1;
     let mut awaits = Vec::new();
@@ -297,7 +326,7 @@ fn tail_awaits<'a>(
         if group.waits.iter().any(|w| w.id() == stmt.id()) {
             break;
         }
-        match handle_awaits(stmt) {
+        match handle_awaits(stmt, k == group.end + 1) {
             Some(found) => {
                 awaits.extend(found);
                 k -= 1;
@@ -310,8 +339,11 @@ fn tail_awaits<'a>(
 
 /// How a task is used after its creation.
 struct Uses<'a> {
-    /// The index of the last statement that awaits it.
+    /// The index of the last statement that uses it.
     last: usize,
+    /// Calls of the task's methods once it has ended (`t.result()`), with
+    /// the handle's spelling (`t.return_value`).
+    methods: Vec<(Node<'a>, String)>,
     /// Statements that await it and swallow its cancellation (they become
     /// `await t.wait()`).
     waits: Vec<Node<'a>>,
@@ -333,7 +365,13 @@ fn awaited_only<'a>(
     let mut last_is_await = false;
     let mut cancelled = false;
     let mut waits = Vec::new();
+    let mut methods = Vec::new();
+    // The first statement of the block after which the task has ended: by
+    // an `await` that returned (so it did not fail and was not cancelled),
+    // or by a wait that swallows its cancellation.
+    let (mut returned_after, mut ended_after) = (None, None);
     for (k, stmt) in stmts.iter().enumerate().skip(created + 1) {
+        let (mut returned_here, mut ended_here) = (false, false);
         for (n, _) in syntax::preorder(*stmt) {
             if n.kind() != "identifier" || cx.text(n) != name {
                 continue;
@@ -346,21 +384,37 @@ fn awaited_only<'a>(
             let parent = n.parent()?;
             if parent.kind() == "await" {
                 match swallowing_wait(parent, cx) {
-                    Some(wait) => waits.push(wait),
+                    Some(wait) => {
+                        ended_here |= wait.id() == stmt.id();
+                        waits.push(wait);
+                    }
                     // Awaiting a cancelled handle raises anyio's
                     // `TaskCancelled`, not the `CancelledError` asyncio's
                     // task raised into the awaiting code.
                     None if cancelled => return None,
-                    None => {}
+                    None => {
+                        returned_here |= !inside_compound(parent, *stmt);
+                        ended_here |= returned_here;
+                    }
                 }
                 last_is_await = true;
             } else if is_cancel_statement(n, cx) {
                 last_is_await = false;
                 cancelled = true;
+            } else if let Some(call) =
+                ended_method(n, returned_after.is_some(), ended_after.is_some(), cx)
+            {
+                methods.push(call);
             } else {
                 return None;
             }
             last = Some(k);
+        }
+        if returned_here && returned_after.is_none() {
+            returned_after = Some(k);
+        }
+        if ended_here && ended_after.is_none() {
+            ended_after = Some(k);
         }
     }
     // After a `cancel()` the task must be awaited, else the group would wait
@@ -394,7 +448,58 @@ fn awaited_only<'a>(
     if outside {
         return None;
     }
-    last.map(|last| Uses { last, waits })
+    last.map(|last| Uses {
+        last,
+        methods,
+        waits,
+    })
+}
+
+/// Whether `node` (in statement `stmt`) runs only under a condition or a
+/// loop of that statement: an `if`, `for`, `while`, `try`, `with` or `match`
+/// between them.
+fn inside_compound(node: Node, stmt: Node) -> bool {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .take_while(|n| n.id() != stmt.id())
+        .chain(std::iter::once(stmt))
+        .any(|n| {
+            matches!(
+                n.kind(),
+                "if_statement"
+                    | "for_statement"
+                    | "while_statement"
+                    | "try_statement"
+                    | "with_statement"
+                    | "match_statement"
+                    | "conditional_expression"
+                    | "boolean_operator"
+            )
+        })
+}
+
+/// `name.result()`, `name.exception()` (once an `await` of the task has
+/// returned: it neither failed nor was cancelled, so asyncio's and the
+/// handle's agree) or `name.cancelled()` (once the task has ended in any
+/// way), as the handle spells it: the call and its replacement.
+fn ended_method<'a>(
+    name: Node<'a>,
+    returned: bool,
+    ended: bool,
+    cx: &FileContext<'a>,
+) -> Option<(Node<'a>, String)> {
+    let attr = name.parent().filter(|a| a.kind() == "attribute")?;
+    let call = attr
+        .parent()
+        .filter(|c| c.kind() == "call" && syntax::is_call_without_arguments(*c))?;
+    let method = cx.text(attr.child_by_field_name("attribute")?);
+    let handle = cx.text(name);
+    let spelled = match method {
+        "result" if returned => format!("{handle}.return_value"),
+        "exception" if returned => format!("{handle}.exception"),
+        "cancelled" if ended => format!("{handle}.status is anyio.TaskHandle.Status.CANCELLED"),
+        _ => return None,
+    };
+    Some((call, spelled))
 }
 
 /// Whether `name` (an identifier) is the object of `name.cancel()` as a
@@ -508,5 +613,40 @@ mod tests {
         let (text, class) = found[0].fixed.clone().expect("a fix");
         assert_eq!(text, "import asyncio\n\nasync def main(us):\n    async with anyio.create_task_group() as tg:\n        tasks = [tg.create_task(f(u)) for u in us]\n    return [task.return_value for task in tasks]\n");
         assert_eq!(class, edit::Applicability::Unsafe);
+    }
+
+    /// The text of the one fix `found` holds.
+    fn fixed_text(found: &[Finding]) -> String {
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].fixed.clone().expect("a fix").0
+    }
+
+    #[test]
+    fn an_ended_task_is_read_through_its_handle() {
+        let src = "import asyncio\n\nasync def main():\n    t = asyncio.create_task(work())\n    await t\n    log(t.result(), t.exception())\n";
+        assert_eq!(
+            fixed_text(&run("AM206", src)),
+            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        t = tg.create_task(work())\n    log(t.return_value, t.exception)\n"
+        );
+        let src = "import asyncio\n\nasync def main():\n    u = asyncio.create_task(work())\n    u.cancel()\n    try:\n        await u\n    except asyncio.CancelledError:\n        pass\n    return u.cancelled()\n";
+        assert_eq!(
+            fixed_text(&run("AM206", src)),
+            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        u = tg.create_task(work())\n        u.cancel()\n        await u.wait()\n    return u.status is anyio.TaskHandle.Status.CANCELLED\n"
+        );
+    }
+
+    #[test]
+    fn a_result_read_before_the_task_ended_is_not_the_handles() {
+        let src = "import asyncio\n\nasync def main(c):\n    t = asyncio.create_task(work())\n    if c:\n        await t\n    log(t.result())\n    await t\n";
+        assert!(run("AM206", src).is_empty());
+    }
+
+    #[test]
+    fn a_call_while_another_task_runs_stays_in_the_group() {
+        let src = "import asyncio\n\nasync def main():\n    a = asyncio.create_task(work())\n    b = asyncio.create_task(work())\n    print(await a)\n    print(await b)\n";
+        assert_eq!(
+            fixed_text(&run("AM206", src)),
+            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        a = tg.create_task(work())\n        b = tg.create_task(work())\n        print(await a)\n    print(b.return_value)\n"
+        );
     }
 }
