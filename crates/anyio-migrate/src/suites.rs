@@ -404,13 +404,6 @@ fn is_test_code(path: &Path) -> bool {
             .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test" | "testing")))
 }
 
-/// How a dependency or pytest configuration file is read: by its kind, or
-/// as a requirement list (`test-requirements.txt`, `requirements/dev.in`).
-fn dependency_kind(path: &Path) -> Option<pytestcfg::Kind> {
-    pytestcfg::kind_of(path)
-        .or_else(|| pytestcfg::is_requirement_list(path).then_some(pytestcfg::Kind::Requirements))
-}
-
 /// Why a dependency or configuration file keeps its suite on pytest-asyncio:
 /// it requires or loads a plugin that needs it.
 fn plugin_blocker(path: &Path, kind: pytestcfg::Kind, text: &str) -> Option<String> {
@@ -447,7 +440,7 @@ fn dependency_files_above(root: &Path) -> Vec<PathBuf> {
                     .flatten()
                     .map(|e| e.path()),
             )
-            .filter(|p| p.is_file() && dependency_kind(p).is_some())
+            .filter(|p| p.is_file() && pytestcfg::kind_of(p).is_some())
             .map(|p| norm(&p))
             .collect();
         files.sort();
@@ -482,7 +475,8 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
     }
     // The project's dependency files may sit above the suite's root.
     for path in dependency_files_above(root) {
-        if let (Some(kind), Ok(text)) = (dependency_kind(&path), std::fs::read_to_string(&path)) {
+        if let (Some(kind), Ok(text)) = (pytestcfg::kind_of(&path), std::fs::read_to_string(&path))
+        {
             out.blockers.extend(plugin_blocker(&path, kind, &text));
         }
     }
@@ -497,14 +491,12 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
         if roots.root_of(dir) != norm(root) {
             continue;
         }
-        if let Some(kind) = dependency_kind(&path) {
+        if let Some(kind) = pytestcfg::kind_of(&path) {
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue;
             };
             out.blockers.extend(plugin_blocker(&path, kind, &text));
-            if pytestcfg::kind_of(&path).is_some()
-                && pytestcfg::mentions_pytest_asyncio(kind, &text)
-            {
+            if pytestcfg::mentions_pytest_asyncio(kind, &text) {
                 out.configs.push(path);
             }
             continue;

@@ -46,6 +46,28 @@ fn a_strict_suite_without_asyncio_mode_moves_whole() {
 }
 
 #[test]
+fn every_requirement_list_leaves_pytest_asyncio_with_the_suite() {
+    let dir = project();
+    for (name, body) in [
+        ("test-requirements.txt", "pytest\npytest-asyncio>=0.23\n"),
+        ("requirements/dev.in", "pytest-asyncio==0.23.5\nruff\n"),
+    ] {
+        std::fs::create_dir_all(dir.path().join(name).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(name), body).unwrap();
+    }
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for name in ["test-requirements.txt", "requirements/dev.in"] {
+        let list = read(&dir, name);
+        assert!(
+            !list.contains("pytest-asyncio") && list.contains("anyio>="),
+            "{name}: {list}"
+        );
+    }
+    assert!(read(&dir, "requirements/dev.in").contains("ruff"));
+}
+
+#[test]
 fn the_configuration_moves_with_the_suite_when_not_given() {
     let dir = project();
     let out = run(&["--write", "tests"], dir.path());

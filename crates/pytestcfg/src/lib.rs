@@ -34,7 +34,9 @@ pub fn kind_of(path: &Path) -> Option<Kind> {
         "pytest.ini" => Kind::PytestIni,
         "setup.cfg" => Kind::SetupCfg,
         "tox.ini" => Kind::ToxIni,
-        _ if name.starts_with("requirements") && name.ends_with(".txt") => Kind::Requirements,
+        // `requirements.txt`, `requirements-dev.txt`, `test-requirements.txt`,
+        // `requirements/dev.in`.
+        _ if plugins::is_requirement_list(path) => Kind::Requirements,
         _ => return None,
     })
 }
@@ -524,6 +526,17 @@ mod tests {
             kind_of(Path::new("a/requirements-dev.txt")),
             Some(Kind::Requirements)
         );
+        for listed in [
+            "test-requirements.txt",
+            "requirements/dev.txt",
+            "dev-requirements.in",
+        ] {
+            assert_eq!(
+                kind_of(Path::new(listed)),
+                Some(Kind::Requirements),
+                "{listed}"
+            );
+        }
         assert_eq!(kind_of(Path::new("setup.py")), None);
     }
 
