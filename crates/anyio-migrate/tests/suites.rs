@@ -396,3 +396,43 @@ fn a_gather_whose_error_another_module_catches_bare_is_unsafe() {
         "{net_after}"
     );
 }
+
+/// The pre-commit hooks are passed exactly the files a directory walk
+/// migrates: Python files and the configuration and dependency files.
+#[test]
+fn the_pre_commit_hooks_pass_the_files_the_walk_reads() {
+    let hooks = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../.pre-commit-hooks.yaml"
+    ))
+    .unwrap();
+    let patterns: Vec<regex::Regex> = hooks
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("files: '")?.strip_suffix('\''))
+        .map(|p| regex::Regex::new(p).unwrap())
+        .collect();
+    assert_eq!(patterns.len(), 2, "{hooks}");
+    for name in [
+        "app.py",
+        "pkg/stubs.pyi",
+        "pyproject.toml",
+        "sub/setup.cfg",
+        "tox.ini",
+        "pytest.ini",
+        "requirements.txt",
+        "test-requirements.txt",
+        "requirements/dev.in",
+        "a/requirements-dev.txt",
+        "notes.txt",
+        "docs/test.txt",
+        "mypyproject.toml",
+        "requirements/old/x.txt",
+    ] {
+        let walked = name.ends_with(".py")
+            || name.ends_with(".pyi")
+            || pytestcfg::kind_of(std::path::Path::new(name)).is_some();
+        for p in &patterns {
+            assert_eq!(p.is_match(name), walked, "{name} against {p}");
+        }
+    }
+}
