@@ -522,7 +522,7 @@ fn is_cancel_statement(name: Node, cx: &FileContext) -> bool {
 /// The statement around `await t` that swallows the task's cancellation and
 /// nothing else: `try: await t` / `except asyncio.CancelledError: pass` or
 /// `with contextlib.suppress(asyncio.CancelledError): await t`.
-fn swallowing_wait<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> {
+pub(super) fn swallowing_wait<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> {
     let stmt = awaited
         .parent()
         .filter(|p| p.kind() == "expression_statement")?;

@@ -16,6 +16,7 @@ mod gather;
 mod gather_each;
 mod gather_results;
 mod loop_time;
+mod object_task;
 mod port_fixture;
 mod primitive_annotation;
 mod pytest_config;
@@ -80,6 +81,7 @@ pub static RULES: &[Rule] = &[
     rule!(create_task_await),
     rule!(future),
     rule!(race),
+    rule!(object_task),
     rule!(primitive_annotation),
     rule!(cleared_event),
     rule!(queue),

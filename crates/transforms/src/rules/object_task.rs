@@ -1,0 +1,276 @@
+//! AM210: a task an async context manager starts in `__aenter__` and
+//! cancels in `__aexit__` becomes a task group the object enters and exits
+//! there.
+
+use super::create_task_await::swallowing_wait;
+use super::task_support;
+use crate::{FileContext, Trigger};
+use edit::{Applicability, Diagnostic, Edit, Fix};
+use syntax::{named_children, Node};
+
+/// The code of this rule's transform file.
+pub(super) const CODE: &str = "AM210";
+
+pub(super) fn triggers() -> Vec<Trigger> {
+    vec![
+        Trigger::name("asyncio.create_task"),
+        Trigger::name("asyncio.ensure_future"),
+    ]
+}
+
+/// The method `def` around `node`, its name and the name of its first
+/// parameter (`self`), when it is defined directly in a class body.
+fn method<'a>(node: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a str, &'a str)> {
+    let def = syntax::enclosing(node, &["function_definition", "lambda", "class_definition"])
+        .filter(|d| d.kind() == "function_definition")?;
+    let holder = def
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+        .unwrap_or(def);
+    holder
+        .parent()
+        .and_then(|b| b.parent())
+        .filter(|c| c.kind() == "class_definition")?;
+    let name = cx.text(def.child_by_field_name("name")?);
+    let params = def.child_by_field_name("parameters")?;
+    let first = named_children(params).into_iter().next()?;
+    (first.kind() == "identifier").then(|| (def, name, cx.text(first)))
+}
+
+/// The methods of `class` by name (`async def` or not).
+fn methods<'a>(class: Node<'a>, cx: &FileContext<'a>) -> Vec<(&'a str, Node<'a>)> {
+    let Some(body) = class.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    syntax::code_children(body)
+        .into_iter()
+        .filter_map(|s| {
+            let def = match s.kind() {
+                "decorated_definition" => s.child_by_field_name("definition")?,
+                _ => s,
+            };
+            (def.kind() == "function_definition")
+                .then(|| Some((cx.text(def.child_by_field_name("name")?), def)))?
+        })
+        .collect()
+}
+
+/// `self.ATTR = asyncio.create_task(f(x))` (or `ensure_future` of one call)
+/// as a statement directly in the body of `__aenter__`: the statement, the
+/// attribute, `self` and the coroutine call.
+struct Start<'a> {
+    stmt: Node<'a>,
+    attr: &'a str,
+    me: &'a str,
+    call: Node<'a>,
+    class: Node<'a>,
+}
+
+fn start<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Start<'a>> {
+    if !matches!(
+        cx.callee(create).as_deref(),
+        Some("asyncio.create_task" | "asyncio.ensure_future")
+    ) {
+        return None;
+    }
+    let assign = create
+        .parent()
+        .filter(|a| a.kind() == "assignment" && a.child_by_field_name("type").is_none())?;
+    let stmt = assign
+        .parent()
+        .filter(|s| s.kind() == "expression_statement")?;
+    let (def, name, me) = method(stmt, cx)?;
+    let body = def.child_by_field_name("body")?;
+    if name != "__aenter__" || !syntax::is_async_def(def) || stmt.parent() != Some(body) {
+        return None;
+    }
+    let left = assign
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "attribute")?;
+    let owner = left.child_by_field_name("object")?;
+    let attr = cx.text(left.child_by_field_name("attribute")?);
+    let args = syntax::arguments(create);
+    let [call] = args.as_slice() else {
+        return None;
+    };
+    let class = std::iter::successors(def.parent(), |n| n.parent())
+        .find(|n| n.kind() == "class_definition")?;
+    (cx.text(owner) == me && call.kind() == "call").then_some(Start {
+        stmt,
+        attr,
+        me,
+        call: *call,
+        class,
+    })
+}
+
+/// Every `X.ATTR` in the class (what the object does with the task).
+fn uses<'a>(class: Node<'a>, attr: &str, cx: &FileContext<'a>) -> Vec<Node<'a>> {
+    syntax::preorder(class)
+        .map(|(n, _)| n)
+        .filter(|n| {
+            n.kind() == "attribute"
+                && n.child_by_field_name("attribute")
+                    .is_some_and(|a| cx.text(a) == attr)
+        })
+        .collect()
+}
+
+pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let calls = ["create_task", "ensure_future"]
+        .iter()
+        .flat_map(|last| cx.nodes_ending_in("call", last));
+    for create in calls {
+        let Some(start) = start(create, cx) else {
+            continue;
+        };
+        if let Some(diag) = rewrite(&start, cx) {
+            out.push(diag);
+        }
+    }
+}
+
+/// The rewrite of one start, or a report saying why it cannot be made;
+/// `None` when the class has no `__aexit__` that cancels the task (AM901
+/// reports the task).
+fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
+    let (me, attr) = (start.me, start.attr);
+    let methods = methods(start.class, cx);
+    let (_, exit) = methods.iter().find(|(n, _)| *n == "__aexit__")?;
+    let exit_body = exit.child_by_field_name("body")?;
+    // `self.ATTR.cancel()` as a statement of `__aexit__`'s own body.
+    let cancel = syntax::code_children(exit_body)
+        .into_iter()
+        .find(|s| cx.text(*s) == format!("{me}.{attr}.cancel()"))?;
+    let diag = |message: String| Diagnostic::new(CODE, message, start.stmt.byte_range());
+    let what =
+        format!("`{me}.{attr}`, a task started in `__aenter__` and cancelled in `__aexit__`");
+    if !syntax::is_async_def(*exit) {
+        return None;
+    }
+    // Then, maybe, a wait that swallows its cancellation.
+    let after: Vec<Node> = syntax::code_children(exit_body)
+        .into_iter()
+        .skip_while(|s| s.id() != cancel.id())
+        .skip(1)
+        .collect();
+    let wait = after.first().copied().filter(|s| {
+        syntax::preorder(*s).any(|(n, _)| {
+            n.kind() == "await"
+                && n.named_child(0)
+                    .is_some_and(|a| cx.text(a) == format!("{me}.{attr}"))
+                && swallowing_wait(n, cx).is_some_and(|w| w.id() == s.id())
+        })
+    });
+    // Nothing else reads the task: its other uses are the start, the
+    // cancel, the wait and a `self.ATTR = None` in `__init__`.
+    let reset_in_init = |n: Node| {
+        method(n, cx).is_some_and(|(_, name, _)| name == "__init__")
+            && n.parent().is_some_and(|a| {
+                a.kind() == "assignment"
+                    && a.child_by_field_name("right")
+                        .is_some_and(|r| cx.text(r) == "None")
+                    && a.parent()
+                        .is_some_and(|s| s.kind() == "expression_statement")
+            })
+    };
+    let within =
+        |n: Node, s: Node| s.start_byte() <= n.start_byte() && n.end_byte() <= s.end_byte();
+    let mut resets = Vec::new();
+    for n in uses(start.class, attr, cx) {
+        if within(n, start.stmt) || within(n, cancel) || wait.is_some_and(|w| within(n, w)) {
+            continue;
+        }
+        if reset_in_init(n) {
+            resets.push(n.child_by_field_name("attribute")?);
+            continue;
+        }
+        let place = method(n, cx).map_or("the class body".to_string(), |(_, name, _)| {
+            format!("`{name}()`")
+        });
+        return Some(diag(format!("{what}, is also used in {place}: give the object a task group by hand (`async with` around the object's work, or one entered in `__aenter__` and exited in `__aexit__`)")));
+    }
+    if !attr.starts_with('_') {
+        return Some(diag(format!("{what}, is a public attribute that code elsewhere may read: give the object a task group by hand")));
+    }
+    let Some(spawn) = task_support::spawn(start.call, cx) else {
+        return Some(diag(format!(
+            "{what}, does not run a plain coroutine call: give the object a task group by hand"
+        )));
+    };
+    let others: Vec<&str> = ["_task_group", "_tg"]
+        .into_iter()
+        .filter(|name| !uses(start.class, name, cx).is_empty())
+        .collect();
+    let group = match others.as_slice() {
+        [] => "_task_group",
+        [only] if *only == "_tg" => "_task_group",
+        [only] if *only == "_task_group" => "_tg",
+        _ => return Some(diag(format!("{what}: the class already uses `_task_group` and `_tg`; give the object a task group by hand"))),
+    };
+    let tg = format!("{me}.{group}");
+    let nl = cx.style.newline.as_str();
+    let enter_indent = cx.indent_at(start.stmt.start_byte());
+    let exit_indent = cx.indent_at(cancel.start_byte());
+    let mut edits = vec![
+        Edit::replace(
+            start.stmt.byte_range(),
+            [
+                format!("{tg} = anyio.create_task_group()"),
+                format!("await {tg}.__aenter__()"),
+                format!("{tg}.start_soon({})", spawn.args),
+            ]
+            .join(&format!("{nl}{enter_indent}")),
+        ),
+        Edit::replace(
+            cancel.start_byte()..wait.unwrap_or(cancel).end_byte(),
+            [
+                format!("{tg}.cancel_scope.cancel()"),
+                format!("await {tg}.__aexit__(None, None, None)"),
+            ]
+            .join(&format!("{nl}{exit_indent}")),
+        ),
+    ];
+    // `self._task = None` in `__init__` names the group instead.
+    edits.extend(
+        resets
+            .into_iter()
+            .map(|r| Edit::replace(r.byte_range(), group)),
+    );
+    Some(
+        diag(format!("{what}, becomes a task group the object enters in `__aenter__` and exits in `__aexit__` (the object must be entered and exited in the same task: `async with` does, a pytest-asyncio fixture that yields inside it does not; an error in the task now cancels the code inside `async with` and is raised when it exits)"))
+            .with_fix(
+                Fix::new(edits, Applicability::Unsafe)
+                    .with_imports(task_support::anyio_imports(spawn.needs_functools)),
+            ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    const WORKER: &str = "import asyncio\n\n\nclass Worker:\n    def __init__(self):\n        self._task = None\n\n    async def __aenter__(self):\n        self._task = asyncio.create_task(self._run(1))\n        return self\n\n    async def __aexit__(self, *exc_info):\n        self._task.cancel()\n        try:\n            await self._task\n        except asyncio.CancelledError:\n            pass\n\n    async def _run(self, n):\n        await asyncio.sleep(n)\n";
+
+    #[test]
+    fn the_object_enters_and_exits_a_task_group() {
+        let found = run("AM210", WORKER);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (text, class) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(class, edit::Applicability::Unsafe);
+        assert_eq!(
+            text,
+            "import asyncio\n\n\nclass Worker:\n    def __init__(self):\n        self._task_group = None\n\n    async def __aenter__(self):\n        self._task_group = anyio.create_task_group()\n        await self._task_group.__aenter__()\n        self._task_group.start_soon(self._run, 1)\n        return self\n\n    async def __aexit__(self, *exc_info):\n        self._task_group.cancel_scope.cancel()\n        await self._task_group.__aexit__(None, None, None)\n\n    async def _run(self, n):\n        await asyncio.sleep(n)\n"
+        );
+    }
+
+    #[test]
+    fn a_task_read_elsewhere_is_reported() {
+        let src = WORKER.replace(
+            "        return self\n",
+            "        return self\n\n    def running(self):\n        return not self._task.done()\n",
+        );
+        let found = run("AM210", &src);
+        assert_reports(&found, "`self._task`, a task started in `__aenter__` and cancelled in `__aexit__`, is also used in `running()`: give the object a task group by hand (`async with` around the object's work, or one entered in `__aenter__` and exited in `__aexit__`)");
+    }
+}
