@@ -63,6 +63,9 @@ pub struct SemanticModel {
     pub imports: Vec<ImportBinding>,
     /// `from M import *` statements: the module and the statement's range.
     pub star_imports: Vec<(String, Range<usize>)>,
+    /// Plain string literals inside annotations (`x: "asyncio.Lock"`): the
+    /// names they spell count as uses of their imports.
+    annotation_strings: Vec<Range<usize>>,
 }
 
 /// The kind of node that opens a scope, if a node of kind `kind` opens one.
@@ -109,6 +112,7 @@ impl SemanticModel {
             ident_index: HashMap::with_capacity_and_hasher(idents, Default::default()),
             imports: Vec::new(),
             star_imports: Vec::new(),
+            annotation_strings: Vec::new(),
         };
         model.scopes.insert(
             root.id(),
@@ -120,6 +124,9 @@ impl SemanticModel {
         );
         // (scope node id, depth at which it was opened)
         let mut stack: Vec<(usize, usize)> = vec![(root.id(), 0)];
+        // Where the annotation being walked ends (a preorder walk meets a
+        // `type` before what it holds).
+        let mut annotation_until = 0;
         syntax::walk_with_parents(root, |v| {
             also(v);
             let (node, depth) = (v.node, v.depth);
@@ -128,6 +135,14 @@ impl SemanticModel {
             }
             let current = stack.last().unwrap().0;
             let kind = v.kind;
+            if kind == k.type_ {
+                annotation_until = annotation_until.max(node.end_byte());
+            } else if kind == k.string
+                && node.start_byte() < annotation_until
+                && src[node.byte_range()].starts_with(['"', '\''])
+            {
+                model.annotation_strings.push(node.byte_range());
+            }
             if kind == k.identifier {
                 model.ident_index.insert(node.id(), model.idents.len());
                 model.idents.push(Ident {
@@ -391,18 +406,15 @@ impl SemanticModel {
             }
         }
         // So do names in string annotations (`lock: "asyncio.Lock"`), as
-        // for ruff and type checkers. The walk happens only when an
-        // otherwise unused name is written again somewhere in the text.
-        let unused_but_written = self
-            .imports
-            .iter()
-            .zip(&counts)
-            .any(|(imp, &n)| n == 0 && src.matches(imp.local.as_str()).nth(1).is_some());
-        if unused_but_written {
-            for head in string_annotation_heads(tree, src) {
-                for (i, imp) in self.imports.iter().enumerate() {
-                    if counts[i] == 0 && imp.local == head {
-                        counts[i] = 1;
+        // for ruff and type checkers.
+        if counts.contains(&0) {
+            for r in &self.annotation_strings {
+                for name in syntax::dotted_names_in_text(src, r.clone()) {
+                    let head = src[name].split('.').next().unwrap_or_default();
+                    for (i, imp) in self.imports.iter().enumerate() {
+                        if counts[i] == 0 && imp.local == head {
+                            counts[i] = 1;
+                        }
                     }
                 }
             }
@@ -467,24 +479,6 @@ fn all_statements<'s>(tree: &Tree, src: &'s str) -> Vec<&'s str> {
         .map(|stmt| text(stmt, src))
         .filter(|t| t.starts_with("__all__"))
         .collect()
-}
-
-/// The first part of each dotted name written in a string annotation
-/// (`asyncio` for `x: "asyncio.Lock | None"`).
-fn string_annotation_heads<'s>(tree: &Tree, src: &'s str) -> Vec<&'s str> {
-    let mut heads = Vec::new();
-    let mut inside_until = 0;
-    for (n, _) in syntax::preorder(tree.root_node()) {
-        if n.kind() != "type" || n.start_byte() < inside_until {
-            continue;
-        }
-        inside_until = n.end_byte();
-        for r in syntax::dotted_names_in_strings(n, src) {
-            let name = &src[r];
-            heads.push(name.split('.').next().unwrap_or(name));
-        }
-    }
-    heads
 }
 
 /// Whether one of the `__all__` statements names `name` in a string.

@@ -412,28 +412,40 @@ pub fn dotted_names_in_strings(node: Node<'_>, src: &str) -> Vec<std::ops::Range
                 .iter()
                 .any(|c| c.kind() == "interpolation")
         });
-        if interpolated {
-            continue;
+        if !interpolated {
+            found.extend(dotted_names_in_text(src, n.byte_range()));
         }
-        let bytes = text(n, src).as_bytes();
-        let mut i = 0;
+    }
+    found
+}
+
+/// The dotted names (`a.b`, not a trailing dot) in `src[within]`, as byte
+/// ranges of `src`: what a string annotation's text names.
+pub fn dotted_names_in_text(
+    src: &str,
+    within: std::ops::Range<usize>,
+) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let bytes = &src.as_bytes()[within.clone()];
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    std::iter::from_fn(move || {
         while i < bytes.len() {
             let b = bytes[i];
-            let after_name =
-                i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+            let after_name = i > 0 && name_byte(bytes[i - 1]);
             if !(b.is_ascii_alphabetic() || b == b'_') || after_name {
                 i += 1;
                 continue;
             }
             let start = i;
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
-            {
+            while i < bytes.len() && (name_byte(bytes[i]) || bytes[i] == b'.') {
                 i += 1;
             }
-            let end = start + text(n, src)[start..i].trim_end_matches('.').len();
-            found.push(n.start_byte() + start..n.start_byte() + end);
+            let mut end = i;
+            while bytes[end - 1] == b'.' {
+                end -= 1;
+            }
+            return Some(within.start + start..within.start + end);
         }
-    }
-    found
+        None
+    })
 }

@@ -64,30 +64,23 @@ fn plain_class(class: Node, cx: &FileContext) -> bool {
     !decorated && bases_plain
 }
 
-/// The dotted names inside the string annotations of `ty`
-/// (`"asyncio.Lock | None"`) that resolve to `target` through the module's
-/// imports: their byte ranges.
-fn in_strings(ty: Node, target: &str, cx: &FileContext) -> Vec<Range<usize>> {
-    syntax::dotted_names_in_strings(ty, cx.src)
-        .into_iter()
-        .filter(|r| {
-            let dotted = &cx.src[r.clone()];
-            let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
-            cx.model
-                .imports
-                .iter()
-                .find(|b| b.module_level && b.local == head)
-                .is_some_and(|b| match rest {
-                    "" => b.qualified == target,
-                    _ => {
-                        target
-                            .strip_prefix(b.qualified.as_str())
-                            .and_then(|t| t.strip_prefix('.'))
-                            == Some(rest)
-                    }
-                })
+/// Whether a dotted name written in a string (`asyncio.Lock`, `Lock`)
+/// means `target` through the module's imports.
+fn resolves_to(dotted: &str, target: &str, cx: &FileContext) -> bool {
+    let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
+    cx.model
+        .imports
+        .iter()
+        .find(|b| b.module_level && b.local == head)
+        .is_some_and(|b| match rest {
+            "" => b.qualified == target,
+            _ => {
+                target
+                    .strip_prefix(b.qualified.as_str())
+                    .and_then(|t| t.strip_prefix('.'))
+                    == Some(rest)
+            }
         })
-        .collect()
 }
 
 pub(super) fn triggers() -> Vec<Trigger> {
@@ -108,10 +101,27 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .min_by_key(|t| t.start_byte())
             .copied()
     };
+    // The annotations not inside another (in source order, so one sweep).
+    let mut until = 0;
     let outermost: Vec<Node> = types
         .iter()
-        .filter(|t| outer_type(**t).is_some_and(|o| o.id() == t.id()))
+        .filter(|t| {
+            let outer = t.start_byte() >= until;
+            until = until.max(t.end_byte());
+            outer
+        })
         .copied()
+        .collect();
+    // The dotted names spelled in string annotations, once for all
+    // primitives (most files have none).
+    let in_strings: Vec<(Range<usize>, Node)> = outermost
+        .iter()
+        .filter(|ty| cx.text(**ty).contains(['"', '\'']))
+        .flat_map(|ty| {
+            syntax::dotted_names_in_strings(*ty, cx.src)
+                .into_iter()
+                .map(|r| (r, *ty))
+        })
         .collect();
     for (asyncio_name, anyio_name) in PRIMITIVES {
         let last = asyncio_name.rsplit('.').next().unwrap_or(asyncio_name);
@@ -131,15 +141,12 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .iter()
             .filter_map(|&n| Some((n.byte_range(), outer_type(n)?)))
             .collect();
-        if cx.src.contains(last) {
-            for &ty in &outermost {
-                sites.extend(
-                    in_strings(ty, asyncio_name, cx)
-                        .into_iter()
-                        .map(|r| (r, ty)),
-                );
-            }
-        }
+        sites.extend(
+            in_strings
+                .iter()
+                .filter(|(r, _)| resolves_to(&cx.src[r.clone()], asyncio_name, cx))
+                .cloned(),
+        );
         if sites.is_empty() {
             continue;
         }
