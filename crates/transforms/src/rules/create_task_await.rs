@@ -649,4 +649,13 @@ mod tests {
             "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        a = tg.create_task(work())\n        b = tg.create_task(work())\n        print(await a)\n    print(b.return_value)\n"
         );
     }
+
+    #[test]
+    fn workers_cancelled_when_done_get_a_cancelled_group() {
+        let src = "import asyncio\n\nasync def main(q):\n    tasks = []\n    for i in range(3):\n        task = asyncio.create_task(work(i, q))\n        tasks.append(task)\n    await q.join()\n    for task in tasks:\n        task.cancel()\n    await asyncio.gather(*tasks, return_exceptions=True)\n";
+        assert_eq!(
+            fixed_text(&run("AM206", src)),
+            "import asyncio\n\nasync def main(q):\n    async with anyio.create_task_group() as tg:\n        for i in range(3):\n            tg.start_soon(work, i, q)\n        await q.join()\n        tg.cancel_scope.cancel()\n"
+        );
+    }
 }

@@ -82,7 +82,7 @@ enum Ends {
 }
 
 /// `for t in pending: t.cancel()` and nothing else.
-fn cancels_all(stmt: Node, pending: &str, cx: &FileContext) -> bool {
+pub(super) fn cancels_all(stmt: Node, pending: &str, cx: &FileContext) -> bool {
     if stmt.kind() != "for_statement" || stmt.child_by_field_name("alternative").is_some() {
         return false;
     }

@@ -45,8 +45,10 @@ struct Built<'a> {
     definition: usize,
     first: usize,
     funcs: Vec<Node<'a>>,
-    /// The `name.append(…)` calls, when the list starts empty.
-    appends: Vec<Node<'a>>,
+    /// The `name.append(…)` calls, when the list starts empty, each with
+    /// the statement `t = asyncio.create_task(…)` before it when it appends
+    /// a name (`tasks.append(t)`).
+    appends: Vec<(Node<'a>, Option<Node<'a>>)>,
 }
 
 /// The list `name` as statements `before` the gather build it: one
@@ -98,14 +100,25 @@ fn built<'a>(name: &str, stmts: &[Node<'a>], cx: &FileContext<'a>) -> Option<Bui
                 .and_then(|c| c.child_by_field_name("arguments"))
                 .map(named_children)
                 .and_then(|a| (a.len() == 1).then(|| a[0]));
-            let created = arg.and_then(|a| task_creation(a, cx));
             let statement = call
                 .and_then(|c| c.parent())
-                .is_some_and(|p| p.kind() == "expression_statement");
-            match (append && statement && definition.is_some(), created) {
+                .filter(|p| p.kind() == "expression_statement");
+            // `t = asyncio.create_task(…)` then `tasks.append(t)`.
+            let named = arg
+                .filter(|a| a.kind() == "identifier")
+                .zip(statement)
+                .and_then(|(a, st)| created_before(a, st, cx));
+            let created = match named {
+                Some((_, func)) => Some(func),
+                None => arg.and_then(|a| task_creation(a, cx)),
+            };
+            match (
+                append && statement.is_some() && definition.is_some(),
+                created,
+            ) {
                 (true, Some(func)) => {
                     funcs.push(func);
-                    appends.extend(call);
+                    appends.extend(call.map(|c| (c, named.map(|(s, _)| s))));
                     first.get_or_insert(k);
                 }
                 _ => return None,
@@ -118,6 +131,44 @@ fn built<'a>(name: &str, stmts: &[Node<'a>], cx: &FileContext<'a>) -> Option<Bui
         funcs,
         appends,
     })
+}
+
+/// For `tasks.append(t)` (the statement `append`): the statement right
+/// before it, `t = asyncio.create_task(…)`, and its callee, when the
+/// function reads `t` nowhere else but in a `for` that binds it anew
+/// (`for t in tasks: t.cancel()`).
+fn created_before<'a>(
+    t: Node<'a>,
+    append: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Option<(Node<'a>, Node<'a>)> {
+    let mut prev = append.prev_named_sibling();
+    while let Some(p) = prev.filter(|p| p.kind() == "comment") {
+        prev = p.prev_named_sibling();
+    }
+    let stmt = prev.filter(|p| p.kind() == "expression_statement")?;
+    let assign = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
+    let left = assign.child_by_field_name("left")?;
+    if left.kind() != "identifier" || cx.text(left) != cx.text(t) {
+        return None;
+    }
+    let func = task_creation(assign.child_by_field_name("right")?, cx)?;
+    let scope = syntax::enclosing(append, &["function_definition", "lambda"])?;
+    let rebinding_for = |n: Node| {
+        std::iter::successors(n.parent(), |p| p.parent()).any(|p| {
+            p.kind() == "for_statement"
+                && p.child_by_field_name("left")
+                    .is_some_and(|l| l.kind() == "identifier" && cx.text(l) == cx.text(t))
+        })
+    };
+    let elsewhere = syntax::preorder(scope).any(|(n, _)| {
+        n.kind() == "identifier"
+            && cx.text(n) == cx.text(t)
+            && n.id() != left.id()
+            && n.id() != t.id()
+            && !rebinding_for(n)
+    });
+    (!elsewhere).then_some((stmt, func))
 }
 
 /// The arguments (comments included) of the call `awaited` awaits, when
@@ -135,11 +186,19 @@ fn awaited_call_of<'a>(
 }
 
 /// `await asyncio.gather(*name)`: the name, when the gather has that one
-/// starred identifier and nothing else.
-fn gathered_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str> {
+/// starred identifier and nothing else (`return_exceptions=True` too when
+/// `returning` allows it: the wait for cancelled tasks).
+fn gathered_list<'a>(awaited: Node<'a>, returning: bool, cx: &FileContext<'a>) -> Option<&'a str> {
     let args = awaited_call_of(awaited, "asyncio.gather", cx)?;
-    let [star] = args.as_slice() else {
-        return None;
+    let call = awaited.named_child(0)?;
+    let star = match args.as_slice() {
+        [star] => star,
+        [star, _]
+            if returning && super::task_support::returns_exceptions(call, cx) == Some(true) =>
+        {
+            star
+        }
+        _ => return None,
     };
     let name = (star.kind() == "list_splat")
         .then(|| star.named_child(0))
@@ -209,7 +268,8 @@ fn escapes(name: &str, block: Node, span: &[Node], cx: &FileContext) -> bool {
 /// Diagnostics (with fixes) for every list of tasks gathered in its block.
 pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
     for &awaited in cx.nodes_of_kind("await") {
-        let (name, waits) = match (gathered_list(awaited, cx), waited_list(awaited, cx)) {
+        let gathered = gathered_list(awaited, true, cx);
+        let (name, waits) = match (gathered, waited_list(awaited, cx)) {
             (Some(name), _) => (name, false),
             (None, Some(name)) => (name, true),
             (None, None) => continue,
@@ -236,13 +296,24 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(g) = statement_of(awaited, &stmts) else {
             continue;
         };
+        // `for t in tasks: t.cancel()` right before the wait: the group's
+        // scope is cancelled there instead, and its end is the wait.
+        let cancelled = g > 0 && super::race::cancels_all(stmts[g - 1], name, cx);
+        let returns_exceptions = !waits && gathered_list(awaited, false, cx).is_none();
+        if returns_exceptions && !cancelled {
+            continue;
+        }
         let gather_stmt = stmts[g];
         // The gather must be the statement's only await: the rest of the
         // statement runs after the group now.
         let awaits = syntax::preorder(gather_stmt)
             .filter(|(n, _)| n.kind() == "await" && n.is_named())
             .count();
-        let shape = if waits {
+        let bare = gather_stmt.kind() == "expression_statement"
+            && gather_stmt.named_child(0).map(|n| n.id()) == Some(awaited.id());
+        let shape = if cancelled {
+            bare
+        } else if waits {
             only_waits(gather_stmt, awaited, name, cx)
         } else {
             matches!(
@@ -253,7 +324,8 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if awaits != 1 || !shape {
             continue;
         }
-        let Some(list) = built(name, &stmts[..g], cx) else {
+        let built_before = if cancelled { g - 1 } else { g };
+        let Some(list) = built(name, &stmts[..built_before], cx) else {
             continue;
         };
         if escapes(name, block, &stmts[list.definition..=g], cx) {
@@ -275,14 +347,25 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         // not be used before it either (checked by `built`).
         let first = stmts[list.first];
         let last = stmts[g - 1];
+        if cancelled && list.first >= g - 1 {
+            continue;
+        }
         if !cx.owns_its_lines(first) || !cx.owns_its_lines(last) || !cx.owns_its_lines(gather_stmt)
         {
             continue;
         }
-        let how = if waits { "waited for" } else { "gathered" };
+        let how = if cancelled {
+            "cancelled"
+        } else if waits {
+            "waited for"
+        } else {
+            "gathered"
+        };
         let diag = Diagnostic::new(
             code,
-            if waits {
+            if cancelled {
+                format!("tasks collected in `{name}` and cancelled get a task group whose scope is cancelled there (a failing task now cancels the others and its error surfaces when the group ends, where `{}` kept it from the caller)", if waits { "asyncio.wait" } else { "gather(..., return_exceptions=True)" })
+            } else if waits {
                 format!("tasks collected in `{name}` and waited for get a task group as their owner (a failing task now cancels the others, and its error, which `asyncio.wait` did not raise, surfaces when the group ends)")
             } else {
                 format!("tasks collected in `{name}` and gathered get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, not at the `await`)")
@@ -303,42 +386,112 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         };
         let span = first.start_byte()..last.end_byte();
         let tg = cx.fresh_name_over(first, span.clone(), "tg", &[]);
-        let mut edits = super::create_task_await::group_edits(&tg, first, last, &[], cx);
-        let unused = waits
-            || (gather_stmt.kind() == "expression_statement"
-                && gather_stmt.named_child(0).map(|n| n.id()) == Some(awaited.id()));
+        let unused = waits || bare;
+        // How `asyncio.create_task(f(x), name=n)` starts when its handle is
+        // not needed: `f, x, name=n` (`name=` goes to `start_soon` as it
+        // went to `create_task`).
+        let start_args = |create: Node| -> Option<super::task_support::Spawn> {
+            let inner = named_children(create.child_by_field_name("arguments")?);
+            let mut s = spawn(*inner.first()?, cx)?;
+            for kw in inner.iter().skip(1) {
+                s.args = format!("{}, {}", s.args, cx.text(*kw));
+            }
+            Some(s)
+        };
+        // A comprehension whose handles nobody reads becomes the loop that
+        // starts them: `for u in us: tg.start_soon(f, u)`.
+        let definition = stmts[list.definition];
+        let comprehension_loop = (unused && list.appends.is_empty())
+            .then(|| {
+                let right = definition.named_child(0)?.child_by_field_name("right")?;
+                let parts = named_children(right);
+                let [body, clause] = parts.as_slice() else {
+                    return None;
+                };
+                let plain = clause.kind() == "for_in_clause"
+                    && !syntax::children(*clause)
+                        .iter()
+                        .any(|c| c.kind() == "async");
+                let s = start_args(*body).filter(|_| plain)?;
+                let (var, over) = (
+                    clause.child_by_field_name("left")?,
+                    clause.child_by_field_name("right")?,
+                );
+                let nl = cx.style.newline.as_str();
+                let indent = format!(
+                    "{}{}",
+                    cx.indent_at(definition.start_byte()),
+                    cx.style.indent
+                );
+                Some((
+                    format!(
+                        "for {} in {}:{nl}{indent}{}{tg}.start_soon({})",
+                        cx.text(var),
+                        cx.text(over),
+                        cx.style.indent,
+                        s.args
+                    ),
+                    s.needs_functools,
+                ))
+            })
+            .flatten()
+            .filter(|_| cx.owns_its_lines(definition) && list.definition == list.first);
+        let mut skipped: Vec<Node> = cancelled.then(|| stmts[g - 1]).into_iter().collect();
+        skipped.extend(comprehension_loop.as_ref().map(|_| definition));
+        let mut edits = super::create_task_await::group_edits(&tg, first, last, &skipped, cx);
+        let cancel_loop: Vec<Node> = cancelled.then(|| stmts[g - 1]).into_iter().collect();
+        for l in &cancel_loop {
+            edits.push(Edit::replace(
+                l.byte_range(),
+                format!("{tg}.cancel_scope.cancel()"),
+            ));
+        }
+        let unused = waits || bare;
         // Handles nobody reads: `tg.start_soon(f, x)` in place of each
         // append, and no list at all.
         let spawns: Option<Vec<_>> = (unused && !list.appends.is_empty())
             .then(|| {
                 list.appends
                     .iter()
-                    .map(|call| {
-                        let arg = call.child_by_field_name("arguments")?.named_child(0)?;
-                        let inner = named_children(arg.child_by_field_name("arguments")?);
-                        let mut s = spawn(*inner.first()?, cx)?;
-                        // `name=` goes to `start_soon` as it went to `create_task`.
-                        for kw in inner.iter().skip(1) {
-                            s.args = format!("{}, {}", s.args, cx.text(*kw));
-                        }
-                        Some((*call, s))
+                    .map(|(call, named)| {
+                        let create = match named {
+                            // The append goes: it must have its lines.
+                            Some(stmt) => {
+                                let append = call.parent().filter(|p| cx.owns_its_lines(*p));
+                                append?;
+                                stmt.named_child(0)?.child_by_field_name("right")?
+                            }
+                            None => call.child_by_field_name("arguments")?.named_child(0)?,
+                        };
+                        let s = start_args(create)?;
+                        Some((*call, *named, s))
                     })
                     .collect()
             })
             .flatten()
             .filter(|_| cx.owns_its_lines(stmts[list.definition]));
         let mut functools = false;
-        if let Some(spawns) = &spawns {
+        if let Some((text, needs_functools)) = &comprehension_loop {
+            functools = *needs_functools;
+            edits.push(Edit::replace(definition.byte_range(), text.clone()));
+        } else if let Some(spawns) = &spawns {
             edits.push(super::pytest_support::delete_lines(
                 cx,
                 stmts[list.definition],
             ));
-            for (call, s) in spawns {
+            for (call, named, s) in spawns {
                 functools |= s.needs_functools;
-                edits.push(Edit::replace(
-                    call.byte_range(),
-                    format!("{tg}.start_soon({})", s.args),
-                ));
+                let start = format!("{tg}.start_soon({})", s.args);
+                match named {
+                    // `t = create_task(…)` starts it; `tasks.append(t)` goes.
+                    Some(stmt) => {
+                        edits.push(Edit::replace(stmt.byte_range(), start));
+                        if let Some(append) = call.parent() {
+                            edits.push(super::pytest_support::delete_lines(cx, append));
+                        }
+                    }
+                    None => edits.push(Edit::replace(call.byte_range(), start)),
+                }
             }
         } else {
             for f in &list.funcs {
@@ -359,6 +512,14 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 format!("[task.return_value for task in {name}]"),
             ));
         }
+        // A line that goes gets no indentation first.
+        let deleted: Vec<usize> = edits
+            .iter()
+            .filter(|e| e.content.is_empty() && e.end > e.start)
+            .map(|e| e.start)
+            .collect();
+        let unit = cx.style.indent.as_str();
+        edits.retain(|e| !(e.start == e.end && e.content == unit && deleted.contains(&e.start)));
         edits.extend(handlers);
         out.push(
             diag.with_fix(
