@@ -178,26 +178,39 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
         // Every other use of the name in the coroutine has an anyio form; the
         // coroutine handles no `InvalidStateError` (anyio raises its own).
-        let mut ok = true;
+        // Else the first use that has none, for the report.
+        let mut blocker: Option<String> = None;
         for (n, _) in syntax::preorder(func) {
             match n.kind() {
                 "identifier" if cx.text(n) == name && n.id() != left.id() => {
                     match use_edit(n, cx) {
                         Some(e) => edits.extend(e),
-                        None => ok = false,
+                        None => {
+                            let at = syntax::enclosing(
+                                n,
+                                &["expression_statement", "return_statement", "call"],
+                            )
+                            .map_or(cx.text(n), |s| cx.text(s));
+                            blocker = Some(format!(
+                                "`{name}` is used as `{}`",
+                                at.lines().next().unwrap_or(at)
+                            ));
+                        }
                     }
                 }
-                "identifier" if cx.text(n) == "InvalidStateError" => ok = false,
+                "identifier" if cx.text(n) == "InvalidStateError" => {
+                    blocker = Some("the coroutine handles `InvalidStateError`, which anyio's future does not raise".into());
+                }
                 "global_statement" | "nonlocal_statement"
                     if syntax::named_children(n)
                         .iter()
                         .any(|c| cx.text(*c) == name) =>
                 {
-                    ok = false;
+                    blocker = Some(format!("`{name}` is shared with another scope"));
                 }
                 _ => {}
             }
-            if !ok {
+            if blocker.is_some() {
                 break;
             }
         }
@@ -207,7 +220,18 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 && n.named_child(0)
                     .is_some_and(|a| a.kind() == "identifier" && cx.text(a) == name)
         });
-        if !ok || !awaited || !cx.owns_its_lines(stmt) {
+        if !awaited || !cx.owns_its_lines(stmt) {
+            continue;
+        }
+        if let Some(why) = blocker {
+            out.push(
+                Diagnostic::new(
+                    CODE,
+                    format!("an asyncio future made and awaited in this coroutine stays asyncio's: {why}"),
+                    right.byte_range(),
+                )
+                .with_hint("let the code that sets it take an `anyio.Future` and set `fut.return_value = x` (from another thread through `anyio.from_thread.run_sync` or a blocking portal), or pass the value through a memory object stream"),
+            );
             continue;
         }
         out.push(
@@ -236,10 +260,16 @@ mod tests {
     }
 
     #[test]
-    fn a_future_handed_over_or_failed_is_left() {
+    fn a_future_handed_over_or_failed_is_reported() {
         let handed = "import asyncio\n\nasync def main(register):\n    fut = asyncio.Future()\n    register(fut)\n    return await fut\n";
-        assert!(run("AM208", handed).is_empty());
+        assert_reports(
+            &run("AM208", handed),
+            "an asyncio future made and awaited in this coroutine stays asyncio's: `fut` is used as `register(fut)`",
+        );
         let failed = "import asyncio\n\nasync def main():\n    fut = asyncio.Future()\n    fut.set_exception(ValueError())\n    return await fut\n";
-        assert!(run("AM208", failed).is_empty());
+        assert_reports(
+            &run("AM208", failed),
+            "an asyncio future made and awaited in this coroutine stays asyncio's: `fut` is used as `fut.set_exception(ValueError())`",
+        );
     }
 }
