@@ -340,7 +340,27 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
                         .is_none_or(|f| f.start_byte() < s.start_byte())
             })
         });
-        if returns {
+        // Nor may a `break` or `continue` leave the span: the tasks went on
+        // running (in the cancelled shape for ever), and the group would wait.
+        let leaves = stmts[list.first..g].iter().any(|s| {
+            syntax::preorder(*s).any(|(n, _)| {
+                matches!(n.kind(), "break_statement" | "continue_statement")
+                    && syntax::enclosing(
+                        n,
+                        &[
+                            "for_statement",
+                            "while_statement",
+                            "function_definition",
+                            "lambda",
+                        ],
+                    )
+                    .is_none_or(|l| {
+                        l.start_byte() < s.start_byte()
+                            || !matches!(l.kind(), "for_statement" | "while_statement")
+                    })
+            })
+        });
+        if returns || leaves {
             continue;
         }
         // The definition (`tasks = []`) may stand before the span; it must
