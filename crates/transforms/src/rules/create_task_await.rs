@@ -162,7 +162,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
-            let mut edits = group_edits(&tg, first, last, waits, cx);
+            let mut edits = group_edits(&tg, first, last, waits, &[], cx);
             for f in funcs {
                 edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
                 if let Some(assign) = f.parent().and_then(|c| c.parent()) {
@@ -215,13 +215,15 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
 /// The edits that put statements `first` to `last` of one block into
 /// `async with anyio.create_task_group() as {tg}:`: the header before
 /// `first` and one more indentation level on every later line of the span
-/// (not lines inside strings, not blank ones, not lines inside `waits`, the
-/// statements that become one line).
+/// (not lines inside strings, not blank ones, not the lines after the first
+/// of `waits`, the statements that become one line, and none of `gone`, the
+/// statements deleted with their lines).
 pub(super) fn group_edits(
     tg: &str,
     first: Node,
     last: Node,
     waits: &[Node],
+    gone: &[Node],
     cx: &FileContext,
 ) -> Vec<Edit> {
     let indent = cx.indent_at(first.start_byte());
@@ -240,11 +242,13 @@ pub(super) fn group_edits(
         if line.trim().is_empty() || syntax::is_inside_string(&cx.strings, line_start) {
             continue;
         }
-        // A wait that replaces a whole statement is one line.
-        if waits
-            .iter()
-            .any(|w| w.start_byte() < line_start && line_start < w.end_byte())
-        {
+        // A wait that replaces a whole statement is one line; a statement
+        // that goes keeps none.
+        let one_line = |w: &Node| w.start_byte() < line_start && line_start < w.end_byte();
+        let goes = |g: &Node| {
+            syntax::line_start(cx.src, g.start_byte()) <= line_start && line_start < g.end_byte()
+        };
+        if waits.iter().any(one_line) || gone.iter().any(goes) {
             continue;
         }
         edits.push(Edit::insert(line_start, unit));

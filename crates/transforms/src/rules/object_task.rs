@@ -67,12 +67,7 @@ struct Start<'a> {
 }
 
 fn start<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Start<'a>> {
-    if !matches!(
-        cx.callee(create).as_deref(),
-        Some("asyncio.create_task" | "asyncio.ensure_future")
-    ) {
-        return None;
-    }
+    let (_, call) = task_support::task_creation(create, false, cx)?;
     let assign = create
         .parent()
         .filter(|a| a.kind() == "assignment" && a.child_by_field_name("type").is_none())?;
@@ -89,17 +84,13 @@ fn start<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Start<'a>> {
         .filter(|l| l.kind() == "attribute")?;
     let owner = left.child_by_field_name("object")?;
     let attr = cx.text(left.child_by_field_name("attribute")?);
-    let args = syntax::arguments(create);
-    let [call] = args.as_slice() else {
-        return None;
-    };
     let class = std::iter::successors(def.parent(), |n| n.parent())
         .find(|n| n.kind() == "class_definition")?;
-    (cx.text(owner) == me && call.kind() == "call").then_some(Start {
+    (cx.text(owner) == me).then_some(Start {
         stmt,
         attr,
         me,
-        call: *call,
+        call,
         class,
     })
 }

@@ -25,29 +25,8 @@ fn creation<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, Node<'
         .filter(|l| l.kind() == "identifier")?;
     Some((
         cx.text(left),
-        task_call(assign.child_by_field_name("right")?, cx)?,
+        task_support::task_creation(assign.child_by_field_name("right")?, false, cx)?.1,
     ))
-}
-
-/// The coroutine call `asyncio.create_task(f(x))` or
-/// `asyncio.ensure_future(f(x))` starts (one argument, no `name=` or
-/// `context=`).
-fn task_call<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> {
-    if call.kind() != "call" {
-        return None;
-    }
-    let callee = cx.callee(call)?;
-    if !matches!(
-        callee.as_str(),
-        "asyncio.create_task" | "asyncio.ensure_future"
-    ) {
-        return None;
-    }
-    let args = syntax::arguments(call);
-    match args.as_slice() {
-        [coro] if coro.kind() == "call" => Some(*coro),
-        _ => None,
-    }
 }
 
 /// The race: `done, pending = await asyncio.wait([...],
@@ -79,25 +58,6 @@ enum Ends {
     FirstError,
     /// `ALL_COMPLETED` with a `timeout=`: all done, or the deadline.
     AllDone,
-}
-
-/// `for t in pending: t.cancel()` and nothing else.
-pub(super) fn cancels_all(stmt: Node, pending: &str, cx: &FileContext) -> bool {
-    if stmt.kind() != "for_statement" || stmt.child_by_field_name("alternative").is_some() {
-        return false;
-    }
-    let (Some(var), Some(over), Some(body)) = (
-        stmt.child_by_field_name("left"),
-        stmt.child_by_field_name("right"),
-        stmt.child_by_field_name("body"),
-    ) else {
-        return false;
-    };
-    let body = syntax::code_children(body);
-    var.kind() == "identifier"
-        && cx.text(over) == pending
-        && body.len() == 1
-        && cx.text(body[0]) == format!("{}.cancel()", cx.text(var))
 }
 
 /// `await asyncio.wait(pending)` or `await asyncio.gather(*pending,
@@ -191,14 +151,14 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
     } else {
         // The tasks made in the call: `asyncio.wait([asyncio.create_task(a()), …])`.
         for e in &elements {
-            calls.push(task_call(*e, cx)?);
+            calls.push(task_support::task_creation(*e, false, cx)?.1);
         }
         if calls.len() < 2 {
             return None;
         }
     }
     let cancel = stmts.get(at + 1)?;
-    if !cancels_all(*cancel, cx.text(*pending), cx) {
+    if !task_support::cancels_all(*cancel, cx.text(*pending), cx) {
         return None;
     }
     names.push(cx.text(cancel.child_by_field_name("left")?));

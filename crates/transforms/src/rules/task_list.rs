@@ -16,27 +16,10 @@ fn statement_of(node: Node, stmts: &[Node]) -> Option<usize> {
         .position(|s| s.start_byte() <= node.start_byte() && node.end_byte() <= s.end_byte())
 }
 
-/// `asyncio.create_task(f(x))` (maybe with `name=`, which the handle API
-/// takes too), or `asyncio.ensure_future(f(x))` with one call argument: the
-/// callee to rewrite to `tg.create_task`.
+/// The callee of a task creation the group takes (`name=` allowed), to
+/// rewrite to `tg.create_task`.
 fn task_creation<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<Node<'a>> {
-    if call.kind() != "call" {
-        return None;
-    }
-    let func = call.child_by_field_name("function")?;
-    let args = named_children(call.child_by_field_name("arguments")?);
-    let (first, rest) = args.split_first()?;
-    let named = |a: &Node| {
-        a.kind() == "keyword_argument"
-            && a.child_by_field_name("name")
-                .is_some_and(|n| cx.text(n) == "name")
-    };
-    let ok = first.kind() == "call";
-    match cx.qualified(func).as_deref() {
-        Some("asyncio.create_task") if ok && rest.iter().all(named) => Some(func),
-        Some("asyncio.ensure_future") if ok && rest.is_empty() => Some(func),
-        _ => None,
-    }
+    super::task_support::task_creation(call, true, cx).map(|(func, _)| func)
 }
 
 /// How a list of tasks is built: the callees of its creations and the index
@@ -186,17 +169,15 @@ fn awaited_call_of<'a>(
 }
 
 /// `await asyncio.gather(*name)`: the name, when the gather has that one
-/// starred identifier and nothing else (`return_exceptions=True` too when
-/// `returning` allows it: the wait for cancelled tasks).
-fn gathered_list<'a>(awaited: Node<'a>, returning: bool, cx: &FileContext<'a>) -> Option<&'a str> {
+/// starred identifier and nothing else but maybe `return_exceptions=True`
+/// (the wait for cancelled tasks), and whether it has that.
+fn gathered_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, bool)> {
     let args = awaited_call_of(awaited, "asyncio.gather", cx)?;
     let call = awaited.named_child(0)?;
-    let star = match args.as_slice() {
-        [star] => star,
-        [star, _]
-            if returning && super::task_support::returns_exceptions(call, cx) == Some(true) =>
-        {
-            star
+    let (star, returning) = match args.as_slice() {
+        [star] => (star, false),
+        [star, _] if super::task_support::returns_exceptions(call, cx) == Some(true) => {
+            (star, true)
         }
         _ => return None,
     };
@@ -204,7 +185,7 @@ fn gathered_list<'a>(awaited: Node<'a>, returning: bool, cx: &FileContext<'a>) -
         .then(|| star.named_child(0))
         .flatten()
         .filter(|n| n.kind() == "identifier")?;
-    Some(cx.text(name))
+    Some((cx.text(name), returning))
 }
 
 /// `await asyncio.wait(name)` (all of them, no timeout): the name.
@@ -245,6 +226,29 @@ fn only_waits(stmt: Node, awaited: Node, name: &str, cx: &FileContext) -> bool {
     guarded && matches!(body.as_slice(), [only] if bare(*only))
 }
 
+/// Whether a statement of the span can leave it: a `return`, or a `break` /
+/// `continue` of a loop around the span. The tasks went on running there
+/// (cancelled workers for ever), and the group would wait for them.
+fn leaves(stmt: Node) -> bool {
+    syntax::preorder(stmt).any(|(n, _)| {
+        let owner = match n.kind() {
+            "return_statement" => &["function_definition", "lambda"][..],
+            "break_statement" | "continue_statement" => &[
+                "for_statement",
+                "while_statement",
+                "function_definition",
+                "lambda",
+            ][..],
+            _ => return false,
+        };
+        syntax::enclosing(n, owner).is_none_or(|o| {
+            o.start_byte() < stmt.start_byte()
+                || matches!(o.kind(), "function_definition" | "lambda")
+                    && n.kind() != "return_statement"
+        })
+    })
+}
+
 /// Whether `name` is used in the function holding `block` outside the
 /// statements `span`, shared with other scopes, or a `yield` is inside the span.
 fn escapes(name: &str, block: Node, span: &[Node], cx: &FileContext) -> bool {
@@ -268,12 +272,12 @@ fn escapes(name: &str, block: Node, span: &[Node], cx: &FileContext) -> bool {
 /// Diagnostics (with fixes) for every list of tasks gathered in its block.
 pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
     for &awaited in cx.nodes_of_kind("await") {
-        let gathered = gathered_list(awaited, true, cx);
-        let (name, waits) = match (gathered, waited_list(awaited, cx)) {
-            (Some(name), _) => (name, false),
-            (None, Some(name)) => (name, true),
-            (None, None) => continue,
-        };
+        let (name, waits, returns_exceptions) =
+            match (gathered_list(awaited, cx), waited_list(awaited, cx)) {
+                (Some((name, returning)), _) => (name, false, returning),
+                (None, Some(name)) => (name, true, false),
+                (None, None) => continue,
+            };
         let Some(mut block) =
             syntax::enclosing(awaited, &["block", "function_definition", "lambda"])
                 .filter(|b| b.kind() == "block")
@@ -298,8 +302,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         };
         // `for t in tasks: t.cancel()` right before the wait: the group's
         // scope is cancelled there instead, and its end is the wait.
-        let cancelled = g > 0 && super::race::cancels_all(stmts[g - 1], name, cx);
-        let returns_exceptions = !waits && gathered_list(awaited, false, cx).is_none();
+        let cancelled = g > 0 && super::task_support::cancels_all(stmts[g - 1], name, cx);
         if returns_exceptions && !cancelled {
             continue;
         }
@@ -331,36 +334,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if escapes(name, block, &stmts[list.definition..=g], cx) {
             continue;
         }
-        // A `return` before the gather left the tasks running; the group
-        // would wait for them.
-        let returns = stmts[list.first..g].iter().any(|s| {
-            syntax::preorder(*s).any(|(n, _)| {
-                n.kind() == "return_statement"
-                    && syntax::enclosing(n, &["function_definition", "lambda"])
-                        .is_none_or(|f| f.start_byte() < s.start_byte())
-            })
-        });
-        // Nor may a `break` or `continue` leave the span: the tasks went on
-        // running (in the cancelled shape for ever), and the group would wait.
-        let leaves = stmts[list.first..g].iter().any(|s| {
-            syntax::preorder(*s).any(|(n, _)| {
-                matches!(n.kind(), "break_statement" | "continue_statement")
-                    && syntax::enclosing(
-                        n,
-                        &[
-                            "for_statement",
-                            "while_statement",
-                            "function_definition",
-                            "lambda",
-                        ],
-                    )
-                    .is_none_or(|l| {
-                        l.start_byte() < s.start_byte()
-                            || !matches!(l.kind(), "for_statement" | "while_statement")
-                    })
-            })
-        });
-        if returns || leaves {
+        if stmts[list.first..g].iter().any(|s| leaves(*s)) {
             continue;
         }
         // The definition (`tasks = []`) may stand before the span; it must
@@ -456,17 +430,6 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             })
             .flatten()
             .filter(|_| cx.owns_its_lines(definition) && list.definition == list.first);
-        let mut skipped: Vec<Node> = cancelled.then(|| stmts[g - 1]).into_iter().collect();
-        skipped.extend(comprehension_loop.as_ref().map(|_| definition));
-        let mut edits = super::create_task_await::group_edits(&tg, first, last, &skipped, cx);
-        let cancel_loop: Vec<Node> = cancelled.then(|| stmts[g - 1]).into_iter().collect();
-        for l in &cancel_loop {
-            edits.push(Edit::replace(
-                l.byte_range(),
-                format!("{tg}.cancel_scope.cancel()"),
-            ));
-        }
-        let unused = waits || bare;
         // Handles nobody reads: `tg.start_soon(f, x)` in place of each
         // append, and no list at all.
         let spawns: Option<Vec<_>> = (unused && !list.appends.is_empty())
@@ -490,6 +453,27 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             })
             .flatten()
             .filter(|_| cx.owns_its_lines(stmts[list.definition]));
+        // The statements that become one line (the cancel loop, the
+        // comprehension) and those that go (`tasks.append(t)`).
+        let cancel_loop = cancelled.then(|| stmts[g - 1]);
+        let one_line: Vec<Node> = cancel_loop
+            .into_iter()
+            .chain(comprehension_loop.as_ref().map(|_| definition))
+            .collect();
+        let gone: Vec<Node> = spawns
+            .iter()
+            .flatten()
+            .filter(|(_, named, _)| named.is_some())
+            .filter_map(|(call, _, _)| call.parent())
+            .collect();
+        let mut edits =
+            super::create_task_await::group_edits(&tg, first, last, &one_line, &gone, cx);
+        if let Some(l) = cancel_loop {
+            edits.push(Edit::replace(
+                l.byte_range(),
+                format!("{tg}.cancel_scope.cancel()"),
+            ));
+        }
         let mut functools = false;
         if let Some((text, needs_functools)) = &comprehension_loop {
             functools = *needs_functools;
@@ -532,14 +516,6 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 format!("[task.return_value for task in {name}]"),
             ));
         }
-        // A line that goes gets no indentation first.
-        let deleted: Vec<usize> = edits
-            .iter()
-            .filter(|e| e.content.is_empty() && e.end > e.start)
-            .map(|e| e.start)
-            .collect();
-        let unit = cx.style.indent.as_str();
-        edits.retain(|e| !(e.start == e.end && e.content == unit && deleted.contains(&e.start)));
         edits.extend(handlers);
         out.push(
             diag.with_fix(

@@ -103,6 +103,57 @@ pub fn spawn(call: Node, cx: &FileContext) -> Option<Spawn> {
     })
 }
 
+/// `asyncio.create_task(f(x))` (with `name=` too when `named` allows it:
+/// the handle API and `start_soon` take it), or `asyncio.ensure_future(f(x))`
+/// with one call argument: the callee and the coroutine call. A comment
+/// between the parentheses refuses it (a rewrite would drop it).
+pub fn task_creation<'a>(
+    call: Node<'a>,
+    named: bool,
+    cx: &FileContext<'a>,
+) -> Option<(Node<'a>, Node<'a>)> {
+    if call.kind() != "call" {
+        return None;
+    }
+    let func = call.child_by_field_name("function")?;
+    let args = named_children(call.child_by_field_name("arguments")?);
+    let (coro, rest) = args.split_first()?;
+    let name = |a: &Node| {
+        named
+            && a.kind() == "keyword_argument"
+            && a.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == "name")
+    };
+    if coro.kind() != "call" {
+        return None;
+    }
+    match cx.qualified(func).as_deref() {
+        Some("asyncio.create_task") if rest.iter().all(name) => Some((func, *coro)),
+        Some("asyncio.ensure_future") if rest.is_empty() => Some((func, *coro)),
+        _ => None,
+    }
+}
+
+/// `for t in tasks: t.cancel()` and nothing else: every task of `tasks`
+/// cancelled.
+pub fn cancels_all(stmt: Node, tasks: &str, cx: &FileContext) -> bool {
+    if stmt.kind() != "for_statement" || stmt.child_by_field_name("alternative").is_some() {
+        return false;
+    }
+    let (Some(var), Some(over), Some(body)) = (
+        stmt.child_by_field_name("left"),
+        stmt.child_by_field_name("right"),
+        stmt.child_by_field_name("body"),
+    ) else {
+        return false;
+    };
+    let body = syntax::code_children(body);
+    var.kind() == "identifier"
+        && cx.text(over) == tasks
+        && body.len() == 1
+        && cx.text(body[0]) == format!("{}.cancel()", cx.text(var))
+}
+
 /// One `for` over a comprehension whose element is a call:
 /// `*(fetch(u) for u in urls)` or `*[fetch(u) for u in urls]`.
 pub struct Each<'t> {
