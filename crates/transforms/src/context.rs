@@ -746,6 +746,14 @@ impl<'a> FileContext<'a> {
         self
     }
 
+    /// Whether one of `edits` drops a comment of the text it replaces (its
+    /// fix is then unsafe, saying [`crate::DROPS_COMMENT`]).
+    pub fn edits_drop_comment(&self, edits: &[edit::Edit]) -> bool {
+        edits
+            .iter()
+            .any(|e| self.dropped_comment(e.range(), &e.content).is_some())
+    }
+
     /// A comment inside `range` that `new_text` (its replacement) no longer contains.
     pub fn dropped_comment(&self, range: Range<usize>, new_text: &str) -> Option<String> {
         self.nodes_of_kind(syntax::kinds().comment)

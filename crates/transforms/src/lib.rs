@@ -22,6 +22,9 @@ pub use rules::{new_conftest, suite_facts, LoopFacts, SuiteFacts, UNUSED_IGNORE}
 pub use schema::{Docs, Example, Valid};
 pub use versions::anyio_needed;
 
+/// The clause an unsafe diagnostic adds when its fix would drop a comment.
+pub const DROPS_COMMENT: &str = " (the fix would drop a comment)";
+
 use edit::Diagnostic;
 
 /// What a file must contain for a transform to find anything in it.

@@ -48,11 +48,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 edits.push(e);
             }
         }
-        let drops_comment = edits
-            .iter()
-            .any(|e| cx.dropped_comment(e.range(), &e.content).is_some());
-        let (applicability, why) = if drops_comment {
-            (Applicability::Unsafe, " (the fix would drop a comment)")
+        let (applicability, why) = if cx.edits_drop_comment(&edits) {
+            (Applicability::Unsafe, crate::DROPS_COMMENT)
         } else {
             (Applicability::Safe, "")
         };

@@ -153,7 +153,7 @@ fn rewrite(call: Node, stmt: Node, cx: &FileContext) -> Result<(Fix, String), St
     }
     if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
         applicability = Applicability::Unsafe;
-        note.push_str(" (the fix would drop a comment)");
+        note.push_str(crate::DROPS_COMMENT);
     }
     if let Some(handler) = caller_catching_bare(stmt, cx) {
         applicability = Applicability::Unsafe;

@@ -75,7 +75,7 @@ fn with_anyio_4_15(call: Node, stmt: Node, each: &Each, cx: &FileContext) -> Dia
         .is_some()
     {
         applicability = Applicability::Unsafe;
-        message.push_str(" (the fix would drop a comment)");
+        message.push_str(crate::DROPS_COMMENT);
     }
     if let Some(handler) = caller_catching_bare(stmt, cx) {
         applicability = Applicability::Unsafe;
@@ -265,7 +265,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         };
         let diag = if drops_comment {
             Diagnostic {
-                message: format!("{} (the fix would drop a comment)", diag.message),
+                message: format!("{}{}", diag.message, crate::DROPS_COMMENT),
                 ..diag
             }
         } else {

@@ -121,7 +121,7 @@ fn captured(stmt: Node, target: Node, calls: &[Node], cx: &FileContext) -> Optio
     let new_text = block(&lines, cx.indent_at(stmt.start_byte()), cx);
     if cx.dropped_comment(stmt.byte_range(), &new_text).is_some() {
         return Some(Diagnostic {
-            message: format!("{} (the fix would drop a comment)", diag.message),
+            message: format!("{}{}", diag.message, crate::DROPS_COMMENT),
             ..diag
         });
     }

@@ -60,7 +60,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let mut message =
             "`start_soon` takes a callable and its arguments, not a coroutine object".to_string();
         if drops {
-            message.push_str(" (the fix would drop a comment)");
+            message.push_str(crate::DROPS_COMMENT);
         }
         out.push(
             Diagnostic::new(CODE, message, call.byte_range()).with_fix(

@@ -184,12 +184,9 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         );
         let mut applicability = Applicability::Safe;
         let mut message = diag.message.clone();
-        if edits
-            .iter()
-            .any(|e| cx.dropped_comment(e.range(), &e.content).is_some())
-        {
+        if cx.edits_drop_comment(&edits) {
             applicability = Applicability::Unsafe;
-            message = format!("{message} (the fix would drop a comment)");
+            message.push_str(crate::DROPS_COMMENT);
         }
         if !handles_used.is_empty() {
             if cx.targets.anyio < (4, 14) {
