@@ -228,8 +228,13 @@ fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
             .into_iter()
             .map(|r| Edit::replace(r.byte_range(), group)),
     );
+    let drops = if cx.edits_drop_comment(&edits) {
+        crate::DROPS_COMMENT
+    } else {
+        ""
+    };
     Some(
-        diag(format!("{what}, becomes a task group the object enters in `__aenter__` and exits in `__aexit__` (the object must be entered and exited in the same task: `async with` does, a pytest-asyncio fixture that yields inside it does not; an error in the task now cancels the code inside `async with` and is raised when it exits)"))
+        diag(format!("{what}, becomes a task group the object enters in `__aenter__` and exits in `__aexit__` (the object must be entered and exited in the same task: `async with` does, a pytest-asyncio fixture that yields inside it does not; an error in the task now cancels the code inside `async with` and is raised when it exits){drops}"))
             .with_fix(
                 Fix::new(edits, Applicability::Unsafe)
                     .with_imports(task_support::anyio_imports(spawn.needs_functools)),

@@ -342,6 +342,10 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         )];
         edits.extend(handlers);
         let functools = spawns.iter().any(|s| s.needs_functools);
+        let mut diag = diag;
+        if cx.edits_drop_comment(&edits) {
+            diag.message.push_str(crate::DROPS_COMMENT);
+        }
         out.push(
             diag.with_fix(
                 Fix::new(edits, Applicability::Unsafe)

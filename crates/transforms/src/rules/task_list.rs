@@ -517,6 +517,10 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             ));
         }
         edits.extend(handlers);
+        let mut diag = diag;
+        if cx.edits_drop_comment(&edits) {
+            diag.message.push_str(crate::DROPS_COMMENT);
+        }
         out.push(
             diag.with_fix(
                 Fix::new(edits, Applicability::Unsafe)
