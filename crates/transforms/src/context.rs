@@ -746,6 +746,37 @@ impl<'a> FileContext<'a> {
         self
     }
 
+    /// The method around `node` (through any functions nested in it): its
+    /// `def`, its class, and the name of its first parameter (`self`).
+    pub fn method_of(&self, node: Node<'a>) -> Option<(Node<'a>, Node<'a>, &'a str)> {
+        let mut cur = node.parent();
+        while let Some(n) = cur {
+            if n.kind() == "function_definition" {
+                let holder = n
+                    .parent()
+                    .filter(|p| p.kind() == "decorated_definition")
+                    .unwrap_or(n);
+                let class = holder
+                    .parent()
+                    .filter(|b| b.kind() == "block")
+                    .and_then(|b| b.parent())
+                    .filter(|c| c.kind() == "class_definition");
+                if let Some(class) = class {
+                    let first = n
+                        .child_by_field_name("parameters")
+                        .and_then(|ps| syntax::named_children(ps).into_iter().next())
+                        .filter(|p| p.kind() == "identifier")?;
+                    return Some((n, class, self.text(first)));
+                }
+            }
+            if n.kind() == "class_definition" {
+                return None;
+            }
+            cur = n.parent();
+        }
+        None
+    }
+
     /// Whether one of `edits` drops a comment of the text it replaces (its
     /// fix is then unsafe, saying [`crate::DROPS_COMMENT`]).
     pub fn edits_drop_comment(&self, edits: &[edit::Edit]) -> bool {

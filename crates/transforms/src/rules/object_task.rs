@@ -6,7 +6,7 @@ use super::create_task_await::swallowing_wait;
 use super::task_support;
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
-use syntax::{named_children, Node};
+use syntax::Node;
 
 /// The code of this rule's transform file.
 pub(super) const CODE: &str = "AM210";
@@ -18,23 +18,17 @@ pub(super) fn triggers() -> Vec<Trigger> {
     ]
 }
 
-/// The method `def` around `node`, its name and the name of its first
-/// parameter (`self`), when it is defined directly in a class body.
-fn method<'a>(node: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a str, &'a str)> {
-    let def = syntax::enclosing(node, &["function_definition", "lambda", "class_definition"])
-        .filter(|d| d.kind() == "function_definition")?;
-    let holder = def
-        .parent()
-        .filter(|p| p.kind() == "decorated_definition")
-        .unwrap_or(def);
-    holder
-        .parent()
-        .and_then(|b| b.parent())
-        .filter(|c| c.kind() == "class_definition")?;
-    let name = cx.text(def.child_by_field_name("name")?);
-    let params = def.child_by_field_name("parameters")?;
-    let first = named_children(params).into_iter().next()?;
-    (first.kind() == "identifier").then(|| (def, name, cx.text(first)))
+/// The method `def` around `node`, its class, its name and the name of its
+/// first parameter (`self`), when no other function or lambda is in between.
+#[allow(clippy::type_complexity)]
+fn method<'a>(
+    node: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Option<(Node<'a>, Node<'a>, &'a str, &'a str)> {
+    let (def, class, me) = cx.method_of(node)?;
+    let nearest = syntax::enclosing(node, &["function_definition", "lambda", "class_definition"]);
+    (nearest == Some(def)).then_some(())?;
+    Some((def, class, cx.text(def.child_by_field_name("name")?), me))
 }
 
 /// The methods of `class` by name (`async def` or not).
@@ -74,7 +68,7 @@ fn start<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Start<'a>> {
     let stmt = assign
         .parent()
         .filter(|s| s.kind() == "expression_statement")?;
-    let (def, name, me) = method(stmt, cx)?;
+    let (def, class, name, me) = method(stmt, cx)?;
     let body = def.child_by_field_name("body")?;
     if name != "__aenter__" || !syntax::is_async_def(def) || stmt.parent() != Some(body) {
         return None;
@@ -84,8 +78,6 @@ fn start<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Start<'a>> {
         .filter(|l| l.kind() == "attribute")?;
     let owner = left.child_by_field_name("object")?;
     let attr = cx.text(left.child_by_field_name("attribute")?);
-    let class = std::iter::successors(def.parent(), |n| n.parent())
-        .find(|n| n.kind() == "class_definition")?;
     (cx.text(owner) == me).then_some(Start {
         stmt,
         attr,
@@ -156,7 +148,7 @@ fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
     // Nothing else reads the task: its other uses are the start, the
     // cancel, the wait and a `self.ATTR = None` in `__init__`.
     let reset_in_init = |n: Node| {
-        method(n, cx).is_some_and(|(_, name, _)| name == "__init__")
+        method(n, cx).is_some_and(|(_, _, name, _)| name == "__init__")
             && n.parent().is_some_and(|a| {
                 a.kind() == "assignment"
                     && a.child_by_field_name("right")
@@ -176,7 +168,7 @@ fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
             resets.push(n.child_by_field_name("attribute")?);
             continue;
         }
-        let place = method(n, cx).map_or("the class body".to_string(), |(_, name, _)| {
+        let place = method(n, cx).map_or("the class body".to_string(), |(_, _, name, _)| {
             format!("`{name}()`")
         });
         return Some(diag(format!("{what}, is also used in {place}: give the object a task group by hand (`async with` around the object's work, or one entered in `__aenter__` and exited in `__aexit__`)")));

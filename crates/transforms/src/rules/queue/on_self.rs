@@ -6,7 +6,7 @@ use super::{buffer_size, type_argument, would_block_edits};
 use crate::FileContext;
 use edit::{Applicability, Edit, Fix};
 use std::ops::Range;
-use syntax::{named_children, Node};
+use syntax::Node;
 
 /// The rewrite of `self._q = asyncio.Queue(...)` (the assignment `assign`)
 /// in a method, or why it cannot be done.
@@ -110,34 +110,5 @@ pub fn rewrite(call: Node, assign: Node, cx: &FileContext) -> Result<(Range<usiz
 /// The class and the `self` parameter's name of the method `node` is in
 /// (through any functions nested in the method).
 fn method_of<'a>(node: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a str)> {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        if n.kind() == "function_definition" {
-            let class = n
-                .parent()
-                .map(|p| {
-                    if p.kind() == "decorated_definition" {
-                        p.parent()
-                    } else {
-                        Some(p)
-                    }
-                })
-                .and_then(|b| b)
-                .filter(|b| b.kind() == "block")
-                .and_then(|b| b.parent())
-                .filter(|c| c.kind() == "class_definition");
-            if let Some(class) = class {
-                let first = n
-                    .child_by_field_name("parameters")
-                    .and_then(|ps| named_children(ps).into_iter().next())
-                    .filter(|p| p.kind() == "identifier")?;
-                return Some((class, cx.text(first)));
-            }
-        }
-        if n.kind() == "class_definition" {
-            return None;
-        }
-        cur = n.parent();
-    }
-    None
+    cx.method_of(node).map(|(_, class, me)| (class, me))
 }
