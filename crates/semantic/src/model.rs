@@ -369,6 +369,21 @@ impl SemanticModel {
         }
     }
 
+    /// What a dotted name written as text means through the module's own
+    /// imports (`asyncio.Lock` in a string annotation): the same answer
+    /// [`Self::resolve`] gives for the code it spells at module level.
+    pub fn resolve_dotted(&self, dotted: &str) -> Option<String> {
+        let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
+        let import = self
+            .imports
+            .iter()
+            .find(|b| b.module_level && b.local == head)?;
+        Some(match rest {
+            "" => import.qualified.clone(),
+            _ => crate::normalize(&format!("{}.{rest}", import.qualified)),
+        })
+    }
+
     /// One binding out of several in a scope: imports of the same thing agree;
     /// anything else is ambiguous and counts as `Other`.
     fn decide(&self, bindings: &[Binding]) -> Binding {

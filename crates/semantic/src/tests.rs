@@ -113,3 +113,23 @@ fn a_name_in_a_string_annotation_counts_as_used() {
     let model = SemanticModel::build(&tree, src);
     assert_eq!(model.reference_counts(&tree, src), vec![1, 0, 1]);
 }
+
+#[test]
+fn dotted_text_resolves_through_the_module_imports() {
+    let src = "import asyncio as aio\nfrom asyncio import Lock\n";
+    let tree = syntax::parse(src);
+    let model = SemanticModel::build(&tree, src);
+    assert_eq!(
+        model.resolve_dotted("aio.Event").as_deref(),
+        Some("asyncio.Event")
+    );
+    assert_eq!(
+        model.resolve_dotted("aio.locks.Lock").as_deref(),
+        Some("asyncio.Lock")
+    );
+    assert_eq!(
+        model.resolve_dotted("Lock").as_deref(),
+        Some("asyncio.Lock")
+    );
+    assert_eq!(model.resolve_dotted("asyncio.Lock"), None);
+}

@@ -64,25 +64,6 @@ fn plain_class(class: Node, cx: &FileContext) -> bool {
     !decorated && bases_plain
 }
 
-/// Whether a dotted name written in a string (`asyncio.Lock`, `Lock`)
-/// means `target` through the module's imports.
-fn resolves_to(dotted: &str, target: &str, cx: &FileContext) -> bool {
-    let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
-    cx.model
-        .imports
-        .iter()
-        .find(|b| b.module_level && b.local == head)
-        .is_some_and(|b| match rest {
-            "" => b.qualified == target,
-            _ => {
-                target
-                    .strip_prefix(b.qualified.as_str())
-                    .and_then(|t| t.strip_prefix('.'))
-                    == Some(rest)
-            }
-        })
-}
-
 pub(super) fn triggers() -> Vec<Trigger> {
     PRIMITIVES.iter().map(|(a, _)| Trigger::name(a)).collect()
 }
@@ -144,7 +125,9 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         sites.extend(
             in_strings
                 .iter()
-                .filter(|(r, _)| resolves_to(&cx.src[r.clone()], asyncio_name, cx))
+                .filter(|(r, _)| {
+                    cx.model.resolve_dotted(&cx.src[r.clone()]).as_deref() == Some(*asyncio_name)
+                })
                 .cloned(),
         );
         if sites.is_empty() {
