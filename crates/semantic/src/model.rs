@@ -63,8 +63,8 @@ pub struct SemanticModel {
     pub imports: Vec<ImportBinding>,
     /// `from M import *` statements: the module and the statement's range.
     pub star_imports: Vec<(String, Range<usize>)>,
-    /// Plain string literals inside annotations (`x: "asyncio.Lock"`): the
-    /// names they spell count as uses of their imports.
+    /// The text inside the plain string literals of annotations (`x:
+    /// "asyncio.Lock"`): the names it spells count as uses of their imports.
     annotation_strings: Vec<Range<usize>>,
 }
 
@@ -137,11 +137,10 @@ impl SemanticModel {
             let kind = v.kind;
             if kind == k.type_ {
                 annotation_until = annotation_until.max(node.end_byte());
-            } else if kind == k.string
-                && node.start_byte() < annotation_until
-                && src[node.byte_range()].starts_with(['"', '\''])
-            {
-                model.annotation_strings.push(node.byte_range());
+            } else if kind == k.string && node.start_byte() < annotation_until {
+                model
+                    .annotation_strings
+                    .extend(plain_string_text(node, src));
             }
             if kind == k.identifier {
                 model.ident_index.insert(node.id(), model.idents.len());
@@ -369,6 +368,12 @@ impl SemanticModel {
         }
     }
 
+    /// The text inside the plain string literals of annotations, as byte
+    /// ranges (`asyncio.Lock | None` of `x: "asyncio.Lock | None"`).
+    pub fn annotation_strings(&self) -> &[Range<usize>] {
+        &self.annotation_strings
+    }
+
     /// What a dotted name written as text means through the module's own
     /// imports (`asyncio.Lock` in a string annotation): the same answer
     /// [`Self::resolve`] gives for the code it spells at module level.
@@ -494,6 +499,27 @@ fn all_statements<'s>(tree: &Tree, src: &'s str) -> Vec<&'s str> {
         .map(|stmt| text(stmt, src))
         .filter(|t| t.starts_with("__all__"))
         .collect()
+}
+
+/// The text between the quotes of a string literal with no interpolation
+/// (no `f` or `t` prefix), as a byte range.
+fn plain_string_text(string: Node, src: &str) -> Option<Range<usize>> {
+    let text = text(string, src);
+    let open = text.find(['"', '\''])?;
+    if text[..open].contains(['f', 'F', 't', 'T']) {
+        return None;
+    }
+    let quote = &text[open..=open];
+    let width = if text[open..].starts_with(&quote.repeat(3)) && text.len() >= open + 6 {
+        3
+    } else {
+        1
+    };
+    let (start, end) = (
+        string.start_byte() + open + width,
+        string.end_byte() - width,
+    );
+    (start <= end).then_some(start..end)
 }
 
 /// Whether one of the `__all__` statements names `name` in a string.

@@ -133,3 +133,16 @@ fn dotted_text_resolves_through_the_module_imports() {
     );
     assert_eq!(model.resolve_dotted("asyncio.Lock"), None);
 }
+
+#[test]
+fn annotation_strings_are_the_text_between_the_quotes() {
+    let src = "a: r\"asyncio.Lock\"\nb: '''x.Y'''\nc: f\"{z}\"\nd = \"not.annotated\"\n";
+    let tree = syntax::parse(src);
+    let model = SemanticModel::build(&tree, src);
+    let texts: Vec<&str> = model
+        .annotation_strings()
+        .iter()
+        .map(|r| &src[r.clone()])
+        .collect();
+    assert_eq!(texts, ["asyncio.Lock", "x.Y"]);
+}

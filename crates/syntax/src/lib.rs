@@ -10,11 +10,10 @@ mod walk;
 pub use kinds::{fields, kind_count, kind_id, kind_name, kinds, language, Fields, Kinds, NodeKind};
 pub use locate::{line_end, line_start, LineIndex, Position};
 pub use nodes::{
-    arguments, children, code_children, dotted_names_in_strings, dotted_names_in_text, enclosing,
-    enclosing_scope, field_children, hoistable_if_condition, is_async_def,
-    is_call_without_arguments, is_docstring, is_dotted, is_inside_string, is_plain_string,
-    is_scope, named_children, sole_await_statement, statement_anchor, string_ranges, text,
-    SCOPE_KINDS,
+    arguments, children, code_children, dotted_names_in_text, enclosing, enclosing_scope,
+    field_children, hoistable_if_condition, is_async_def, is_call_without_arguments, is_docstring,
+    is_dotted, is_inside_string, is_plain_string, is_scope, named_children, sole_await_statement,
+    statement_anchor, string_ranges, text, SCOPE_KINDS,
 };
 pub use source::{decode, DecodeError, Newline, SourceText, Style};
 pub use tree_sitter::{Node, Point, Tree};
@@ -129,14 +128,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dotted_names_are_found_in_plain_strings_only() {
-        let src = "x: \"asyncio.Lock | None\" = Optional['a.b.', f\"{c}.d\"]\n";
-        let tree = parse(src);
-        let names: Vec<&str> = dotted_names_in_strings(tree.root_node(), src)
-            .into_iter()
+    fn dotted_names_are_found_in_text() {
+        let src = "x: \"asyncio.Lock | None\" = Optional['a.b.', 2.5]\n";
+        let names: Vec<&str> = dotted_names_in_text(src, 4..src.len() - 1)
             .map(|r| &src[r])
             .collect();
-        assert_eq!(names, ["asyncio.Lock", "None", "a.b"]);
+        assert_eq!(names, ["asyncio.Lock", "None", "Optional", "a.b"]);
     }
 
     #[test]

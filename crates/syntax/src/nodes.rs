@@ -398,27 +398,6 @@ mod helper_tests {
     }
 }
 
-/// The dotted names (`asyncio.Lock`, `Optional`) written inside the plain
-/// strings under `node`, such as a string annotation `"asyncio.Lock | None"`:
-/// their byte ranges. Strings with `{…}` interpolations are skipped.
-pub fn dotted_names_in_strings(node: Node<'_>, src: &str) -> Vec<std::ops::Range<usize>> {
-    let mut found = Vec::new();
-    for (n, _) in crate::preorder(node) {
-        if n.kind() != "string_content" {
-            continue;
-        }
-        let interpolated = n.parent().is_some_and(|s| {
-            named_children(s)
-                .iter()
-                .any(|c| c.kind() == "interpolation")
-        });
-        if !interpolated {
-            found.extend(dotted_names_in_text(src, n.byte_range()));
-        }
-    }
-    found
-}
-
 /// The dotted names (`a.b`, not a trailing dot) in `src[within]`, as byte
 /// ranges of `src`: what a string annotation's text names.
 pub fn dotted_names_in_text(

@@ -73,36 +73,23 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     if types.is_empty() {
         return;
     }
-    // The outermost annotation around a name (`Optional[asyncio.Lock]`
+    // The outermost annotation around a name or a range (`Optional[asyncio.Lock]`
     // holds a `type` in a `type`).
-    let outer_type = |n: Node| {
+    let outer_type = |r: Range<usize>| {
         types
             .iter()
-            .filter(|t| t.start_byte() <= n.start_byte() && n.end_byte() <= t.end_byte())
+            .filter(|t| t.start_byte() <= r.start && r.end <= t.end_byte())
             .min_by_key(|t| t.start_byte())
             .copied()
     };
-    // The annotations not inside another (in source order, so one sweep).
-    let mut until = 0;
-    let outermost: Vec<Node> = types
+    // The dotted names spelled in string annotations (the semantic model
+    // keeps their text), once for all primitives.
+    let in_strings: Vec<(Range<usize>, Node)> = cx
+        .model
+        .annotation_strings()
         .iter()
-        .filter(|t| {
-            let outer = t.start_byte() >= until;
-            until = until.max(t.end_byte());
-            outer
-        })
-        .copied()
-        .collect();
-    // The dotted names spelled in string annotations, once for all
-    // primitives (most files have none).
-    let in_strings: Vec<(Range<usize>, Node)> = outermost
-        .iter()
-        .filter(|ty| cx.text(**ty).contains(['"', '\'']))
-        .flat_map(|ty| {
-            syntax::dotted_names_in_strings(*ty, cx.src)
-                .into_iter()
-                .map(|r| (r, *ty))
-        })
+        .flat_map(|r| syntax::dotted_names_in_text(cx.src, r.clone()))
+        .filter_map(|name| Some((name.clone(), outer_type(name)?)))
         .collect();
     for (asyncio_name, anyio_name) in PRIMITIVES {
         let last = asyncio_name.rsplit('.').next().unwrap_or(asyncio_name);
@@ -112,7 +99,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .filter(|n| cx.qualified(*n).as_deref() == Some(*asyncio_name))
             .filter(|n| !in_import(*n) && !is_attribute_name(*n))
             .collect();
-        if refs.iter().any(|n| outer_type(*n).is_none()) {
+        if refs.iter().any(|n| outer_type(n.byte_range()).is_none()) {
             // Objects of the asyncio class may still be made here.
             continue;
         }
@@ -120,7 +107,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         // or spelled in a string.
         let mut sites: Vec<(Range<usize>, Node)> = refs
             .iter()
-            .filter_map(|&n| Some((n.byte_range(), outer_type(n)?)))
+            .filter_map(|&n| Some((n.byte_range(), outer_type(n.byte_range())?)))
             .collect();
         sites.extend(
             in_strings
