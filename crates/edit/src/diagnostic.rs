@@ -96,6 +96,9 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     /// What to do instead, for items left to a person.
     pub hint: Option<String>,
+    /// The code of a more general transform whose report at a site inside
+    /// this one's range this diagnostic replaces: it says more about it.
+    pub supersedes: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -107,6 +110,7 @@ impl Diagnostic {
             range,
             fix: None,
             hint: None,
+            supersedes: None,
         }
     }
 
@@ -119,6 +123,12 @@ impl Diagnostic {
     /// The same diagnostic with a hint for the reader.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// The same diagnostic, replacing `code`'s reports inside its range.
+    pub fn superseding(mut self, code: &'static str) -> Self {
+        self.supersedes = Some(code);
         self
     }
 }

@@ -116,7 +116,8 @@ pub fn migrate_text(
         keep_for_program(&cx, &mut diags);
         keep_old_timeout_handlers(&cx, &mut diags);
         keep_carriage_returns(&mut diags, &current);
-        let suppressed = suppressions(&cx, &diags);
+        let mut suppressed = suppressions(&cx, &diags);
+        drop_superseded(&mut diags, &mut suppressed);
         let chosen = choose_fixes(&diags, &suppressed, opts);
         let (next, next_tree, applied, rejected) =
             apply_checked(&current, &current_tree, &diags, &chosen);
@@ -207,6 +208,38 @@ pub fn migrate_text(
     outcome.migrated = current;
     outcome.imports_needed = needed;
     Ok(outcome)
+}
+
+/// Reports that a more specific diagnostic at the same site replaces
+/// (`Diagnostic::supersedes`): one finding, said once, by the transform
+/// that knows more about it. A suppressed general report stays (its
+/// `ignore` comment is in use) and suppresses the specific one with it.
+fn drop_superseded(diags: &mut Vec<Diagnostic>, suppressed: &mut Vec<bool>) {
+    if diags.iter().all(|d| d.supersedes.is_none()) {
+        return;
+    }
+    let general = |d: &Diagnostic, by: &Diagnostic| {
+        d.fix.is_none()
+            && by.supersedes == Some(d.code)
+            && by.range.start <= d.range.start
+            && d.range.end <= by.range.end
+    };
+    let mut keep = vec![true; diags.len()];
+    for (i, by) in diags.iter().enumerate() {
+        for (j, d) in diags.iter().enumerate() {
+            if general(d, by) {
+                if suppressed[j] {
+                    suppressed[i] = true;
+                } else {
+                    keep[j] = false;
+                }
+            }
+        }
+    }
+    let mut k = keep.iter();
+    diags.retain(|_| *k.next().unwrap_or(&true));
+    let mut k = keep.iter();
+    suppressed.retain(|_| *k.next().unwrap_or(&true));
 }
 
 /// Fixes that are wrong for this program as a whole are reported instead,
@@ -797,4 +830,37 @@ fn finish_imports(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_superseded;
+    use edit::{Applicability, Diagnostic, Fix};
+
+    #[test]
+    fn a_specific_report_replaces_the_general_one_inside_it() {
+        let general = Diagnostic::new("AM901", "general", 4..20);
+        let elsewhere = Diagnostic::new("AM901", "elsewhere", 30..40);
+        let other_code = Diagnostic::new("AM902", "other", 4..20);
+        let fixed = Diagnostic::new("AM901", "fixed", 4..20)
+            .with_fix(Fix::new(vec![], Applicability::Safe));
+        let specific = Diagnostic::new("AM210", "specific", 0..20).superseding("AM901");
+        let mut diags = vec![general, elsewhere, other_code, fixed, specific];
+        let mut suppressed = vec![false; 5];
+        drop_superseded(&mut diags, &mut suppressed);
+        let left: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(left, ["elsewhere", "other", "fixed", "specific"]);
+        assert_eq!(suppressed, [false; 4]);
+    }
+
+    #[test]
+    fn an_ignored_general_report_ignores_the_specific_one() {
+        let general = Diagnostic::new("AM901", "general", 4..20);
+        let specific = Diagnostic::new("AM210", "specific", 0..20).superseding("AM901");
+        let mut diags = vec![general, specific];
+        let mut suppressed = vec![true, false];
+        drop_superseded(&mut diags, &mut suppressed);
+        assert_eq!(diags.len(), 2);
+        assert_eq!(suppressed, [true, true]);
+    }
 }

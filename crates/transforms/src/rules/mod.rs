@@ -142,6 +142,7 @@ pub(crate) mod testing {
     #[derive(Debug)]
     pub struct Finding {
         pub message: String,
+        pub hint: Option<String>,
         pub fixed: Option<(String, Applicability)>,
     }
 
@@ -186,6 +187,7 @@ pub(crate) mod testing {
         out.into_iter()
             .map(|d| Finding {
                 message: d.message,
+                hint: d.hint,
                 fixed: d
                     .fix
                     .map(|f| (edit::apply_edits(src, &f.edits), f.applicability)),

@@ -49,30 +49,35 @@ fn methods<'a>(class: Node<'a>, cx: &FileContext<'a>) -> Vec<(&'a str, Node<'a>)
         .collect()
 }
 
-/// `self.ATTR = asyncio.create_task(f(x))` (or `ensure_future` of one call)
-/// as a statement directly in the body of `__aenter__`: the statement, the
-/// attribute, `self` and the coroutine call.
+/// `self.ATTR = asyncio.create_task(...)` (or `ensure_future`) as a
+/// statement of a method: the statement, the attribute, `self`, the method
+/// and its class, and the coroutine call when it is one plain call.
 struct Start<'a> {
     stmt: Node<'a>,
     attr: &'a str,
     me: &'a str,
-    call: Node<'a>,
+    call: Option<Node<'a>>,
+    def: Node<'a>,
+    method: &'a str,
     class: Node<'a>,
 }
 
 fn start<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Start<'a>> {
-    let (_, call) = task_support::task_creation(create, false, cx)?;
+    let func = create.child_by_field_name("function")?;
+    if !matches!(
+        cx.qualified(func).as_deref(),
+        Some("asyncio.create_task" | "asyncio.ensure_future")
+    ) {
+        return None;
+    }
+    let call = task_support::task_creation(create, false, cx).map(|(_, call)| call);
     let assign = create
         .parent()
         .filter(|a| a.kind() == "assignment" && a.child_by_field_name("type").is_none())?;
     let stmt = assign
         .parent()
         .filter(|s| s.kind() == "expression_statement")?;
-    let (def, class, name, me) = method(stmt, cx)?;
-    let body = def.child_by_field_name("body")?;
-    if name != "__aenter__" || !syntax::is_async_def(def) || stmt.parent() != Some(body) {
-        return None;
-    }
+    let (def, class, method, me) = method(stmt, cx)?;
     let left = assign
         .child_by_field_name("left")
         .filter(|l| l.kind() == "attribute")?;
@@ -83,6 +88,8 @@ fn start<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Start<'a>> {
         attr,
         me,
         call,
+        def,
+        method,
         class,
     })
 }
@@ -107,17 +114,80 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(start) = start(create, cx) else {
             continue;
         };
-        if let Some(diag) = rewrite(&start, cx) {
-            out.push(diag);
-        }
+        let diag = rewrite(&start, cx).unwrap_or_else(|| lifecycle(&start, cx));
+        out.push(diag.superseding("AM901"));
     }
 }
 
+/// The report for a task kept on the object that the rewrite does not
+/// take: where the object starts it and where it cancels it, and the owner
+/// it needs there.
+fn lifecycle(start: &Start, cx: &FileContext) -> Diagnostic {
+    let (me, attr) = (start.me, start.attr);
+    let cancel = format!("{me}.{attr}.cancel");
+    let mut stops: Vec<&str> = Vec::new();
+    for (name, def) in methods(start.class, cx) {
+        let cancels = syntax::preorder(def).any(|(n, _)| {
+            n.kind() == "call"
+                && n.child_by_field_name("function")
+                    .is_some_and(|f| cx.text(f) == cancel)
+        });
+        if cancels && !stops.contains(&name) {
+            stops.push(name);
+        }
+    }
+    let what = format!(
+        "`{me}.{attr}`, a task started in {}",
+        method_ref(start.method)
+    );
+    let tg = format!("{me}._task_group");
+    let (message, hint) = if stops.is_empty() {
+        (
+            format!("{what} that nothing in the class cancels: it needs an owner that outlives it"),
+            format!("start it in a task group its owner keeps open for as long as the work runs (an application-scoped group entered at start-up and passed in, `{class}(tg)`): `tg.start_soon(func, *args)`; a cancel scope of its own stops it early", class = class_name(start.class, cx)),
+        )
+    } else {
+        let stops = stops
+            .iter()
+            .map(|s| method_ref(s))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        (
+            format!("{what} and cancelled in {stops}: the object needs a task group that lives from one to the other"),
+            format!("in {}: `{tg} = anyio.create_task_group()`, `await {tg}.__aenter__()`, `{tg}.start_soon(func, *args)`; in {stops}: `{tg}.cancel_scope.cancel()`, `await {tg}.__aexit__(None, None, None)`; both must run in the same task, so when they may not, start the job in a task group the caller passes in (`{class}(tg)`)", method_ref(start.method), class = class_name(start.class, cx)),
+        )
+    };
+    Diagnostic::new(CODE, message, start.stmt.byte_range()).with_hint(hint)
+}
+
+/// A method as messages name it: `__aenter__`, `start()`.
+fn method_ref(name: &str) -> String {
+    if name.starts_with("__") && name.ends_with("__") {
+        format!("`{name}`")
+    } else {
+        format!("`{name}()`")
+    }
+}
+
+/// The name of a class, for the examples in a hint.
+fn class_name<'a>(class: Node<'a>, cx: &FileContext<'a>) -> &'a str {
+    class
+        .child_by_field_name("name")
+        .map_or("Service", |n| cx.text(n))
+}
+
 /// The rewrite of one start, or a report saying why it cannot be made;
-/// `None` when the class has no `__aexit__` that cancels the task (AM901
-/// reports the task).
+/// `None` when the task is not started in `__aenter__` or the class has no
+/// `__aexit__` that cancels it ([`lifecycle`] reports it then).
 fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
     let (me, attr) = (start.me, start.attr);
+    let body = start.def.child_by_field_name("body")?;
+    if start.method != "__aenter__"
+        || !syntax::is_async_def(start.def)
+        || start.stmt.parent() != Some(body)
+    {
+        return None;
+    }
     let methods = methods(start.class, cx);
     let (_, exit) = methods.iter().find(|(n, _)| *n == "__aexit__")?;
     let exit_body = exit.child_by_field_name("body")?;
@@ -169,14 +239,14 @@ fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
             continue;
         }
         let place = method(n, cx).map_or("the class body".to_string(), |(_, _, name, _)| {
-            format!("`{name}()`")
+            method_ref(name)
         });
         return Some(diag(format!("{what}, is also used in {place}: give the object a task group by hand (`async with` around the object's work, or one entered in `__aenter__` and exited in `__aexit__`)")));
     }
     if !attr.starts_with('_') {
         return Some(diag(format!("{what}, is a public attribute that code elsewhere may read: give the object a task group by hand")));
     }
-    let Some(spawn) = task_support::spawn(start.call, cx) else {
+    let Some(spawn) = start.call.and_then(|call| task_support::spawn(call, cx)) else {
         return Some(diag(format!(
             "{what}, does not run a plain coroutine call: give the object a task group by hand"
         )));
@@ -260,5 +330,30 @@ mod tests {
         );
         let found = run("AM210", &src);
         assert_reports(&found, "`self._task`, a task started in `__aenter__` and cancelled in `__aexit__`, is also used in `running()`: give the object a task group by hand (`async with` around the object's work, or one entered in `__aenter__` and exited in `__aexit__`)");
+    }
+
+    #[test]
+    fn a_task_started_and_stopped_in_other_methods_is_reported_with_both() {
+        let src = WORKER
+            .replace("async def __aenter__(self)", "async def start(self)")
+            .replace(
+                "async def __aexit__(self, *exc_info)",
+                "async def stop(self)",
+            );
+        let found = run("AM210", &src);
+        assert_reports(&found, "`self._task`, a task started in `start()` and cancelled in `stop()`: the object needs a task group that lives from one to the other");
+        assert!(
+            found[0].hint.as_deref().is_some_and(|h| h
+                .contains("in `stop()`: `self._task_group.cancel_scope.cancel()`")
+                && h.contains("`Worker(tg)`")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_task_nothing_cancels_is_reported_with_its_start() {
+        let src = WORKER.replace("        self._task.cancel()\n", "");
+        let found = run("AM210", &src);
+        assert_reports(&found, "`self._task`, a task started in `__aenter__` that nothing in the class cancels: it needs an owner that outlives it");
     }
 }
