@@ -64,15 +64,33 @@ fn plain_class(class: Node, cx: &FileContext) -> bool {
     !decorated && bases_plain
 }
 
+/// Whether a reference is the class an `isinstance(x, ...)` call tests,
+/// alone or in a tuple of classes.
+fn isinstance_class(n: Node, cx: &FileContext) -> bool {
+    let arg = match n.parent() {
+        Some(t) if t.kind() == "tuple" => t,
+        _ => n,
+    };
+    let Some(args) = arg.parent().filter(|a| a.kind() == "argument_list") else {
+        return false;
+    };
+    let positional = syntax::named_children(args);
+    positional.len() == 2
+        && positional[1].id() == arg.id()
+        && args.parent().is_some_and(|call| {
+            call.kind() == "call"
+                && call
+                    .child_by_field_name("function")
+                    .is_some_and(|f| cx.text(f) == "isinstance")
+        })
+}
+
 pub(super) fn triggers() -> Vec<Trigger> {
     PRIMITIVES.iter().map(|(a, _)| Trigger::name(a)).collect()
 }
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     let types = cx.nodes_of_kind(syntax::kinds().type_);
-    if types.is_empty() {
-        return;
-    }
     // The outermost annotation around a name or a range (`Optional[asyncio.Lock]`
     // holds a `type` in a `type`).
     let outer_type = |r: Range<usize>| {
@@ -99,10 +117,18 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .filter(|n| cx.qualified(*n).as_deref() == Some(*asyncio_name))
             .filter(|n| !in_import(*n) && !is_attribute_name(*n))
             .collect();
-        if refs.iter().any(|n| outer_type(n.byte_range()).is_none()) {
+        if refs
+            .iter()
+            .any(|n| outer_type(n.byte_range()).is_none() && !isinstance_class(*n, cx))
+        {
             // Objects of the asyncio class may still be made here.
             continue;
         }
+        let tests: Vec<Node> = refs
+            .iter()
+            .copied()
+            .filter(|n| outer_type(n.byte_range()).is_none())
+            .collect();
         // Every reference is in an annotation (checked above), as a name
         // or spelled in a string.
         let mut sites: Vec<(Range<usize>, Node)> = refs
@@ -117,7 +143,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 })
                 .cloned(),
         );
-        if sites.is_empty() {
+        if sites.is_empty() && tests.is_empty() {
             continue;
         }
         sites.sort_by_key(|(r, _)| r.start);
@@ -154,6 +180,27 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     range,
                 )
                 .with_hint(format!("write `{anyio_name}` once the objects passed here are anyio's (the modules creating them migrated)"))
+            });
+        }
+        for test in tests {
+            let range = test.byte_range();
+            out.push(if creates_anyio {
+                Diagnostic::new(
+                    CODE,
+                    format!("`isinstance` tests for `{anyio_name}`, the objects this module now makes (an `{asyncio_name}` made outside the module no longer passes the test)"),
+                    range.clone(),
+                )
+                .with_fix(
+                    Fix::new(vec![Edit::replace(range, *anyio_name)], Applicability::Unsafe)
+                        .with_imports(["anyio"]),
+                )
+            } else {
+                Diagnostic::new(
+                    CODE,
+                    format!("`isinstance` tests for `{asyncio_name}`, and this module creates no `{anyio_name}` to tell what it receives"),
+                    range,
+                )
+                .with_hint(format!("test for `{anyio_name}` once the objects passed here are anyio's (the modules creating them migrated)"))
             });
         }
     }
@@ -206,5 +253,23 @@ mod tests {
             let found = run("AM306", &src);
             assert_reports(&found, "the class attribute annotation `asyncio.Semaphore` is left as it is: the class is decorated or has a base class, and dataclasses, attrs and pydantic read class annotations at run time");
         }
+    }
+
+    #[test]
+    fn an_isinstance_test_follows_with_an_unsafe_fix() {
+        let src = "import asyncio\n\nimport anyio\n\nready = anyio.Event()\n\n\ndef is_event(x):\n    return isinstance(x, (asyncio.Event, str))\n";
+        let found = run("AM306", src);
+        assert_fixes(
+            &found,
+            "`isinstance` tests for `anyio.Event`, the objects this module now makes (an `asyncio.Event` made outside the module no longer passes the test)",
+            &src.replace("(asyncio.Event", "(anyio.Event"),
+            edit::Applicability::Unsafe,
+        );
+        let src = "import asyncio\n\n\ndef is_event(x):\n    return isinstance(x, asyncio.Event)\n";
+        assert_reports(&run("AM306", src), "`isinstance` tests for `asyncio.Event`, and this module creates no `anyio.Event` to tell what it receives");
+        // A call that is not `isinstance` still keeps the asyncio class.
+        let src =
+            "import asyncio\n\nimport anyio\n\nready = anyio.Event()\nmake(x, asyncio.Event)\n";
+        assert!(run("AM306", src).is_empty());
     }
 }
