@@ -215,9 +215,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
 /// The edits that put statements `first` to `last` of one block into
 /// `async with anyio.create_task_group() as {tg}:`: the header before
 /// `first` and one more indentation level on every later line of the span
-/// (not lines inside strings, not blank ones, not the lines after the first
-/// of `waits`, the statements that become one line, and none of `gone`, the
-/// statements deleted with their lines).
+/// (see [`deeper`]).
 pub(super) fn group_edits(
     tg: &str,
     first: Node,
@@ -233,9 +231,24 @@ pub(super) fn group_edits(
         first.start_byte(),
         format!("async with anyio.create_task_group() as {tg}:{nl}{indent}{unit}"),
     )];
-    // Every later line of the span moves one level in (not lines inside strings, not blank ones).
-    let mut pos = first.start_byte();
-    while let Some(i) = cx.src[pos..last.end_byte()].find('\n') {
+    edits.extend(deeper(first.start_byte()..last.end_byte(), waits, gone, cx));
+    edits
+}
+
+/// One more indentation level on every line that starts inside `span`
+/// after its first (not lines inside strings, not blank ones, not the lines
+/// after the first of `waits`, the statements that become one line, and
+/// none of `gone`, the statements deleted with their lines).
+pub(super) fn deeper(
+    span: std::ops::Range<usize>,
+    waits: &[Node],
+    gone: &[Node],
+    cx: &FileContext,
+) -> Vec<Edit> {
+    let unit = cx.style.indent.as_str();
+    let mut edits = Vec::new();
+    let mut pos = span.start;
+    while let Some(i) = cx.src[pos..span.end].find('\n') {
         let line_start = pos + i + 1;
         pos = line_start;
         let line = cx.src[line_start..].split('\n').next().unwrap_or("");

@@ -4,6 +4,7 @@
 //! valid cases (and no `[[match]]`).
 
 mod anyio_backend;
+mod as_completed;
 mod asyncio_fixture;
 mod asyncio_mark;
 mod cleared_event;
@@ -82,6 +83,7 @@ pub static RULES: &[Rule] = &[
     rule!(future),
     rule!(race),
     rule!(object_task),
+    rule!(as_completed),
     rule!(primitive_annotation),
     rule!(cleared_event),
     rule!(queue),
