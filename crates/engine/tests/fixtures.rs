@@ -196,6 +196,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM209-race")]
 #[test_case("AM210-object-task")]
 #[test_case("AM211-as-completed")]
+#[test_case("AM212-current-task")]
 #[test_case("AM301-acquired-in-task")]
 #[test_case("AM301-lock")]
 #[test_case("AM302-event")]

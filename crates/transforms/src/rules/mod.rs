@@ -9,6 +9,7 @@ mod asyncio_fixture;
 mod asyncio_mark;
 mod cleared_event;
 mod create_task_await;
+mod current_task;
 mod custom_loop;
 mod event_loop_fixture;
 mod from_thread;
@@ -84,6 +85,7 @@ pub static RULES: &[Rule] = &[
     rule!(race),
     rule!(object_task),
     rule!(as_completed),
+    rule!(current_task),
     rule!(primitive_annotation),
     rule!(cleared_event),
     rule!(queue),
