@@ -111,12 +111,112 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         .iter()
         .flat_map(|last| cx.nodes_ending_in("call", last));
     for create in calls {
-        let Some(start) = start(create, cx) else {
-            continue;
-        };
-        let diag = rewrite(&start, cx).unwrap_or_else(|| lifecycle(&start, cx));
-        out.push(diag.superseding("AM901"));
+        if let Some(start) = start(create, cx) {
+            let diag = rewrite(&start, cx).unwrap_or_else(|| lifecycle(&start, cx));
+            out.push(diag.superseding("AM901"));
+        } else if let Some(diag) = kept_in_set(create, cx) {
+            out.push(diag.superseding("AM901"));
+        }
     }
+}
+
+/// The report for a task a method adds to a set on the object
+/// (`self._tasks.add(asyncio.create_task(...))`, or `t = ...` then
+/// `self._tasks.add(t)`): the methods that start such tasks and those that
+/// cancel the set's tasks (`for t in self._tasks: t.cancel()`), and the
+/// owner the tasks need.
+fn kept_in_set<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Diagnostic> {
+    let func = create.child_by_field_name("function")?;
+    if !matches!(
+        cx.qualified(func).as_deref(),
+        Some("asyncio.create_task" | "asyncio.ensure_future")
+    ) {
+        return None;
+    }
+    // `X.add(<create>)`, or `t = <create>` followed in its block by `X.add(t)`.
+    let added_to = |arg: &str, stmt: Node<'a>| -> Option<Node<'a>> {
+        let call = stmt
+            .named_child(0)
+            .filter(|c| stmt.kind() == "expression_statement" && c.kind() == "call")?;
+        let f = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")?;
+        let args = syntax::named_children(call.child_by_field_name("arguments")?);
+        (f.child_by_field_name("attribute")
+            .is_some_and(|a| cx.text(a) == "add")
+            && args.len() == 1
+            && cx.text(args[0]) == arg)
+            .then(|| f.child_by_field_name("object"))?
+    };
+    let (stmt, set) = match create.parent() {
+        Some(args) if args.kind() == "argument_list" => {
+            let stmt = args.parent()?.parent()?;
+            (stmt, added_to(cx.text(create), stmt)?)
+        }
+        Some(assign) if assign.kind() == "assignment" => {
+            let name = assign
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")
+                .map(|l| cx.text(l))?;
+            let stmt = assign
+                .parent()
+                .filter(|s| s.kind() == "expression_statement")?;
+            let set = std::iter::successors(stmt.next_named_sibling(), |s| s.next_named_sibling())
+                .find_map(|s| added_to(name, s))?;
+            (stmt, set)
+        }
+        _ => return None,
+    };
+    let (_, class, method_name, me) = method(stmt, cx)?;
+    let attr = set
+        .child_by_field_name("attribute")
+        .filter(|_| set.kind() == "attribute")?;
+    if set.child_by_field_name("object").map(|o| cx.text(o)) != Some(me) {
+        return None;
+    }
+    let tasks = format!("{me}.{}", cx.text(attr));
+    // A loop over the set (or a copy of it) that cancels each task.
+    let cancels = |def: Node| {
+        syntax::preorder(def).any(|(n, _)| {
+            n.kind() == "for_statement"
+                && n.child_by_field_name("right")
+                    .is_some_and(|r| cx.text(r).contains(&tasks))
+                && n.child_by_field_name("left").is_some_and(|var| {
+                    let cancel = format!("{}.cancel", cx.text(var));
+                    n.child_by_field_name("body").is_some_and(|b| {
+                        syntax::preorder(b).any(|(c, _)| {
+                            c.kind() == "call"
+                                && c.child_by_field_name("function")
+                                    .is_some_and(|f| cx.text(f) == cancel)
+                        })
+                    })
+                })
+        })
+    };
+    let stops: Vec<String> = methods(class, cx)
+        .into_iter()
+        .filter(|(_, def)| cancels(*def))
+        .map(|(name, _)| method_ref(name))
+        .collect();
+    let what = format!(
+        "`{tasks}`, a set of tasks started in {}",
+        method_ref(method_name)
+    );
+    let tg = format!("{me}._task_group");
+    let class = class_name(class, cx);
+    let (message, hint) = if stops.is_empty() {
+        (
+            format!("{what} that nothing in the class cancels: the tasks need an owner that outlives them"),
+            format!("start them in a task group their owner keeps open for as long as the work runs (an application-scoped group entered at start-up and passed in, `{class}(tg)`): `tg.start_soon(func, *args)`; the set and its `add_done_callback(discard)` go"),
+        )
+    } else {
+        let stops = stops.join(" and ");
+        (
+            format!("{what} and cancelled in {stops}: the object needs a task group that lives from its start to {stops}"),
+            format!("where the object starts: `{tg} = anyio.create_task_group()` and `await {tg}.__aenter__()`; in {}: `{tg}.start_soon(func, *args)`; in {stops}: `{tg}.cancel_scope.cancel()` and `await {tg}.__aexit__(None, None, None)`, in the task that entered it, or start the jobs in a task group the caller passes in (`{class}(tg)`); the set and its `add_done_callback(discard)` go", method_ref(method_name)),
+        )
+    };
+    Some(Diagnostic::new(CODE, message, stmt.byte_range()).with_hint(hint))
 }
 
 /// The report for a task kept on the object that the rewrite does not
@@ -355,5 +455,19 @@ mod tests {
         let src = WORKER.replace("        self._task.cancel()\n", "");
         let found = run("AM210", &src);
         assert_reports(&found, "`self._task`, a task started in `__aenter__` that nothing in the class cancels: it needs an owner that outlives it");
+    }
+
+    #[test]
+    fn tasks_kept_in_a_set_are_reported_with_where_they_start_and_stop() {
+        let src = "import asyncio\n\n\nclass Pool:\n    def __init__(self):\n        self._tasks = set()\n\n    def spawn(self, n):\n        task = asyncio.create_task(work(n))\n        self._tasks.add(task)\n        task.add_done_callback(self._tasks.discard)\n\n    async def close(self):\n        for task in list(self._tasks):\n            task.cancel()\n";
+        let found = run("AM210", src);
+        assert_reports(&found, "`self._tasks`, a set of tasks started in `spawn()` and cancelled in `close()`: the object needs a task group that lives from its start to `close()`");
+        let src = src.replace("            task.cancel()\n", "            print(task)\n");
+        let src = src.replace(
+            "        task = asyncio.create_task(work(n))\n        self._tasks.add(task)\n",
+            "        self._tasks.add(asyncio.create_task(work(n)))\n",
+        );
+        let found = run("AM210", &src);
+        assert_reports(&found, "`self._tasks`, a set of tasks started in `spawn()` that nothing in the class cancels: the tasks need an owner that outlives them");
     }
 }
