@@ -307,7 +307,11 @@ pub fn delete_statement(stmt: Node, src: &str) -> Edit {
     };
     let next_end = line_end(src, rest_end);
     let next_blank = rest_end < src.len() && src[rest_end..next_end].trim().is_empty();
-    if prev_blank && next_blank {
+    // Nor a blank line at the top of a block (black removes it).
+    let opens_block = stmt
+        .parent()
+        .is_some_and(|p| p.kind() == "block" && stmt.prev_named_sibling().is_none());
+    if (prev_blank || opens_block) && next_blank {
         return Edit::delete(line_start..next_end);
     }
     Edit::delete(line_start..rest_end)
@@ -358,6 +362,31 @@ mod tests {
                 None,
             ),
         )
+    }
+
+    #[test]
+    fn a_deleted_statement_leaves_no_blank_line_at_the_top_of_its_block() {
+        let delete_first = |src: &str| {
+            let tree = syntax::parse(src);
+            let stmt = syntax::preorder(tree.root_node())
+                .map(|(n, _)| n)
+                .find(|n| {
+                    n.kind() == "expression_statement"
+                        && n.utf8_text(src.as_bytes())
+                            .is_ok_and(|t| t.starts_with("loop"))
+                })
+                .expect("a statement");
+            edit::apply_edits(src, &[super::delete_statement(stmt, src)])
+        };
+        assert_eq!(
+            delete_first("def f():\n    loop = g()\n\n    def work():\n        pass\n"),
+            "def f():\n    def work():\n        pass\n"
+        );
+        // Between statements the blank line before the next one stays.
+        assert_eq!(
+            delete_first("def f():\n    \"\"\"Doc.\"\"\"\n    loop = g()\n\n    h()\n"),
+            "def f():\n    \"\"\"Doc.\"\"\"\n\n    h()\n"
+        );
     }
 
     #[test]
