@@ -29,6 +29,8 @@ struct Hop<'a> {
     loop_: Node<'a>,
     text: String,
     functools: bool,
+    /// The statement that submitted the coroutine, deleted (the split form).
+    gone: Option<Node<'a>>,
 }
 
 /// `asyncio.run_coroutine_threadsafe(f(x), loop).result()`.
@@ -40,7 +42,11 @@ fn coroutine_hop<'a>(result_call: Node<'a>, cx: &FileContext<'a>) -> Option<Hop<
             .is_some_and(|a| cx.text(a) == "result")
         && syntax::arguments(result_call).is_empty())
     .then_some(())?;
-    let submit = method.child_by_field_name("object")?;
+    let object = method.child_by_field_name("object")?;
+    let (submit, gone) = match object.kind() {
+        "identifier" => submitted(result_call, object, cx)?,
+        _ => (object, None),
+    };
     (submit.kind() == "call"
         && cx.callee(submit).as_deref() == Some("asyncio.run_coroutine_threadsafe"))
     .then_some(())?;
@@ -53,7 +59,46 @@ fn coroutine_hop<'a>(result_call: Node<'a>, cx: &FileContext<'a>) -> Option<Hop<
         loop_,
         text: format!("anyio.from_thread.run({})", s.args),
         functools: s.needs_functools,
+        gone,
     })
+}
+
+/// The split form: `fut = asyncio.run_coroutine_threadsafe(...)` as the
+/// statement right before the one whose first call is `fut.result()`, with
+/// no other use of `fut` in the function: the submission (the right side)
+/// and its statement. Waiting right after submitting is what
+/// `from_thread.run` does in one step.
+fn submitted<'a>(
+    result_call: Node<'a>,
+    fut: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Option<(Node<'a>, Option<Node<'a>>)> {
+    let name = cx.text(fut);
+    let stmt = std::iter::successors(Some(result_call), |n| n.parent())
+        .find(|n| n.parent().is_some_and(|p| p.kind() == "block"))?;
+    let before = stmt.prev_named_sibling()?;
+    let assign = before
+        .named_child(0)
+        .filter(|a| before.kind() == "expression_statement" && a.kind() == "assignment")?;
+    (assign
+        .child_by_field_name("left")
+        .is_some_and(|l| l.kind() == "identifier" && cx.text(l) == name))
+    .then_some(())?;
+    // Nothing in the statement runs before the wait.
+    let first_call = syntax::preorder(stmt)
+        .map(|(n, _)| n)
+        .filter(|n| n.kind() == "call")
+        .min_by_key(|n| (n.end_byte(), std::cmp::Reverse(n.start_byte())))?;
+    let inner = syntax::preorder(result_call)
+        .map(|(n, _)| n)
+        .any(|n| n.id() == first_call.id());
+    inner.then_some(())?;
+    let def = syntax::enclosing(stmt, &["function_definition", "lambda"])?;
+    let uses = syntax::preorder(def)
+        .filter(|(n, _)| n.kind() == "identifier" && cx.text(*n) == name)
+        .count();
+    (uses == 2).then_some(())?;
+    Some((assign.child_by_field_name("right")?, Some(before)))
 }
 
 /// `loop.call_soon_threadsafe(g, x)` as a statement of its own.
@@ -83,6 +128,7 @@ fn callback_hop<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<Hop<'a>> {
             &cx.src[first.start_byte()..last.end_byte()]
         ),
         functools: false,
+        gone: None,
     })
 }
 
@@ -139,6 +185,11 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .iter()
             .map(|h| Edit::replace(h.node.byte_range(), h.text.clone()))
             .collect();
+        edits.extend(
+            hops.iter()
+                .filter_map(|h| h.gone)
+                .map(|g| semantic::delete_statement(g, cx.src)),
+        );
         edits.extend(dropped_loop(def, &hops, &starts, cx));
         let functools = hops.iter().any(|h| h.functools);
         let imports = super::task_support::anyio_imports(functools);
@@ -238,5 +289,24 @@ mod tests {
     fn a_function_run_elsewhere_is_left() {
         let src = "import asyncio\nimport anyio\n\ndef work(loop):\n    asyncio.run_coroutine_threadsafe(save(1), loop).result()\n\nasync def main(loop):\n    await anyio.to_thread.run_sync(work, loop)\n    work(loop)\n";
         assert!(run("AM505", src).is_empty());
+    }
+
+    #[test]
+    fn a_future_waited_for_right_after_it_is_submitted() {
+        let src = "import asyncio\nimport anyio\n\ndef work(loop):\n    fut = asyncio.run_coroutine_threadsafe(save(1), loop)\n    return fut.result()\n\nasync def main(loop):\n    await anyio.to_thread.run_sync(work, loop)\n";
+        let found = run("AM505", src);
+        let (text, _) = found[0].fixed.clone().expect("a fix");
+        assert_eq!(text, "import asyncio\nimport anyio\n\ndef work():\n    return anyio.from_thread.run(save, 1)\n\nasync def main(loop):\n    await anyio.to_thread.run_sync(work)\n");
+        // Work in between, or a second use of the future: left.
+        for src in [
+            src.replace("    return fut", "    log()\n    return fut"),
+            src.replace("    return fut.result()", "    return log() + fut.result()"),
+            src.replace(
+                "    return fut.result()",
+                "    fut.add_done_callback(log)\n    return fut.result()",
+            ),
+        ] {
+            assert!(run("AM505", &src).is_empty(), "{src}");
+        }
     }
 }
