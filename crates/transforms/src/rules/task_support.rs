@@ -489,9 +489,18 @@ pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Result<Vec<Edit
         // A context manager that catches exceptions (`pytest.raises`,
         // `contextlib.suppress`) would miss the ExceptionGroup.
         if n.kind() == "with_statement" {
+            // `pytest.raises(Exception)` or `suppress(Exception)` with no
+            // `as` and no `match=` catches the group too (ExceptionGroup is
+            // an Exception) and looks no further into it.
+            let catches_any = |call: Node| {
+                let args = syntax::arguments(call);
+                matches!(args.as_slice(), [a] if matches!(cx.text(*a), "Exception" | "BaseException"))
+                    // The value of its item (`with raises(E) as info` puts an `as_pattern` in between).
+                    && call.parent().is_some_and(|item| item.kind() == "with_item")
+            };
             let catches = syntax::preorder(n)
                 .take_while(|(m, _)| m.kind() != "block")
-                .filter(|(m, _)| m.kind() == "call")
+                .filter(|(m, _)| m.kind() == "call" && !catches_any(*m))
                 .filter_map(|(m, _)| m.child_by_field_name("function"))
                 .map(|f| cx.text(f).rsplit('.').next().unwrap_or("").to_string())
                 .find(|last| {
