@@ -118,6 +118,8 @@ pub fn migrate_text(
         keep_carriage_returns(&mut diags, &current);
         let mut suppressed = suppressions(&cx, &diags);
         drop_superseded(&mut diags, &mut suppressed);
+        let runs_am301 = transforms.iter().any(|t| t.info().code == "AM301");
+        keep_conditions_with_their_locks(&cx, &mut diags, &suppressed, runs_am301);
         let chosen = choose_fixes(&diags, &suppressed, opts);
         let (next, next_tree, applied, rejected) =
             apply_checked(&current, &current_tree, &diags, &chosen);
@@ -413,6 +415,92 @@ fn acquired_in_another_task(cx: &FileContext, d: &edit::Diagnostic) -> Option<St
         }
     }
     None
+}
+
+/// anyio's condition fails on an asyncio lock (`notify` asks the lock for
+/// its `statistics()`), so AM305's fix of `asyncio.Condition(lock)`, where
+/// the module makes that lock with `asyncio.Lock()`, is made only when AM301
+/// rewrites each of those locks in this run: its diagnostic there keeps a
+/// fix (no fact about the program rules it out) and no comment ignores it.
+/// Otherwise the condition stays asyncio's with its lock, and says why.
+fn keep_conditions_with_their_locks(
+    cx: &FileContext,
+    diags: &mut [Diagnostic],
+    suppressed: &[bool],
+    runs_am301: bool,
+) {
+    let locks = cx.calls_to("asyncio.Lock");
+    if locks.is_empty() {
+        return;
+    }
+    // The last name each lock is assigned to, and why AM301 leaves it.
+    let kept: Vec<(&str, String)> = locks
+        .iter()
+        .filter_map(|call| {
+            let name = assigned_name(cx, call.start_byte())?;
+            let at = diags
+                .iter()
+                .position(|d| d.code == "AM301" && d.range == call.byte_range());
+            let why = match at {
+                _ if !runs_am301 => Some("AM301 is not selected".to_string()),
+                None => Some("AM301 does not rewrite it".to_string()),
+                Some(i) if suppressed[i] => Some("a comment ignores AM301 on it".to_string()),
+                Some(i) if diags[i].fix.is_none() => Some(
+                    diags[i]
+                        .message
+                        .split_once("; not here: ")
+                        .map_or("AM301 leaves it", |(_, why)| why)
+                        .to_string(),
+                ),
+                Some(_) => None,
+            }?;
+            Some((name, why))
+        })
+        .collect();
+    if kept.is_empty() {
+        return;
+    }
+    for d in diags
+        .iter_mut()
+        .filter(|d| d.code == "AM305" && d.fix.is_some())
+    {
+        // The fix replaces the call, or its callee.
+        let Some(node) = cx
+            .tree
+            .root_node()
+            .descendant_for_byte_range(d.range.start, d.range.end)
+        else {
+            continue;
+        };
+        let call = match node.kind() {
+            "call" => node,
+            _ => match node.parent() {
+                Some(p) if p.kind() == "call" => p,
+                _ => continue,
+            },
+        };
+        let Some(lock) = syntax::arguments(call).first().map(|a| match a.kind() {
+            "keyword_argument" => a.child_by_field_name("value").unwrap_or(*a),
+            _ => *a,
+        }) else {
+            continue;
+        };
+        let last = match lock.kind() {
+            "identifier" => cx.text(lock),
+            "attribute" => lock
+                .child_by_field_name("attribute")
+                .map_or("", |a| cx.text(a)),
+            _ => continue,
+        };
+        if let Some((_, why)) = kept.iter().find(|(name, _)| *name == last) {
+            d.fix = None;
+            d.message = format!(
+                "{}; not here: `{}` stays an `asyncio.Lock` ({why}), and anyio's condition fails on an asyncio lock",
+                d.message,
+                cx.text(lock)
+            );
+        }
+    }
 }
 
 /// The last name of the target the value at `offset` is assigned to

@@ -203,6 +203,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM303-semaphore")]
 #[test_case("AM304-bounded-semaphore")]
 #[test_case("AM305-condition")]
+#[test_case("AM305-condition-lock-not-selected")]
 #[test_case("AM306-primitive-annotation")]
 #[test_case("AM307-cleared-event")]
 #[test_case("AM401-queue")]
