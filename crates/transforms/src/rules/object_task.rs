@@ -49,8 +49,8 @@ fn methods<'a>(class: Node<'a>, cx: &FileContext<'a>) -> Vec<(&'a str, Node<'a>)
         .collect()
 }
 
-/// `self.ATTR = asyncio.create_task(...)` (or `ensure_future`) as a
-/// statement of a method: the statement, the attribute, `self`, the method
+/// `self.ATTR = <create>` (a call of `asyncio.create_task` or
+/// `ensure_future`) as a statement of a method: the statement, the attribute, `self`, the method
 /// and its class, and the coroutine call when it is one plain call.
 struct Start<'a> {
     stmt: Node<'a>,
@@ -63,13 +63,6 @@ struct Start<'a> {
 }
 
 fn start<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Start<'a>> {
-    let func = create.child_by_field_name("function")?;
-    if !matches!(
-        cx.qualified(func).as_deref(),
-        Some("asyncio.create_task" | "asyncio.ensure_future")
-    ) {
-        return None;
-    }
     let call = task_support::task_creation(create, false, cx).map(|(_, call)| call);
     let assign = create
         .parent()
@@ -107,9 +100,9 @@ fn uses<'a>(class: Node<'a>, attr: &str, cx: &FileContext<'a>) -> Vec<Node<'a>> 
 }
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
-    let calls = ["create_task", "ensure_future"]
+    let calls = ["asyncio.create_task", "asyncio.ensure_future"]
         .iter()
-        .flat_map(|last| cx.nodes_ending_in("call", last));
+        .flat_map(|name| cx.calls_to(name));
     for create in calls {
         if let Some(start) = start(create, cx) {
             let diag = rewrite(&start, cx).unwrap_or_else(|| lifecycle(&start, cx));
@@ -126,13 +119,6 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
 /// cancel the set's tasks (`for t in self._tasks: t.cancel()`), and the
 /// owner the tasks need.
 fn kept_in_set<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Diagnostic> {
-    let func = create.child_by_field_name("function")?;
-    if !matches!(
-        cx.qualified(func).as_deref(),
-        Some("asyncio.create_task" | "asyncio.ensure_future")
-    ) {
-        return None;
-    }
     // `X.add(<create>)`, or `t = <create>` followed in its block by `X.add(t)`.
     let added_to = |arg: &str, stmt: Node<'a>| -> Option<Node<'a>> {
         let call = stmt
