@@ -630,6 +630,13 @@ mod tests {
         let (text, class) = found[0].fixed.clone().expect("a fix");
         assert_eq!(text, "import asyncio\n\nasync def main(us):\n    async with anyio.create_task_group() as tg:\n        tasks = [tg.create_task(f(u)) for u in us]\n    return [task.return_value for task in tasks]\n");
         assert_eq!(class, edit::Applicability::Unsafe);
+        // A `list(...)` around the gather goes with it: the results are a list.
+        let src = src.replace(
+            "return await asyncio.gather(*tasks)",
+            "return list(await asyncio.gather(*tasks))",
+        );
+        assert!(fixed_text(&run("AM206", &src))
+            .ends_with("    return [task.return_value for task in tasks]\n"));
     }
 
     /// The text of the one fix `found` holds.

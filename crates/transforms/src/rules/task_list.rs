@@ -511,8 +511,17 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if unused {
             edits.push(super::pytest_support::delete_lines(cx, gather_stmt));
         } else {
+            // `list(await gather(*tasks))` needs no `list(...)` around a list.
+            let listed = awaited
+                .parent()
+                .filter(|a| a.kind() == "argument_list" && syntax::named_children(*a).len() == 1)
+                .and_then(|a| a.parent())
+                .filter(|c| {
+                    c.child_by_field_name("function")
+                        .is_some_and(|f| cx.text(f) == "list")
+                });
             edits.push(Edit::replace(
-                awaited.byte_range(),
+                listed.unwrap_or(awaited).byte_range(),
                 format!("[task.return_value for task in {name}]"),
             ));
         }
