@@ -158,26 +158,36 @@ fn worker_starts<'a>(def: Node<'a>, name: &str, cx: &FileContext<'a>) -> Option<
 }
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for &def in cx.nodes_of_kind(syntax::kinds().function_definition) {
-        if syntax::is_async_def(def) {
+    // The calls into the loop, found from the index (`….result()`,
+    // `….call_soon_threadsafe(…)`), grouped by the synchronous function
+    // whose own body makes them (not a nested function's or lambda's).
+    let mut by_def: Vec<(Node, Vec<Hop>)> = Vec::new();
+    let calls = cx
+        .nodes_ending_in("call", "result")
+        .into_iter()
+        .filter_map(|n| coroutine_hop(n, cx))
+        .chain(
+            cx.nodes_ending_in("call", "call_soon_threadsafe")
+                .into_iter()
+                .filter_map(|n| callback_hop(n, cx)),
+        );
+    for hop in calls {
+        let Some(def) = syntax::enclosing(hop.node, &["function_definition", "lambda"])
+            .filter(|d| d.kind() == "function_definition" && !syntax::is_async_def(*d))
+        else {
             continue;
+        };
+        match by_def.iter_mut().find(|(d, _)| d.id() == def.id()) {
+            Some((_, hops)) => hops.push(hop),
+            None => by_def.push((def, vec![hop])),
         }
+    }
+    by_def.sort_by_key(|(d, _)| d.start_byte());
+    for (def, mut hops) in by_def {
+        hops.sort_by_key(|h| h.node.start_byte());
         let Some(name) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
             continue;
         };
-        let hops: Vec<Hop> = syntax::preorder(def)
-            .map(|(n, _)| n)
-            .filter(|n| n.kind() == "call")
-            .filter(|n| {
-                // Its own body, not a nested function's.
-                syntax::enclosing(*n, &["function_definition", "lambda"]).map(|f| f.id())
-                    == Some(def.id())
-            })
-            .filter_map(|n| coroutine_hop(n, cx).or_else(|| callback_hop(n, cx)))
-            .collect();
-        if hops.is_empty() {
-            continue;
-        }
         let Some(starts) = worker_starts(def, name, cx) else {
             continue;
         };
