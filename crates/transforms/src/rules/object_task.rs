@@ -210,37 +210,56 @@ fn kept_in_set<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Diagnostic>
 /// it needs there.
 fn lifecycle(start: &Start, cx: &FileContext) -> Diagnostic {
     let (me, attr) = (start.me, start.attr);
-    let cancel = format!("{me}.{attr}.cancel");
-    let mut stops: Vec<&str> = Vec::new();
+    let task = format!("{me}.{attr}");
+    let cancel = format!("{task}.cancel");
+    // The methods that cancel the task, and those that wait for it to end
+    // (`await self._task`, after setting an event the job watches).
+    let (mut stops, mut waits): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
     for (name, def) in methods(start.class, cx) {
-        let cancels = syntax::preorder(def).any(|(n, _)| {
+        let found = |want: &dyn Fn(Node) -> bool| syntax::preorder(def).any(|(n, _)| want(n));
+        let cancels = found(&|n| {
             n.kind() == "call"
                 && n.child_by_field_name("function")
                     .is_some_and(|f| cx.text(f) == cancel)
         });
+        let awaits =
+            found(&|n| n.kind() == "await" && n.named_child(0).is_some_and(|a| cx.text(a) == task));
         if cancels && !stops.contains(&name) {
             stops.push(name);
+        } else if awaits && !waits.contains(&name) {
+            waits.push(name);
         }
     }
-    let what = format!(
-        "`{me}.{attr}`, a task started in {}",
-        method_ref(start.method)
-    );
+    let what = format!("`{task}`, a task started in {}", method_ref(start.method));
     let tg = format!("{me}._task_group");
-    let (message, hint) = if stops.is_empty() {
-        (
-            format!("{what} that nothing in the class cancels: it needs an owner that outlives it"),
-            format!("start it in a task group its owner keeps open for as long as the work runs (an application-scoped group entered at start-up and passed in, `{class}(tg)`): `tg.start_soon(func, *args)`; a cancel scope of its own stops it early", class = class_name(start.class, cx)),
-        )
-    } else {
-        let stops = stops
+    let class = class_name(start.class, cx);
+    let join = |names: &[&str]| {
+        names
             .iter()
             .map(|s| method_ref(s))
             .collect::<Vec<_>>()
-            .join(" and ");
+            .join(" and ")
+    };
+    let enter = format!(
+        "in {}: `{tg} = anyio.create_task_group()`, `await {tg}.__aenter__()`, `{tg}.start_soon(func, *args)`",
+        method_ref(start.method)
+    );
+    let (message, hint) = if !stops.is_empty() {
+        let stops = join(&stops);
         (
             format!("{what} and cancelled in {stops}: the object needs a task group that lives from one to the other"),
-            format!("in {}: `{tg} = anyio.create_task_group()`, `await {tg}.__aenter__()`, `{tg}.start_soon(func, *args)`; in {stops}: `{tg}.cancel_scope.cancel()`, `await {tg}.__aexit__(None, None, None)`; both must run in the same task, so when they may not, start the job in a task group the caller passes in (`{class}(tg)`)", method_ref(start.method), class = class_name(start.class, cx)),
+            format!("{enter}; in {stops}: `{tg}.cancel_scope.cancel()`, `await {tg}.__aexit__(None, None, None)`; both must run in the same task, so when they may not, start the job in a task group the caller passes in (`{class}(tg)`)"),
+        )
+    } else if !waits.is_empty() {
+        let waits = join(&waits);
+        (
+            format!("{what} and awaited in {waits}: the object needs a task group that lives from one to the other"),
+            format!("{enter}; in {waits}, where it awaited the task: `await {tg}.__aexit__(None, None, None)`, which waits for the job; both must run in the same task, so when they may not, start the job in a task group the caller passes in (`{class}(tg)`)"),
+        )
+    } else {
+        (
+            format!("{what} that nothing in the class cancels or awaits: it needs an owner that outlives it"),
+            format!("start it in a task group its owner keeps open for as long as the work runs (an application-scoped group entered at start-up and passed in, `{class}(tg)`): `tg.start_soon(func, *args)`; a cancel scope of its own stops it early"),
         )
     };
     Diagnostic::new(CODE, message, start.stmt.byte_range()).with_hint(hint)
@@ -437,10 +456,13 @@ mod tests {
     }
 
     #[test]
-    fn a_task_nothing_cancels_is_reported_with_its_start() {
+    fn a_task_only_awaited_or_left_alone_is_reported_with_its_start() {
         let src = WORKER.replace("        self._task.cancel()\n", "");
         let found = run("AM210", &src);
-        assert_reports(&found, "`self._task`, a task started in `__aenter__` that nothing in the class cancels: it needs an owner that outlives it");
+        assert_reports(&found, "`self._task`, a task started in `__aenter__` and awaited in `__aexit__`: the object needs a task group that lives from one to the other");
+        let src = src.replace("            await self._task\n", "            pass\n");
+        let found = run("AM210", &src);
+        assert_reports(&found, "`self._task`, a task started in `__aenter__` that nothing in the class cancels or awaits: it needs an owner that outlives it");
     }
 
     #[test]
