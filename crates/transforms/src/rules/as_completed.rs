@@ -97,6 +97,16 @@ fn rewrite(call: Node, cx: &FileContext) -> Option<Diagnostic> {
         return None;
     }
     let diag = |message: String| Diagnostic::new(CODE, message, for_stmt.byte_range());
+    // A task group cannot stay open across a `yield` of an async generator
+    // (its consumer may close the generator from another task).
+    let yields = syntax::preorder(body).any(|(n, _)| {
+        n.kind() == "yield"
+            && syntax::enclosing(n, &["function_definition", "lambda"]).map(|f| f.id())
+                == Some(def.id())
+    });
+    if yields {
+        return Some(diag("`asyncio.as_completed` cannot become `anyio.as_completed` here: the loop yields, and a task group cannot stay open across a `yield` of an async generator".to_string()));
+    }
     let caught = uses.iter().any(|u| {
         std::iter::successors(u.parent(), |p| p.parent())
             .take_while(|p| p.id() != body.id())
@@ -187,6 +197,10 @@ mod tests {
             ("    for f in asyncio.as_completed(tasks):\n        await f\n", None),
             ("    for f in asyncio.as_completed([a()], timeout=1):\n        await f\n", None),
             ("    for f in asyncio.as_completed([a()]):\n        done.append(f)\n", None),
+            (
+                "    for f in asyncio.as_completed([a()]):\n        yield await f\n",
+                Some("`asyncio.as_completed` cannot become `anyio.as_completed` here: the loop yields, and a task group cannot stay open across a `yield` of an async generator"),
+            ),
             (
                 "    for f in asyncio.as_completed([a()]):\n        try:\n            await f\n        except ValueError:\n            pass\n",
                 Some("`asyncio.as_completed` cannot become `anyio.as_completed` here: the loop catches an error of `await f`, and with anyio a job's error cancels the other jobs and leaves the loop"),
