@@ -16,6 +16,9 @@ pub enum Condition {
     Literal,
     /// A name or a chain of attributes on a name (`self.timeout`).
     Dotted,
+    /// A name, or an attribute of any expression (`Crawler(client).run`):
+    /// what a call's function is when nothing but a lookup is left of it.
+    Callee,
     /// A call.
     Call,
     /// Arguments with no `name=value` or `**kwargs` among them.
@@ -38,6 +41,7 @@ impl Condition {
             Condition::PositiveNumber => "a number literal above zero",
             Condition::Literal => "a literal",
             Condition::Dotted => "a name or an attribute",
+            Condition::Callee => "a name or an attribute of an expression",
             Condition::Call => "a call",
             Condition::Positional => "positional only",
             Condition::HasKeyword => "given by keyword",
@@ -72,6 +76,7 @@ impl Condition {
                 "integer" | "float" | "string" | "true" | "false" | "none" | "concatenated_string"
             ),
             Condition::Dotted => syntax::is_dotted(node),
+            Condition::Callee => matches!(kind, "identifier" | "attribute"),
             Condition::Call => kind == "call",
             Condition::Reraises => kind == "except_clause" && reraises(node, src),
             Condition::Positional | Condition::HasKeyword | Condition::NoCleanupAwaits => {
@@ -164,6 +169,8 @@ mod tests {
         assert!(holds(Dotted, "self.timeout", false) && holds(Dotted, "t", false));
         assert!(!holds(Dotted, "f().t", false) && !holds(Dotted, "a[0]", false));
         assert!(holds(Call, "f(x)", false) && !holds(Call, "f", false));
+        assert!(holds(Callee, "f().t", false) && holds(Callee, "t", false));
+        assert!(!holds(Callee, "a[0]", false) && !holds(Callee, "(lambda: f)", false));
     }
 
     #[test]
@@ -226,6 +233,7 @@ mod tests {
             PositiveNumber,
             Literal,
             Dotted,
+            Callee,
             Call,
             Positional,
             HasKeyword,
