@@ -12,6 +12,9 @@ pub enum Condition {
     NonNegativeNumber,
     /// An integer or float literal greater than zero.
     PositiveNumber,
+    /// `max(n, …)` whose first argument is a non-negative number literal:
+    /// never below `n` (a NaN after the first argument loses to it).
+    NonNegativeMax,
     /// A number, string, `True`, `False` or `None`.
     Literal,
     /// A name or a chain of attributes on a name (`self.timeout`).
@@ -39,6 +42,7 @@ impl Condition {
         match self {
             Condition::NonNegativeNumber => "a non-negative number literal",
             Condition::PositiveNumber => "a number literal above zero",
+            Condition::NonNegativeMax => "`max(0, …)`",
             Condition::Literal => "a literal",
             Condition::Dotted => "a name or an attribute",
             Condition::Callee => "a name or an attribute of an expression",
@@ -70,6 +74,16 @@ impl Condition {
                         .replace('_', "")
                         .parse::<f64>()
                         .is_ok_and(|v| v > 0.0)
+            }
+            Condition::NonNegativeMax => {
+                kind == "call"
+                    && node
+                        .child_by_field_name("function")
+                        .is_some_and(|f| syntax::text(f, src) == "max")
+                    && node
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .is_some_and(|first| matches!(first.kind(), "integer" | "float"))
             }
             Condition::Literal => matches!(
                 kind,
@@ -162,6 +176,11 @@ mod tests {
         assert!(holds(PositiveNumber, "1_000", false) && holds(PositiveNumber, "0.5", false));
         assert!(!holds(PositiveNumber, "0", false) && !holds(PositiveNumber, "0.0", false));
         assert!(!holds(PositiveNumber, "x", false));
+        assert!(holds(NonNegativeMax, "max(0, end - now)", false));
+        assert!(
+            !holds(NonNegativeMax, "max(end - now, 0)", false)
+                && !holds(NonNegativeMax, "max(-1, x)", false)
+        );
         for lit in ["1", "2.0", "'s'", "'a' 'b'", "True", "False", "None"] {
             assert!(holds(Literal, lit, false), "{lit}");
         }
@@ -231,6 +250,7 @@ mod tests {
         for c in [
             NonNegativeNumber,
             PositiveNumber,
+            NonNegativeMax,
             Literal,
             Dotted,
             Callee,
