@@ -169,13 +169,8 @@ fn kept_in_set<'a>(create: Node<'a>, cx: &FileContext<'a>) -> Option<Diagnostic>
                     .is_some_and(|r| cx.text(r).contains(&tasks))
                 && n.child_by_field_name("left").is_some_and(|var| {
                     let cancel = format!("{}.cancel", cx.text(var));
-                    n.child_by_field_name("body").is_some_and(|b| {
-                        syntax::preorder(b).any(|(c, _)| {
-                            c.kind() == "call"
-                                && c.child_by_field_name("function")
-                                    .is_some_and(|f| cx.text(f) == cancel)
-                        })
-                    })
+                    n.child_by_field_name("body")
+                        .is_some_and(|b| calls(b, &cancel, cx))
                 })
         })
     };
@@ -216,14 +211,10 @@ fn lifecycle(start: &Start, cx: &FileContext) -> Diagnostic {
     // (`await self._task`, after setting an event the job watches).
     let (mut stops, mut waits): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
     for (name, def) in methods(start.class, cx) {
-        let found = |want: &dyn Fn(Node) -> bool| syntax::preorder(def).any(|(n, _)| want(n));
-        let cancels = found(&|n| {
-            n.kind() == "call"
-                && n.child_by_field_name("function")
-                    .is_some_and(|f| cx.text(f) == cancel)
+        let cancels = calls(def, &cancel, cx);
+        let awaits = syntax::preorder(def).any(|(n, _)| {
+            n.kind() == "await" && n.named_child(0).is_some_and(|a| cx.text(a) == task)
         });
-        let awaits =
-            found(&|n| n.kind() == "await" && n.named_child(0).is_some_and(|a| cx.text(a) == task));
         if cancels && !stops.contains(&name) {
             stops.push(name);
         } else if awaits && !waits.contains(&name) {
@@ -263,6 +254,16 @@ fn lifecycle(start: &Start, cx: &FileContext) -> Diagnostic {
         )
     };
     Diagnostic::new(CODE, message, start.stmt.byte_range()).with_hint(hint)
+}
+
+/// Whether `node` holds a call of the function spelled `function`
+/// (`self._task.cancel`).
+fn calls(node: Node, function: &str, cx: &FileContext) -> bool {
+    syntax::preorder(node).any(|(n, _)| {
+        n.kind() == "call"
+            && n.child_by_field_name("function")
+                .is_some_and(|f| cx.text(f) == function)
+    })
 }
 
 /// A method as messages name it: `__aenter__`, `start()`.

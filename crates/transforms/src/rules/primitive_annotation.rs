@@ -85,6 +85,18 @@ fn isinstance_class(n: Node, cx: &FileContext) -> bool {
         })
 }
 
+/// The fix that names the anyio class at `range` instead.
+fn follows(
+    message: String,
+    range: Range<usize>,
+    anyio_name: &str,
+    applicability: Applicability,
+) -> Diagnostic {
+    Diagnostic::new(CODE, message, range.clone()).with_fix(
+        Fix::new(vec![Edit::replace(range, anyio_name)], applicability).with_imports(["anyio"]),
+    )
+}
+
 pub(super) fn triggers() -> Vec<Trigger> {
     PRIMITIVES.iter().map(|(a, _)| Trigger::name(a)).collect()
 }
@@ -111,29 +123,28 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         .collect();
     for (asyncio_name, anyio_name) in PRIMITIVES {
         let last = asyncio_name.rsplit('.').next().unwrap_or(asyncio_name);
-        let refs: Vec<Node> = cx
+        // Each reference with the annotation around it, if any.
+        let refs: Vec<(Node, Option<Node>)> = cx
             .nodes_ending_in("name", last)
             .into_iter()
             .filter(|n| cx.qualified(*n).as_deref() == Some(*asyncio_name))
             .filter(|n| !in_import(*n) && !is_attribute_name(*n))
+            .map(|n| (n, outer_type(n.byte_range())))
             .collect();
-        if refs
+        // Outside annotations, only `isinstance` tests.
+        let tests: Vec<Node> = refs
             .iter()
-            .any(|n| outer_type(n.byte_range()).is_none() && !isinstance_class(*n, cx))
-        {
+            .filter(|(_, ty)| ty.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+        if tests.iter().any(|n| !isinstance_class(*n, cx)) {
             // Objects of the asyncio class may still be made here.
             continue;
         }
-        let tests: Vec<Node> = refs
-            .iter()
-            .copied()
-            .filter(|n| outer_type(n.byte_range()).is_none())
-            .collect();
-        // Every reference is in an annotation (checked above), as a name
-        // or spelled in a string.
+        // The annotations, naming the class or spelling it in a string.
         let mut sites: Vec<(Range<usize>, Node)> = refs
             .iter()
-            .filter_map(|&n| Some((n.byte_range(), outer_type(n.byte_range())?)))
+            .filter_map(|(n, ty)| Some((n.byte_range(), (*ty)?)))
             .collect();
         sites.extend(
             in_strings
@@ -164,14 +175,11 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 )
                 .with_hint(format!("write `{anyio_name}` if nothing validates or builds objects from this annotation"))
             } else if creates_anyio {
-                Diagnostic::new(
-                    CODE,
+                follows(
                     format!("the annotation `{text}` follows the objects: `{anyio_name}`"),
-                    range.clone(),
-                )
-                .with_fix(
-                    Fix::new(vec![Edit::replace(range, *anyio_name)], Applicability::Safe)
-                        .with_imports(["anyio"]),
+                    range,
+                    anyio_name,
+                    Applicability::Safe,
                 )
             } else {
                 Diagnostic::new(
@@ -185,14 +193,11 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for test in tests {
             let range = test.byte_range();
             out.push(if creates_anyio {
-                Diagnostic::new(
-                    CODE,
+                follows(
                     format!("`isinstance` tests for `{anyio_name}`, the objects this module now makes (an `{asyncio_name}` made outside the module no longer passes the test)"),
-                    range.clone(),
-                )
-                .with_fix(
-                    Fix::new(vec![Edit::replace(range, *anyio_name)], Applicability::Unsafe)
-                        .with_imports(["anyio"]),
+                    range,
+                    anyio_name,
+                    Applicability::Unsafe,
                 )
             } else {
                 Diagnostic::new(
