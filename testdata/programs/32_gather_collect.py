@@ -1,6 +1,7 @@
 """Crawler: `rs = await asyncio.gather(*(f(u) for u in us))` -> fetch_all shape.
 
-Exercises AM203 over a list variable, a generator function (materialised with
+Exercises AM203 over a typed list parameter (read as it is, with typed new
+code), a generator function (materialised with
 `list(...)`), a `range`, and a list comprehension inside `*[...]`. Later items
 finish first, so completion order is the reverse of input order: the result
 lists prove input order is kept. Below anyio 4.15 (this program's target);
@@ -8,9 +9,11 @@ lists prove input order is kept. Below anyio 4.15 (this program's target);
 """
 # e2e-flags: --target-anyio 4.14
 # e2e-expect: results[i] = await fetch(u)
-# e2e-expect: tg.start_soon(_fetch_one, i, item)
+# e2e-expect: tg.start_soon(_fetch_one, i, u)
+# e2e-expect: for i, u in enumerate(urls):
+# e2e-expect: results: list[str] = [None] * len(urls)
 # e2e-expect: items = list(pages())
-# e2e-expect: sizes = [None] * len(items)
+# e2e-expect: sizes: list[int] = [None] * len(items)
 # e2e-expect: async with anyio.create_task_group() as tg:
 # e2e-absent: asyncio.gather
 # e2e-absent: import asyncio

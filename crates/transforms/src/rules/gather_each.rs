@@ -5,7 +5,9 @@
 use super::task_support::{
     anyio_gather, block, exception_group_handlers, gather_shape, spawn, Each, GatherShape,
 };
-use super::task_support::{caller_catching_bare, inside_try, returns_exceptions};
+use super::task_support::{
+    caller_catching_bare, inside_try, name_used_elsewhere, returns_exceptions,
+};
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::arguments;
@@ -133,7 +135,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             out.push(Diagnostic { message: "`asyncio.gather` over a comprehension whose call computes its arguments (they would be evaluated inside the tasks)".into(), ..diag });
             continue;
         }
-        if cx.text(target) == cx.text(each.var) {
+        if target.is_some_and(|t| cx.text(t) == cx.text(each.var)) {
             out.push(Diagnostic {
                 message: "`asyncio.gather` whose result is assigned to its own loop variable"
                     .into(),
@@ -163,8 +165,12 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if rewritten.contains(&scope) {
             continue;
         }
-        let results = cx.text(target);
         let var = cx.text(each.var);
+        // `return await gather(...)` returns the list it fills.
+        let results = match target {
+            Some(t) => cx.text(t).to_string(),
+            None => cx.fresh_name(stmt, "results", &[]),
+        };
         let fname = cx.text(
             each.call
                 .child_by_field_name("function")
@@ -175,12 +181,17 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .next()
             .unwrap_or(fname)
             .trim_start_matches('_');
+        let comprehension = each.call.parent().expect("a comprehension holds the call");
+        // Names the comprehension alone uses are free for the loop that replaces it.
+        let free = |name: &str| !name_used_elsewhere(stmt, name, comprehension, cx);
         let helper = cx.fresh_name(stmt, &format!("_{short}_one"), &[]);
-        let i = cx.fresh_name(stmt, "i", std::slice::from_ref(&helper));
+        let i = if var != "i" && free("i") {
+            "i".to_string()
+        } else {
+            cx.fresh_name(stmt, "index", std::slice::from_ref(&helper))
+        };
         let tg = cx.fresh_name(stmt, "tg", &[helper.clone(), i.clone()]);
         let iterable = cx.text(each.iterable);
-        // Materialised once: the iterable may be unsized, or a display
-        // whose elements must not be evaluated twice.
         let mut lines = Vec::new();
         // The builtins the new code calls, through `builtins.` where the
         // module (or the function) binds a name of its own.
@@ -195,13 +206,46 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         };
         let (list, len, enumerate) = (builtin("list"), builtin("len"), builtin("enumerate"));
         imports.dedup();
-        let items = cx.fresh_name(stmt, "items", &[helper.clone(), i.clone(), tg.clone()]);
-        lines.push((0, format!("{items} = {list}({iterable})")));
-        lines.push((0, format!("{results} = [None] * {len}({items})")));
-        lines.push((0, String::new()));
-        lines.push((0, format!("async def {helper}({i}, {var}):")));
+        // A parameter typed as a sequence is read as it is; anything else is
+        // materialised once: it may be unsized, or a display whose elements
+        // must not be evaluated twice.
+        let sequence = sequence_parameter(each.iterable, stmt, cx);
+        let items = match sequence {
+            Some(_) => iterable.to_string(),
+            None => {
+                let items = cx.fresh_name(stmt, "items", &[helper.clone(), i.clone(), tg.clone()]);
+                lines.push((0, format!("{items} = {list}({iterable})")));
+                items
+            }
+        };
         // `return_exceptions=True`: an exception takes the result's place.
         let swallow = returns_exceptions(call, cx) == Some(true);
+        // Typed code gets typed new code, as in hand-written anyio code.
+        let element = sequence.flatten();
+        match result_type(each.call, stmt, cx) {
+            Some(r) => {
+                let r = if swallow {
+                    format!("{r} | Exception")
+                } else {
+                    r.to_string()
+                };
+                lines.push((
+                    0,
+                    format!(
+                        "{results}: list[{r}] = [None] * {len}({items})  # type: ignore[list-item]"
+                    ),
+                ));
+            }
+            None => lines.push((0, format!("{results} = [None] * {len}({items})"))),
+        }
+        lines.push((0, String::new()));
+        match element {
+            Some(t) => lines.push((
+                0,
+                format!("async def {helper}({i}: int, {var}: {t}) -> None:"),
+            )),
+            None => lines.push((0, format!("async def {helper}({i}, {var}):"))),
+        }
         if swallow {
             let exc = cx.fresh_name(
                 stmt,
@@ -217,14 +261,25 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
         lines.push((0, String::new()));
         lines.push((0, format!("async with anyio.create_task_group() as {tg}:")));
-        // A fresh loop variable: the comprehension's own did not leak into the function.
-        let item = cx.fresh_name(
-            stmt,
-            "item",
-            &[helper.clone(), i.clone(), tg.clone(), items.clone()],
-        );
+        // The comprehension's own variable where the function has no other
+        // use for it (it did not leak out of the comprehension).
+        let taken = [
+            helper.clone(),
+            i.clone(),
+            tg.clone(),
+            items.clone(),
+            results.clone(),
+        ];
+        let item = if free(var) && !taken.iter().any(|t| t == var) {
+            var.to_string()
+        } else {
+            cx.fresh_name(stmt, "item", &taken)
+        };
         lines.push((1, format!("for {i}, {item} in {enumerate}({items}):")));
         lines.push((2, format!("{tg}.start_soon({helper}, {i}, {item})")));
+        if target.is_none() {
+            lines.push((0, format!("return {results}")));
+        }
         let indent = cx.indent_at(stmt.start_byte());
         let new_text = block(&lines, indent, cx);
         let known = spawn(each.call, cx).is_some_and(|s| s.known_coroutine);
@@ -276,6 +331,125 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         rewritten.push(scope);
         out.push(diag.with_fix(Fix::new(edits, applicability).with_imports(imports)));
     }
+}
+
+/// Sequence annotations whose value `len()` and `enumerate()` read as they
+/// are (a copy would only repeat them).
+const SEQUENCES: &[&str] = &[
+    "list",
+    "tuple",
+    "List",
+    "Tuple",
+    "Sequence",
+    "MutableSequence",
+    "typing.List",
+    "typing.Tuple",
+    "typing.Sequence",
+    "typing.MutableSequence",
+    "collections.abc.Sequence",
+    "collections.abc.MutableSequence",
+];
+
+/// When `iterable` is a parameter of the function around `stmt` annotated
+/// as a sequence (`urls: list[str]`) that the function never rebinds:
+/// `Some`, with the element type when the annotation names one (`str`).
+fn sequence_parameter<'a>(
+    iterable: Node,
+    stmt: Node,
+    cx: &FileContext<'a>,
+) -> Option<Option<&'a str>> {
+    if iterable.kind() != "identifier" {
+        return None;
+    }
+    let name = cx.text(iterable);
+    let func = syntax::enclosing(stmt, &["function_definition"])?;
+    let params = func.child_by_field_name("parameters")?;
+    let param = syntax::named_children(params).into_iter().find(|p| {
+        matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
+            && p.named_child(0).is_some_and(|n| {
+                n.kind() == "identifier" && cx.text(n) == name
+                    || p.child_by_field_name("name")
+                        .is_some_and(|n| cx.text(n) == name)
+            })
+    })?;
+    let annotation = cx.text(param.child_by_field_name("type")?);
+    let (head, args) = match annotation.split_once('[') {
+        Some((head, rest)) => (head.trim(), Some(rest.strip_suffix(']')?.trim())),
+        None => (annotation.trim(), None),
+    };
+    if !SEQUENCES.contains(&head) {
+        return None;
+    }
+    let rebound = syntax::preorder(func.child_by_field_name("body")?)
+        .any(|(n, _)| n.kind() == "identifier" && cx.text(n) == name && binds(n));
+    if rebound {
+        return None;
+    }
+    let element = args.and_then(|a| {
+        let a = if head.ends_with("uple") || head.ends_with("Tuple") {
+            a.strip_suffix("...")?
+                .trim_end()
+                .strip_suffix(',')?
+                .trim_end()
+        } else {
+            a
+        };
+        (!a.contains(',')).then_some(a)
+    });
+    Some(element)
+}
+
+/// Whether an identifier is bound there: a target of an assignment, of a
+/// `for`, of `:=`, of `as`, or deleted.
+fn binds(n: Node) -> bool {
+    let mut cur = n;
+    while let Some(p) = cur.parent() {
+        match p.kind() {
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "list_splat_pattern" => cur = p,
+            "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+                return p.child_by_field_name("left") == Some(cur)
+            }
+            "named_expression" => return p.child_by_field_name("name") == Some(cur),
+            "as_pattern_target" | "delete_statement" | "global_statement"
+            | "nonlocal_statement" => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The return annotation of the module's `async def` that `call` calls by
+/// its plain name (`-> str` of `fetch`), when there is one such definition.
+fn result_type<'a>(call: Node, stmt: Node, cx: &FileContext<'a>) -> Option<&'a str> {
+    let func = call.child_by_field_name("function")?;
+    if func.kind() != "identifier" {
+        return None;
+    }
+    let name = cx.text(func);
+    let defs: Vec<Node> = cx
+        .nodes_of_kind(syntax::kinds().function_definition)
+        .iter()
+        .filter(|d| {
+            d.child_by_field_name("name")
+                .is_some_and(|n| cx.text(n) == name)
+        })
+        .copied()
+        .collect();
+    let [def] = defs.as_slice() else { return None };
+    // The definition the name means here: the module's own (a local or
+    // imported name of the same spelling is another function).
+    let module_level = def.parent().is_some_and(|p| {
+        p.kind() == "module"
+            || p.kind() == "decorated_definition"
+                && p.parent().is_some_and(|g| g.kind() == "module")
+    });
+    if !(module_level && syntax::is_async_def(*def)) {
+        return None;
+    }
+    if !matches!(cx.model.lookup(name, stmt), Some(semantic::Binding::Other)) {
+        return None;
+    }
+    def.child_by_field_name("return_type").map(|t| cx.text(t))
 }
 
 #[cfg(test)]

@@ -209,10 +209,11 @@ pub enum GatherShape<'t> {
     /// (unpacked, returned, compared, iterated): `anyio.gather` fits, and
     /// `needs_list` says whether its tuple must become a list.
     Used { awaited: Node<'t>, needs_list: bool },
-    /// `results = await asyncio.gather(*(f(u) for u in us))`.
+    /// `results = await asyncio.gather(*(f(u) for u in us))`, or
+    /// `return await ...` (no target).
     Collected {
         stmt: Node<'t>,
-        target: Node<'t>,
+        target: Option<Node<'t>>,
         each: Each<'t>,
     },
     /// `results = await asyncio.gather(f(a), g(b), return_exceptions=True)`
@@ -382,7 +383,16 @@ pub fn gather_shape<'t>(call: Node<'t>, cx: &FileContext) -> GatherShape<'t> {
             if let Some(each) = each(args[0]) {
                 return GatherShape::Collected {
                     stmt,
-                    target: left,
+                    target: Some(left),
+                    each,
+                };
+            }
+        }
+        if parent.kind() == "return_statement" && stmt.id() == parent.id() && args.len() == 1 {
+            if let Some(each) = each(args[0]) {
+                return GatherShape::Collected {
+                    stmt,
+                    target: None,
                     each,
                 };
             }
