@@ -1,7 +1,7 @@
 //! AM206: `t = asyncio.create_task(f())` … `await t` in the same block
 //! becomes a task group around that span.
 
-use super::task_support::exception_group_handlers;
+use super::task_support::{exception_group_handlers, returns_exceptions};
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
@@ -104,6 +104,11 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     g.funcs.push(f);
                     g.waits.extend(uses.waits);
                     g.methods.extend(uses.methods);
+                    for w in uses.wait_alls {
+                        if !g.wait_alls.iter().any(|x| x.id() == w.id()) {
+                            g.wait_alls.push(w);
+                        }
+                    }
                     g.names.push(name);
                     g.last_creation = s;
                 }
@@ -113,6 +118,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     funcs: vec![f],
                     waits: uses.waits,
                     methods: uses.methods,
+                    wait_alls: uses.wait_alls,
                     names: vec![name],
                     last_creation: s,
                 }),
@@ -126,6 +132,14 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             let first = stmts[s];
             let last = stmts[e];
             if !cx.owns_its_lines(first) || !cx.owns_its_lines(last) {
+                continue;
+            }
+            // A wait for all of them ends the group; inside it, it would
+            // wait for handles, which `asyncio.wait` does not take.
+            let wait_inside = stmts[s..=e]
+                .iter()
+                .any(|stmt| group.wait_alls.iter().any(|w| w.id() == stmt.id()));
+            if wait_inside {
                 continue;
             }
             let diag = Diagnostic::new(
@@ -168,6 +182,14 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 if let Some(assign) = f.parent().and_then(|c| c.parent()) {
                     edits.extend(handle_annotation(assign, cx));
                 }
+            }
+            // The wait for all of them: the group has waited.
+            for w in group
+                .wait_alls
+                .iter()
+                .filter(|w| w.end_byte() > last.end_byte())
+            {
+                edits.push(super::pytest_support::delete_lines(cx, *w));
             }
             for (awaited, name) in tail.iter().flat_map(|(_, a)| a) {
                 // `await t` whose value nobody reads: the group has waited.
@@ -280,6 +302,9 @@ struct Group<'a> {
     waits: Vec<Node<'a>>,
     /// Calls of an ended task's methods, and the handle's spelling.
     methods: Vec<(Node<'a>, String)>,
+    /// Statements that wait for all of the tasks they name (`await
+    /// asyncio.wait([a, b])`): the group's end, where they go.
+    wait_alls: Vec<Node<'a>>,
     /// The tasks' names.
     names: Vec<&'a str>,
     /// The statement of the last creation.
@@ -307,6 +332,11 @@ fn tail_awaits<'a>(
     // calls made after its awaits (`print(...)` around them), so a call
     // anywhere else keeps the statement in the group.
     let handle_awaits = |stmt: Node<'a>, last: bool| -> Option<Vec<(Node<'a>, &'a str)>> {
+        if group.wait_alls.iter().any(|w| w.id() == stmt.id()) {
+            return waits_for_all(stmt, cx)
+                .is_some_and(|names| names.iter().all(|n| group.names.contains(n)))
+                .then_some(Vec::new());
+        }
         let mut found: Vec<(Node<'a>, &'a str)> = Vec::new();
         let mut calls = Vec::new();
         for (n, _) in syntax::preorder(stmt) {
@@ -364,6 +394,8 @@ struct Uses<'a> {
     /// Statements that await it and swallow its cancellation (they become
     /// `await t.wait()`).
     waits: Vec<Node<'a>>,
+    /// Statements that wait for it and the other tasks they name.
+    wait_alls: Vec<Node<'a>>,
 }
 
 /// The uses of `name` after its creation, when every one (in this block,
@@ -382,13 +414,16 @@ fn awaited_only<'a>(
     let mut last_is_await = false;
     let mut cancelled = false;
     let mut waits = Vec::new();
+    let mut wait_alls = Vec::new();
     let mut methods = Vec::new();
     // The first statement of the block after which the task has ended: by
     // an `await` that returned (so it did not fail and was not cancelled),
     // or by a wait that swallows its cancellation.
-    let (mut returned_after, mut ended_after) = (None, None);
+    // And after which its `result()` is its return value or raises its error
+    // (a wait that does not raise for it).
+    let (mut returned_after, mut ended_after, mut collected_after) = (None, None, None);
     for (k, stmt) in stmts.iter().enumerate().skip(created + 1) {
-        let (mut returned_here, mut ended_here) = (false, false);
+        let (mut returned_here, mut ended_here, mut collected_here) = (false, false, false);
         for (n, _) in syntax::preorder(*stmt) {
             if n.kind() != "identifier" || cx.text(n) != name {
                 continue;
@@ -415,12 +450,27 @@ fn awaited_only<'a>(
                     }
                 }
                 last_is_await = true;
+            } else if let Some(raises) = waited_with_others(n, *stmt, cx) {
+                // `gather` raises into the caller a task's cancellation,
+                // which the group would not.
+                if cancelled && raises {
+                    return None;
+                }
+                if !wait_alls.iter().any(|w: &Node| w.id() == stmt.id()) {
+                    wait_alls.push(*stmt);
+                }
+                ended_here = true;
+                returned_here |= raises;
+                collected_here = true;
+                last_is_await = true;
             } else if is_cancel_statement(n, cx) {
                 last_is_await = false;
                 cancelled = true;
-            } else if let Some(call) =
-                ended_method(n, returned_after.is_some(), ended_after.is_some(), cx)
-            {
+            } else if let Some(call) = ended_method(
+                n,
+                [returned_after, ended_after, collected_after].map(|a| a.is_some()),
+                cx,
+            ) {
                 methods.push(call);
             } else {
                 return None;
@@ -432,6 +482,9 @@ fn awaited_only<'a>(
         }
         if ended_here && ended_after.is_none() {
             ended_after = Some(k);
+        }
+        if (collected_here || returned_here) && collected_after.is_none() {
+            collected_after = Some(k);
         }
     }
     // After a `cancel()` the task must be awaited, else the group would wait
@@ -469,6 +522,7 @@ fn awaited_only<'a>(
         last,
         methods,
         waits,
+        wait_alls,
     })
 }
 
@@ -496,12 +550,13 @@ fn inside_compound(node: Node, stmt: Node) -> bool {
 
 /// `name.result()`, `name.exception()` (once an `await` of the task has
 /// returned: it neither failed nor was cancelled, so asyncio's and the
-/// handle's agree) or `name.cancelled()` (once the task has ended in any
-/// way), as the handle spells it: the call and its replacement.
+/// handle's agree), `name.result()` also once a wait for all the tasks has
+/// (a failed task raised there; its error now leaves the group), or
+/// `name.cancelled()` (once the task has ended in any way), as the handle
+/// spells it: the call and its replacement.
 fn ended_method<'a>(
     name: Node<'a>,
-    returned: bool,
-    ended: bool,
+    [returned, ended, collected]: [bool; 3],
     cx: &FileContext<'a>,
 ) -> Option<(Node<'a>, String)> {
     let attr = name.parent().filter(|a| a.kind() == "attribute")?;
@@ -511,12 +566,69 @@ fn ended_method<'a>(
     let method = cx.text(attr.child_by_field_name("attribute")?);
     let handle = cx.text(name);
     let spelled = match method {
-        "result" if returned => format!("{handle}.return_value"),
+        "result" if returned || collected => format!("{handle}.return_value"),
         "exception" if returned => format!("{handle}.exception"),
         "cancelled" if ended => format!("{handle}.status is anyio.TaskHandle.Status.CANCELLED"),
         _ => return None,
     };
     Some((call, spelled))
+}
+
+/// When `name` is one of the tasks that statement `stmt` waits for, all of
+/// them plain names and no timeout: `await asyncio.wait([a, b])` (any
+/// display, `return_when=ALL_COMPLETED` at most) or `await
+/// asyncio.gather(a, b)`: whether the wait raises a failed task's error
+/// (`gather` without `return_exceptions=True`).
+fn waited_with_others(name: Node, stmt: Node, cx: &FileContext) -> Option<bool> {
+    let display = name.parent()?;
+    let (call, raises) = if matches!(display.kind(), "list" | "tuple" | "set") {
+        let call = display.parent()?.parent()?;
+        let args = named_children(call.child_by_field_name("arguments")?);
+        let all_completed = |k: &Node| {
+            k.kind() == "keyword_argument"
+                && k.child_by_field_name("name")
+                    .is_some_and(|n| cx.text(n) == "return_when")
+                && k.child_by_field_name("value")
+                    .and_then(|v| cx.qualified(v))
+                    .is_some_and(|q| q == "asyncio.ALL_COMPLETED")
+        };
+        let fits = cx.callee(call).as_deref() == Some("asyncio.wait")
+            && args.first().is_some_and(|a| a.id() == display.id())
+            && args[1..].iter().all(all_completed);
+        (fits.then_some(call)?, false)
+    } else if display.kind() == "argument_list" {
+        let call = display.parent()?;
+        let fits = cx.callee(call).as_deref() == Some("asyncio.gather");
+        (fits.then_some(call)?, !returns_exceptions(call, cx)?)
+    } else {
+        return None;
+    };
+    let awaited = call.parent().filter(|a| a.kind() == "await")?;
+    let statement = awaited
+        .parent()
+        .filter(|s| s.kind() == "expression_statement" && s.id() == stmt.id())?;
+    waits_for_all(statement, cx)?;
+    Some(raises)
+}
+
+/// The names of the tasks a statement `await asyncio.wait([a, b])` /
+/// `await asyncio.gather(a, b)` waits for, when every one is a plain name.
+fn waits_for_all<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<Vec<&'a str>> {
+    let call = stmt.named_child(0)?.named_child(0)?;
+    let args = named_children(call.child_by_field_name("arguments")?);
+    let tasks = match cx.callee(call).as_deref() {
+        Some("asyncio.wait") => named_children(*args.first()?),
+        Some("asyncio.gather") => args
+            .into_iter()
+            .filter(|a| a.kind() != "keyword_argument")
+            .collect(),
+        _ => return None,
+    };
+    let names: Option<Vec<&str>> = tasks
+        .iter()
+        .map(|t| (t.kind() == "identifier").then(|| cx.text(*t)))
+        .collect();
+    names.filter(|n| !n.is_empty())
 }
 
 /// Whether `name` (an identifier) is the object of `name.cancel()` as a
