@@ -307,7 +307,9 @@ impl Job<'_> {
             // An unused ignore comment is fixed by removing it, not by
             // acknowledging it with another one.
             .filter(|d| d.status == Status::Manual && d.code != transforms::UNUSED_IGNORE)
-            .map(|d| (d.start.line, d.end.line, d.code))
+            // A report in place of a general one is acknowledged under the
+            // general code, which silences both.
+            .map(|d| (d.start.line, d.end.line, d.supersedes.unwrap_or(d.code)))
             .collect();
         let Some((text, n)) = crate::add_ignore::add_comments(&outcome.original, &items) else {
             return;
@@ -342,6 +344,7 @@ impl Job<'_> {
                     status: Status::Manual,
                     applicability: None,
                     fix_lines: Vec::new(),
+                    supersedes: None,
                 },
             );
         }
@@ -474,6 +477,7 @@ impl Job<'_> {
             status: Status::Fixed,
             applicability: Some(Applicability::Safe),
             fix_lines: Vec::new(),
+            supersedes: None,
         });
         let migration = Migration {
             path,
@@ -551,6 +555,7 @@ fn note_diagnostic(n: &pytestcfg::Note) -> Reported {
         start: at,
         end: at,
         fix_lines: Vec::new(),
+        supersedes: None,
         status: if n.fixed {
             Status::Fixed
         } else {

@@ -111,6 +111,37 @@ fn github_annotates_every_pending_change_and_exit_zero_passes() {
 }
 
 #[test]
+fn add_ignore_names_the_general_code_a_specific_report_replaces() {
+    // AM206 says why this task has no owner, in place of AM901's report: the
+    // comment names AM901, which silences both and leaves AM206's fixes on.
+    let manual =
+        "import asyncio\n\nasync def f():\n    t = asyncio.create_task(g())\n    return t\n";
+    let dir = tree(&[("m.py", manual.as_bytes())]);
+    let before = run(&["--check", "--unsafe", "."], dir.path());
+    assert!(
+        text(&before.stderr)
+            .contains("m.py:4:9: AM206 [manual] an unstructured task: `t` is returned"),
+        "{}",
+        text(&before.stderr)
+    );
+    assert_eq!(
+        run(&["--add-ignore", "--unsafe", "."], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    let m = std::fs::read_to_string(dir.path().join("m.py")).unwrap();
+    assert!(
+        m.contains("    t = asyncio.create_task(g())  # anyio-migrate: ignore[AM901]\n"),
+        "{m}"
+    );
+    assert_eq!(
+        run(&["--check", "--unsafe", "."], dir.path()).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
 fn add_ignore_acknowledges_manual_items_so_check_passes() {
     let manual = "import asyncio\n\nasync def f():\n    asyncio.create_task(g())  # why\n    await asyncio.sleep(1)\n";
     let dir = tree(&[("m.py", manual.as_bytes())]);

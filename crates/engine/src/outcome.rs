@@ -34,6 +34,9 @@ pub struct Reported {
     /// The lines (first, last; original, 1-based) each edit of the fix
     /// touches, if it has one: a fix may also edit code away from its finding.
     pub fix_lines: Vec<(usize, usize)>,
+    /// The general report this one replaces (`AM901`), whose ignore comment
+    /// also silences it.
+    pub supersedes: Option<&'static str>,
 }
 
 /// The result of migrating one file that could be read and parsed.

@@ -716,6 +716,7 @@ fn reported(d: &Diagnostic, status: Status, locate: &dyn Fn(usize) -> Position) 
         status,
         applicability: d.fix.as_ref().map(|f| f.applicability),
         fix_lines,
+        supersedes: d.supersedes,
     }
 }
 

@@ -191,6 +191,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM206-ended-task")]
 #[test_case("AM206-ensure-future")]
 #[test_case("AM206-task-list")]
+#[test_case("AM206-unowned-task")]
 #[test_case("AM207-await-task")]
 #[test_case("AM208-future")]
 #[test_case("AM209-race")]

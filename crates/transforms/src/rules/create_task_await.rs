@@ -91,8 +91,9 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             let Some((name, func)) = creation(*stmt, cx) else {
                 continue;
             };
-            if let Some(uses) = awaited_only(name, i, &stmts, block, cx) {
-                spans.push((i, func, uses, name));
+            match awaited_only(name, i, &stmts, block, cx) {
+                Some(uses) => spans.push((i, func, uses, name)),
+                None => out.extend(super::unowned_task::report(CODE, name, *stmt, func, cx)),
             }
         }
         // Overlapping spans share one group.

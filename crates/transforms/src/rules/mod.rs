@@ -33,6 +33,7 @@ mod sync_uses_async_fixture;
 mod task_group;
 mod task_list;
 mod task_support;
+mod unowned_task;
 mod unused_ignore;
 mod unused_running_loop;
 

@@ -1,0 +1,123 @@
+//! What AM206 says about a local task it does not rewrite: why the task has
+//! no owner the rewrite could give it, in place of AM901's general report.
+
+use crate::FileContext;
+use edit::Diagnostic;
+use syntax::Node;
+
+/// The report for `name = asyncio.create_task(...)` (statement `stmt`,
+/// callee `func`) that the task-group rewrite leaves alone, when the first
+/// use that stops it says why: the task is never used, returned, handed to
+/// another function, stored, used by a nested function, or read through
+/// asyncio's task API. `None` leaves AM901's report.
+pub(super) fn report(
+    code: &'static str,
+    name: &str,
+    stmt: Node,
+    func: Node,
+    cx: &FileContext,
+) -> Option<Diagnostic> {
+    let call = func.parent()?;
+    let scope = syntax::enclosing(stmt, &["function_definition"])?;
+    let uses: Vec<Node> = syntax::preorder(scope)
+        .map(|(n, _)| n)
+        .filter(|n| {
+            n.kind() == "identifier" && cx.text(*n) == name && n.start_byte() >= stmt.end_byte()
+        })
+        .collect();
+    let (message, hint) = if uses.is_empty() {
+        never_used(name)
+    } else {
+        uses.iter().find_map(|u| escapes(name, *u, scope, cx))?
+    };
+    Some(
+        Diagnostic::new(
+            code,
+            format!("an unstructured task: {message}"),
+            call.byte_range(),
+        )
+        .with_hint(hint)
+        .superseding("AM901"),
+    )
+}
+
+/// A task nothing uses after making it (AM901 says the same of
+/// `asyncio.create_task(f())` as a statement of its own).
+fn never_used(name: &str) -> (String, String) {
+    (
+        format!("nothing awaits or cancels `{name}` (fire and forget, which anyio does not have)"),
+        "if this function may wait for it, put the rest of the function in `async with anyio.create_task_group() as tg:` and start it with `tg.start_soon(func, *args)`; if it must outlive the function, start it in a task group its owner keeps open (one the caller or the application passes in as `tg`)".into(),
+    )
+}
+
+/// Methods of `asyncio.Task` that AM206 maps to the handle's once the task has ended.
+const ENDED: &[&str] = &["result", "exception", "cancelled", "cancel"];
+
+/// Collections that AM206's list shape fills (`tasks.append(t)`), and the
+/// asyncio functions that other rules rewrite (`asyncio.wait([a, b])`).
+const HANDLED_ELSEWHERE: &[&str] = &["append", "add", "extend", "insert", "discard", "remove"];
+
+/// Why the use `u` of the task `name` takes it out of the function's hands,
+/// with the anyio idiom; `None` for a use the rewrite could take.
+fn escapes(name: &str, u: Node, scope: Node, cx: &FileContext) -> Option<(String, String)> {
+    let parent = u.parent()?;
+    // A nested function or lambda may run after this one has returned.
+    let nested = syntax::enclosing(u, &["function_definition", "lambda"])
+        .is_some_and(|f| f.id() != scope.id());
+    if nested {
+        return Some((
+            format!("`{name}` is used by a nested function, which may run after this one returns"),
+            "start the task in a task group that lives as long as whatever uses it, and pass the group (or the handle, anyio 4.14+) to the nested function".into(),
+        ));
+    }
+    match parent.kind() {
+        "return_statement" | "expression_list" | "tuple"
+            if syntax::enclosing(u, &["return_statement"]).is_some() =>
+        {
+            Some((
+                format!("`{name}` is returned: the caller owns the task"),
+                "let the caller start it in its own task group: take `tg` as a parameter and call `tg.start_soon(func, *args)` (or `tg.create_task(...)` for a handle, anyio 4.14+)".into(),
+            ))
+        }
+        "argument_list" => {
+            let call = parent.parent()?;
+            let callee = call.child_by_field_name("function")?;
+            let spelled = cx.text(callee);
+            let last = spelled.rsplit('.').next().unwrap_or(spelled);
+            if HANDLED_ELSEWHERE.contains(&last)
+                || cx.qualified(callee).is_some_and(|q| q.starts_with("asyncio."))
+            {
+                return None;
+            }
+            Some((
+                format!("`{name}` is handed to `{spelled}()`, which receives an asyncio task"),
+                format!("start the task in a task group that outlives `{spelled}()`'s use of it; what `{spelled}()` does with the task (await, cancel, inspect) goes through the anyio handle (`tg.create_task(...)`, anyio 4.14+) or a cancel scope"),
+            ))
+        }
+        "assignment" if parent.child_by_field_name("right") == Some(u) => {
+            let left = parent.child_by_field_name("left")?;
+            matches!(left.kind(), "attribute" | "subscript").then(|| {
+                (
+                    format!("`{name}` is stored in `{}`, beyond this function", cx.text(left)),
+                    "start it in a task group that lives as long as the object or collection keeping it (entered where it starts, exited where it stops), or one the caller passes in".into(),
+                )
+            })
+        }
+        "attribute" if parent.child_by_field_name("object") == Some(u) => {
+            let method = cx.text(parent.child_by_field_name("attribute")?);
+            if ENDED.contains(&method) {
+                return None;
+            }
+            let called = parent.parent().is_some_and(|c| c.kind() == "call");
+            Some((
+                format!("`{name}.{method}{}` is asyncio's task API", if called { "()" } else { "" }),
+                if method == "done" {
+                    "a task group waits for its tasks; to learn that one has finished, let it set an `anyio.Event`, or read the handle's `status` (`tg.create_task(...)`, anyio 4.14+)".into()
+                } else {
+                    "start it in a task group; the handle (`tg.create_task(...)`, anyio 4.14+) has `cancel()`, `wait()`, `status`, `return_value` and `exception`".into()
+                },
+            ))
+        }
+        _ => None,
+    }
+}
