@@ -205,7 +205,7 @@ impl Job<'_> {
             && suite.is_some_and(|s| {
                 s.pytest.moves() && crate::suites::norm(path).parent() == Some(s.root.as_path())
             });
-        let mut options = settings.options.clone();
+        let mut options = settings.options_for(path);
         options.targets.root_conftest = root_conftest;
         options.targets.file = crate::suites::norm(path).display().to_string();
         options.targets.pytest = self.suites.pytest_for(path);

@@ -104,6 +104,7 @@ impl<'r> Settings<'r> {
                 python: target_python,
                 ..transforms::Targets::default()
             },
+            silenced: registry.ignored(&selection),
             ..Options::default()
         };
         Ok(Settings {
@@ -130,6 +131,27 @@ impl<'r> Settings<'r> {
             .copied()
             .filter(|t| selection.enables(t.info()))
             .collect()
+    }
+
+    /// The run's options for `path`: the codes `per-file-ignores` turns off
+    /// there are silenced too.
+    pub fn options_for(&self, path: &Path) -> Options {
+        let mut options = self.options.clone();
+        let ignored = self.per_file.for_path(path);
+        if !ignored.is_empty() {
+            let selection = Selection {
+                select: Vec::new(),
+                ignore: ignored,
+            };
+            options.silenced.extend(
+                self.transforms
+                    .iter()
+                    .map(|t| t.info())
+                    .filter(|info| selection.ignores(info))
+                    .map(|info| info.code),
+            );
+        }
+        options
     }
 
     /// The code of the enabled transform that does `kind`, if it is enabled.

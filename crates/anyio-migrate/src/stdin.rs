@@ -24,7 +24,7 @@ pub fn run(registry: &Registry, args: &RunArgs) -> Result<u8> {
         |p| settings.transforms_for(p),
     );
     let label = name.map_or_else(|| "<stdin>".to_string(), run::display);
-    let mut options = settings.options.clone();
+    let mut options = name.map_or_else(|| settings.options.clone(), |p| settings.options_for(p));
     options.line_length = crate::line_length::LineLengths::default()
         .for_file(name.unwrap_or(std::path::Path::new("./<stdin>")));
     migrate_stdin(&enabled, &options, args.mode(), args.quiet, &label)

@@ -111,6 +111,31 @@ fn github_annotates_every_pending_change_and_exit_zero_passes() {
 }
 
 #[test]
+fn ignoring_a_general_code_silences_the_reports_that_replace_it() {
+    // AM206's report on why `t` has no owner replaces AM901's: ignoring AM901
+    // (by flag, in the configuration or for the file) silences it too, while
+    // selecting AM206 alone keeps it.
+    let src = "import asyncio\n\nasync def f():\n    t = asyncio.create_task(g())\n    return t\n";
+    let dir = tree(&[("m.py", src.as_bytes())]);
+    let report = |args: &[&str]| {
+        let mut all = vec!["--unsafe"];
+        all.extend_from_slice(args);
+        all.push(".");
+        text(&run(&all, dir.path()).stdout).contains("AM206 [manual] an unstructured task")
+    };
+    assert!(report(&[]));
+    assert!(report(&["--select", "AM206"]));
+    assert!(!report(&["--ignore", "AM901"]));
+    assert!(!report(&["--select", "AM2,AM9", "--ignore", "AM901"]));
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.anyio-migrate]\nper-file-ignores = { \"m.py\" = [\"AM901\"] }\n",
+    )
+    .unwrap();
+    assert!(!report(&[]));
+}
+
+#[test]
 fn add_ignore_names_the_general_code_a_specific_report_replaces() {
     // AM206 says why this task has no owner, in place of AM901's report: the
     // comment names AM901, which silences both and leaves AM206's fixes on.

@@ -20,6 +20,9 @@ pub struct Options {
     pub targets: Targets,
     /// The project's line length: new lines longer than it are wrapped.
     pub line_length: usize,
+    /// Codes the run ignores: a report that replaces one of theirs
+    /// (`Diagnostic::superseding`) goes too.
+    pub silenced: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -29,6 +32,7 @@ impl Default for Options {
             max_rounds: 100,
             targets: Targets::default(),
             line_length: 88,
+            silenced: Vec::new(),
         }
     }
 }
@@ -116,6 +120,12 @@ pub fn migrate_text(
         keep_for_program(&cx, &mut diags);
         keep_old_timeout_handlers(&cx, &mut diags);
         keep_carriage_returns(&mut diags, &current);
+        // `--ignore AM901` silences every report of a task without owner.
+        diags.retain(|d| {
+            d.fix.is_some()
+                || d.supersedes
+                    .is_none_or(|code| !opts.silenced.contains(&code))
+        });
         let mut suppressed = suppressions(&cx, &diags);
         drop_superseded(&mut diags, &mut suppressed);
         let runs_am301 = transforms.iter().any(|t| t.info().code == "AM301");

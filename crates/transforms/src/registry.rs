@@ -55,6 +55,17 @@ impl Registry {
             .map(|t| t.as_ref())
             .collect()
     }
+
+    /// The codes `selection` turns off by an ignore (not merely by selecting
+    /// others).
+    pub fn ignored(&self, selection: &Selection) -> Vec<&'static str> {
+        self.transforms
+            .iter()
+            .map(|t| t.info())
+            .filter(|info| selection.ignores(info))
+            .map(|info| info.code)
+            .collect()
+    }
 }
 
 /// Loads one transform file, named `CODE-name.toml`: the file of the Rust
@@ -133,6 +144,12 @@ impl Selection {
             (Some(_), None) => true,
             (Some(s), Some(i)) => s > i,
         }
+    }
+
+    /// Whether an ignore turns the transform off: `--ignore AM901`, or
+    /// `--select AM2 --ignore AM901`, but not `--select AM210` alone.
+    pub fn ignores(&self, info: &TransformInfo) -> bool {
+        !self.enables(info) && self.ignore.iter().any(|s| specificity(s, info).is_some())
     }
 
     /// Every selector that names no known code, prefix or group.
@@ -227,6 +244,9 @@ mod tests {
         assert!(!s.enables(&info("AM102")));
         assert!(!s.enables(&info("AM301")));
         assert!(Selection::default().enables(&info("AM301")));
+        // Off by the ignore, or only not selected.
+        assert!(s.ignores(&info("AM102")) && !s.ignores(&info("AM301")));
+        assert!(!s.ignores(&info("AM101")));
         let s = Selection {
             select: vec!["AM102".into()],
             ignore: vec!["AM1".into()],
