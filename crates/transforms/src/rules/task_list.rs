@@ -249,9 +249,64 @@ fn leaves(stmt: Node) -> bool {
     })
 }
 
+/// After the wait, the reads of the tasks' results (`[t.result() for t in
+/// tasks]`, or `for t in tasks:` whose body uses `t` only as `t.result()`):
+/// the uses of `name` that iterate, and the `t.result()` calls (the
+/// handle's `t.return_value` once the group has ended). `None` when `name`
+/// is read after `after` some other way.
+#[allow(clippy::type_complexity)]
+fn result_reads<'a>(
+    name: &str,
+    block: Node<'a>,
+    after: usize,
+    cx: &FileContext<'a>,
+) -> Option<(Vec<Node<'a>>, Vec<Node<'a>>)> {
+    let scope = syntax::enclosing(block, &["function_definition"])?;
+    let (mut iterating, mut calls) = (Vec::new(), Vec::new());
+    for (n, _) in syntax::preorder(scope) {
+        if n.kind() != "identifier" || cx.text(n) != name || n.start_byte() < after {
+            continue;
+        }
+        let over = n.parent()?;
+        let is_iterable = matches!(over.kind(), "for_in_clause" | "for_statement")
+            && over.child_by_field_name("right") == Some(n);
+        let var = over
+            .child_by_field_name("left")
+            .filter(|v| is_iterable && v.kind() == "identifier")?;
+        // Where the loop variable is read: the comprehension, or the loop
+        // (whose variable must not be read after it).
+        let within = if over.kind() == "for_in_clause" {
+            over.parent()?
+        } else {
+            if super::task_support::name_used_elsewhere(over, cx.text(var), over, cx) {
+                return None;
+            }
+            over
+        };
+        for (u, _) in syntax::preorder(within) {
+            if u.kind() != "identifier" || cx.text(u) != cx.text(var) || u.id() == var.id() {
+                continue;
+            }
+            let attr = u.parent().filter(|a| {
+                a.kind() == "attribute"
+                    && a.child_by_field_name("object") == Some(u)
+                    && a.child_by_field_name("attribute")
+                        .is_some_and(|m| cx.text(m) == "result")
+            })?;
+            let call = attr
+                .parent()
+                .filter(|c| c.kind() == "call" && syntax::is_call_without_arguments(*c))?;
+            calls.push(call);
+        }
+        iterating.push(n);
+    }
+    Some((iterating, calls))
+}
+
 /// Whether `name` is used in the function holding `block` outside the
-/// statements `span`, shared with other scopes, or a `yield` is inside the span.
-fn escapes(name: &str, block: Node, span: &[Node], cx: &FileContext) -> bool {
+/// statements `span` (but for the uses `allowed`), shared with other
+/// scopes, or a `yield` is inside the span.
+fn escapes(name: &str, block: Node, span: &[Node], allowed: &[Node], cx: &FileContext) -> bool {
     let Some(scope) = syntax::enclosing(block, &["function_definition"]) else {
         return true;
     };
@@ -260,7 +315,11 @@ fn escapes(name: &str, block: Node, span: &[Node], cx: &FileContext) -> bool {
         _ => return true,
     };
     syntax::preorder(scope).any(|(n, _)| match n.kind() {
-        "identifier" => cx.text(n) == name && !(start <= n.start_byte() && n.end_byte() <= end),
+        "identifier" => {
+            cx.text(n) == name
+                && !(start <= n.start_byte() && n.end_byte() <= end)
+                && !allowed.iter().any(|a| a.id() == n.id())
+        }
         "nonlocal_statement" | "global_statement" => {
             named_children(n).iter().any(|c| cx.text(*c) == name)
         }
@@ -331,7 +390,13 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(list) = built(name, &stmts[..built_before], cx) else {
             continue;
         };
-        if escapes(name, block, &stmts[list.definition..=g], cx) {
+        // Results read from the handles after the group (not of cancelled
+        // tasks: asyncio's `result()` raised there).
+        let (iterating, reads) = match result_reads(name, block, gather_stmt.end_byte(), cx) {
+            Some(found) if !cancelled => found,
+            _ => Default::default(),
+        };
+        if escapes(name, block, &stmts[list.definition..=g], &iterating, cx) {
             continue;
         }
         if stmts[list.first..g].iter().any(|s| leaves(*s)) {
@@ -380,7 +445,8 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         };
         let span = first.start_byte()..last.end_byte();
         let tg = cx.fresh_name_over(first, span.clone(), "tg", &[]);
-        let unused = waits || bare;
+        // Nothing reads the handles: the tasks start with `start_soon`.
+        let unused = (waits || bare) && reads.is_empty();
         // How `asyncio.create_task(f(x), name=n)` starts when its handle is
         // not needed: `f, x, name=n` (`name=` goes to `start_soon` as it
         // went to `create_task`).
@@ -506,9 +572,19 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 edits.extend(super::create_task_await::handle_annotation(assign, cx));
             }
         }
+        for call in &reads {
+            let handle = call
+                .child_by_field_name("function")
+                .and_then(|f| f.child_by_field_name("object"))
+                .map_or("", |o| cx.text(o));
+            edits.push(Edit::replace(
+                call.byte_range(),
+                format!("{handle}.return_value"),
+            ));
+        }
         // The group has waited for every task: the gather is its results,
         // or nothing when they are not used.
-        if unused {
+        if waits || bare {
             edits.push(super::pytest_support::delete_lines(cx, gather_stmt));
         } else {
             // `list(await gather(*tasks))` needs no `list(...)` around a list.
