@@ -24,11 +24,18 @@ pub(super) fn report(
         .filter(|n| {
             n.kind() == "identifier" && cx.text(*n) == name && n.start_byte() >= stmt.end_byte()
         })
+        // `x.t` and `f(t=…)` name something else.
+        .filter(|n| {
+            n.parent().is_none_or(|p| {
+                p.child_by_field_name("attribute") != Some(*n)
+                    && !(p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(*n))
+            })
+        })
         .collect();
     let (message, hint) = if uses.is_empty() {
         never_used(name)
     } else {
-        uses.iter().find_map(|u| escapes(name, *u, scope, cx))?
+        uses.iter().find_map(|u| escapes(name, *u, scope, cx))??
     };
     Some(
         Diagnostic::new(
@@ -58,50 +65,63 @@ const ENDED: &[&str] = &["result", "exception", "cancelled", "cancel"];
 const HANDLED_ELSEWHERE: &[&str] = &["append", "add", "extend", "insert", "discard", "remove"];
 
 /// Why the use `u` of the task `name` takes it out of the function's hands,
-/// with the anyio idiom; `None` for a use the rewrite could take.
-fn escapes(name: &str, u: Node, scope: Node, cx: &FileContext) -> Option<(String, String)> {
-    let parent = u.parent()?;
+/// with the anyio idiom: `Some(Some(why))`; `None` for a use the rewrite
+/// could take (the next use decides), `Some(None)` for one another report
+/// covers (a collection AM206's list form or AM210 takes, an asyncio
+/// function).
+#[allow(clippy::option_option)]
+fn escapes(
+    name: &str,
+    u: Node,
+    scope: Node,
+    cx: &FileContext,
+) -> Option<Option<(String, String)>> {
+    let Some(parent) = u.parent() else {
+        return Some(None);
+    };
     // A nested function or lambda may run after this one has returned.
     let nested = syntax::enclosing(u, &["function_definition", "lambda"])
         .is_some_and(|f| f.id() != scope.id());
     if nested {
-        return Some((
+        return Some(Some((
             format!("`{name}` is used by a nested function, which may run after this one returns"),
             "start the task in a task group that lives as long as whatever uses it, and pass the group (or the handle, anyio 4.14+) to the nested function".into(),
-        ));
+        )));
     }
     match parent.kind() {
         "return_statement" | "expression_list" | "tuple"
             if syntax::enclosing(u, &["return_statement"]).is_some() =>
         {
-            Some((
+            Some(Some((
                 format!("`{name}` is returned: the caller owns the task"),
                 "let the caller start it in its own task group: take `tg` as a parameter and call `tg.start_soon(func, *args)` (or `tg.create_task(...)` for a handle, anyio 4.14+)".into(),
-            ))
+            )))
         }
         "argument_list" => {
-            let call = parent.parent()?;
-            let callee = call.child_by_field_name("function")?;
+            let Some(callee) = parent.parent().and_then(|c| c.child_by_field_name("function"))
+            else {
+                return Some(None);
+            };
             let spelled = cx.text(callee);
             let last = spelled.rsplit('.').next().unwrap_or(spelled);
             if HANDLED_ELSEWHERE.contains(&last)
                 || cx.qualified(callee).is_some_and(|q| q.starts_with("asyncio."))
             {
-                return None;
+                return Some(None);
             }
-            Some((
+            Some(Some((
                 format!("`{name}` is handed to `{spelled}()`, which receives an asyncio task"),
                 format!("start the task in a task group that outlives `{spelled}()`'s use of it; what `{spelled}()` does with the task (await, cancel, inspect) goes through the anyio handle (`tg.create_task(...)`, anyio 4.14+) or a cancel scope"),
-            ))
+            )))
         }
         "assignment" if parent.child_by_field_name("right") == Some(u) => {
             let left = parent.child_by_field_name("left")?;
-            matches!(left.kind(), "attribute" | "subscript").then(|| {
+            Some(matches!(left.kind(), "attribute" | "subscript").then(|| {
                 (
                     format!("`{name}` is stored in `{}`, beyond this function", cx.text(left)),
                     "start it in a task group that lives as long as the object or collection keeping it (entered where it starts, exited where it stops), or one the caller passes in".into(),
                 )
-            })
+            }))
         }
         "attribute" if parent.child_by_field_name("object") == Some(u) => {
             let method = cx.text(parent.child_by_field_name("attribute")?);
@@ -109,15 +129,17 @@ fn escapes(name: &str, u: Node, scope: Node, cx: &FileContext) -> Option<(String
                 return None;
             }
             let called = parent.parent().is_some_and(|c| c.kind() == "call");
-            Some((
+            Some(Some((
                 format!("`{name}.{method}{}` is asyncio's task API", if called { "()" } else { "" }),
                 if method == "done" {
                     "a task group waits for its tasks; to learn that one has finished, let it set an `anyio.Event`, or read the handle's `status` (`tg.create_task(...)`, anyio 4.14+)".into()
                 } else {
                     "start it in a task group; the handle (`tg.create_task(...)`, anyio 4.14+) has `cancel()`, `wait()`, `status`, `return_value` and `exception`".into()
                 },
-            ))
+            )))
         }
-        _ => None,
+        // Awaited: the rewrite takes that, a later use decides.
+        "await" => None,
+        _ => Some(None),
     }
 }
