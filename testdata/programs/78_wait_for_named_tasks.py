@@ -2,7 +2,9 @@
 or `await asyncio.gather(a, b)` as a statement ends the task group AM206 puts
 around them (the group has waited), and `a.result()` after it becomes the
 handle's `a.return_value`. A task cancelled before a `gather(...,
-return_exceptions=True)` reads as cancelled through the handle's status.
+return_exceptions=True)` reads as cancelled through the handle's status. A
+task whose handle nothing reads once the waits have gone just starts
+(`tg.start_soon`, with its `name=`).
 """
 # e2e-flags: --unsafe
 # e2e-backends: asyncio trio
@@ -10,6 +12,7 @@ return_exceptions=True)` reads as cancelled through the handle's status.
 # e2e-expect: return t1.return_value + t2.return_value
 # e2e-expect: print(first.return_value, second.exception)
 # e2e-expect: slow.status is anyio.TaskHandle.Status.CANCELLED
+# e2e-expect: tg.start_soon(tick, 3, name="ticker")
 # e2e-absent: asyncio
 
 import asyncio
@@ -44,10 +47,25 @@ async def one_cancelled() -> tuple[str, bool]:
     return quick.result(), slow.cancelled()
 
 
+async def tick(n: int) -> None:
+    for i in range(n):
+        await asyncio.sleep(0.01)
+        print("tick", i)
+
+
+async def background_then_work() -> None:
+    ticker = asyncio.create_task(tick(3), name="ticker")
+    print("working")
+    await asyncio.sleep(0.015)
+    print("worked")
+    await ticker
+
+
 async def main() -> None:
     print(await both())
     await gathered()
     print(await one_cancelled())
+    await background_then_work()
 
 
 asyncio.run(main())

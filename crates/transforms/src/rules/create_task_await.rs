@@ -178,33 +178,46 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             }
             let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
             let mut edits = group_edits(&tg, first, last, waits, &[], cx);
-            for f in funcs {
-                edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
-                if let Some(assign) = f.parent().and_then(|c| c.parent()) {
-                    edits.extend(handle_annotation(assign, cx));
-                }
-            }
-            // The wait for all of them: the group has waited.
-            for w in group
+            // The statements that go: a wait for all of them, and `await t`
+            // whose value nobody reads (the group has waited).
+            let mut gone: Vec<Node> = group
                 .wait_alls
                 .iter()
+                .copied()
                 .filter(|w| w.end_byte() > last.end_byte())
-            {
-                edits.push(super::pytest_support::delete_lines(cx, *w));
-            }
+                .collect();
             for (awaited, name) in tail.iter().flat_map(|(_, a)| a) {
-                // `await t` whose value nobody reads: the group has waited.
                 let stmt = awaited
                     .parent()
                     .filter(|p| p.kind() == "expression_statement");
                 match stmt {
-                    Some(stmt) if cx.owns_its_lines(stmt) => {
-                        edits.push(super::pytest_support::delete_lines(cx, stmt));
-                    }
+                    Some(stmt) if cx.owns_its_lines(stmt) => gone.push(stmt),
                     _ => edits.push(Edit::replace(
                         awaited.byte_range(),
                         format!("{name}.return_value"),
                     )),
+                }
+            }
+            for stmt in &gone {
+                edits.push(super::pytest_support::delete_lines(cx, *stmt));
+            }
+            let mut functools = false;
+            for (f, name) in funcs.iter().zip(&group.names) {
+                // A handle nothing reads any more: the task just starts.
+                match unread_start(f, name, &gone, cx) {
+                    Some((stmt, start)) => {
+                        functools |= start.needs_functools;
+                        edits.push(Edit::replace(
+                            stmt.byte_range(),
+                            format!("{tg}.start_soon({})", start.args),
+                        ));
+                    }
+                    None => {
+                        edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
+                        if let Some(assign) = f.parent().and_then(|c| c.parent()) {
+                            edits.extend(handle_annotation(assign, cx));
+                        }
+                    }
                 }
             }
             // `try: await t` / `except CancelledError: pass` waits for
@@ -227,12 +240,49 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             out.push(
                 diag.with_fix(
                     Fix::new(edits, Applicability::Unsafe)
-                        .with_imports(["anyio"])
+                        .with_imports(super::task_support::anyio_imports(functools))
                         .with_scope(scope),
                 ),
             );
         }
     }
+}
+
+/// `t = asyncio.create_task(f(x))` (callee `func`) whose handle nothing
+/// reads once the statements `gone` have gone: the statement, and how
+/// `tg.start_soon` starts the call (`name=` goes along).
+fn unread_start<'a>(
+    func: &Node<'a>,
+    name: &str,
+    gone: &[Node],
+    cx: &FileContext<'a>,
+) -> Option<(Node<'a>, super::task_support::Spawn)> {
+    let call = func.parent()?;
+    let assign = call.parent().filter(|a| a.kind() == "assignment")?;
+    let stmt = assign
+        .parent()
+        .filter(|s| s.kind() == "expression_statement" && cx.owns_its_lines(*s))?;
+    let scope = syntax::enclosing(stmt, &["function_definition"])?;
+    let read = syntax::preorder(scope).any(|(n, _)| {
+        n.kind() == "identifier"
+            && cx.text(n) == name
+            && n.start_byte() >= stmt.end_byte()
+            && !gone
+                .iter()
+                .any(|g| g.start_byte() <= n.start_byte() && n.end_byte() <= g.end_byte())
+    });
+    if read {
+        return None;
+    }
+    let (_, coro) = super::task_support::task_creation(call, true, cx)?;
+    let mut start = super::task_support::spawn(coro, cx)?;
+    for kw in named_children(call.child_by_field_name("arguments")?)
+        .iter()
+        .skip(1)
+    {
+        start.args = format!("{}, {}", start.args, cx.text(*kw));
+    }
+    Some((stmt, start))
 }
 
 /// The edits that put statements `first` to `last` of one block into
@@ -723,8 +773,21 @@ mod tests {
         assert_fixes(
             &found,
             "tasks created and awaited here get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, not at the `await`)",
-            // The trailing await goes: the group waited for the task.
-            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        t = tg.create_task(work())\n        await other()\n",
+            // The trailing await goes: the group waited for the task, and
+            // nothing reads the handle, so the task just starts.
+            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(work)\n        await other()\n",
+            edit::Applicability::Unsafe,
+        );
+    }
+
+    #[test]
+    fn a_handle_still_read_stays_a_handle() {
+        let src = "import asyncio\n\nasync def main():\n    t = asyncio.create_task(work(1), name=\"w\")\n    u = asyncio.create_task(work(2))\n    await t\n    print(await u)\n";
+        let found = run("AM206", src);
+        assert_fixes(
+            &found,
+            "tasks created and awaited here get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, not at the `await`)",
+            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(work, 1, name=\"w\")\n        u = tg.create_task(work(2))\n    print(u.return_value)\n",
             edit::Applicability::Unsafe,
         );
     }
@@ -732,7 +795,14 @@ mod tests {
     #[test]
     fn a_task_never_awaited_is_not_its_own() {
         let src = "import asyncio\n\nasync def main():\n    t = asyncio.create_task(work())\n    return t\n";
-        assert!(run("AM206", src).is_empty());
+        let found = run("AM206", src);
+        assert!(found.iter().all(|f| f.fixed.is_none()), "{found:?}");
+        assert!(
+            found.iter().any(|f| f
+                .message
+                .contains("`t` is returned: the caller owns the task")),
+            "{found:?}"
+        );
     }
 
     #[test]

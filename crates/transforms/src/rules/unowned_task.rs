@@ -28,7 +28,8 @@ pub(super) fn report(
         .filter(|n| {
             n.parent().is_none_or(|p| {
                 p.child_by_field_name("attribute") != Some(*n)
-                    && !(p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(*n))
+                    && !(p.kind() == "keyword_argument"
+                        && p.child_by_field_name("name") == Some(*n))
             })
         })
         .collect();
@@ -70,12 +71,7 @@ const HANDLED_ELSEWHERE: &[&str] = &["append", "add", "extend", "insert", "disca
 /// covers (a collection AM206's list form or AM210 takes, an asyncio
 /// function).
 #[allow(clippy::option_option)]
-fn escapes(
-    name: &str,
-    u: Node,
-    scope: Node,
-    cx: &FileContext,
-) -> Option<Option<(String, String)>> {
+fn escapes(name: &str, u: Node, scope: Node, cx: &FileContext) -> Option<Option<(String, String)>> {
     let Some(parent) = u.parent() else {
         return Some(None);
     };
