@@ -335,12 +335,29 @@ fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
     };
     let within =
         |n: Node, s: Node| s.start_byte() <= n.start_byte() && n.end_byte() <= s.end_byte();
+    // `self.ATTR is None` / `is not None`: the group is set where the task
+    // was, so the test reads the same of it.
+    let none_test = |n: Node| {
+        n.parent().is_some_and(|c| {
+            c.kind() == "comparison_operator"
+                && syntax::named_children(c).len() == 2
+                && syntax::named_children(c).iter().any(|o| o.kind() == "none")
+                && cx.text(c).contains(" is ")
+        })
+    };
     let mut resets = Vec::new();
+    // Annotations of `self.ATTR: asyncio.Task | None = None` name the group's type.
+    let mut annotations = Vec::new();
     for n in uses(start.class, attr, cx) {
         if within(n, start.stmt) || within(n, cancel) || wait.is_some_and(|w| within(n, w)) {
             continue;
         }
         if reset_in_init(n) {
+            resets.push(n.child_by_field_name("attribute")?);
+            annotations.extend(n.parent().and_then(|a| a.child_by_field_name("type")));
+            continue;
+        }
+        if none_test(n) {
             resets.push(n.child_by_field_name("attribute")?);
             continue;
         }
@@ -395,6 +412,11 @@ fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
         resets
             .into_iter()
             .map(|r| Edit::replace(r.byte_range(), group)),
+    );
+    edits.extend(
+        annotations
+            .into_iter()
+            .map(|a| Edit::replace(a.byte_range(), "anyio.abc.TaskGroup | None")),
     );
     let drops = if cx.edits_drop_comment(&edits) {
         crate::DROPS_COMMENT
