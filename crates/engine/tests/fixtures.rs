@@ -201,6 +201,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM301-acquired-in-task")]
 #[test_case("AM301-lock")]
 #[test_case("AM302-event")]
+#[test_case("AM302-field-factory")]
 #[test_case("AM303-semaphore")]
 #[test_case("AM304-bounded-semaphore")]
 #[test_case("AM305-condition")]
