@@ -105,6 +105,7 @@ impl<'r> Settings<'r> {
                 ..transforms::Targets::default()
             },
             silenced: registry.ignored(&selection),
+            silenced_words: registry.ignored_words(&selection),
             ..Options::default()
         };
         Ok(Settings {
@@ -149,6 +150,18 @@ impl<'r> Settings<'r> {
                     .map(|t| t.info())
                     .filter(|info| selection.ignores(info))
                     .map(|info| info.code),
+            );
+            options.silenced_words.extend(
+                self.transforms
+                    .iter()
+                    .filter(|t| selection.ignores(t.info()))
+                    .flat_map(|t| t.triggers())
+                    .flat_map(|t| {
+                        t.words()
+                            .into_iter()
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    }),
             );
         }
         options

@@ -99,6 +99,9 @@ pub struct Diagnostic {
     /// The code of a more general transform whose report at a site inside
     /// this one's range this diagnostic replaces: it says more about it.
     pub supersedes: Option<&'static str>,
+    /// Said only where no other diagnostic is: a report of what is left
+    /// that every other diagnostic covering its range says more about.
+    pub fallback: bool,
 }
 
 impl Diagnostic {
@@ -111,6 +114,7 @@ impl Diagnostic {
             fix: None,
             hint: None,
             supersedes: None,
+            fallback: false,
         }
     }
 
@@ -129,6 +133,13 @@ impl Diagnostic {
     /// The same diagnostic, replacing `code`'s reports inside its range.
     pub fn superseding(mut self, code: &'static str) -> Self {
         self.supersedes = Some(code);
+        self
+    }
+
+    /// The same diagnostic, said only where no other diagnostic (its range
+    /// or its fix's edits) covers its range.
+    pub fn fallback(mut self) -> Self {
+        self.fallback = true;
         self
     }
 }

@@ -23,6 +23,9 @@ pub struct Options {
     /// Codes the run ignores: a report that replaces one of theirs
     /// (`Diagnostic::superseding`) goes too.
     pub silenced: Vec<&'static str>,
+    /// The names those codes look for: a report of what is left
+    /// (`Diagnostic::fallback`) of such a name goes too.
+    pub silenced_words: Vec<String>,
 }
 
 impl Default for Options {
@@ -33,6 +36,7 @@ impl Default for Options {
             targets: Targets::default(),
             line_length: 88,
             silenced: Vec::new(),
+            silenced_words: Vec::new(),
         }
     }
 }
@@ -126,6 +130,16 @@ pub fn migrate_text(
                 || d.supersedes
                     .is_none_or(|code| !opts.silenced.contains(&code))
         });
+        // And a report of what is left of a name such a code looks for.
+        if !opts.silenced_words.is_empty() {
+            diags.retain(|d| {
+                let last = current[d.range.clone()]
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default();
+                !(d.fallback && opts.silenced_words.iter().any(|w| w == last))
+            });
+        }
         let mut suppressed = suppressions(&cx, &diags);
         drop_superseded(&mut diags, &mut suppressed);
         let runs_am301 = transforms.iter().any(|t| t.info().code == "AM301");
@@ -227,20 +241,31 @@ pub fn migrate_text(
 /// that knows more about it. A suppressed general report stays (its
 /// `ignore` comment is in use) and suppresses the specific one with it.
 fn drop_superseded(diags: &mut Vec<Diagnostic>, suppressed: &mut Vec<bool>) {
-    if diags.iter().all(|d| d.supersedes.is_none()) {
+    if diags.iter().all(|d| d.supersedes.is_none() && !d.fallback) {
         return;
     }
+    let covers = |by: &std::ops::Range<usize>, d: &Diagnostic| {
+        by.start <= d.range.start && d.range.end <= by.end
+    };
     let general = |d: &Diagnostic, by: &Diagnostic| {
         d.fix.is_none()
-            && by.supersedes == Some(d.code)
-            && by.range.start <= d.range.start
-            && d.range.end <= by.range.end
+            && (by.supersedes == Some(d.code) && covers(&by.range, d)
+                || d.fallback
+                    && !by.fallback
+                    && (covers(&by.range, d)
+                        || by
+                            .fix
+                            .as_ref()
+                            .is_some_and(|f| f.edits.iter().any(|e| covers(&(e.start..e.end), d)))))
     };
     let mut keep = vec![true; diags.len()];
     for (i, by) in diags.iter().enumerate() {
         for (j, d) in diags.iter().enumerate() {
             if general(d, by) {
-                if suppressed[j] {
+                // What is left is said only where nothing else is.
+                if d.fallback {
+                    keep[j] = false;
+                } else if suppressed[j] {
                     suppressed[i] = true;
                 } else {
                     keep[j] = false;

@@ -406,6 +406,22 @@ impl SemanticModel {
         }
     }
 
+    /// Every use of an imported name: its identifier's range and the import
+    /// it refers to (an index into [`Self::imports`]).
+    pub fn import_references(&self, src: &str) -> Vec<(std::ops::Range<usize>, usize)> {
+        self.idents
+            .iter()
+            .filter(|i| i.reference)
+            .filter_map(|ident| {
+                let name = &src[ident.range.0..ident.range.1];
+                match self.lookup_in(name, ident.scope) {
+                    Some(Binding::Import(i)) => Some((ident.range.0..ident.range.1, i)),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     /// How many references each import binding has in `tree` (same order as
     /// [`Self::imports`]).
     pub fn reference_counts(&self, tree: &Tree, src: &str) -> Vec<usize> {

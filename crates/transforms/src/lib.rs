@@ -61,6 +61,16 @@ impl Trigger {
         ])
     }
 
+    /// The words this trigger looks for (a name's last part, an import's
+    /// word), in every trigger it holds.
+    pub fn words(&self) -> Vec<&str> {
+        match self {
+            Trigger::Word(w) | Trigger::Import(w) => vec![w.as_str()],
+            Trigger::All(all) => all.iter().flat_map(Trigger::words).collect(),
+            Trigger::Module(_) | Trigger::Always => Vec::new(),
+        }
+    }
+
     pub fn name(qualified: &str) -> Trigger {
         let module = qualified.split('.').next().unwrap_or(qualified);
         let last = qualified.rsplit('.').next().unwrap_or(qualified);

@@ -66,6 +66,27 @@ impl Registry {
             .map(|info| info.code)
             .collect()
     }
+
+    /// The names (last parts, `create_task`) the transforms `selection`
+    /// turns off by an ignore look for: what they would have said about
+    /// them is not said by AM908 either.
+    pub fn ignored_words(&self, selection: &Selection) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .transforms
+            .iter()
+            .filter(|t| selection.ignores(t.info()))
+            .flat_map(|t| t.triggers())
+            .flat_map(|t| {
+                t.words()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
 }
 
 /// Loads one transform file, named `CODE-name.toml`: the file of the Rust

@@ -6,6 +6,7 @@
 mod anyio_backend;
 mod as_completed;
 mod asyncio_fixture;
+mod asyncio_left;
 mod asyncio_mark;
 mod cleared_event;
 mod create_task_await;
@@ -103,6 +104,7 @@ pub static RULES: &[Rule] = &[
     rule!(sync_uses_async_fixture),
     rule!(port_fixture),
     rule!(star_import),
+    rule!(asyncio_left),
     rule!(unused_ignore),
 ];
 

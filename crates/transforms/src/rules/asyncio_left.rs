@@ -1,0 +1,214 @@
+//! AM908: an `asyncio` name no other transform says anything about. A file
+//! that still uses asyncio cannot run on trio, so every use is reported
+//! (where no other diagnostic covers it), with the anyio form where there
+//! is one.
+
+use crate::{FileContext, Trigger};
+use edit::Diagnostic;
+use syntax::Node;
+
+/// The code of this rule's transform file.
+pub(super) const CODE: &str = "AM908";
+
+/// asyncio's submodules, which name the same things (`asyncio.events.AbstractEventLoop`).
+const SUBMODULES: &[&str] = &[
+    "base_events",
+    "coroutines",
+    "events",
+    "exceptions",
+    "futures",
+    "locks",
+    "protocols",
+    "queues",
+    "runners",
+    "streams",
+    "subprocess",
+    "tasks",
+    "timeouts",
+    "transports",
+];
+
+/// The anyio form of what asyncio names, by name (the first that lists it).
+const FORMS: &[(&[&str], &str)] = &[
+    (
+        &[
+            "AbstractEventLoop",
+            "BaseEventLoop",
+            "AbstractEventLoopPolicy",
+            "DefaultEventLoopPolicy",
+            "get_event_loop",
+            "get_running_loop",
+            "new_event_loop",
+            "set_event_loop",
+            "get_event_loop_policy",
+            "set_event_loop_policy",
+            "_get_running_loop",
+        ],
+        "anyio has no event loop object: call anyio's functions from async code (`anyio.current_time()`, `anyio.to_thread.run_sync`), pass a task group where work is started, and choose the backend and its options at `anyio.run(main, backend=..., backend_options=...)`",
+    ),
+    (
+        &["Future", "wrap_future", "isfuture"],
+        "where the code makes and awaits its own futures, `anyio.Future` (anyio 4.15+); to hand one result from a task to another, an `anyio.Event` with the value beside it, or a memory object stream",
+    ),
+    (
+        &["Task", "all_tasks", "current_task"],
+        "a task started in a task group with `tg.create_task(...)` has a handle, `anyio.TaskHandle` (anyio 4.14+); anyio does not list running tasks: keep the handles, or `anyio.get_current_task()` for the running one's `TaskInfo`",
+    ),
+    (
+        &["Handle", "TimerHandle"],
+        "a timer is a task that sleeps and then calls: start it in a task group and cancel its scope to stop it",
+    ),
+    (
+        &[
+            "StreamReader",
+            "StreamWriter",
+            "StreamReaderProtocol",
+            "Protocol",
+            "BaseProtocol",
+            "DatagramProtocol",
+            "SubprocessProtocol",
+            "Transport",
+            "BaseTransport",
+            "Server",
+            "AbstractServer",
+            "start_server",
+            "start_unix_server",
+            "open_connection",
+            "open_unix_connection",
+            "streams",
+        ],
+        "anyio's byte streams: `anyio.connect_tcp`, `anyio.create_tcp_listener` (`anyio.abc.ByteStream`, `anyio.abc.SocketStream`), reading with `receive()` and writing with `send()`",
+    ),
+    (
+        &["create_subprocess_exec", "create_subprocess_shell", "subprocess"],
+        "`anyio.run_process` for a command run to its end, `anyio.open_process` for one to talk to",
+    ),
+    (
+        &["Queue", "LifoQueue", "PriorityQueue", "QueueEmpty", "QueueFull", "QueueShutDown", "queues"],
+        "a memory object stream: `send, receive = anyio.create_memory_object_stream[T](max_buffer_size)`; `anyio.WouldBlock` is what `send_nowait` / `receive_nowait` raise",
+    ),
+    (
+        &["Lock", "Event", "Semaphore", "BoundedSemaphore", "Condition", "locks"],
+        "anyio's class of the same name (`anyio.Lock`, `anyio.Event`, ...), once every object this code receives is anyio's",
+    ),
+    (
+        &["CancelledError"],
+        "`anyio.get_cancelled_exc_class()` in async code; to cancel, cancel a scope",
+    ),
+    (
+        &["TimeoutError"],
+        "the builtin `TimeoutError` (the same class from Python 3.11)",
+    ),
+    (
+        &["iscoroutine", "iscoroutinefunction"],
+        "`inspect.iscoroutine` / `inspect.iscoroutinefunction`",
+    ),
+    (
+        &["run", "Runner", "run_coroutine_threadsafe"],
+        "`anyio.run(main, *args)` to run async code from sync code; from a thread anyio started, `anyio.from_thread.run`; from another thread, a `BlockingPortal`",
+    ),
+];
+
+pub(super) fn triggers() -> Vec<Trigger> {
+    vec![Trigger::Module("asyncio".into())]
+}
+
+pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let root = cx.tree.root_node();
+    for (range, i) in cx.model.import_references(cx.src) {
+        let import = &cx.model.imports[i];
+        let module = import.qualified == "asyncio";
+        if !(module || import.qualified.starts_with("asyncio.")) {
+            continue;
+        }
+        let Some(mut node) = root.named_descendant_for_byte_range(range.start, range.end) else {
+            continue;
+        };
+        // `asyncio.X` (or `asyncio.events.X`): the whole name.
+        if module {
+            for _ in 0..2 {
+                match node.parent() {
+                    Some(p)
+                        if p.kind() == "attribute"
+                            && p.child_by_field_name("object") == Some(node) =>
+                    {
+                        let last = p
+                            .child_by_field_name("attribute")
+                            .map_or("", |a| cx.text(a));
+                        node = p;
+                        if !SUBMODULES.contains(&last) {
+                            break;
+                        }
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let name = cx
+            .qualified(node)
+            .unwrap_or_else(|| cx.text(node).to_string());
+        let last = name.rsplit('.').next().unwrap_or(&name);
+        let form = FORMS
+            .iter()
+            .find(|(names, _)| names.contains(&last))
+            .map_or(
+                "look up its anyio form in anyio's documentation, or keep this module on asyncio",
+                |(_, f)| f,
+            );
+        out.push(
+            Diagnostic::new(CODE, format!("`{name}` is left as it is{}: the module keeps asyncio, so it cannot run on trio", place(node)), node.byte_range())
+                .with_hint(form.to_string())
+                .fallback(),
+        );
+    }
+}
+
+/// Where the name stands, when that says more: a base class or an annotation.
+fn place(node: Node) -> &'static str {
+    let mut cur = node;
+    while let Some(p) = cur.parent() {
+        match p.kind() {
+            "argument_list" if p.parent().is_some_and(|c| c.kind() == "class_definition") => {
+                return " (a base class)";
+            }
+            "type" => return " (an annotation)",
+            "attribute" | "subscript" | "binary_operator" | "generic_type" | "type_parameter" => {
+                cur = p
+            }
+            _ => return "",
+        }
+    }
+    ""
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn every_use_of_asyncio_is_said() {
+        let src = "import asyncio\nfrom asyncio import Protocol\n\nclass P(Protocol):\n    pass\n\nasync def f(r: asyncio.StreamReader):\n    return asyncio.all_tasks(), asyncio.events.AbstractEventLoop\n";
+        let found = run("AM908", src);
+        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`asyncio.Protocol` is left as it is (a base class): the module keeps asyncio, so it cannot run on trio",
+                "`asyncio.StreamReader` is left as it is (an annotation): the module keeps asyncio, so it cannot run on trio",
+                "`asyncio.all_tasks` is left as it is: the module keeps asyncio, so it cannot run on trio",
+                "`asyncio.AbstractEventLoop` is left as it is: the module keeps asyncio, so it cannot run on trio",
+            ]
+        );
+        assert!(found[3]
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("anyio has no event loop object"));
+    }
+
+    #[test]
+    fn other_modules_are_not_asyncio() {
+        let src = "import trio\nfrom redis import asyncio\n\nasync def f():\n    await trio.sleep(1)\n    return asyncio.Redis\n";
+        assert!(run("AM908", src).is_empty());
+    }
+}
