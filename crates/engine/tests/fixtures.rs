@@ -233,6 +233,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM905-wait")]
 #[test_case("AM906-star-import")]
 #[test_case("AM907-unused-ignore")]
+#[test_case("AM908-asyncio-left")]
 #[test_case("comments")]
 #[test_case("imports-alias")]
 #[test_case("imports-from")]

@@ -166,6 +166,34 @@ impl Pattern {
         }
     }
 
+    /// For a call whose function is a metavariable (`$F(default_factory=asyncio.Event)`):
+    /// the last name of a dotted keyword argument's value (`Event`). A match
+    /// is then the call three levels above a name spelled that way (name,
+    /// keyword argument, argument list, call).
+    pub fn keyword_anchor(&self) -> Option<String> {
+        let root = self.root();
+        if root.kind() != "call" {
+            return None;
+        }
+        let function = root.child_by_field_name("function")?;
+        let metavariable = |n: Node| {
+            let t = syntax::text(n, &self.source);
+            t.starts_with(crate::SINGLE) || t.starts_with(crate::MULTI)
+        };
+        if !metavariable(function) {
+            return None;
+        }
+        let args = root.child_by_field_name("arguments")?;
+        syntax::named_children(args).into_iter().find_map(|a| {
+            let value = a
+                .child_by_field_name("value")
+                .filter(|v| a.kind() == "keyword_argument" && v.kind() == "attribute")?;
+            let name = value.child_by_field_name("attribute")?;
+            (!metavariable(name) && crate::matcher::is_dotted(value, &self.source))
+                .then(|| syntax::text(name, &self.source).to_string())
+        })
+    }
+
     /// The last name a match must end in, by root kind: `sleep` for
     /// `asyncio.sleep($T)` (a call), `wait_for` for `await asyncio.wait_for(…)`,
     /// `TimeoutError` for `asyncio.TimeoutError`. Lets a caller look only at

@@ -406,14 +406,21 @@ impl SemanticModel {
         }
     }
 
-    /// Every use of an imported name: its identifier's range and the import
-    /// it refers to (an index into [`Self::imports`]).
-    pub fn import_references(&self, src: &str) -> Vec<(std::ops::Range<usize>, usize)> {
+    /// Every use of one of the imported names `locals`: its identifier's
+    /// range and the import it refers to (an index into [`Self::imports`]).
+    pub fn import_references(
+        &self,
+        src: &str,
+        locals: &[&str],
+    ) -> Vec<(std::ops::Range<usize>, usize)> {
         self.idents
             .iter()
             .filter(|i| i.reference)
             .filter_map(|ident| {
                 let name = &src[ident.range.0..ident.range.1];
+                if !locals.contains(&name) {
+                    return None;
+                }
                 match self.lookup_in(name, ident.scope) {
                     Some(Binding::Import(i)) => Some((ident.range.0..ident.range.1, i)),
                     _ => None,

@@ -27,21 +27,34 @@ struct CompiledMatch {
 enum Candidates {
     /// Nodes of this kind (`call`, `await`, `name`) ending in this name.
     Anchor(&'static str, String),
+    /// Calls with a keyword argument whose value is a name ending in this one
+    /// (`$F(default_factory=asyncio.Event)`).
+    KeywordValue(String),
     /// Every node of these kinds.
     Kinds(Vec<&'static str>),
 }
 
 impl Candidates {
     fn of(pattern: &Pattern) -> Candidates {
-        match pattern.anchor() {
-            Some((kind, last)) => Candidates::Anchor(kind, last),
-            None => Candidates::Kinds(pattern.candidate_kinds()),
+        match (pattern.anchor(), pattern.keyword_anchor()) {
+            (Some((kind, last)), _) => Candidates::Anchor(kind, last),
+            (None, Some(last)) => Candidates::KeywordValue(last),
+            (None, None) => Candidates::Kinds(pattern.candidate_kinds()),
         }
     }
 
     fn nodes<'a>(&self, cx: &FileContext<'a>) -> Vec<Node<'a>> {
         match self {
             Candidates::Anchor(kind, last) => cx.nodes_ending_in(kind, last),
+            Candidates::KeywordValue(last) => cx
+                .nodes_ending_in("name", last)
+                .into_iter()
+                .filter_map(|n| {
+                    let keyword = n.parent().filter(|k| k.kind() == "keyword_argument")?;
+                    let call = keyword.parent()?.parent().filter(|c| c.kind() == "call")?;
+                    Some(call)
+                })
+                .collect(),
             Candidates::Kinds(kinds) => kinds
                 .iter()
                 .flat_map(|k| cx.nodes_of_kind(k).iter().copied())

@@ -115,7 +115,20 @@ pub(super) fn triggers() -> Vec<Trigger> {
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     let root = cx.tree.root_node();
-    for (range, i) in cx.model.import_references(cx.src) {
+    let asyncio = |q: &str| q == "asyncio" || q.starts_with("asyncio.");
+    let mut locals: Vec<&str> = cx
+        .model
+        .imports
+        .iter()
+        .filter(|i| asyncio(&i.qualified))
+        .map(|i| i.local.as_str())
+        .collect();
+    locals.sort_unstable();
+    locals.dedup();
+    if locals.is_empty() {
+        return;
+    }
+    for (range, i) in cx.model.import_references(cx.src, &locals) {
         let import = &cx.model.imports[i];
         let module = import.qualified == "asyncio";
         if !(module || import.qualified.starts_with("asyncio.")) {
@@ -147,20 +160,53 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let name = cx
             .qualified(node)
             .unwrap_or_else(|| cx.text(node).to_string());
-        let last = name.rsplit('.').next().unwrap_or(&name);
-        let form = FORMS
-            .iter()
-            .find(|(names, _)| names.contains(&last))
-            .map_or(
-                "look up its anyio form in anyio's documentation, or keep this module on asyncio",
-                |(_, f)| f,
-            );
-        out.push(
-            Diagnostic::new(CODE, format!("`{name}` is left as it is{}: the module keeps asyncio, so it cannot run on trio", place(node)), node.byte_range())
-                .with_hint(form.to_string())
-                .fallback(),
-        );
+        out.push(report(&name, place(node), node.byte_range()));
     }
+    // Names in string annotations (`fut: "asyncio.Future[int]"`).
+    for strings in cx.model.annotation_strings() {
+        for range in syntax::dotted_names_in_text(cx.src, strings.clone()) {
+            let text = &cx.src[range.clone()];
+            let (head, rest) = text.split_once('.').unwrap_or((text, ""));
+            let Some(import) = cx
+                .model
+                .imports
+                .iter()
+                .find(|i| i.module_level && i.local == head)
+            else {
+                continue;
+            };
+            if !(import.qualified == "asyncio" || import.qualified.starts_with("asyncio.")) {
+                continue;
+            }
+            let name = if rest.is_empty() {
+                import.qualified.clone()
+            } else {
+                format!("{}.{rest}", import.qualified)
+            };
+            out.push(report(&name, " (an annotation)", range));
+        }
+    }
+}
+
+/// The report of `name` (`asyncio.Future`) left at `range`.
+fn report(name: &str, place: &str, range: std::ops::Range<usize>) -> Diagnostic {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let form = FORMS
+        .iter()
+        .find(|(names, _)| names.contains(&last))
+        .map_or(
+            "look up its anyio form in anyio's documentation, or keep this module on asyncio",
+            |(_, f)| f,
+        );
+    Diagnostic::new(
+        CODE,
+        format!(
+            "`{name}` is left as it is{place}: the module keeps asyncio, so it cannot run on trio"
+        ),
+        range,
+    )
+    .with_hint(form.to_string())
+    .fallback()
 }
 
 /// Where the name stands, when that says more: a base class or an annotation.
