@@ -61,8 +61,8 @@ fn never_used(name: &str) -> (String, String) {
 /// Methods of `asyncio.Task` that AM206 maps to the handle's once the task has ended.
 const ENDED: &[&str] = &["result", "exception", "cancelled", "cancel"];
 
-/// Collections that AM206's list shape fills (`tasks.append(t)`), and the
-/// asyncio functions that other rules rewrite (`asyncio.wait([a, b])`).
+/// Methods of the collections AM206's list form and AM210 take
+/// (`tasks.append(t)`, `self._tasks.add(t)`).
 const HANDLED_ELSEWHERE: &[&str] = &["append", "add", "extend", "insert", "discard", "remove"];
 
 /// Why the use `u` of the task `name` takes it out of the function's hands,
