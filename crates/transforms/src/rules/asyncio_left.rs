@@ -130,36 +130,41 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     }
     for (range, i) in cx.model.import_references(cx.src, &locals) {
         let import = &cx.model.imports[i];
-        let module = import.qualified == "asyncio";
-        if !(module || import.qualified.starts_with("asyncio.")) {
+        if !asyncio(&import.qualified) {
             continue;
         }
         let Some(mut node) = root.named_descendant_for_byte_range(range.start, range.end) else {
             continue;
         };
-        // `asyncio.X` (or `asyncio.events.X`): the whole name.
-        if module {
-            for _ in 0..2 {
-                match node.parent() {
-                    Some(p)
-                        if p.kind() == "attribute"
-                            && p.child_by_field_name("object") == Some(node) =>
-                    {
-                        let last = p
-                            .child_by_field_name("attribute")
-                            .map_or("", |a| cx.text(a));
-                        node = p;
-                        if !SUBMODULES.contains(&last) {
-                            break;
-                        }
-                    }
-                    _ => break,
+        // `asyncio.X`, `asyncio.events.X`, `events.X` (`from asyncio import
+        // events`): the whole name.
+        let mut name = import.qualified.clone();
+        let is_module = |q: &str| {
+            q == "asyncio"
+                || q.strip_prefix("asyncio.")
+                    .is_some_and(|m| SUBMODULES.contains(&m))
+        };
+        while is_module(&name) {
+            match node.parent() {
+                Some(p)
+                    if p.kind() == "attribute" && p.child_by_field_name("object") == Some(node) =>
+                {
+                    let attr = p
+                        .child_by_field_name("attribute")
+                        .map_or("", |a| cx.text(a));
+                    name = format!("{name}.{attr}");
+                    node = p;
                 }
+                _ => break,
             }
         }
-        let name = cx
-            .qualified(node)
-            .unwrap_or_else(|| cx.text(node).to_string());
+        // The submodule is a detail: `asyncio.streams.StreamWriter` is `asyncio.StreamWriter`.
+        let parts: Vec<&str> = name.split('.').collect();
+        if let [_, sub, rest @ ..] = parts.as_slice() {
+            if !rest.is_empty() && SUBMODULES.contains(sub) {
+                name = format!("asyncio.{}", rest.join("."));
+            }
+        }
         out.push(report(&name, place(node), node.byte_range()));
     }
     // Names in string annotations (`fut: "asyncio.Future[int]"`).
@@ -250,6 +255,20 @@ mod tests {
             .as_deref()
             .unwrap_or_default()
             .starts_with("anyio has no event loop object"));
+    }
+
+    #[test]
+    fn a_submodule_is_a_detail_of_the_name() {
+        let src = "from asyncio import tasks\nfrom asyncio.streams import StreamWriter\n\ndef f(t: tasks.Task, w: StreamWriter):\n    pass\n";
+        let found = run("AM908", src);
+        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`asyncio.Task` is left as it is (an annotation): the module keeps asyncio, so it cannot run on trio",
+                "`asyncio.StreamWriter` is left as it is (an annotation): the module keeps asyncio, so it cannot run on trio",
+            ]
+        );
     }
 
     #[test]
