@@ -204,6 +204,30 @@ fn waited_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str> {
     (list.kind() == "identifier" && rest.iter().all(all_completed)).then(|| cx.text(*list))
 }
 
+/// `done, pending = await asyncio.wait(name)` as a statement: the names
+/// bound to the finished and the pending tasks.
+fn wait_targets<'a>(
+    stmt: Node<'a>,
+    awaited: Node,
+    cx: &FileContext<'a>,
+) -> Option<(&'a str, &'a str)> {
+    let assign = stmt
+        .named_child(0)
+        .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")?;
+    if assign.child_by_field_name("right") != Some(awaited) {
+        return None;
+    }
+    let left = assign
+        .child_by_field_name("left")
+        .filter(|l| matches!(l.kind(), "pattern_list" | "tuple_pattern"))?;
+    match named_children(left).as_slice() {
+        [done, pending] if done.kind() == "identifier" && pending.kind() == "identifier" => {
+            Some((cx.text(*done), cx.text(*pending)))
+        }
+        _ => None,
+    }
+}
+
 /// Whether `stmt` (a statement of the block) only waits: `await
 /// asyncio.wait(name)` alone, or guarded by `if name:` (`wait` rejects an
 /// empty set; a task group does not need the guard).
@@ -377,6 +401,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             bare
         } else if waits {
             only_waits(gather_stmt, awaited, name, cx)
+                || wait_targets(gather_stmt, awaited, cx).is_some()
         } else {
             matches!(
                 gather_stmt.kind(),
@@ -392,10 +417,34 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         };
         // Results read from the handles after the group (not of cancelled
         // tasks: asyncio's `result()` raised there).
-        let (iterating, reads) = match result_reads(name, block, gather_stmt.end_byte(), cx) {
+        let (iterating, mut reads) = match result_reads(name, block, gather_stmt.end_byte(), cx) {
             Some(found) if !cancelled => found,
             _ => Default::default(),
         };
+        // `done, pending = await asyncio.wait(tasks)`: every task is done
+        // after it, so `done` read for results is the list (in its order,
+        // where the set's was arbitrary), and `pending` must be unused.
+        let mut done_reads: Vec<(Node, &str)> = Vec::new();
+        if let Some((done, pending)) = wait_targets(gather_stmt, awaited, cx).filter(|_| waits) {
+            let Some(scope) = syntax::enclosing(block, &["function_definition"]) else {
+                continue;
+            };
+            let read_after = |n: &str| {
+                syntax::preorder(scope).any(|(i, _)| {
+                    i.kind() == "identifier"
+                        && cx.text(i) == n
+                        && i.start_byte() >= gather_stmt.end_byte()
+                })
+            };
+            if cancelled || read_after(pending) || done == name || pending == name {
+                continue;
+            }
+            let Some((over, calls)) = result_reads(done, block, gather_stmt.end_byte(), cx) else {
+                continue;
+            };
+            done_reads.extend(over.into_iter().map(|n| (n, name)));
+            reads.extend(calls);
+        }
         if escapes(name, block, &stmts[list.definition..=g], &iterating, cx) {
             continue;
         }
@@ -571,6 +620,9 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             if let Some(assign) = stmts[list.definition].named_child(0) {
                 edits.extend(super::create_task_await::handle_annotation(assign, cx));
             }
+        }
+        for (over, list) in &done_reads {
+            edits.push(Edit::replace(over.byte_range(), list.to_string()));
         }
         for call in &reads {
             let handle = call
