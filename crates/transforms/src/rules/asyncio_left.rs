@@ -104,6 +104,10 @@ const FORMS: &[(&[&str], &str)] = &[
         "`inspect.iscoroutine` / `inspect.iscoroutinefunction`",
     ),
     (
+        &["asyncio"],
+        "once the code it stands for calls anyio, patch or pass `anyio` instead (`monkeypatch.setattr(anyio, \"sleep\", fake)`)",
+    ),
+    (
         &["run", "Runner", "run_coroutine_threadsafe"],
         "`anyio.run(main, *args)` to run async code from sync code; from a thread anyio started, `anyio.from_thread.run`; from another thread, a `BlockingPortal`",
     ),
@@ -203,11 +207,14 @@ fn report(name: &str, place: &str, range: std::ops::Range<usize>) -> Diagnostic 
             "look up its anyio form in anyio's documentation, or keep this module on asyncio",
             |(_, f)| f,
         );
+    let what = if name == "asyncio" {
+        "is used as a value".to_string()
+    } else {
+        format!("is left as it is{place}")
+    };
     Diagnostic::new(
         CODE,
-        format!(
-            "`{name}` is left as it is{place}: the module keeps asyncio, so it cannot run on trio"
-        ),
+        format!("`{name}` {what}: the module keeps asyncio, so it cannot run on trio"),
         range,
     )
     .with_hint(form.to_string())
@@ -268,6 +275,15 @@ mod tests {
                 "`asyncio.Task` is left as it is (an annotation): the module keeps asyncio, so it cannot run on trio",
                 "`asyncio.StreamWriter` is left as it is (an annotation): the module keeps asyncio, so it cannot run on trio",
             ]
+        );
+    }
+
+    #[test]
+    fn the_module_as_a_value_is_said_so() {
+        let src = "import asyncio\n\ndef test_x(monkeypatch):\n    monkeypatch.setattr(asyncio, \"sleep\", None)\n";
+        assert_reports(
+            &run("AM908", src),
+            "`asyncio` is used as a value: the module keeps asyncio, so it cannot run on trio",
         );
     }
 
