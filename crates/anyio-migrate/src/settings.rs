@@ -97,6 +97,7 @@ impl<'r> Settings<'r> {
         } else {
             Prefilter::new(&transforms)
         };
+        let (silenced, silenced_words) = registry.silenced(&selection);
         let options = Options {
             unsafe_fixes: args.unsafe_fixes || cfg.unsafe_fixes.unwrap_or(false),
             targets: transforms::Targets {
@@ -104,8 +105,8 @@ impl<'r> Settings<'r> {
                 python: target_python,
                 ..transforms::Targets::default()
             },
-            silenced: registry.ignored(&selection),
-            silenced_words: registry.ignored_words(&selection),
+            silenced,
+            silenced_words,
             ..Options::default()
         };
         Ok(Settings {
@@ -144,25 +145,9 @@ impl<'r> Settings<'r> {
                 select: Vec::new(),
                 ignore: ignored,
             };
-            options.silenced.extend(
-                self.transforms
-                    .iter()
-                    .map(|t| t.info())
-                    .filter(|info| selection.ignores(info))
-                    .map(|info| info.code),
-            );
-            options.silenced_words.extend(
-                self.transforms
-                    .iter()
-                    .filter(|t| selection.ignores(t.info()))
-                    .flat_map(|t| t.triggers())
-                    .flat_map(|t| {
-                        t.words()
-                            .into_iter()
-                            .map(str::to_string)
-                            .collect::<Vec<_>>()
-                    }),
-            );
+            let (codes, words) = transforms::silenced(self.transforms.iter().copied(), &selection);
+            options.silenced.extend(codes);
+            options.silenced_words.extend(words);
         }
         options
     }

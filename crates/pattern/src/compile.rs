@@ -176,10 +176,7 @@ impl Pattern {
             return None;
         }
         let function = root.child_by_field_name("function")?;
-        let metavariable = |n: Node| {
-            let t = syntax::text(n, &self.source);
-            t.starts_with(crate::SINGLE) || t.starts_with(crate::MULTI)
-        };
+        let metavariable = |n: Node| crate::is_metavariable(syntax::text(n, &self.source));
         if !metavariable(function) {
             return None;
         }
@@ -207,7 +204,7 @@ impl Pattern {
                 _ => return None,
             };
             let t = syntax::text(name, &self.source);
-            (!t.starts_with(crate::SINGLE) && !t.starts_with(crate::MULTI)).then(|| t.to_string())
+            (!crate::is_metavariable(t)).then(|| t.to_string())
         };
         match root.kind() {
             "call" => Some(("call", last_name(root.child_by_field_name("function")?)?)),
@@ -269,7 +266,7 @@ impl Pattern {
         syntax::preorder(self.root())
             .filter(|(n, _)| n.kind() == "identifier")
             .map(|(n, _)| syntax::text(n, &self.source))
-            .filter(|t| !t.starts_with(crate::SINGLE) && !t.starts_with(crate::MULTI))
+            .filter(|t| !crate::is_metavariable(t))
             .max_by_key(|t| t.len())
             .map(str::to_string)
     }

@@ -21,3 +21,8 @@ pub use template::{render, RenderEnv, Rendered};
 pub(crate) const SINGLE: &str = "__mv_";
 /// The identifier a `$$$NAME` metavariable becomes before parsing.
 pub(crate) const MULTI: &str = "__mvs_";
+
+/// Whether an identifier of a compiled pattern stands for a metavariable.
+pub(crate) fn is_metavariable(text: &str) -> bool {
+    text.starts_with(SINGLE) || text.starts_with(MULTI)
+}

@@ -62,10 +62,7 @@ const PUNCTUATION: &[&str] = &[",", "(", ")"];
 /// metavariable in it.
 pub(crate) fn is_dotted(node: Node, src: &str) -> bool {
     match node.kind() {
-        "identifier" => {
-            let t = text(node, src);
-            !t.starts_with(SINGLE) && !t.starts_with(MULTI)
-        }
+        "identifier" => !crate::is_metavariable(text(node, src)),
         "attribute" => {
             node.child_by_field_name("object")
                 .is_some_and(|o| is_dotted(o, src))

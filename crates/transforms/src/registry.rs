@@ -56,37 +56,38 @@ impl Registry {
             .collect()
     }
 
-    /// The codes `selection` turns off by an ignore (not merely by selecting
-    /// others).
-    pub fn ignored(&self, selection: &Selection) -> Vec<&'static str> {
-        self.transforms
-            .iter()
-            .map(|t| t.info())
-            .filter(|info| selection.ignores(info))
-            .map(|info| info.code)
-            .collect()
+    /// What an ignore in `selection` turns off: see [`silenced`].
+    pub fn silenced(&self, selection: &Selection) -> (Vec<&'static str>, Vec<String>) {
+        silenced(self.transforms.iter().map(|t| t.as_ref()), selection)
     }
+}
 
-    /// The names (last parts, `create_task`) the transforms `selection`
-    /// turns off by an ignore look for: what they would have said about
-    /// them is not said by AM908 either.
-    pub fn ignored_words(&self, selection: &Selection) -> Vec<String> {
-        let mut words: Vec<String> = self
-            .transforms
-            .iter()
-            .filter(|t| selection.ignores(t.info()))
-            .flat_map(|t| t.triggers())
-            .flat_map(|t| {
-                t.words()
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        words.sort();
-        words.dedup();
-        words
-    }
+/// The codes of `transforms` that `selection` turns off by an ignore (not
+/// merely by selecting others), and the names (last parts, `create_task`)
+/// those transforms look for: what they would have said about them is not
+/// said by AM908 either.
+pub fn silenced<'a>(
+    transforms: impl IntoIterator<Item = &'a dyn Transform>,
+    selection: &Selection,
+) -> (Vec<&'static str>, Vec<String>) {
+    let ignored: Vec<&dyn Transform> = transforms
+        .into_iter()
+        .filter(|t| selection.ignores(t.info()))
+        .collect();
+    let codes = ignored.iter().map(|t| t.info().code).collect();
+    let mut words: Vec<String> = ignored
+        .iter()
+        .flat_map(|t| t.triggers())
+        .flat_map(|t| {
+            t.words()
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    words.sort();
+    words.dedup();
+    (codes, words)
 }
 
 /// Loads one transform file, named `CODE-name.toml`: the file of the Rust

@@ -274,15 +274,8 @@ fn unread_start<'a>(
     if read {
         return None;
     }
-    let (_, coro) = super::task_support::task_creation(call, true, cx)?;
-    let mut start = super::task_support::spawn(coro, cx)?;
-    for kw in named_children(call.child_by_field_name("arguments")?)
-        .iter()
-        .skip(1)
-    {
-        start.args = format!("{}, {}", start.args, cx.text(*kw));
-    }
-    Some((stmt, start))
+    super::task_support::task_creation(call, true, cx)?;
+    Some((stmt, super::task_support::start_args(call, cx)?))
 }
 
 /// The edits that put statements `first` to `last` of one block into
@@ -635,17 +628,11 @@ fn waited_with_others(name: Node, stmt: Node, cx: &FileContext) -> Option<bool> 
     let (call, raises) = if matches!(display.kind(), "list" | "tuple" | "set") {
         let call = display.parent()?.parent()?;
         let args = named_children(call.child_by_field_name("arguments")?);
-        let all_completed = |k: &Node| {
-            k.kind() == "keyword_argument"
-                && k.child_by_field_name("name")
-                    .is_some_and(|n| cx.text(n) == "return_when")
-                && k.child_by_field_name("value")
-                    .and_then(|v| cx.qualified(v))
-                    .is_some_and(|q| q == "asyncio.ALL_COMPLETED")
-        };
         let fits = cx.callee(call).as_deref() == Some("asyncio.wait")
             && args.first().is_some_and(|a| a.id() == display.id())
-            && args[1..].iter().all(all_completed);
+            && args[1..]
+                .iter()
+                .all(|k| super::task_support::is_all_completed(*k, cx));
         (fits.then_some(call)?, false)
     } else if display.kind() == "argument_list" {
         let call = display.parent()?;

@@ -4,7 +4,7 @@
 //! group around the statements from the first creation to the gather; the
 //! gather's value becomes the handles' return values.
 
-use super::task_support::{exception_group_handlers, spawn};
+use super::task_support::exception_group_handlers;
 use crate::FileContext;
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::{named_children, Node};
@@ -192,15 +192,7 @@ fn gathered_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str
 fn waited_list<'a>(awaited: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str> {
     let args = awaited_call_of(awaited, "asyncio.wait", cx)?;
     let (list, rest) = args.split_first()?;
-    let all_completed = |a: &Node| {
-        a.kind() == "keyword_argument"
-            && a.child_by_field_name("name")
-                .is_some_and(|n| cx.text(n) == "return_when")
-            && a.child_by_field_name("value")
-                .and_then(|v| cx.qualified(v))
-                .as_deref()
-                == Some("asyncio.ALL_COMPLETED")
-    };
+    let all_completed = |a: &Node| super::task_support::is_all_completed(*a, cx);
     (list.kind() == "identifier" && rest.iter().all(all_completed)).then(|| cx.text(*list))
 }
 
@@ -424,7 +416,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         // `done, pending = await asyncio.wait(tasks)`: every task is done
         // after it, so `done` read for results is the list (in its order,
         // where the set's was arbitrary), and `pending` must be unused.
-        let mut done_reads: Vec<(Node, &str)> = Vec::new();
+        let mut done_reads: Vec<Node> = Vec::new();
         if let Some((done, pending)) = wait_targets(gather_stmt, awaited, cx).filter(|_| waits) {
             let Some(scope) = syntax::enclosing(block, &["function_definition"]) else {
                 continue;
@@ -442,7 +434,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             let Some((over, calls)) = result_reads(done, block, gather_stmt.end_byte(), cx) else {
                 continue;
             };
-            done_reads.extend(over.into_iter().map(|n| (n, name)));
+            done_reads.extend(over);
             reads.extend(calls);
         }
         if escapes(name, block, &stmts[list.definition..=g], &iterating, cx) {
@@ -496,17 +488,7 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let tg = cx.fresh_name_over(first, span.clone(), "tg", &[]);
         // Nothing reads the handles: the tasks start with `start_soon`.
         let unused = (waits || bare) && reads.is_empty();
-        // How `asyncio.create_task(f(x), name=n)` starts when its handle is
-        // not needed: `f, x, name=n` (`name=` goes to `start_soon` as it
-        // went to `create_task`).
-        let start_args = |create: Node| -> Option<super::task_support::Spawn> {
-            let inner = named_children(create.child_by_field_name("arguments")?);
-            let mut s = spawn(*inner.first()?, cx)?;
-            for kw in inner.iter().skip(1) {
-                s.args = format!("{}, {}", s.args, cx.text(*kw));
-            }
-            Some(s)
-        };
+        let start_args = |create: Node| super::task_support::start_args(create, cx);
         // A comprehension whose handles nobody reads becomes the loop that
         // starts them: `for u in us: tg.start_soon(f, u)`.
         let definition = stmts[list.definition];
@@ -621,8 +603,8 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 edits.extend(super::create_task_await::handle_annotation(assign, cx));
             }
         }
-        for (over, list) in &done_reads {
-            edits.push(Edit::replace(over.byte_range(), list.to_string()));
+        for over in &done_reads {
+            edits.push(Edit::replace(over.byte_range(), name));
         }
         for call in &reads {
             let handle = call

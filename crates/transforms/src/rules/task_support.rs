@@ -103,6 +103,31 @@ pub fn spawn(call: Node, cx: &FileContext) -> Option<Spawn> {
     })
 }
 
+/// How `asyncio.create_task(f(x), name=n)` starts when its handle is not
+/// needed: `f, x, name=n` (`name=` goes to `start_soon` as it went to
+/// `create_task`).
+pub fn start_args(create: Node, cx: &FileContext) -> Option<Spawn> {
+    let inner = named_children(create.child_by_field_name("arguments")?);
+    let mut s = spawn(*inner.first()?, cx)?;
+    for kw in inner.iter().skip(1) {
+        s.args = format!("{}, {}", s.args, cx.text(*kw));
+    }
+    Some(s)
+}
+
+/// Whether `arg` is `return_when=asyncio.ALL_COMPLETED`, which `asyncio.wait`
+/// does by default.
+pub fn is_all_completed(arg: Node, cx: &FileContext) -> bool {
+    arg.kind() == "keyword_argument"
+        && arg
+            .child_by_field_name("name")
+            .is_some_and(|n| cx.text(n) == "return_when")
+        && arg
+            .child_by_field_name("value")
+            .and_then(|v| cx.qualified(v))
+            .is_some_and(|q| q == "asyncio.ALL_COMPLETED")
+}
+
 /// `asyncio.create_task(f(x))` (with `name=` too when `named` allows it:
 /// the handle API and `start_soon` take it), or `asyncio.ensure_future(f(x))`
 /// with one call argument: the callee and the coroutine call. A comment
