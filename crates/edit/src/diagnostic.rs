@@ -67,6 +67,14 @@ impl Fix {
         self
     }
 
+    /// Whether the fix's own edits can be applied together: none starts
+    /// inside an earlier one (the condition of [`crate::apply_edits`]).
+    pub fn is_well_formed(&self) -> bool {
+        let mut sorted: Vec<&crate::Edit> = self.edits.iter().collect();
+        sorted.sort_by_key(|e| (e.start, e.end));
+        sorted.windows(2).all(|w| w[1].start >= w[0].end)
+    }
+
     /// Whether any edit of `self` overlaps any edit of `other`, or either
     /// touches a range the other owns.
     pub fn conflicts_with(&self, other: &Fix) -> bool {
@@ -141,5 +149,20 @@ impl Diagnostic {
     pub fn fallback(mut self) -> Self {
         self.fallback = true;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Edit;
+
+    #[test]
+    fn a_fix_is_well_formed_when_no_edit_starts_inside_another() {
+        let fix = |edits| Fix::new(edits, Applicability::Safe);
+        assert!(fix(vec![Edit::replace(4..8, "x"), Edit::insert(0, "y")]).is_well_formed());
+        assert!(fix(vec![Edit::replace(0..4, "x"), Edit::insert(4, "y")]).is_well_formed());
+        assert!(!fix(vec![Edit::replace(0..8, "x"), Edit::insert(3, "y")]).is_well_formed());
+        assert!(!fix(vec![Edit::delete(0..3), Edit::delete(2..5)]).is_well_formed());
     }
 }

@@ -153,7 +153,7 @@ pub fn migrate_text(
             let d = &diags[i];
             let pos = locate(d.range.start);
             outcome.internal_errors.push(format!(
-                "{}: the fix at {}:{} produced code that does not parse; it was not applied (this is a bug in anyio-migrate: please report it)",
+                "{}: the fix at {}:{} produced code that does not parse or edits that overlap; it was not applied (this is a bug in anyio-migrate: please report it)",
                 d.code, pos.line, pos.column
             ));
         }
@@ -693,18 +693,25 @@ fn apply_checked(
             })
             .collect()
     };
+    // A fix whose own edits overlap cannot be applied (a bug in its rule):
+    // it is rejected, and the others go on.
+    let (chosen, malformed): (Vec<usize>, Vec<usize>) = chosen
+        .iter()
+        .partition(|&&i| diags[i].fix.as_ref().is_none_or(Fix::is_well_formed));
     if chosen.is_empty() {
-        return (text.to_string(), None, Vec::new(), Vec::new());
+        return (text.to_string(), None, Vec::new(), malformed);
     }
+    let chosen = &chosen[..];
     let chosen_edits = edits(chosen);
     let all = apply_edits(text, &chosen_edits);
     let new_tree = reparse(tree, text, &all, &chosen_edits);
     if syntax::check(&new_tree, &all).is_ok() {
-        return (all, Some(new_tree), chosen.to_vec(), Vec::new());
+        return (all, Some(new_tree), chosen.to_vec(), malformed);
     }
-    let (good, bad): (Vec<usize>, Vec<usize>) = chosen
+    let (good, mut bad): (Vec<usize>, Vec<usize>) = chosen
         .iter()
         .partition(|&&i| syntax::parse_clean(&apply_edits(text, &edits(&[i]))).is_ok());
+    bad.extend(malformed);
     let combined = apply_edits(text, &edits(&good));
     if let Ok(tree) = syntax::parse_clean(&combined) {
         return (combined, Some(tree), good, bad);
@@ -958,8 +965,8 @@ fn finish_imports(
 
 #[cfg(test)]
 mod tests {
-    use super::drop_superseded;
-    use edit::{Applicability, Diagnostic, Fix};
+    use super::{apply_checked, drop_superseded};
+    use edit::{Applicability, Diagnostic, Edit, Fix};
 
     #[test]
     fn a_specific_report_replaces_the_general_one_inside_it() {
@@ -986,5 +993,23 @@ mod tests {
         drop_superseded(&mut diags, &mut suppressed);
         assert_eq!(diags.len(), 2);
         assert_eq!(suppressed, [true, true]);
+    }
+
+    #[test]
+    fn a_fix_whose_edits_overlap_is_rejected_and_the_others_apply() {
+        let text = "a = 1\nb = 2\n";
+        let tree = syntax::parse_clean(text).unwrap();
+        let broken = Diagnostic::new("AM206", "broken", 0..5).with_fix(Fix::new(
+            vec![Edit::replace(0..5, "x = 1"), Edit::insert(2, "  ")],
+            Applicability::Safe,
+        ));
+        let good = Diagnostic::new("AM002", "good", 6..11).with_fix(Fix::new(
+            vec![Edit::replace(6..7, "c")],
+            Applicability::Safe,
+        ));
+        let diags = vec![broken, good];
+        let (out, _, applied, rejected) = apply_checked(text, &tree, &diags, &[0, 1]);
+        assert_eq!(out, "a = 1\nc = 2\n");
+        assert_eq!((applied, rejected), (vec![1], vec![0]));
     }
 }

@@ -190,6 +190,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM206-create-task-await")]
 #[test_case("AM206-ended-task")]
 #[test_case("AM206-ensure-future")]
+#[test_case("AM206-multiline-creation")]
 #[test_case("AM206-task-list")]
 #[test_case("AM206-unowned-task")]
 #[test_case("AM207-await-task")]

@@ -236,6 +236,10 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 edits.push(Edit::replace(call.byte_range(), spelled.clone()));
             }
             edits.extend(handlers);
+            let Some(edits) = nest_replacements(edits, cx) else {
+                out.push(Diagnostic { message: "tasks created and awaited here cannot get a task group automatically: a statement to rewrite holds a string over several lines".into(), ..diag });
+                continue;
+            };
             let scope = first.start_byte()..last.end_byte();
             out.push(
                 diag.with_fix(
@@ -333,6 +337,42 @@ pub(super) fn deeper(
         edits.push(Edit::insert(line_start, unit));
     }
     edits
+}
+
+/// The edits of a span moved into a group, made consistent: a statement
+/// replaced whole (a multi-line `t = asyncio.create_task(\n f(x))` that
+/// becomes `tg.start_soon(f, x)`) takes the deeper indentation of its later
+/// lines into its own text, where [`deeper`] inserted it line by line. None
+/// when such a statement holds a string over several lines (its text cannot
+/// be re-indented without changing the string).
+pub(super) fn nest_replacements(edits: Vec<Edit>, cx: &FileContext) -> Option<Vec<Edit>> {
+    let unit = cx.style.indent.as_str();
+    let within = |e: &Edit, at: usize| e.start < at && at < e.end;
+    let (inserts, mut kept): (Vec<Edit>, Vec<Edit>) = edits.iter().cloned().partition(|i| {
+        i.start == i.end && i.content == unit && edits.iter().any(|e| within(e, i.start))
+    });
+    for e in kept
+        .iter_mut()
+        .filter(|e| inserts.iter().any(|i| within(e, i.start)))
+    {
+        let multiline_string = cx.src[e.start..e.end]
+            .match_indices('\n')
+            .any(|(i, _)| syntax::is_inside_string(&cx.strings, e.start + i + 1));
+        if multiline_string {
+            return None;
+        }
+        let mut lines = e.content.split('\n');
+        let mut text = lines.next().unwrap_or_default().to_string();
+        for line in lines {
+            text.push('\n');
+            if !line.trim().is_empty() {
+                text.push_str(unit);
+            }
+            text.push_str(line);
+        }
+        e.content = text;
+    }
+    Some(kept)
 }
 
 /// Tasks whose spans overlap, sharing one group.

@@ -636,6 +636,9 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             ));
         }
         edits.extend(handlers);
+        let Some(edits) = super::create_task_await::nest_replacements(edits, cx) else {
+            continue;
+        };
         let mut diag = diag;
         if cx.edits_drop_comment(&edits) {
             diag.message.push_str(crate::DROPS_COMMENT);
