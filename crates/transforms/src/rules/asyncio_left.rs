@@ -43,11 +43,16 @@ const FORMS: &[(&[&str], &str)] = &[
             "get_event_loop_policy",
             "set_event_loop_policy",
             "_get_running_loop",
+            "SelectorEventLoop",
+            "ProactorEventLoop",
+            "unix_events",
+            "events",
+            "eager_task_factory",
         ],
         "anyio has no event loop object: call anyio's functions from async code (`anyio.current_time()`, `anyio.to_thread.run_sync`), pass a task group where work is started, and choose the backend and its options at `anyio.run(main, backend=..., backend_options=...)`",
     ),
     (
-        &["Future", "wrap_future", "isfuture"],
+        &["Future", "wrap_future", "isfuture", "InvalidStateError"],
         "where the code makes and awaits its own futures, `anyio.Future` (anyio 4.15+); to hand one result from a task to another, an `anyio.Event` with the value beside it, or a memory object stream",
     ),
     (
@@ -76,6 +81,8 @@ const FORMS: &[(&[&str], &str)] = &[
             "open_connection",
             "open_unix_connection",
             "streams",
+            "LimitOverrunError",
+            "IncompleteReadError",
         ],
         "anyio's byte streams: `anyio.connect_tcp`, `anyio.create_tcp_listener` (`anyio.abc.ByteStream`, `anyio.abc.SocketStream`), reading with `receive()` and writing with `send()`",
     ),
@@ -90,6 +97,33 @@ const FORMS: &[(&[&str], &str)] = &[
     (
         &["Lock", "Event", "Semaphore", "BoundedSemaphore", "Condition", "locks"],
         "anyio's class of the same name (`anyio.Lock`, `anyio.Event`, ...), once every object this code receives is anyio's",
+    ),
+    (
+        &[
+            "TaskGroup",
+            "gather",
+            "wait",
+            "as_completed",
+            "FIRST_COMPLETED",
+            "FIRST_EXCEPTION",
+            "ALL_COMPLETED",
+            "create_task",
+            "ensure_future",
+        ],
+        "run the tasks in `async with anyio.create_task_group() as tg:`; to stop at the first to finish, its task cancels `tg.cancel_scope`; `anyio.as_completed` / `anyio.gather` (anyio 4.15+) where results are read",
+    ),
+    (
+        &["Barrier", "BrokenBarrierError"],
+        "anyio has no barrier: count the arrivals under an `anyio.Lock` and let the last one set an `anyio.Event` the others wait for",
+    ),
+    (
+        &[
+            "capture_call_graph",
+            "print_call_graph",
+            "future_add_to_awaited_by",
+            "future_discard_from_awaited_by",
+        ],
+        "asyncio's introspection of awaiting tasks has no anyio form; keep it behind a check that the backend is asyncio (`sniffio.current_async_library()`)",
     ),
     (
         &["CancelledError"],
@@ -291,5 +325,18 @@ mod tests {
     fn other_modules_are_not_asyncio() {
         let src = "import trio\nfrom redis import asyncio\n\nasync def f():\n    await trio.sleep(1)\n    return asyncio.Redis\n";
         assert!(run("AM908", src).is_empty());
+    }
+
+    #[test]
+    fn a_name_with_no_anyio_class_gets_the_idiom_to_use() {
+        let src = "import asyncio\n\nasync def f(b: asyncio.Barrier):\n    return asyncio.FIRST_COMPLETED, asyncio.print_call_graph\n";
+        let hints: Vec<String> = run("AM908", src)
+            .iter()
+            .map(|f| f.hint.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(hints.len(), 3);
+        assert!(hints[0].starts_with("anyio has no barrier"), "{}", hints[0]);
+        assert!(hints[1].contains("tg.cancel_scope"), "{}", hints[1]);
+        assert!(hints[2].contains("sniffio"), "{}", hints[2]);
     }
 }
