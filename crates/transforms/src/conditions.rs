@@ -12,6 +12,10 @@ pub enum Condition {
     NonNegativeNumber,
     /// An integer or float literal greater than zero.
     PositiveNumber,
+    /// An expression known to give a number never below zero: a literal,
+    /// arithmetic of such, a constant or local bound only to such, a
+    /// parameter every call in the file passes such (see `non_negative`).
+    NonNegative,
     /// `max(n, …)` whose first argument is a non-negative number literal:
     /// never below `n` (a NaN after the first argument loses to it).
     NonNegativeMax,
@@ -42,6 +46,7 @@ impl Condition {
         match self {
             Condition::NonNegativeNumber => "a non-negative number literal",
             Condition::PositiveNumber => "a number literal above zero",
+            Condition::NonNegative => "a number known to be non-negative",
             Condition::NonNegativeMax => "`max(0, …)`",
             Condition::Literal => "a literal",
             Condition::Dotted => "a name or an attribute",
@@ -55,6 +60,8 @@ impl Condition {
     }
 
     /// Whether the condition holds for every node in `nodes`.
+    /// `NonNegative` follows names through the file: the rules evaluate it
+    /// with its file (`non_negative::holds`); here it is a literal's test.
     pub fn holds(self, nodes: &[Node], src: &str) -> bool {
         match self {
             Condition::Positional => nodes.iter().all(|n| !is_keyword(*n)),
@@ -67,7 +74,9 @@ impl Condition {
     fn holds_one(self, node: Node, src: &str) -> bool {
         let kind = node.kind();
         match self {
-            Condition::NonNegativeNumber => matches!(kind, "integer" | "float"),
+            Condition::NonNegativeNumber | Condition::NonNegative => {
+                matches!(kind, "integer" | "float")
+            }
             Condition::PositiveNumber => {
                 matches!(kind, "integer" | "float")
                     && syntax::text(node, src)

@@ -353,6 +353,15 @@ impl ProjectFacts {
         None
     }
 
+    /// Whether `file` is a test module (`test_*.py`, `*_test.py`) that no
+    /// walked file imports: its functions are called only from it.
+    pub fn is_private_test_module(&self, file: &str) -> bool {
+        std::path::Path::new(file)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|s| is_test_module_stem(s) && !self.imported_tests.contains(s))
+    }
+
     /// Why a fix in `file` that rewrites a reference to `asyncio.NAME` is
     /// not made. A patch made in a test module is in force only while that
     /// module's tests run, so another test module that nothing imports (its

@@ -310,7 +310,7 @@ impl Transform for Declarative {
                     let Some(bindings) = pattern.matches(node, cx.src, cx) else {
                         continue;
                     };
-                    if !conditions_hold(&m.spec.require, &bindings, cx.src) {
+                    if !conditions_hold(&m.spec.require, &bindings, cx) {
                         continue;
                     }
                     if let Some(d) = self.site(&m.spec, node, &bindings, cx) {
@@ -326,7 +326,19 @@ impl Transform for Declarative {
     }
 }
 
-fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings, src: &str) -> bool {
+/// Whether condition `c` holds for `nodes` in this file.
+fn holds(c: Condition, nodes: &[Node], cx: &FileContext) -> bool {
+    match c {
+        Condition::NonNegative => nodes.iter().all(|n| crate::non_negative::holds(*n, cx)),
+        _ => c.holds(nodes, cx.src),
+    }
+}
+
+fn conditions_hold(
+    conds: &BTreeMap<String, Vec<Condition>>,
+    b: &Bindings,
+    cx: &FileContext,
+) -> bool {
     conds.iter().all(|(var, allowed)| {
         let nodes: Vec<Node> = match (b.get(var), b.get_many(var)) {
             (Some(n), _) => vec![n],
@@ -334,7 +346,7 @@ fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings, src: 
             (None, None) => return false,
         };
         // Any one of the listed conditions suffices.
-        allowed.iter().any(|c| c.holds(&nodes, src))
+        allowed.iter().any(|c| holds(*c, &nodes, cx))
     })
 }
 
@@ -343,15 +355,16 @@ fn conditions_hold(conds: &BTreeMap<String, Vec<Condition>>, b: &Bindings, src: 
 fn failed_condition(
     conds: &BTreeMap<String, Vec<Condition>>,
     b: &Bindings,
-    src: &str,
+    cx: &FileContext,
 ) -> Option<String> {
+    let src = cx.src;
     conds.iter().find_map(|(var, allowed)| {
         let nodes: Vec<Node> = match (b.get(var), b.get_many(var)) {
             (Some(n), _) => vec![n],
             (None, Some(ns)) => ns.to_vec(),
             (None, None) => return Some(format!("`${var}` is missing")),
         };
-        if allowed.iter().any(|c| c.holds(&nodes, src)) {
+        if allowed.iter().any(|c| holds(*c, &nodes, cx)) {
             return None;
         }
         if allowed == &[Condition::NoCleanupAwaits] {
@@ -579,7 +592,7 @@ impl Declarative {
         if best == Applicability::Unsafe {
             notes.extend(self.unsafe_because.clone());
         }
-        if let Some(why) = failed_condition(&spec.safe_if, b, cx.src) {
+        if let Some(why) = failed_condition(&spec.safe_if, b, cx) {
             applicability = Applicability::Unsafe;
             notes.push(why);
         }

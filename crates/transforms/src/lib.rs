@@ -7,6 +7,7 @@ mod conditions;
 mod context;
 mod declarative;
 mod info;
+mod non_negative;
 mod registry;
 mod rule;
 mod rules;
