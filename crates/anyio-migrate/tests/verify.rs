@@ -3,7 +3,21 @@
 
 mod common;
 
-use common::{run, text, tree};
+use common::{bin, text, tree};
+use std::path::Path;
+use std::process::Output;
+
+/// Runs the binary in `dir` with its temporary folders (the runs' output,
+/// which `--verify` keeps for the user) in one removed after the test.
+fn run(args: &[&str], dir: &Path) -> Output {
+    let tmp = tempfile::tempdir().unwrap();
+    bin()
+        .args(args)
+        .current_dir(dir)
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap()
+}
 
 const TWO_FIXES: &str = "import asyncio\n\n\nasync def f():\n    lock = asyncio.Lock()\n    async with lock:\n        await asyncio.sleep(1)\n";
 
