@@ -181,6 +181,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM203-gather-each")]
 #[test_case("AM203-gather-each-below-4-15")]
 #[test_case("AM203-gather-each-bugs")]
+#[test_case("AM203-helper-names")]
 #[test_case("AM203-shadowed-builtins")]
 #[test_case("AM204-task-group")]
 #[test_case("AM204-task-group-bugs")]

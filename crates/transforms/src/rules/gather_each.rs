@@ -180,7 +180,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             .rsplit('.')
             .next()
             .unwrap_or(fname)
-            .trim_start_matches('_');
+            // `__aenter__` gives `_aenter_one`.
+            .trim_matches('_');
         let comprehension = each.call.parent().expect("a comprehension holds the call");
         // Names the comprehension alone uses are free for the loop that replaces it.
         let free = |name: &str| !name_used_elsewhere(stmt, name, comprehension, cx);
