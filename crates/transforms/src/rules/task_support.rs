@@ -53,6 +53,24 @@ const NOT_COROUTINE_FUNCTIONS: &[&str] = &[
     "partial",
 ];
 
+/// The arguments of a call laid out one per line (`f(\n    a,\n    k=v,\n)`),
+/// joined on one line for the new call they go to (`start_soon(f, a, k=v)`;
+/// a line grown too long is wrapped later, as a formatter would). None when
+/// they already share one line, when an argument spans lines itself, or when
+/// a comment stands between them (it would be lost).
+fn one_line_arguments(args: &[Node], cx: &FileContext) -> Option<String> {
+    let (first, last) = (args.first()?, args.last()?);
+    let between = &cx.src[first.start_byte()..last.end_byte()];
+    if !between.contains('\n') || between.contains('#') {
+        return None;
+    }
+    let texts: Vec<&str> = args.iter().map(|a| cx.text(*a)).collect();
+    if texts.iter().any(|t| t.contains('\n')) {
+        return None;
+    }
+    Some(texts.join(", "))
+}
+
 /// How `call` (`f(a, k=v)`) is started as a task, if its function is a name
 /// or an attribute chain (and not one known to return a task or future).
 pub fn spawn(call: Node, cx: &FileContext) -> Option<Spawn> {
@@ -83,7 +101,8 @@ pub fn spawn(call: Node, cx: &FileContext) -> Option<Spawn> {
             known_coroutine: is_module_coroutine(func, cx),
         });
     };
-    let text = &cx.src[first.start_byte()..last.end_byte()];
+    let text = one_line_arguments(&args, cx)
+        .unwrap_or_else(|| cx.src[first.start_byte()..last.end_byte()].to_string());
     let keyword = args
         .iter()
         .any(|a| matches!(a.kind(), "keyword_argument" | "dictionary_splat"));
