@@ -1480,3 +1480,15 @@ fn interactive_review_writes_only_the_accepted_hunks() {
         GOOD
     );
 }
+
+#[test]
+fn a_refused_rewrite_that_says_why_replaces_the_general_report() {
+    // The program makes context variables, so AM207 leaves the task; its
+    // reason is the only report (not AM901's "give it an owner" beside it).
+    let src = "import asyncio\nfrom contextvars import ContextVar\n\nv = ContextVar(\"v\")\n\n\nasync def f():\n    assert await asyncio.create_task(work()) == 1\n";
+    let dir = tree(&[("a.py", src.as_bytes())]);
+    let out = run(&["--unsafe", "."], dir.path());
+    let report = text(&out.stdout);
+    assert!(report.contains("a.py:8:12: AM207 [manual]"), "{report}");
+    assert!(!report.contains("AM901"), "{report}");
+}

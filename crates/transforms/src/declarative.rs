@@ -72,6 +72,8 @@ pub struct Declarative {
     requires_import: Option<String>,
     min_python: Option<(u32, u32)>,
     unsafe_because: Option<String>,
+    /// The general code whose reports inside this one's sites it replaces.
+    supersedes: Option<&'static str>,
     /// Gates every match with a template takes, before its own.
     unsafe_if: Vec<RuleSpec>,
     report_if: Vec<RuleSpec>,
@@ -125,6 +127,8 @@ pub(crate) fn compile(file_name: &str, file: TransformFile) -> Result<Declarativ
         requires_import: file.requires_import,
         min_python,
         unsafe_because: file.unsafe_because,
+        // Lives for the run, like the transform's own code.
+        supersedes: file.supersedes.map(|c| &*Box::leak(c.into_boxed_str())),
         unsafe_if: file.unsafe_if,
         report_if: file.report_if,
         matches,
@@ -511,6 +515,7 @@ impl Declarative {
             fill(message, node, b, &Vec::new(), cx),
             at.range.clone(),
         );
+        diag.supersedes = self.supersedes;
         diag.hint = spec
             .hint
             .as_ref()

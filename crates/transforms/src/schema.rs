@@ -41,6 +41,9 @@ pub struct TransformFile {
     /// For an `unsafe` transform: why, in one clause (every unsafe
     /// diagnostic says it).
     pub unsafe_because: Option<String>,
+    /// The code of a more general transform whose reports inside this
+    /// one's sites this one replaces (it says more about them).
+    pub supersedes: Option<String>,
     /// Gates every match with a template takes, before its own.
     #[serde(default)]
     pub unsafe_if: Vec<RuleSpec>,
@@ -438,6 +441,7 @@ fn check_rule_file(file: &TransformFile) -> Result<(), String> {
         ("requires-import", file.requires_import.is_some()),
         ("min-python", file.min_python.is_some()),
         ("unsafe-because", file.unsafe_because.is_some()),
+        ("supersedes", file.supersedes.is_some()),
         ("unsafe-if", !file.unsafe_if.is_empty()),
         ("report-if", !file.report_if.is_empty()),
     ];
@@ -610,6 +614,7 @@ mod tests {
             "imports = [\"anyio\"]",
             "unsafe-because = \"u\"",
             "requires-import = \"asyncio\"",
+            "supersedes = \"AM901\"",
         ] {
             let text = RULE_FILE.replace("\n\n[docs]", &format!("\n{key}\n\n[docs]"));
             let key = key.split(' ').next().unwrap();
