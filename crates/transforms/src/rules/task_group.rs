@@ -39,12 +39,112 @@ fn handle_name<'t>(create: Node<'t>, cx: &FileContext<'t>) -> Option<&'t str> {
     (assign.child_by_field_name("right") == Some(create)).then(|| cx.text(left))
 }
 
+/// Methods of `asyncio.Task` that code reads a finished task with.
+const TASK_METHODS: &[&str] = &[
+    "result",
+    "exception",
+    "done",
+    "cancelled",
+    "add_done_callback",
+    "get_name",
+    "get_coro",
+];
+
+/// `tasks` when the handle of `create` goes into a collection held in that
+/// name: `tasks = [tg.create_task(f(x)) for x in xs]` (or a dict or set
+/// comprehension, or a list display), `tasks.append(tg.create_task(...))`,
+/// `tasks[key] = tg.create_task(...)`.
+fn container_name<'t>(create: Node<'t>, cx: &FileContext<'t>) -> Option<&'t str> {
+    let mut cur = create;
+    // Up through a comprehension's body (or a dict pair's value) or a display.
+    while let Some(p) = cur.parent() {
+        match p.kind() {
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "list"
+            | "pair"
+            | "dictionary" => cur = p,
+            _ => break,
+        }
+    }
+    let p = cur.parent()?;
+    let name = |n: Node<'t>| (n.kind() == "identifier").then(|| cx.text(n));
+    match p.kind() {
+        "assignment" if p.child_by_field_name("right") == Some(cur) && cur.id() != create.id() => {
+            name(p.child_by_field_name("left")?)
+        }
+        "assignment" if p.child_by_field_name("right") == Some(cur) => {
+            let left = p.child_by_field_name("left")?;
+            (left.kind() == "subscript")
+                .then(|| left.child_by_field_name("value"))
+                .flatten()
+                .and_then(name)
+        }
+        "argument_list" => {
+            let (obj, method) = method_call(p.parent()?, cx)?;
+            matches!(method, "append" | "add")
+                .then(|| name(obj))
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// Whether `obj` (the object of `obj.result()`) reaches a handle kept in one
+/// of `containers`: `tasks[key]`, or a name a loop or comprehension binds
+/// over `tasks` (`for t in tasks`, `for t in tasks.values()`).
+fn reaches_container(obj: Node, containers: &[&str], cx: &FileContext) -> bool {
+    let held = |n: Node| {
+        let n = match method_call(n, cx) {
+            Some((o, "values")) if n.kind() == "call" => o,
+            _ => n,
+        };
+        n.kind() == "identifier" && containers.contains(&cx.text(n))
+    };
+    match obj.kind() {
+        "subscript" => obj.child_by_field_name("value").is_some_and(held),
+        "identifier" => {
+            let name = cx.text(obj);
+            std::iter::successors(obj.parent(), |p| p.parent())
+                .take_while(|p| !matches!(p.kind(), "function_definition" | "lambda"))
+                .find_map(|p| {
+                    let loops: Vec<Node> = match p.kind() {
+                        "for_statement" => vec![p],
+                        "list_comprehension"
+                        | "set_comprehension"
+                        | "generator_expression"
+                        | "dictionary_comprehension" => named_children(p)
+                            .into_iter()
+                            .filter(|c| c.kind() == "for_in_clause")
+                            .collect(),
+                        _ => return None,
+                    };
+                    loops.into_iter().find_map(|l| {
+                        let left = l.child_by_field_name("left")?;
+                        (left.kind() == "identifier" && cx.text(left) == name)
+                            .then(|| l.child_by_field_name("right"))
+                            .flatten()
+                    })
+                })
+                .is_some_and(held)
+        }
+        _ => false,
+    }
+}
+
 /// `t.result()` → `t.return_value` and `t.exception()` → `t.exception` for
 /// the handles `names`, in the same function after the group's block ends
 /// (where every task has finished). `Err` names a method of `asyncio.Task`
 /// called there that the handle does not have (`done`, `add_done_callback`).
-fn after_group_reads(group: Node, names: &[&str], cx: &FileContext) -> Result<Vec<Edit>, String> {
-    if names.is_empty() {
+fn after_group_reads(
+    group: Node,
+    names: &[&str],
+    containers: &[&str],
+    loose: bool,
+    cx: &FileContext,
+) -> Result<Vec<Edit>, String> {
+    if names.is_empty() && containers.is_empty() && !loose {
         return Ok(Vec::new());
     }
     let scope = syntax::enclosing(group, &["function_definition"]);
@@ -62,7 +162,12 @@ fn after_group_reads(group: Node, names: &[&str], cx: &FileContext) -> Result<Ve
         let Some((obj, method)) = method_call(n, cx) else {
             continue;
         };
-        if obj.kind() != "identifier" || !names.contains(&cx.text(obj)) {
+        let named = obj.kind() == "identifier" && names.contains(&cx.text(obj));
+        if !named && !reaches_container(obj, containers, cx) {
+            // A handle kept elsewhere may be what a Task method is called on.
+            if (loose || !containers.is_empty()) && TASK_METHODS.contains(&method) {
+                return Err(format!("{}.{method}()", cx.text(obj)));
+            }
             continue;
         }
         let has_args = n
@@ -103,6 +208,9 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let mut functools = false;
         let mut handles_used = Vec::new();
         let mut handle_names: Vec<&str> = Vec::new();
+        // Collections holding handles, and whether one is held elsewhere.
+        let mut containers: Vec<&str> = Vec::new();
+        let mut loose = false;
         // A `create_task` argument anyio's has no counterpart for (`context=`).
         let mut unsupported: Option<String> = None;
         for (n, _) in syntax::preorder(body) {
@@ -151,6 +259,10 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     handles_used.push(cx.text(n).to_string());
                     if let Some(name) = handle_name(n, cx) {
                         handle_names.push(name);
+                    } else if let Some(c) = container_name(n, cx) {
+                        containers.push(c);
+                    } else {
+                        loose = true;
                     }
                 }
             }
@@ -165,7 +277,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             ).with_hint("run the code in the context you need inside the task (`ctx.run` is not awaitable: set the context variables at the task's start)"));
             continue;
         }
-        let reads = after_group_reads(stmt, &handle_names, cx);
+        let reads = after_group_reads(stmt, &handle_names, &containers, loose, cx);
         let Ok(reads) = reads else {
             let call_text = reads.unwrap_err();
             out.push(Diagnostic::new(
@@ -242,6 +354,18 @@ mod tests {
             "`asyncio.TaskGroup` becomes an anyio task group",
             "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tg.start_soon(work, 1)\n",
             edit::Applicability::Safe,
+        );
+    }
+
+    #[test]
+    fn a_result_read_through_a_collection_of_handles_is_the_return_value() {
+        let src = "import asyncio\n\nasync def main():\n    async with asyncio.TaskGroup() as tg:\n        tasks = [tg.create_task(work(n)) for n in range(3)]\n    return [t.result() for t in tasks]\n";
+        let found = run("AM204", src);
+        assert_fixes(
+            &found,
+            "`asyncio.TaskGroup` becomes an anyio task group (the task object of `tg.create_task(work(n))` is used: anyio returns a `TaskHandle`, not an `asyncio.Task`; `.result()` and `.exception()` after the group become its `return_value` and `exception`)",
+            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        tasks = [tg.create_task(work(n)) for n in range(3)]\n    return [t.return_value for t in tasks]\n",
+            edit::Applicability::Unsafe,
         );
     }
 }
