@@ -528,6 +528,9 @@ fn awaited_only<'a>(
                     // `TaskCancelled`, not the `CancelledError` asyncio's
                     // task raised into the awaiting code.
                     None if cancelled => return None,
+                    // Its error is caught at the `await`; in a group it
+                    // would cancel the group first (unowned_task says so).
+                    None if caught_at(parent, block, cx).is_some() => return None,
                     None => {
                         returned_here |= !inside_compound(parent, *stmt);
                         ended_here |= returned_here;
@@ -608,6 +611,36 @@ fn awaited_only<'a>(
         waits,
         wait_alls,
     })
+}
+
+/// The first handler of a `try` inside `block` (the task's block) whose
+/// body holds `awaited` (`except LookupError:`), when one catches more than
+/// the task's cancellation: the awaiting code handles the task's error. (A
+/// `try` around the task's block too gets `except*` handlers instead.)
+pub(super) fn caught_at<'a>(
+    awaited: Node<'a>,
+    block: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Option<Node<'a>> {
+    if swallowing_wait(awaited, cx).is_some() {
+        return None;
+    }
+    let mut child = awaited;
+    for p in std::iter::successors(awaited.parent(), |n| n.parent()) {
+        if p.id() == block.id() || matches!(p.kind(), "function_definition" | "lambda") {
+            return None;
+        }
+        if p.kind() == "try_statement" && p.child_by_field_name("body") == Some(child) {
+            if let Some(h) = syntax::named_children(p)
+                .into_iter()
+                .find(|c| matches!(c.kind(), "except_clause" | "except_group_clause"))
+            {
+                return Some(h);
+            }
+        }
+        child = p;
+    }
+    None
 }
 
 /// Whether `node` (in statement `stmt`) runs only under a condition or a

@@ -36,7 +36,9 @@ pub(super) fn report(
     let (message, hint) = if uses.is_empty() {
         never_used(name)
     } else {
-        uses.iter().find_map(|u| escapes(name, *u, scope, cx))??
+        let block = stmt.parent()?;
+        uses.iter()
+            .find_map(|u| escapes(name, *u, scope, block, cx))??
     };
     Some(
         Diagnostic::new(
@@ -71,7 +73,13 @@ const HANDLED_ELSEWHERE: &[&str] = &["append", "add", "extend", "insert", "disca
 /// covers (a collection AM206's list form or AM210 takes, an asyncio
 /// function).
 #[allow(clippy::option_option)]
-fn escapes(name: &str, u: Node, scope: Node, cx: &FileContext) -> Option<Option<(String, String)>> {
+fn escapes(
+    name: &str,
+    u: Node,
+    scope: Node,
+    block: Node,
+    cx: &FileContext,
+) -> Option<Option<(String, String)>> {
     let Some(parent) = u.parent() else {
         return Some(None);
     };
@@ -134,8 +142,20 @@ fn escapes(name: &str, u: Node, scope: Node, cx: &FileContext) -> Option<Option<
                 },
             )))
         }
-        // Awaited: the rewrite takes that, a later use decides.
-        "await" => None,
+        // Awaited where its error is caught: a group would raise it first.
+        "await" => super::create_task_await::caught_at(parent, block, cx).map(|handler| {
+            let header = cx.text(handler).lines().next().unwrap_or_default().trim();
+            if header.contains("CancelledError") {
+                return Some((
+                    format!("`await {name}` catches the task's cancellation in a `try` the rewrite does not take (`{header}`; only `try: await {name}` with `except CancelledError: pass` and nothing else becomes `await {name}.wait()`)"),
+                    format!("with the anyio handle (`{name} = tg.create_task(...)`, anyio 4.14+), `{name}.cancel()` then `await {name}.wait()`, and run the handler's code after it when `{name}.status is anyio.TaskHandle.Status.CANCELLED`"),
+                ));
+            }
+            Some((
+                format!("the error of `await {name}` is caught there (`{header}`), and in a task group a failing task's error cancels the group and is raised when it ends, not at the `await`"),
+                "catch the error inside the task (a small async function that awaits the call in the `try` and returns the fallback), then start that function in a task group: `tg.create_task(...)` (anyio 4.14+) for its value".into(),
+            ))
+        }),
         _ => Some(None),
     }
 }
