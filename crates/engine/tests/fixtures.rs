@@ -173,6 +173,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM201-gather")]
 #[test_case("AM201-gather-bugs")]
 #[test_case("AM201-gather-shapes")]
+#[test_case("AM201-return-exceptions")]
 #[test_case("AM201-loop-variable")]
 #[test_case("AM202-gather-futures")]
 #[test_case("AM202-gather-results")]

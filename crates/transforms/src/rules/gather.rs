@@ -137,6 +137,20 @@ fn rewrite(call: Node, stmt: Node, cx: &FileContext) -> Result<(Fix, String), St
     }
     let new_text = block(&lines, indent, cx);
     let mut edits = vec![Edit::replace(stmt.byte_range(), new_text.clone())];
+    // A nested `def` right after another statement gets a blank line
+    // before it, as a formatter puts one.
+    let start = syntax::line_start(cx.src, stmt.start_byte());
+    let previous_line = cx.src[..start.saturating_sub(1)]
+        .rsplit('\n')
+        .next()
+        .unwrap_or("");
+    let after_code = stmt
+        .prev_named_sibling()
+        .is_some_and(|p| p.kind() != "comment")
+        && !previous_line.trim().is_empty();
+    if swallow && after_code {
+        edits.push(Edit::insert(start, cx.style.newline.as_str()));
+    }
     edits.extend(exception_group_handlers(stmt, cx)?);
     // A callee not known to be a coroutine function may return a future
     // or a task, which `start_soon` rejects.
