@@ -364,6 +364,9 @@ fn sequence_parameter<'a>(
     }
     let name = cx.text(iterable);
     let func = syntax::enclosing(stmt, &["function_definition"])?;
+    if let Some(local) = sequence_local(name, func, stmt, cx) {
+        return Some(local);
+    }
     let params = func.child_by_field_name("parameters")?;
     let param = syntax::named_children(params).into_iter().find(|p| {
         matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
@@ -398,6 +401,48 @@ fn sequence_parameter<'a>(
         (!a.contains(',')).then_some(a)
     });
     Some(element)
+}
+
+/// When `name` is a local of `func` bound once, before `stmt`, to a list or
+/// tuple display, a list comprehension or a builtin's new sequence
+/// (`ids = [1, 2, 3]`, `ids = list(range(9))`): `Some`, with
+/// the element type when its annotation names one (`ids: list[int] = ...`).
+fn sequence_local<'a>(
+    name: &str,
+    func: Node,
+    stmt: Node,
+    cx: &FileContext<'a>,
+) -> Option<Option<&'a str>> {
+    let body = func.child_by_field_name("body")?;
+    let mut bindings = syntax::preorder(body)
+        .filter(|(n, _)| n.kind() == "identifier" && cx.text(*n) == name && binds(*n))
+        .map(|(n, _)| n);
+    let (Some(target), None) = (bindings.next(), bindings.next()) else {
+        return None;
+    };
+    let assign = target.parent().filter(|a| a.kind() == "assignment")?;
+    let value = assign.child_by_field_name("right")?;
+    // `list(...)`, `sorted(...)`, `tuple(...)` of the builtins make one too.
+    let built = value.kind() == "call"
+        && value
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "identifier")
+            .is_some_and(|f| {
+                matches!(cx.text(f), "list" | "sorted" | "tuple")
+                    && cx.model.lookup(cx.text(f), stmt).is_none()
+            });
+    if !(built || matches!(value.kind(), "list" | "tuple" | "list_comprehension"))
+        || assign.end_byte() > stmt.start_byte()
+        || syntax::enclosing(assign, &["function_definition", "lambda"]) != Some(func)
+    {
+        return None;
+    }
+    let element = assign
+        .child_by_field_name("type")
+        .map(|t| cx.text(t))
+        .and_then(|t| t.strip_prefix("list[")?.strip_suffix(']'))
+        .filter(|e| !e.contains(','));
+    Some(element.map(str::trim))
 }
 
 /// Whether an identifier is bound there: a target of an assignment, of a
