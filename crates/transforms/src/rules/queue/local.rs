@@ -122,7 +122,14 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
         edits.extend(would_block_edits(h.callee, cx));
     }
     // The creation, and the rest of the block one level in, inside `with`.
+    // A sentinel shutdown becomes the end of the stream: the `None` that
+    // said so is no longer among the items.
+    let shutdown = sentinel::find(&uses, func, cx);
     let type_arg = type_argument(assign, cx);
+    let type_arg = match &shutdown {
+        Some(_) => super::without_none(&type_arg),
+        None => type_arg,
+    };
     let indent = cx.indent_at(stmt.start_byte());
     let nl = cx.style.newline.as_str();
     let unit = cx.style.indent.as_str();
@@ -133,8 +140,19 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
     let mut layout = Layout::default();
     layout.indent_lines(stmt.end_byte()..span.end, unit, cx);
     let mut clones: Vec<ClonedProducer> = Vec::new();
-    // A sentinel shutdown becomes the end of the stream.
-    if let Some(shutdown) = sentinel::find(&uses, func, cx) {
+    if let Some(shutdown) = shutdown {
+        // The parameters' `Queue[int | None]` lose the `None` too.
+        for h in &handoffs {
+            let Some(base) = h.annotation else { continue };
+            let Some(generic) = base.parent().filter(|p| p.end_byte() > base.end_byte()) else {
+                continue;
+            };
+            let args = &cx.src[base.end_byte()..generic.end_byte()];
+            let stripped = super::without_none(args);
+            if stripped != args {
+                edits.push(Edit::replace(base.end_byte()..generic.end_byte(), stripped));
+            }
+        }
         edits.retain(|e| !shutdown.replaces(e));
         if let Some(wrap) = &shutdown.wrap {
             layout.open_block(wrap.body.start, &wrap.indent, &wrap.opener, nl);

@@ -114,8 +114,44 @@ fn type_argument(assign: Node, cx: &FileContext) -> String {
         .unwrap_or_default()
 }
 
+/// A stream's type argument without `None` (`[str | None]` → `[str]`,
+/// `[Optional[str]]` → `[str]`), for a stream whose `None` sentinel became
+/// its end; unchanged when it is not such a union.
+fn without_none(type_arg: &str) -> String {
+    let Some(inner) = type_arg.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {
+        return type_arg.to_string();
+    };
+    if let Some(t) = inner
+        .strip_prefix("Optional[")
+        .or_else(|| inner.strip_prefix("typing.Optional["))
+        .and_then(|t| t.strip_suffix(']'))
+    {
+        return format!("[{t}]");
+    }
+    let parts: Vec<&str> = inner.split('|').map(str::trim).collect();
+    if parts.len() < 2 || parts.iter().any(|p| p.contains('[')) {
+        return type_arg.to_string();
+    }
+    let kept: Vec<&str> = parts.into_iter().filter(|p| *p != "None").collect();
+    format!("[{}]", kept.join(" | "))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sentinel_none_leaves_the_stream_type() {
+        use super::without_none;
+        assert_eq!(without_none("[str | None]"), "[str]");
+        assert_eq!(without_none("[None | int | str]"), "[int | str]");
+        assert_eq!(without_none("[Optional[bytes]]"), "[bytes]");
+        assert_eq!(without_none("[str]"), "[str]");
+        assert_eq!(
+            without_none("[dict[str, int] | None]"),
+            "[dict[str, int] | None]"
+        );
+        assert_eq!(without_none(""), "");
+    }
+
     use crate::rules::testing::*;
 
     #[test]
