@@ -1,10 +1,11 @@
 """A producer and a consumer defined at module level and handed the queue,
 shut down with a None sentinel (AM401): each gets the one end it uses, with
-its parameter retyped, and the sentinel becomes the end of the stream."""
+its parameter retyped (without the `None`), and the sentinel becomes the end
+of the stream."""
 # e2e-flags: --unsafe
-# e2e-expect: async def producer(out: MemoryObjectSendStream[int | None], n: int) -> None:
+# e2e-expect: async def producer(out: MemoryObjectSendStream[int], n: int) -> None:
 # e2e-expect: async with out:
-# e2e-expect: async def consumer(inbox: MemoryObjectReceiveStream[int | None]) -> int:
+# e2e-expect: async def consumer(inbox: MemoryObjectReceiveStream[int]) -> int:
 # e2e-expect: async for item in inbox:
 # e2e-expect: tg.start_soon(producer, jobs_send, 5)
 # e2e-absent: put(None)

@@ -4,7 +4,7 @@ clone of the send end and closes it (`async with out:`), the sentinel becomes
 closing the original (`await send.aclose()`), and the consumer's loop an
 `async for` that ends when every send end is closed."""
 # e2e-flags: --unsafe
-# e2e-expect: async def produce(name: str, out: MemoryObjectSendStream[str | None], count: int) -> None:
+# e2e-expect: async def produce(name: str, out: MemoryObjectSendStream[str], count: int) -> None:
 # e2e-expect: async with out:
 # e2e-expect: producers.start_soon(produce, name, lines_send.clone(), 3)
 # e2e-expect: async for line in inbox:
