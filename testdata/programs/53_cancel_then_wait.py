@@ -1,14 +1,16 @@
 """Ticker shutdown: a task cancelled, then awaited with its cancellation swallowed.
 
-Exercises AM206 with the handle API (anyio 4.14+): `t.cancel()` stays (the
-handle has it), and `try: await t` / `except asyncio.CancelledError: pass` or
-`with contextlib.suppress(asyncio.CancelledError): await t` becomes
-`await t.wait()`, which waits for the task however it ends. The `contextlib`
-import goes with its last use.
+Exercises AM206: a group's only task, cancelled and then waited for, is the
+group's scope cancelled (`tg.cancel_scope.cancel()`; the group's end is the
+wait). Beside another task, the handle API (anyio 4.14+) keeps it:
+`t.cancel()` stays (the handle has it), and `try: await t` / `except
+asyncio.CancelledError: pass` or `with contextlib.suppress(asyncio.CancelledError):
+await t` becomes `await t.wait()`, which waits for the task however it ends.
+The `contextlib` import goes with its last use.
 """
 # e2e-flags: --unsafe
-# e2e-expect: t = tg.create_task(ticker("a"))
-# e2e-expect: await t.wait()
+# e2e-expect: tg.start_soon(ticker, "a")
+# e2e-expect: tg.cancel_scope.cancel()
 # e2e-expect: await u.wait()
 # e2e-absent: CancelledError
 # e2e-absent: import asyncio

@@ -9,7 +9,7 @@ person (dataclasses read them at run time).
 # e2e-backends: asyncio trio
 # e2e-expect: ready: asyncio.Event = field(default_factory=anyio.Event)
 # e2e-expect: lock: asyncio.Lock = field(default_factory=anyio.Lock)
-# e2e-expect: await task.wait()
+# e2e-expect: tg.cancel_scope.cancel()
 # e2e-expect: with anyio.fail_after(0.01):
 # e2e-absent: asyncio.Queue
 import asyncio

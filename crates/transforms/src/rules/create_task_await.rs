@@ -112,6 +112,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     }
                     g.names.push(name);
                     g.last_creation = s;
+                    g.across_yield |= uses.across_yield;
+                    g.cancelled_last |= uses.cancelled_last;
                 }
                 _ => groups.push(Group {
                     start: s,
@@ -122,6 +124,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                     wait_alls: uses.wait_alls,
                     names: vec![name],
                     last_creation: s,
+                    across_yield: uses.across_yield,
+                    cancelled_last: uses.cancelled_last,
                 }),
             }
         }
@@ -143,11 +147,15 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             if wait_inside {
                 continue;
             }
-            let diag = Diagnostic::new(
-                CODE,
-                "tasks created and awaited here get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, not at the `await`)",
-                first.start_byte()..last.end_byte(),
-            );
+            let mut message = "tasks created and awaited here get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, not at the `await`".to_string();
+            if group.cancelled_last {
+                message.push_str("; the group waits for a cancelled task to finish, where the code went on at once");
+            }
+            if group.across_yield {
+                message.push_str("; the group stays open across the context manager's `yield`, so an error raised in the body of its `async with` now reaches the caller inside an `ExceptionGroup`");
+            }
+            message.push(')');
+            let diag = Diagnostic::new(CODE, message, first.start_byte()..last.end_byte());
             let handlers = match exception_group_handlers(first, cx) {
                 Ok(e) => e,
                 Err(why) => {
@@ -177,7 +185,6 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let tg = cx.fresh_name_over(first, first.start_byte()..last.end_byte(), "tg", &[]);
-            let mut edits = group_edits(&tg, first, last, waits, &[], cx);
             // The statements that go: a wait for all of them, and `await t`
             // whose value nobody reads (the group has waited).
             let mut gone: Vec<Node> = group
@@ -186,6 +193,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .copied()
                 .filter(|w| w.end_byte() > last.end_byte())
                 .collect();
+            let mut edits = Vec::new();
             for (awaited, name) in tail.iter().flat_map(|(_, a)| a) {
                 let stmt = awaited
                     .parent()
@@ -201,36 +209,44 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             for stmt in &gone {
                 edits.push(super::pytest_support::delete_lines(cx, *stmt));
             }
+            // One task only cancelled and waited for: the group's scope is
+            // what is cancelled, and its end is the wait (the waits go, so
+            // their lines get no indentation).
+            let only = cancelled_group(&group, &gone, tail.is_some(), cx);
+            let deleted: &[Node] = if only.is_some() { waits } else { &[] };
+            edits.extend(group_edits(&tg, first, last, waits, deleted, cx));
             let mut functools = false;
-            for (f, name) in funcs.iter().zip(&group.names) {
-                // A handle nothing reads any more: the task just starts.
-                match unread_start(f, name, &gone, cx) {
-                    Some((stmt, start)) => {
-                        functools |= start.needs_functools;
-                        edits.push(Edit::replace(
-                            stmt.byte_range(),
-                            format!("{tg}.start_soon({})", start.args),
-                        ));
-                    }
-                    None => {
-                        edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
-                        if let Some(assign) = f.parent().and_then(|c| c.parent()) {
-                            edits.extend(handle_annotation(assign, cx));
-                        }
-                    }
-                }
-            }
-            // `try: await t` / `except CancelledError: pass` waits for
-            // the task however it ends: the handle's `wait()`.
-            for w in waits {
-                let awaited = syntax::preorder(*w)
-                    .find(|(n, _)| n.kind() == "await")
-                    .and_then(|(n, _)| n.named_child(0))
-                    .map_or("", |n| cx.text(n));
+            if let Some(only) = only {
+                functools |= only.start.needs_functools;
                 edits.push(Edit::replace(
-                    w.byte_range(),
-                    format!("await {awaited}.wait()"),
+                    only.creation.byte_range(),
+                    format!("{tg}.start_soon({})", only.start.args),
                 ));
+                for c in &only.cancels {
+                    edits.push(Edit::replace(
+                        c.byte_range(),
+                        format!("{tg}.cancel_scope.cancel()"),
+                    ));
+                }
+                for w in waits {
+                    edits.push(super::pytest_support::delete_lines(cx, *w));
+                }
+            } else {
+                for (f, name) in funcs.iter().zip(&group.names) {
+                    edits.extend(handle_edits(f, name, &gone, &tg, &mut functools, cx));
+                }
+                // `try: await t` / `except CancelledError: pass` waits for
+                // the task however it ends: the handle's `wait()`.
+                for w in waits {
+                    let awaited = syntax::preorder(*w)
+                        .find(|(n, _)| n.kind() == "await")
+                        .and_then(|(n, _)| n.named_child(0))
+                        .map_or("", |n| cx.text(n));
+                    edits.push(Edit::replace(
+                        w.byte_range(),
+                        format!("await {awaited}.wait()"),
+                    ));
+                }
             }
             for (call, spelled) in &group.methods {
                 edits.push(Edit::replace(call.byte_range(), spelled.clone()));
@@ -250,6 +266,103 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// The edits that start the task of `t = asyncio.create_task(...)` (callee
+/// `f`) in the group `tg`: `tg.start_soon(...)` when nothing reads the
+/// handle once the statements `gone` have gone, else `tg.create_task`.
+fn handle_edits(
+    f: &Node,
+    name: &str,
+    gone: &[Node],
+    tg: &str,
+    functools: &mut bool,
+    cx: &FileContext,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    match unread_start(f, name, gone, cx) {
+        Some((stmt, start)) => {
+            *functools |= start.needs_functools;
+            edits.push(Edit::replace(
+                stmt.byte_range(),
+                format!("{tg}.start_soon({})", start.args),
+            ));
+        }
+        None => {
+            edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
+            if let Some(assign) = f.parent().and_then(|c| c.parent()) {
+                edits.extend(handle_annotation(assign, cx));
+            }
+        }
+    }
+    edits
+}
+
+/// A group's one task, used only to be cancelled and waited for.
+struct CancelledOnly<'a> {
+    /// `t = asyncio.create_task(...)`, and how it starts.
+    creation: Node<'a>,
+    start: super::task_support::Spawn,
+    /// The `t.cancel()` calls.
+    cancels: Vec<Node<'a>>,
+}
+
+/// The group's task when it is the only one and every later use of its name
+/// is `t.cancel()` or a wait that swallows its cancellation (each of those
+/// in a block with other statements, so that deleting it leaves code), with
+/// no read after the group: `t.cancel()` becomes `tg.cancel_scope.cancel()`
+/// (the group ends when its task has ended) and the waits go.
+fn cancelled_group<'a>(
+    group: &Group<'a>,
+    gone: &[Node],
+    tail: bool,
+    cx: &FileContext<'a>,
+) -> Option<CancelledOnly<'a>> {
+    let ([f], [name]) = (group.funcs.as_slice(), group.names.as_slice()) else {
+        return None;
+    };
+    if tail || !gone.is_empty() || !group.methods.is_empty() || !group.wait_alls.is_empty() {
+        return None;
+    }
+    let call = f.parent()?;
+    let creation = call
+        .parent()
+        .filter(|a| a.kind() == "assignment")?
+        .parent()
+        .filter(|s| s.kind() == "expression_statement" && cx.owns_its_lines(*s))?;
+    let scope = syntax::enclosing(creation, &["function_definition"])?;
+    let mut cancels = Vec::new();
+    for (n, _) in syntax::preorder(scope) {
+        if n.kind() != "identifier" || cx.text(n) != *name || n.start_byte() < creation.end_byte() {
+            continue;
+        }
+        if is_cancel_statement(n, cx) {
+            cancels.push(n.parent()?.parent()?);
+            continue;
+        }
+        let in_wait = group
+            .waits
+            .iter()
+            .any(|w| w.start_byte() <= n.start_byte() && n.end_byte() <= w.end_byte());
+        if !in_wait {
+            return None;
+        }
+    }
+    let leaves_code = group.waits.iter().all(|w| {
+        cx.owns_its_lines(*w)
+            && w.parent()
+                .is_some_and(|b| syntax::code_children(b).len() > 1)
+    });
+    if cancels.is_empty() || !leaves_code {
+        return None;
+    }
+    super::task_support::task_creation(call, true, cx)?;
+    let start = super::task_support::start_args(call, cx)?;
+    Some(CancelledOnly {
+        creation,
+        start,
+        cancels,
+    })
 }
 
 /// `t = asyncio.create_task(f(x))` (callee `func`) whose handle nothing
@@ -393,6 +506,10 @@ struct Group<'a> {
     names: Vec<&'a str>,
     /// The statement of the last creation.
     last_creation: usize,
+    /// A span holds an `asynccontextmanager`'s `yield`.
+    across_yield: bool,
+    /// A task is cancelled last and not awaited.
+    cancelled_last: bool,
 }
 
 /// The statements that end the span and only await its tasks (`r = await t`,
@@ -480,6 +597,10 @@ struct Uses<'a> {
     waits: Vec<Node<'a>>,
     /// Statements that wait for it and the other tasks they name.
     wait_alls: Vec<Node<'a>>,
+    /// The span holds the `yield` of an `asynccontextmanager`.
+    across_yield: bool,
+    /// Its last use cancels it, and nothing awaits it after.
+    cancelled_last: bool,
 }
 
 /// The uses of `name` after its creation, when every one (in this block,
@@ -497,6 +618,7 @@ fn awaited_only<'a>(
     let mut last = None;
     let mut last_is_await = false;
     let mut cancelled = false;
+    let mut first_cancel: Option<usize> = None;
     let mut waits = Vec::new();
     let mut wait_alls = Vec::new();
     let mut methods = Vec::new();
@@ -553,6 +675,12 @@ fn awaited_only<'a>(
             } else if is_cancel_statement(n, cx) {
                 last_is_await = false;
                 cancelled = true;
+                // Whether the task could have started before this cancel:
+                // a task cancelled before it starts never runs with
+                // asyncio, and runs to its first await with anyio.
+                if first_cancel.is_none() {
+                    first_cancel = Some(n.start_byte());
+                }
             } else if let Some(call) = ended_method(
                 n,
                 [returned_after, ended_after, collected_after].map(|a| a.is_some()),
@@ -574,9 +702,23 @@ fn awaited_only<'a>(
             collected_after = Some(k);
         }
     }
-    // After a `cancel()` the task must be awaited, else the group would wait
-    // for a task the original left running.
-    if !last_is_await {
+    // A task whose last use neither awaits nor cancels it was left running.
+    // One cancelled last: the group waits for its cancellation to finish,
+    // where the original went on at once (said in the report).
+    let started_before_cancel = first_cancel.is_some_and(|at| {
+        stmts[created + 1..].iter().any(|st| {
+            syntax::preorder(*st).any(|(n, _)| {
+                matches!(n.kind(), "await" | "yield") && n.is_named() && n.end_byte() <= at
+            })
+        })
+    });
+    // Cancelled before it could start, the task never runs with asyncio;
+    // in a task group it would run to its first `await` (unowned_task says so).
+    if cancelled && !started_before_cancel {
+        return None;
+    }
+    let cancelled_last = !last_is_await && cancelled;
+    if !last_is_await && !cancelled_last {
         return None;
     }
     // Used after the block (e.g. returned at the end of an outer block)?
@@ -594,7 +736,10 @@ fn awaited_only<'a>(
             .iter()
             .any(|s| syntax::preorder(*s).any(|(n, _)| n.kind() == "yield"))
     });
-    if shared || yields {
+    // An `asynccontextmanager`'s generator is entered and left by one task,
+    // so a group may stay open across its `yield`.
+    let across_yield = yields && in_async_context_manager(block, cx);
+    if shared || yields && !across_yield {
         return None;
     }
     let outside = syntax::preorder(scope).any(|(n, _)| {
@@ -610,6 +755,34 @@ fn awaited_only<'a>(
         methods,
         waits,
         wait_alls,
+        across_yield,
+        cancelled_last,
+    })
+}
+
+/// Whether `node` is in a function decorated `@asynccontextmanager`.
+fn in_async_context_manager(node: Node, cx: &FileContext) -> bool {
+    syntax::enclosing(node, &["function_definition"])
+        .and_then(|f| f.parent())
+        .filter(|d| d.kind() == "decorated_definition")
+        .is_some_and(|d| {
+            syntax::named_children(d)
+                .into_iter()
+                .filter(|c| c.kind() == "decorator")
+                .filter_map(|c| c.named_child(0))
+                .any(|e| cx.qualified(e).as_deref() == Some("contextlib.asynccontextmanager"))
+        })
+}
+
+/// Whether something awaits or yields between byte `from` and the call
+/// `cancel` in the statements of `block`: the task made at `from` may have
+/// started before it is cancelled.
+pub(super) fn may_start_before(from: usize, cancel: Node, block: Node) -> bool {
+    syntax::preorder(block).any(|(n, _)| {
+        matches!(n.kind(), "await" | "yield")
+            && n.is_named()
+            && n.start_byte() >= from
+            && n.end_byte() <= cancel.start_byte()
     })
 }
 

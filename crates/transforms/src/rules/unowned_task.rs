@@ -37,8 +37,9 @@ pub(super) fn report(
         never_used(name)
     } else {
         let block = stmt.parent()?;
+        let created = stmt.end_byte();
         uses.iter()
-            .find_map(|u| escapes(name, *u, scope, block, cx))??
+            .find_map(|u| escapes(name, *u, scope, block, created, cx))??
     };
     Some(
         Diagnostic::new(
@@ -78,6 +79,7 @@ fn escapes(
     u: Node,
     scope: Node,
     block: Node,
+    created: usize,
     cx: &FileContext,
 ) -> Option<Option<(String, String)>> {
     let Some(parent) = u.parent() else {
@@ -129,6 +131,14 @@ fn escapes(
         }
         "attribute" if parent.child_by_field_name("object") == Some(u) => {
             let method = cx.text(parent.child_by_field_name("attribute")?);
+            if method == "cancel"
+                && !super::create_task_await::may_start_before(created, parent, block)
+            {
+                return Some(Some((
+                    format!("`{name}` is cancelled before it can start: asyncio then never runs its coroutine, while a task group's task runs up to its first `await`"),
+                    "if the task is never meant to run, do not create it; otherwise start it in a task group (`tg.start_soon(func, *args)`) and cancel the group's scope once it may stop".into(),
+                )));
+            }
             if ENDED.contains(&method) {
                 return None;
             }
