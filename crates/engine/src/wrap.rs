@@ -15,6 +15,14 @@ const CLOSERS: &[&str] = &[")", "]", "}"];
 /// Kinds whose elements may take a trailing comma when one per line: the
 /// same value with or without it (a subscript's index would become a tuple,
 /// a parenthesized expression a tuple, a lone generator a syntax error).
+/// Comprehensions, whose value and clauses a formatter puts on lines of their own.
+const COMPREHENSIONS: &[&str] = &[
+    "generator_expression",
+    "list_comprehension",
+    "set_comprehension",
+    "dictionary_comprehension",
+];
+
 const COMMA_LISTS: &[&str] = &[
     "argument_list",
     "parameters",
@@ -236,6 +244,25 @@ fn last_bracket_split(tree: &Tree, at: &Line) -> Option<String> {
                 .flatten();
             out.push_str(&split.unwrap_or(line));
         }
+    } else if elements.len() >= 2 && COMPREHENSIONS.contains(&holder.kind()) {
+        // A comprehension: its value and each clause on a line of its own.
+        for e in &elements {
+            let line = format!("{inner}{}{nl}", &text[e.start_byte()..e.end_byte()]);
+            let deeper = Line {
+                start: e.start_byte(),
+                body_end: e.end_byte(),
+                prefix: inner.clone(),
+                suffix: "",
+                eol: nl,
+                indent: inner.clone(),
+                inner: format!("{inner}{}", at.unit),
+                ..*at
+            };
+            let split = (width(&line) > at.limit)
+                .then(|| last_bracket_split(tree, &deeper))
+                .flatten();
+            out.push_str(&split.unwrap_or(line));
+        }
     } else if let Some(operands) = elements
         .first()
         .filter(|_| elements.len() == 1)
@@ -246,6 +273,25 @@ fn last_bracket_split(tree: &Tree, at: &Line) -> Option<String> {
             let sep = if k == 0 { "" } else { " " };
             out.push_str(&format!("{inner}{op}{sep}{operand}{nl}"));
         }
+    } else if let Some(split) = elements
+        .first()
+        .filter(|e| elements.len() == 1 && text[e.start_byte()..e.end_byte()].trim() == body)
+        .and_then(|e| {
+            // One element still too long: split it the same way, one level deeper.
+            let deeper = Line {
+                start: e.start_byte(),
+                body_end: e.end_byte(),
+                prefix: inner.clone(),
+                suffix: "",
+                eol: nl,
+                indent: inner.clone(),
+                inner: format!("{inner}{}", at.unit),
+                ..*at
+            };
+            last_bracket_split(tree, &deeper)
+        })
+    {
+        out.push_str(&split);
     } else {
         out.push_str(&one_line);
         out.push_str(nl);
@@ -426,6 +472,15 @@ mod tests {
         assert_eq!(
             wrap("", after, 50),
             "    return (\n        self._send.statistics().used\n        >= self._send.statistics().size\n    )\n"
+        );
+    }
+
+    #[test]
+    fn a_lone_long_element_and_a_comprehension_are_split_deeper() {
+        let after = "async def f(raws):\n    return await anyio.gather(*(anyio.to_thread.run_sync(functools.partial(parse, r, strict=False), abandon_on_cancel=True) for r in raws))\n";
+        assert_eq!(
+            wrap("", after, 88),
+            "async def f(raws):\n    return await anyio.gather(\n        *(\n            anyio.to_thread.run_sync(\n                functools.partial(parse, r, strict=False), abandon_on_cancel=True\n            )\n            for r in raws\n        )\n    )\n"
         );
     }
 }
