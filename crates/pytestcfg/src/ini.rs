@@ -119,6 +119,23 @@ pub fn migrate(
                     fixed: true,
                 });
             } else if e.key == "addopts" {
+                // `--asyncio-mode` set the mode where no key did: anyio's
+                // plugin needs `anyio_mode = auto` in its place.
+                let keyed = entries.iter().any(|o| {
+                    o.section == e.section
+                        && matches!(o.key.as_str(), "asyncio_mode" | "anyio_mode")
+                });
+                let by_option = lines[e.first..=e.last]
+                    .iter()
+                    .any(|l| l.contains("--asyncio-mode"));
+                if by_option && !keyed {
+                    notes.push(Note {
+                        code: CONFIG_CODE,
+                        line: e.first + 1,
+                        message: "`--asyncio-mode` becomes `anyio_mode = auto`".into(),
+                        fixed: true,
+                    });
+                }
                 for i in e.first..=e.last {
                     let (mut stripped, changed) = strip_asyncio_options(lines[i]);
                     if changed {
@@ -129,6 +146,21 @@ pub fn migrate(
                         notes.push(Note { code: CONFIG_CODE, line: i + 1, message: "`--asyncio-mode` is a pytest-asyncio option: removed (`anyio_mode` replaces it)".into(), fixed: true });
                         replace[i] = Some(stripped);
                     }
+                }
+                if by_option && !keyed {
+                    let first = replace[e.first]
+                        .take()
+                        .unwrap_or_else(|| lines[e.first].to_string());
+                    // An `addopts =` left with no value goes.
+                    let first = if first.trim_end() == "addopts =" && e.first == e.last {
+                        String::new()
+                    } else {
+                        first
+                    };
+                    replace[e.first] = Some(format!(
+                        "anyio_mode = auto{}{first}",
+                        line_ending(lines[e.first])
+                    ));
                 }
             }
         }
@@ -149,8 +181,9 @@ pub fn migrate(
     Ok(Migrated { text: out, notes })
 }
 
-/// Removes `--asyncio-mode=X`, `--asyncio-mode X`, `--asyncio-debug` and
-/// `-p no:anyio` (which would keep anyio's plugin from running) from an addopts line.
+/// Removes `--asyncio-mode=X`, `--asyncio-mode X`, `--asyncio-debug`,
+/// `-p pytest_asyncio` (the plugin the suite leaves) and `-p no:anyio` (which
+/// would keep anyio's plugin from running) from an addopts line.
 pub(crate) fn strip_asyncio_options(line: &str) -> (String, bool) {
     let body = line.trim_end_matches(['\n', '\r']);
     let eol = &line[body.len()..];
@@ -189,12 +222,13 @@ pub(crate) fn option_tokens(tokens: &[&str]) -> usize {
         || first == "--asyncio-debug"
         || first == "-pno:anyio"
         || first == "-p no:anyio"
+        || first == "-ppytest_asyncio"
     {
         return 1;
     }
     match (first, next) {
         ("--asyncio-mode", Some(_)) => 2,
-        ("-p", Some("no:anyio")) => 2,
+        ("-p", Some("no:anyio" | "pytest_asyncio")) => 2,
         _ => 0,
     }
 }
@@ -266,6 +300,20 @@ mod tests {
         migrate(text, sections, tox, &Options::new("4.16"))
             .unwrap()
             .text
+    }
+
+    #[test]
+    fn a_mode_set_only_by_option_becomes_anyio_mode() {
+        let src = "[pytest]\naddopts = --asyncio-mode=auto -ra -p pytest_asyncio\n";
+        assert_eq!(
+            run(src, &["pytest"], false),
+            "[pytest]\nanyio_mode = auto\naddopts = -ra\n"
+        );
+        let alone = "[pytest]\naddopts = --asyncio-mode auto\ntestpaths = tests\n";
+        assert_eq!(
+            run(alone, &["pytest"], false),
+            "[pytest]\nanyio_mode = auto\ntestpaths = tests\n"
+        );
     }
 
     #[test]

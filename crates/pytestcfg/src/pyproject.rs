@@ -86,11 +86,31 @@ fn entry_lines(text: &str, t: &Table, key: &str) -> Option<(usize, usize)> {
 }
 
 fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>) {
+    let keyed = t.contains_key("asyncio_mode") || t.contains_key("anyio_mode");
     for (key, item) in t.iter() {
         let Some((start, end)) = entry_lines(text, t, key) else {
             continue;
         };
         let line = line_of(text, start);
+        // `--asyncio-mode` set the mode where no key did: anyio's plugin
+        // needs `anyio_mode = "auto"` in its place.
+        if key == "addopts" && !keyed && text[start..end].contains("--asyncio-mode") {
+            let indent: String = text[start..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            let nl = line_ending(&text[..end]);
+            edits.push(Edit::insert(
+                start,
+                format!("{indent}anyio_mode = \"auto\"{nl}"),
+            ));
+            notes.push(Note {
+                code: CONFIG_CODE,
+                line,
+                message: "`--asyncio-mode` becomes `anyio_mode = \"auto\"`".into(),
+                fixed: true,
+            });
+        }
         if key == "asyncio_mode" {
             let indent: String = text[start..]
                 .chars()
@@ -160,7 +180,12 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
                             k += 1;
                             continue;
                         }
-                        let message = if strings[k].contains("anyio") || strings[k] == "-p" {
+                        let plugin = strings.get(k + 1).copied().unwrap_or_default();
+                        let message = if strings[k].contains("pytest_asyncio")
+                            || plugin == "pytest_asyncio"
+                        {
+                            "`-p pytest_asyncio` loads the plugin the suite leaves: removed"
+                        } else if strings[k].contains("anyio") || strings[k] == "-p" {
                             "`-p no:anyio` would keep anyio's plugin from running: removed"
                         } else {
                             "`--asyncio-mode` is a pytest-asyncio option: removed"
@@ -310,6 +335,20 @@ mod tests {
         assert_eq!(
             run(src),
             "[tool.pytest.ini_options]\n# Every async test\nanyio_mode = \"auto\"\ntestpaths = [\"tests\"]\naddopts = \"-ra\"\n"
+        );
+    }
+
+    #[test]
+    fn a_mode_set_only_by_option_becomes_anyio_mode() {
+        let src = "[tool.pytest.ini_options]\naddopts = [\"--asyncio-mode=auto\", \"-ra\", \"-p\", \"pytest_asyncio\"]\n";
+        assert_eq!(
+            run(src),
+            "[tool.pytest.ini_options]\nanyio_mode = \"auto\"\naddopts = [\"-ra\"]\n"
+        );
+        let string = "[tool.pytest.ini_options]\naddopts = \"--asyncio-mode auto -ra\"\n";
+        assert_eq!(
+            run(string),
+            "[tool.pytest.ini_options]\nanyio_mode = \"auto\"\naddopts = \"-ra\"\n"
         );
     }
 
