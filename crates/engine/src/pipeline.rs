@@ -326,8 +326,9 @@ fn keep_for_program(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
 
 /// Below Python 3.11 `asyncio.TimeoutError` is not the builtin
 /// `TimeoutError` that anyio's `fail_after` raises: a new scope inside a
-/// `try` whose handler catches only `asyncio.TimeoutError` would escape it.
-/// Such fixes are reported instead (the handler must catch both).
+/// `try` whose handler catches only `asyncio.TimeoutError`, or inside a
+/// `with pytest.raises(asyncio.TimeoutError)` (`assertRaises`, `suppress`),
+/// would escape it. Such fixes are reported instead (both must be named).
 fn keep_old_timeout_handlers(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
     const NEW_SCOPES: [&str; 4] = ["AM101", "AM102", "AM103", "AM104"];
     if cx.targets.python >= (3, 11) {
@@ -344,39 +345,64 @@ fn keep_old_timeout_handlers(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
         else {
             continue;
         };
+        // Whether the names in `part` (up to its block) catch asyncio's
+        // `TimeoutError` and not the builtin one.
+        let only_asyncio = |part: syntax::Node| {
+            let mut asyncio_one = false;
+            let mut builtin = false;
+            for (n, _) in syntax::preorder(part) {
+                if n.kind() == "block" {
+                    break;
+                }
+                if !matches!(n.kind(), "attribute" | "identifier")
+                    || !cx.text(n).ends_with("TimeoutError")
+                {
+                    continue;
+                }
+                if n.parent().is_some_and(|p| p.kind() == "attribute") && n.kind() == "identifier" {
+                    continue; // a part of `asyncio.TimeoutError`
+                }
+                match cx.qualified(n).as_deref() {
+                    Some("asyncio.TimeoutError" | "asyncio.exceptions.TimeoutError") => {
+                        asyncio_one = true
+                    }
+                    _ if cx.text(n) == "TimeoutError" => builtin = true,
+                    _ => {}
+                }
+            }
+            asyncio_one && !builtin
+        };
         let mut catches_only_asyncio = false;
         while let Some(parent) = node.parent() {
-            if parent.kind() == "try_statement" && parent.child_by_field_name("body") == Some(node)
-            {
+            let in_body = parent.child_by_field_name("body") == Some(node);
+            if parent.kind() == "try_statement" && in_body {
                 for clause in syntax::named_children(parent)
                     .into_iter()
                     .filter(|c| c.kind() == "except_clause")
                 {
-                    let mut asyncio_one = false;
-                    let mut builtin = false;
-                    for (n, _) in syntax::preorder(clause) {
-                        if n.kind() == "block" {
-                            break;
-                        }
-                        if !matches!(n.kind(), "attribute" | "identifier")
-                            || !cx.text(n).ends_with("TimeoutError")
-                        {
-                            continue;
-                        }
-                        if n.parent().is_some_and(|p| p.kind() == "attribute")
-                            && n.kind() == "identifier"
-                        {
-                            continue; // a part of `asyncio.TimeoutError`
-                        }
-                        match cx.qualified(n).as_deref() {
-                            Some("asyncio.TimeoutError" | "asyncio.exceptions.TimeoutError") => {
-                                asyncio_one = true
-                            }
-                            _ if cx.text(n) == "TimeoutError" => builtin = true,
-                            _ => {}
+                    catches_only_asyncio |= only_asyncio(clause);
+                }
+            }
+            // `pytest.raises(asyncio.TimeoutError)`, `self.assertRaises(...)`,
+            // `contextlib.suppress(...)` expect or swallow the same class.
+            if parent.kind() == "with_statement" && in_body {
+                for item in syntax::preorder(parent)
+                    .map(|(n, _)| n)
+                    .take_while(|n| n.kind() != "block")
+                    .filter(|n| n.kind() == "call")
+                {
+                    let expects = item.child_by_field_name("function").is_some_and(|f| {
+                        let name = cx.text(f).rsplit('.').next().unwrap_or_default();
+                        matches!(
+                            name,
+                            "raises" | "assertRaises" | "assertRaisesRegex" | "suppress"
+                        )
+                    });
+                    if expects {
+                        if let Some(args) = item.child_by_field_name("arguments") {
+                            catches_only_asyncio |= only_asyncio(args);
                         }
                     }
-                    catches_only_asyncio |= asyncio_one && !builtin;
                 }
             }
             node = parent;
@@ -384,7 +410,7 @@ fn keep_old_timeout_handlers(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
         if catches_only_asyncio {
             d.fix = None;
             d.message = format!(
-                "{}; not here: below Python 3.11 (the project's floor) `except asyncio.TimeoutError` does not catch the builtin `TimeoutError` that anyio raises: catch `(TimeoutError, asyncio.TimeoutError)` first",
+                "{}; not here: below Python 3.11 (the project's floor) `asyncio.TimeoutError` is not the builtin `TimeoutError` that anyio raises, and the enclosing `except`, `pytest.raises`, `assertRaises` or `suppress` names only asyncio's: name `(TimeoutError, asyncio.TimeoutError)` first",
                 d.message
             );
         }

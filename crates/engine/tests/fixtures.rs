@@ -88,6 +88,18 @@ fn options_for(text: &str) -> Options {
             minor.parse().expect("a target minor"),
         );
     }
+    // `# flags: --target-python=3.10`: the oldest Python the output runs on.
+    let python = head
+        .iter()
+        .filter(|l| l.starts_with("# flags:"))
+        .flat_map(|l| l.split_whitespace())
+        .find_map(|w| w.strip_prefix("--target-python="));
+    if let Some((major, minor)) = python.and_then(|t| t.split_once('.')) {
+        opts.targets.python = (
+            major.parse().expect("a Python major"),
+            minor.parse().expect("a Python minor"),
+        );
+    }
     opts
 }
 
@@ -151,6 +163,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM002-sleep-unsafe")]
 #[test_case("AM003-coroutine-checks")]
 #[test_case("AM004-run-until-complete")]
+#[test_case("AM101-old-timeout-error")]
 #[test_case("AM101-wait-for")]
 #[test_case("AM101-wait-for-edge-cases")]
 #[test_case("AM101-wait-for-in-if")]
