@@ -168,7 +168,7 @@ fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
                 facts.read_patches(&text, &shown);
             }
             facts.read_members(&text, &shown);
-            if contains(&b, b"try:") {
+            if contains(&b, b"try:") || contains(&b, b"aises(") {
                 facts.caught.read(&text, &shown);
             }
             if contains(&b, b"test") {

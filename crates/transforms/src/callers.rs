@@ -3,9 +3,12 @@
 //! `ExceptionGroup` instead of the first error, so a caller's plain `except`
 //! elsewhere in the program stops matching (AM201–AM203 are unsafe there).
 //!
-//! Read from the text of files holding `try:`, line by line (the pre-pass
-//! parses nothing): a `try:` line's body is the lines indented deeper than
-//! it, its handlers the `except` lines at its indentation.
+//! A `with pytest.raises(ValueError):` (or `self.assertRaises(...)`)
+//! around the call expects the bare error in the same way.
+//!
+//! Read from the text of files holding `try:` or `raises(`, line by line
+//! (the pre-pass parses nothing): a `try:` line's body is the lines indented
+//! deeper than it, its handlers the `except` lines at its indentation.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,8 +73,9 @@ fn imported_modules(line: &str, into: &mut BTreeSet<String>) {
 }
 
 impl CaughtCalls {
-    /// Reads one file's `try` statements (`text` holds `try:`). Only the
-    /// lines of `try` statements and import lines are looked at.
+    /// Reads one file's `try` statements and `with pytest.raises(...)` blocks
+    /// (`text` holds `try:` or `raises(`). Only their lines and import lines
+    /// are looked at.
     pub fn read(&mut self, text: &str, file: &str) {
         let b = text.as_bytes();
         // Each name once, with the first handler that catches it.
@@ -110,6 +114,41 @@ impl CaughtCalls {
             };
             headers.push(header);
             for l in body {
+                for name in called_names(l) {
+                    found.entry(name).or_insert(headers.len() - 1);
+                }
+            }
+        }
+        // `with pytest.raises(ValueError):` (or `self.assertRaises(...)`)
+        // expects the bare error around the calls of its body as a handler
+        // catches it.
+        for at in memchr::memmem::find_iter(b, b"aises(") {
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let line = &text[start..line_end];
+            let depth = indent(line);
+            let code = line[depth..]
+                .split('#')
+                .next()
+                .unwrap_or_default()
+                .trim_end();
+            if !code.starts_with("with ")
+                || !code.ends_with(':')
+                || code.contains("ExceptionGroup")
+                || !called_names(code)
+                    .any(|n| matches!(n, "raises" | "assertRaises" | "assertRaisesRegex"))
+            {
+                continue;
+            }
+            let header = code
+                .trim_end_matches(':')
+                .trim_start_matches("with ")
+                .to_string();
+            headers.push(header);
+            for l in text[(line_end + 1).min(text.len())..]
+                .lines()
+                .take_while(|l| l.trim().is_empty() || indent(l) > depth)
+            {
                 for name in called_names(l) {
                     found.entry(name).or_insert(headers.len() - 1);
                 }
@@ -196,5 +235,17 @@ mod tests {
             "main.py",
         );
         assert!(calls.caught_elsewhere("run", "net/__init__.py").is_some());
+    }
+
+    #[test]
+    fn calls_inside_pytest_raises() {
+        let mut calls = CaughtCalls::default();
+        calls.read(
+            "from app import fire_both, grouped\n\nasync def test_fire():\n    with pytest.raises(ValueError):  # the first error\n        await fire_both()\n    with pytest.raises(ExceptionGroup):\n        await grouped()\n",
+            "tests/test_app.py",
+        );
+        let hit = calls.caught_elsewhere("fire_both", "app.py").unwrap();
+        assert_eq!(hit.header, "pytest.raises(ValueError)");
+        assert!(calls.caught_elsewhere("grouped", "app.py").is_none());
     }
 }

@@ -802,7 +802,9 @@ pub fn caller_catching_bare(stmt: Node, cx: &FileContext) -> Option<String> {
     })
 }
 
-/// [`caller_catching_bare`] in the function's own module.
+/// [`caller_catching_bare`] in the function's own module: a `try` with a
+/// plain handler, or a `with pytest.raises(...)` / `assertRaises(...)`,
+/// around a call of it.
 fn in_module_caller(func: Node, name: &str, cx: &FileContext) -> Option<String> {
     for call in cx.nodes_ending_in("call", name) {
         if call.start_byte() >= func.start_byte() && call.end_byte() <= func.end_byte() {
@@ -824,6 +826,28 @@ fn in_module_caller(func: Node, name: &str, cx: &FileContext) -> Option<String> 
                         .and_then(|f| f.child_by_field_name("name"))
                         .map_or("the module".to_string(), |n| format!("`{}`", cx.text(n)));
                     return Some(format!("`{header}` in {caller}"));
+                }
+            }
+            // `with pytest.raises(ValueError):` (or `assertRaises`) expects
+            // the bare error as the handler does.
+            if parent.kind() == "with_statement" && parent.child_by_field_name("body") == Some(node)
+            {
+                let expects = syntax::preorder(parent)
+                    .map(|(n, _)| n)
+                    .take_while(|n| n.kind() != "block")
+                    .find(|n| {
+                        n.kind() == "call"
+                            && n.child_by_field_name("function").is_some_and(|f| {
+                                let last = cx.text(f).rsplit('.').next().unwrap_or_default();
+                                matches!(last, "raises" | "assertRaises" | "assertRaisesRegex")
+                            })
+                            && !cx.text(*n).contains("ExceptionGroup")
+                    });
+                if let Some(expects) = expects {
+                    let caller = syntax::enclosing(parent, &["function_definition"])
+                        .and_then(|f| f.child_by_field_name("name"))
+                        .map_or("the module".to_string(), |n| format!("`{}`", cx.text(n)));
+                    return Some(format!("`{}` in {caller}", cx.text(expects)));
                 }
             }
             node = parent;
