@@ -1,5 +1,7 @@
-//! AM607: a synchronous test or fixture that requests an async fixture
-//! gets `anyio_backend`, without which anyio's plugin does not run that fixture.
+//! AM607: a synchronous test or fixture that requests an async fixture (as
+//! a parameter, by `usefixtures` or `request.getfixturevalue`) gets
+//! `anyio_backend`, without which anyio's plugin does not run that fixture;
+//! so does an autouse async fixture, which runs for the synchronous tests too.
 
 use crate::{FileContext, PytestSuite, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
@@ -53,6 +55,42 @@ pub(super) fn triggers() -> Vec<Trigger> {
     ])]
 }
 
+/// The arguments of the function's decorators that are calls of `target`
+/// (`pytest.fixture(autouse=True)`, `pytest.mark.usefixtures("conn")`).
+fn decorator_calls<'t>(def: Node<'t>, target: &str, cx: &FileContext<'t>) -> Vec<Node<'t>> {
+    let Some(d) = def.parent().filter(|p| p.kind() == "decorated_definition") else {
+        return Vec::new();
+    };
+    syntax::named_children(d)
+        .into_iter()
+        .filter(|c| c.kind() == "decorator")
+        .filter(|c| {
+            super::pytest_support::decorator_target(*c, cx).is_some_and(|(q, _)| q == target)
+        })
+        .filter_map(|c| {
+            syntax::named_children(c)
+                .into_iter()
+                .find(|e| e.kind() == "call")
+        })
+        .filter_map(|call| call.child_by_field_name("arguments"))
+        .collect()
+}
+
+/// The edit adding `anyio_backend` to a parameter list: after its leading
+/// plain parameters (before defaults, `*`, `/`).
+fn add_backend(params: Node) -> Edit {
+    let items = syntax::code_children(params);
+    let plain = items
+        .iter()
+        .take_while(|p| matches!(p.kind(), "identifier" | "typed_parameter"))
+        .last();
+    match plain {
+        Some(last) => Edit::insert(last.end_byte(), ", anyio_backend"),
+        None if items.is_empty() => Edit::insert(params.start_byte() + 1, "anyio_backend"),
+        None => Edit::insert(items[0].start_byte(), "anyio_backend, "),
+    }
+}
+
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     let PytestSuite::Moves { async_fixtures, .. } = &cx.targets.pytest else {
         return;
@@ -61,15 +99,9 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         return;
     }
     for &def in cx.nodes_of_kind(syntax::kinds().function_definition) {
-        if syntax::is_async_def(def) {
-            continue;
-        }
         let Some(name) = def.child_by_field_name("name").map(|n| cx.text(n)) else {
             continue;
         };
-        if !name.starts_with("test") && !is_fixture(def, cx) {
-            continue;
-        }
         let Some(params) = def.child_by_field_name("parameters") else {
             continue;
         };
@@ -77,23 +109,61 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if names.contains(&"anyio_backend") {
             continue;
         }
+        if syntax::is_async_def(def) {
+            // An autouse async fixture runs for the sync tests too: with
+            // `anyio_backend` among its own parameters it is in every
+            // request it joins (not wider than the backend's module scope).
+            let autouse = decorator_calls(def, "pytest.fixture", cx)
+                .into_iter()
+                .chain(decorator_calls(def, "pytest_asyncio.fixture", cx))
+                .find(|args| {
+                    let text = cx.text(*args);
+                    text.contains("autouse=True")
+                        && !text.contains("\"session\"")
+                        && !text.contains("\"package\"")
+                });
+            if autouse.is_none() {
+                continue;
+            }
+            let edit = add_backend(params);
+            out.push(
+                Diagnostic::new(
+                    CODE,
+                    format!("`{name}` is an autouse async fixture: for the synchronous tests it runs for, it needs `anyio_backend` for anyio's plugin to run it"),
+                    def.child_by_field_name("name").unwrap_or(def).byte_range(),
+                )
+                .with_fix(Fix::new(vec![edit], Applicability::Safe)),
+            );
+            continue;
+        }
+        if !name.starts_with("test") && !is_fixture(def, cx) {
+            continue;
+        }
+        // Requested as a parameter, by `@pytest.mark.usefixtures("conn")`,
+        // or by `request.getfixturevalue("conn")` in the body.
+        let fetched = syntax::preorder(def).filter_map(|(n, _)| {
+            let (_, method) =
+                super::task_support::method_call(n, cx).filter(|_| n.kind() == "call")?;
+            (method == "getfixturevalue")
+                .then(|| n.child_by_field_name("arguments"))
+                .flatten()
+        });
+        let used: Vec<String> = decorator_calls(def, "pytest.mark.usefixtures", cx)
+            .into_iter()
+            .chain(fetched)
+            .flat_map(|args| syntax::named_children(args))
+            .filter(|a| a.kind() == "string")
+            .map(|a| cx.text(a).trim_matches(['"', '\'']).to_string())
+            .collect();
         let Some(requested) = names
             .iter()
-            .find(|n| **n != name && async_fixtures.contains(**n))
+            .map(|n| n.to_string())
+            .chain(used)
+            .find(|n| n != name && async_fixtures.contains(n))
         else {
             continue;
         };
-        // After the leading plain parameters (before defaults, `*`, `/`).
-        let items = syntax::code_children(params);
-        let plain = items
-            .iter()
-            .take_while(|p| matches!(p.kind(), "identifier" | "typed_parameter"))
-            .last();
-        let edit = match plain {
-            Some(last) => Edit::insert(last.end_byte(), ", anyio_backend"),
-            None if items.is_empty() => continue,
-            None => Edit::insert(items[0].start_byte(), "anyio_backend, "),
-        };
+        let edit = add_backend(params);
         out.push(
             Diagnostic::new(
                 CODE,
@@ -125,5 +195,38 @@ mod tests {
     fn an_async_test_is_left() {
         let src = "import pytest\n\nasync def test_async(client):\n    pass\n";
         assert!(run_with("AM607", src, moves()).is_empty());
+    }
+
+    #[test]
+    fn fixtures_requested_otherwise_and_autouse_ones() {
+        // Each finding's fix, applied alone.
+        let fixed = |src: &str| -> Vec<String> {
+            run_with("AM607", src, moves())
+                .into_iter()
+                .filter_map(|f| f.fixed.map(|(text, _)| text))
+                .collect()
+        };
+        let src = "import pytest\n\n@pytest.mark.usefixtures(\"client\")\ndef test_marked():\n    pass\n\ndef test_fetched(request):\n    request.getfixturevalue(\"client\")\n";
+        let texts = fixed(src);
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(
+            texts[0].contains("def test_marked(anyio_backend):"),
+            "{}",
+            texts[0]
+        );
+        assert!(
+            texts[1].contains("def test_fetched(request, anyio_backend):"),
+            "{}",
+            texts[1]
+        );
+        // Wider than the backend's module scope: left.
+        let autouse = "import pytest\n\n@pytest.fixture(autouse=True)\nasync def reset():\n    yield\n\n@pytest.fixture(autouse=True, scope=\"session\")\nasync def session_wide():\n    yield\n";
+        let texts = fixed(autouse);
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert!(
+            texts[0].contains("async def reset(anyio_backend):"),
+            "{}",
+            texts[0]
+        );
     }
 }
