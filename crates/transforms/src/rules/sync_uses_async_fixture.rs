@@ -118,9 +118,10 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .chain(decorator_calls(def, "pytest_asyncio.fixture", cx))
                 .find(|args| {
                     let text = cx.text(*args);
+                    // `scope="session"` or `'package'`: wider than the backend.
                     text.contains("autouse=True")
-                        && !text.contains("\"session\"")
-                        && !text.contains("\"package\"")
+                        && !text.contains("session")
+                        && !text.contains("package")
                 });
             if autouse.is_none() {
                 continue;
