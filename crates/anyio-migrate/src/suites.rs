@@ -243,6 +243,9 @@ struct Scan {
     users: Vec<PathBuf>,
     async_fixtures: BTreeSet<String>,
     plain_async_fixtures: BTreeSet<String>,
+    /// The configuration's wide test loop scope, a blocker unless a wide
+    /// async fixture keeps one loop alive.
+    shared_loop: Option<String>,
     blockers: Vec<String>,
     /// Configuration and dependency files naming pytest-asyncio.
     configs: Vec<PathBuf>,
@@ -471,6 +474,21 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
             std::fs::read_to_string(&config),
         ) {
             out.auto = pytestcfg::configures_pytest_asyncio(kind, &text);
+            // Tests sharing one loop: anyio's plugin gives each its own
+            // (unless a wide async fixture keeps one alive: checked below).
+            if let Some(line) = text.lines().find(|l| {
+                let l = l.trim();
+                l.starts_with("asyncio_default_test_loop_scope")
+                    && ["class", "module", "package", "session"]
+                        .iter()
+                        .any(|s| l.contains(s))
+            }) {
+                out.shared_loop = Some(format!(
+                    "`{}` sets `{}`: its tests share an event loop, and anyio's plugin gives each test a loop of its own unless an async fixture of that scope is alive",
+                    config.display(),
+                    line.trim()
+                ));
+            }
         }
     }
     // The project's dependency files may sit above the suite's root.
@@ -524,6 +542,14 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
         .zip(&texts)
         .filter_map(|(p, t)| t.as_ref().map(|t| (p, t)))
         .collect();
+    if let Some(shared) = out.shared_loop.take() {
+        if !items
+            .iter()
+            .any(|(_, t)| transforms::has_wide_async_fixture(t))
+        {
+            out.blockers.push(shared);
+        }
+    }
     let facts = in_parallel(&items, |(p, t)| transforms::suite_facts(t, is_test_code(p)));
     let mut loops = transforms::LoopFacts::default();
     for ((path, _), facts) in items.iter().zip(facts) {

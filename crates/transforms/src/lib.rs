@@ -19,7 +19,9 @@ pub use context::{parse_version, FileContext, ProjectFacts, PytestSuite, Targets
 pub use declarative::{load_declarative, Declarative};
 pub use info::TransformInfo;
 pub use registry::{silenced, Registry, Selection};
-pub use rules::{new_conftest, suite_facts, LoopFacts, SuiteFacts, UNUSED_IGNORE};
+pub use rules::{
+    has_wide_async_fixture, new_conftest, suite_facts, LoopFacts, SuiteFacts, UNUSED_IGNORE,
+};
 pub use schema::{Docs, Example, Valid};
 pub use versions::anyio_needed;
 

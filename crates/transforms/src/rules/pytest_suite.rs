@@ -64,6 +64,13 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
             "its tests read the `asyncio` logger through `caplog`, and anyio's test runner re-raises the task errors asyncio logs there".into(),
         );
     }
+    if test_code && !has_wide_async_fixture(src) {
+        if let Some(mark) = shared_loop_mark(src) {
+            facts.blockers.push(format!(
+                "its tests share an event loop (`{mark}`), and anyio's plugin gives each test a loop of its own unless an async fixture of that scope is alive: what the tests keep between them (a queue or a lock made on the first loop) would break"
+            ));
+        }
+    }
     if let Some(plugin) = pytestcfg_plugin(src) {
         facts
             .blockers
@@ -117,6 +124,55 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
         }
     }
     facts
+}
+
+/// Whether the file defines an async fixture scoped wider than a test
+/// (`@pytest_asyncio.fixture(scope="module")` on an `async def`): while it
+/// is alive, anyio's plugin runs the tests that use it on its loop, so tests
+/// sharing a loop with it keep doing so.
+pub fn has_wide_async_fixture(src: &str) -> bool {
+    src.match_indices("fixture(").any(|(at, m)| {
+        let args_start = at + m.len();
+        let Some(close) = src[args_start..].find(')') else {
+            return false;
+        };
+        let args = &src[args_start..args_start + close];
+        let wide = args.contains("scope=")
+            && [
+                "\"class\"",
+                "\"module\"",
+                "\"package\"",
+                "\"session\"",
+                "'module'",
+                "'session'",
+                "'class'",
+                "'package'",
+            ]
+            .iter()
+            .any(|v| args.contains(v));
+        let next_def = src[args_start + close..]
+            .find("def ")
+            .map(|d| &src[args_start + close..args_start + close + d]);
+        wide && next_def.is_some_and(|between| between.trim_end().ends_with("async"))
+    })
+}
+
+/// A `pytest.mark.asyncio(loop_scope="module")` (or `scope=`, pytest-asyncio
+/// before 0.24) whose scope is wider than a test: the text of its arguments.
+fn shared_loop_mark(src: &str) -> Option<&str> {
+    src.match_indices("mark.asyncio(").find_map(|(at, m)| {
+        let args_start = at + m.len();
+        let args = &src[args_start..args_start + src[args_start..].find(')')?];
+        let wide = ["loop_scope=", "scope="].iter().any(|key| {
+            args.split(',').any(|a| {
+                a.trim()
+                    .strip_prefix(key)
+                    .map(|v| v.trim().trim_matches(['"', '\'']))
+                    .is_some_and(|v| matches!(v, "class" | "module" | "package" | "session"))
+            })
+        });
+        wide.then(|| &src[at..args_start + args.len() + 1])
+    })
 }
 
 /// A done callback that can raise (a `raise`, or `.result()` of a task that
@@ -197,6 +253,17 @@ fn fixture_decorator(def: Node, cx: &FileContext) -> Option<(String, Option<Stri
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tests_sharing_a_loop_keep_the_suite() {
+        let shared = "import pytest\n\npytestmark = pytest.mark.asyncio(loop_scope=\"module\")\n\nasync def test_a():\n    pass\n";
+        assert!(super::suite_facts(shared, true).blockers[0].contains("share an event loop"));
+        let own = "import pytest\n\n@pytest.mark.asyncio(loop_scope=\"function\")\nasync def test_a():\n    pass\n";
+        assert!(super::suite_facts(own, true).blockers.is_empty());
+        // A module-scoped async fixture keeps one loop alive for them.
+        let kept = format!("{shared}\n@pytest_asyncio.fixture(scope=\"module\", loop_scope=\"module\")\nasync def shared():\n    yield 1\n");
+        assert!(super::suite_facts(&kept, true).blockers.is_empty());
+    }
+
     use super::*;
 
     #[test]
