@@ -459,6 +459,23 @@ fn dependency_files_above(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Whether a file defines an `anyio_backend` fixture scoped to each test
+/// (no `scope=`, or `scope="function"`).
+fn narrow_backend(text: &str) -> bool {
+    text.match_indices("def anyio_backend(").any(|(at, _)| {
+        let before = &text[..at];
+        let Some(decorator) = before.rfind("fixture") else {
+            return false;
+        };
+        let head = &before[decorator..];
+        // The decorator right above this definition.
+        head.lines().count() <= 3
+            && (!head.contains("scope=")
+                || head.contains("\"function\"")
+                || head.contains("'function'"))
+    })
+}
+
 /// Reads every file of the suite rooted at `root` (its `.gitignore`
 /// respected), leaving out those of suites nested inside it.
 fn scan(root: &Path, roots: &mut Roots) -> Scan {
@@ -542,12 +559,22 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
         .zip(&texts)
         .filter_map(|(p, t)| t.as_ref().map(|t| (p, t)))
         .collect();
+    let wide_async = items
+        .iter()
+        .any(|(_, t)| transforms::has_wide_async_fixture(t));
     if let Some(shared) = out.shared_loop.take() {
-        if !items
-            .iter()
-            .any(|(_, t)| transforms::has_wide_async_fixture(t))
-        {
+        if !wide_async {
             out.blockers.push(shared);
+        }
+    }
+    // The suite's own `anyio_backend`, per test, is narrower than an async
+    // fixture of a wider scope that would need it (pytest: ScopeMismatch).
+    if wide_async {
+        if let Some((path, _)) = items.iter().find(|(_, t)| narrow_backend(t)) {
+            out.blockers.push(format!(
+                "`{}` defines `anyio_backend` for each test, and an async fixture of the suite has a wider scope, which anyio's plugin would run with it (give `anyio_backend` that scope, then run anyio-migrate again)",
+                path.display()
+            ));
         }
     }
     let facts = in_parallel(&items, |(p, t)| transforms::suite_facts(t, is_test_code(p)));
@@ -574,4 +601,20 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
     out.users.sort();
     out.configs.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_backend_for_each_test_is_narrow() {
+        assert!(super::narrow_backend(
+            "@pytest.fixture\ndef anyio_backend():\n    return \"asyncio\"\n"
+        ));
+        assert!(super::narrow_backend(
+            "@pytest.fixture(scope=\"function\")\ndef anyio_backend():\n    return \"asyncio\"\n"
+        ));
+        assert!(!super::narrow_backend(
+            "@pytest.fixture(scope=\"session\")\ndef anyio_backend():\n    return \"asyncio\"\n"
+        ));
+    }
 }
