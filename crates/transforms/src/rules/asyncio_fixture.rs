@@ -43,7 +43,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             // Removed one at a time from the end, so the separators stay right.
             let mut remaining = items.clone();
             for &k in dropped.iter().rev() {
-                let e = remove_element(&remaining, k);
+                let e = remove_element(&remaining, k, cx.src);
                 remaining.remove(k);
                 edits.push(e);
             }

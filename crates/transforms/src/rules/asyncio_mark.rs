@@ -31,7 +31,11 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some((site, edits)) = fix(marker, cx) else {
             continue;
         };
-        let message = if edits.iter().all(|e| e.content.is_empty()) {
+        // Deleted, or left as the comment its line had.
+        let message = if edits
+            .iter()
+            .all(|e| e.content.trim().is_empty() || e.content.trim_start().starts_with('#'))
+        {
             "`pytest.mark.asyncio` goes: anyio's plugin runs async tests in auto mode"
         } else {
             "`pytest.mark.asyncio` becomes `pytest.mark.anyio`"
@@ -86,7 +90,7 @@ fn fix<'t>(marker: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, Vec<Edit>)> 
             let stmt = assign.parent()?;
             return Some((stmt, vec![delete_lines(cx, stmt)]));
         }
-        return Some((parent, vec![remove_element(&items, k)]));
+        return Some((parent, vec![remove_element(&items, k, cx.src)]));
     }
     Some((marker, anyio()))
 }

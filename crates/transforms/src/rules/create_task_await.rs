@@ -1068,10 +1068,10 @@ mod tests {
             fixed_text(&run("AM206", src)),
             "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        t = tg.create_task(work())\n    log(t.return_value, t.exception)\n"
         );
-        let src = "import asyncio\n\nasync def main():\n    u = asyncio.create_task(work())\n    u.cancel()\n    try:\n        await u\n    except asyncio.CancelledError:\n        pass\n    return u.cancelled()\n";
+        let src = "import asyncio\n\nasync def main():\n    u = asyncio.create_task(work())\n    await log()\n    u.cancel()\n    try:\n        await u\n    except asyncio.CancelledError:\n        pass\n    return u.cancelled()\n";
         assert_eq!(
             fixed_text(&run("AM206", src)),
-            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        u = tg.create_task(work())\n        u.cancel()\n        await u.wait()\n    return u.status is anyio.TaskHandle.Status.CANCELLED\n"
+            "import asyncio\n\nasync def main():\n    async with anyio.create_task_group() as tg:\n        u = tg.create_task(work())\n        await log()\n        u.cancel()\n        await u.wait()\n    return u.status is anyio.TaskHandle.Status.CANCELLED\n"
         );
     }
 

@@ -261,7 +261,7 @@ fn dropped_loop(def: Node, hops: &[Hop], starts: &[Node], cx: &FileContext) -> V
     if other_use {
         return Vec::new();
     }
-    let mut edits = vec![remove_element(&params, index)];
+    let mut edits = vec![remove_element(&params, index, cx.src)];
     for call in starts {
         // `run_sync(func, a, loop, …)`: the function is argument 0.
         let args = syntax::arguments(*call);
@@ -276,7 +276,7 @@ fn dropped_loop(def: Node, hops: &[Hop], starts: &[Node], cx: &FileContext) -> V
         }) {
             return Vec::new();
         }
-        edits.push(remove_element(&args, index + 1));
+        edits.push(remove_element(&args, index + 1, cx.src));
     }
     edits
 }
