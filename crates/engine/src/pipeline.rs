@@ -393,10 +393,7 @@ fn keep_old_timeout_handlers(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
                 {
                     let expects = item.child_by_field_name("function").is_some_and(|f| {
                         let name = cx.text(f).rsplit('.').next().unwrap_or_default();
-                        matches!(
-                            name,
-                            "raises" | "assertRaises" | "assertRaisesRegex" | "suppress"
-                        )
+                        name == "suppress" || transforms::EXPECTS_ERROR.contains(&name)
                     });
                     if expects {
                         if let Some(args) = item.child_by_field_name("arguments") {

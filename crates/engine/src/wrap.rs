@@ -222,44 +222,37 @@ fn last_bracket_split(tree: &Tree, at: &Line) -> Option<String> {
         .named_children(&mut cursor)
         .filter(|n| n.start_byte() >= open.end_byte() && n.end_byte() <= close.start_byte())
         .collect();
+    // An element split the same way, one level deeper (`suffix` after it).
+    let deeper = |e: &Node, suffix: &'static str| {
+        let line = Line {
+            start: e.start_byte(),
+            body_end: e.end_byte(),
+            prefix: inner.clone(),
+            suffix,
+            eol: nl,
+            indent: inner.clone(),
+            inner: format!("{inner}{}", at.unit),
+            ..*at
+        };
+        last_bracket_split(tree, &line)
+    };
+    // A list's elements with their commas, or a comprehension's value and
+    // clauses, each on a line of its own; one still too long is split deeper.
+    let suffix = if COMMA_LISTS.contains(&holder.kind()) {
+        Some(",")
+    } else if COMPREHENSIONS.contains(&holder.kind()) {
+        Some("")
+    } else {
+        None
+    };
     if width(&one_line) <= at.limit {
         out.push_str(&one_line);
         out.push_str(nl);
-    } else if elements.len() >= 2 && COMMA_LISTS.contains(&holder.kind()) {
+    } else if let Some(suffix) = suffix.filter(|_| elements.len() >= 2) {
         for e in &elements {
-            let line = format!("{inner}{},{nl}", &text[e.start_byte()..e.end_byte()]);
-            // An element still too long is split the same way, one level deeper.
-            let deeper = Line {
-                start: e.start_byte(),
-                body_end: e.end_byte(),
-                prefix: inner.clone(),
-                suffix: ",",
-                eol: nl,
-                indent: inner.clone(),
-                inner: format!("{inner}{}", at.unit),
-                ..*at
-            };
+            let line = format!("{inner}{}{suffix}{nl}", &text[e.start_byte()..e.end_byte()]);
             let split = (width(&line) > at.limit)
-                .then(|| last_bracket_split(tree, &deeper))
-                .flatten();
-            out.push_str(&split.unwrap_or(line));
-        }
-    } else if elements.len() >= 2 && COMPREHENSIONS.contains(&holder.kind()) {
-        // A comprehension: its value and each clause on a line of its own.
-        for e in &elements {
-            let line = format!("{inner}{}{nl}", &text[e.start_byte()..e.end_byte()]);
-            let deeper = Line {
-                start: e.start_byte(),
-                body_end: e.end_byte(),
-                prefix: inner.clone(),
-                suffix: "",
-                eol: nl,
-                indent: inner.clone(),
-                inner: format!("{inner}{}", at.unit),
-                ..*at
-            };
-            let split = (width(&line) > at.limit)
-                .then(|| last_bracket_split(tree, &deeper))
+                .then(|| deeper(e, suffix))
                 .flatten();
             out.push_str(&split.unwrap_or(line));
         }
@@ -276,20 +269,8 @@ fn last_bracket_split(tree: &Tree, at: &Line) -> Option<String> {
     } else if let Some(split) = elements
         .first()
         .filter(|e| elements.len() == 1 && text[e.start_byte()..e.end_byte()].trim() == body)
-        .and_then(|e| {
-            // One element still too long: split it the same way, one level deeper.
-            let deeper = Line {
-                start: e.start_byte(),
-                body_end: e.end_byte(),
-                prefix: inner.clone(),
-                suffix: "",
-                eol: nl,
-                indent: inner.clone(),
-                inner: format!("{inner}{}", at.unit),
-                ..*at
-            };
-            last_bracket_split(tree, &deeper)
-        })
+        // One element still too long: split it the same way, one level deeper.
+        .and_then(|e| deeper(e, ""))
     {
         out.push_str(&split);
     } else {

@@ -76,29 +76,21 @@ fn options_for(text: &str) -> Options {
         };
     }
     opts.targets.root_conftest = has("# pytest:", "root-conftest");
-    // `# flags: --target-anyio=4.14`: the anyio the output may use.
-    let target = head
-        .iter()
-        .filter(|l| l.starts_with("# flags:"))
-        .flat_map(|l| l.split_whitespace())
-        .find_map(|w| w.strip_prefix("--target-anyio="));
-    if let Some((major, minor)) = target.and_then(|t| t.split_once('.')) {
-        opts.targets.anyio = (
-            major.parse().expect("a target major"),
-            minor.parse().expect("a target minor"),
-        );
+    // `# flags: --target-anyio=4.14`: the anyio the output may use;
+    // `--target-python=3.10`: the oldest Python it runs on.
+    let version = |flag: &str| {
+        let value = head
+            .iter()
+            .filter(|l| l.starts_with("# flags:"))
+            .flat_map(|l| l.split_whitespace())
+            .find_map(|w| w.strip_prefix(flag))?;
+        Some(transforms::parse_version(value).expect("a version like 4.14"))
+    };
+    if let Some(v) = version("--target-anyio=") {
+        opts.targets.anyio = v;
     }
-    // `# flags: --target-python=3.10`: the oldest Python the output runs on.
-    let python = head
-        .iter()
-        .filter(|l| l.starts_with("# flags:"))
-        .flat_map(|l| l.split_whitespace())
-        .find_map(|w| w.strip_prefix("--target-python="));
-    if let Some((major, minor)) = python.and_then(|t| t.split_once('.')) {
-        opts.targets.python = (
-            major.parse().expect("a Python major"),
-            minor.parse().expect("a Python minor"),
-        );
+    if let Some(v) = version("--target-python=") {
+        opts.targets.python = v;
     }
     opts
 }

@@ -92,18 +92,18 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
             continue;
         };
         let line = line_of(text, start);
-        // `--asyncio-mode` set the mode where no key did: anyio's plugin
-        // needs `anyio_mode = "auto"` in its place.
-        if key == "addopts" && !keyed && text[start..end].contains("--asyncio-mode") {
+        // The line that sets anyio's mode, indented as this entry.
+        let anyio_mode = || {
             let indent: String = text[start..]
                 .chars()
                 .take_while(|c| *c == ' ' || *c == '\t')
                 .collect();
-            let nl = line_ending(&text[..end]);
-            edits.push(Edit::insert(
-                start,
-                format!("{indent}anyio_mode = \"auto\"{nl}"),
-            ));
+            format!("{indent}anyio_mode = \"auto\"{}", line_ending(&text[..end]))
+        };
+        // `--asyncio-mode` set the mode where no key did: anyio's plugin
+        // needs `anyio_mode = "auto"` in its place.
+        if key == "addopts" && !keyed && text[start..end].contains("--asyncio-mode") {
+            edits.push(Edit::insert(start, anyio_mode()));
             notes.push(Note {
                 code: CONFIG_CODE,
                 line,
@@ -112,15 +112,7 @@ fn pytest_table(text: &str, t: &Table, edits: &mut Edits, notes: &mut Vec<Note>)
             });
         }
         if key == "asyncio_mode" {
-            let indent: String = text[start..]
-                .chars()
-                .take_while(|c| *c == ' ' || *c == '\t')
-                .collect();
-            let nl = line_ending(&text[..end]);
-            edits.push(Edit::replace(
-                start..end,
-                format!("{indent}anyio_mode = \"auto\"{nl}"),
-            ));
+            edits.push(Edit::replace(start..end, anyio_mode()));
             notes.push(Note {
                 code: CONFIG_CODE,
                 line,

@@ -51,6 +51,16 @@ pub fn is_call_without_arguments(node: Node) -> bool {
             .is_some_and(|a| a.named_child_count() == 0)
 }
 
+/// Whether an identifier names a variable: not an attribute's member
+/// (`x.t`) or a keyword argument's name (`f(t=…)`).
+pub fn names_variable(node: Node) -> bool {
+    match node.parent() {
+        Some(p) if p.kind() == "attribute" => p.child_by_field_name("attribute") != Some(node),
+        Some(p) if p.kind() == "keyword_argument" => p.child_by_field_name("name") != Some(node),
+        _ => true,
+    }
+}
+
 /// A name, or a chain of attributes on one (`fetch`, `self.client.get`).
 pub fn is_dotted(node: Node) -> bool {
     match node.kind() {

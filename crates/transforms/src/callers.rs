@@ -135,8 +135,7 @@ impl CaughtCalls {
             if !code.starts_with("with ")
                 || !code.ends_with(':')
                 || code.contains("ExceptionGroup")
-                || !called_names(code)
-                    .any(|n| matches!(n, "raises" | "assertRaises" | "assertRaisesRegex"))
+                || !called_names(code).any(|n| crate::EXPECTS_ERROR.contains(&n))
             {
                 continue;
             }

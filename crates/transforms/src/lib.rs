@@ -25,6 +25,11 @@ pub use rules::{
 pub use schema::{Docs, Example, Valid};
 pub use versions::anyio_needed;
 
+/// The last names of the context managers that expect an error of a class
+/// from their body (`pytest.raises(ValueError)`, unittest's
+/// `self.assertRaises(...)`): they catch it as a handler does.
+pub const EXPECTS_ERROR: &[&str] = &["raises", "assertRaises", "assertRaisesRegex"];
+
 /// The clause an unsafe diagnostic adds when its fix would drop a comment.
 pub const DROPS_COMMENT: &str = " (the fix would drop a comment)";
 

@@ -182,7 +182,7 @@ impl<'a> Walk<'_, 'a> {
         let within = outer.unwrap_or(cx.tree.root_node());
         let mut calls = 0;
         for (n, _) in syntax::preorder(within) {
-            if n.kind() != "identifier" || cx.text(n) != fname || !is_reference(n) {
+            if n.kind() != "identifier" || cx.text(n) != fname || !syntax::names_variable(n) {
                 continue;
             }
             if n.parent().is_some_and(|p| p.id() == func.id()) {
@@ -248,16 +248,6 @@ fn is_expression(node: Node) -> bool {
     )
 }
 
-/// An identifier that names a variable (not an attribute's member or a
-/// keyword argument's name).
-fn is_reference(n: Node) -> bool {
-    match n.parent() {
-        Some(p) if p.kind() == "attribute" => p.child_by_field_name("attribute") != Some(n),
-        Some(p) if p.kind() == "keyword_argument" => p.child_by_field_name("name") != Some(n),
-        _ => true,
-    }
-}
-
 /// What a binding of the name gives it.
 enum Binding<'a> {
     /// `name = value`, `name += value`, `name *= value`, ... (the value).
@@ -292,7 +282,7 @@ fn bindings<'a>(scope: Node<'a>, name: &str, cx: &FileContext<'a>) -> Vec<Bindin
             }
             continue;
         }
-        if n.kind() == "identifier" && cx.text(n) == name && is_reference(n) {
+        if n.kind() == "identifier" && cx.text(n) == name && syntax::names_variable(n) {
             if let Some(b) = binding(n, cx) {
                 out.push(b);
             }

@@ -705,13 +705,8 @@ fn awaited_only<'a>(
     // A task whose last use neither awaits nor cancels it was left running.
     // One cancelled last: the group waits for its cancellation to finish,
     // where the original went on at once (said in the report).
-    let started_before_cancel = first_cancel.is_some_and(|at| {
-        stmts[created + 1..].iter().any(|st| {
-            syntax::preorder(*st).any(|(n, _)| {
-                matches!(n.kind(), "await" | "yield") && n.is_named() && n.end_byte() <= at
-            })
-        })
-    });
+    let started_before_cancel =
+        first_cancel.is_some_and(|at| may_start_before(stmts[created].end_byte(), at, block));
     // Cancelled before it could start, the task never runs with asyncio;
     // in a task group it would run to its first `await` (unowned_task says so).
     if cancelled && !started_before_cancel {
@@ -774,15 +769,15 @@ fn in_async_context_manager(node: Node, cx: &FileContext) -> bool {
         })
 }
 
-/// Whether something awaits or yields between byte `from` and the call
-/// `cancel` in the statements of `block`: the task made at `from` may have
-/// started before it is cancelled.
-pub(super) fn may_start_before(from: usize, cancel: Node, block: Node) -> bool {
+/// Whether something awaits or yields in `block` between byte `from` (the
+/// task's creation) and byte `until` (its cancel): the task may have started
+/// before it is cancelled.
+pub(super) fn may_start_before(from: usize, until: usize, block: Node) -> bool {
     syntax::preorder(block).any(|(n, _)| {
         matches!(n.kind(), "await" | "yield")
             && n.is_named()
             && n.start_byte() >= from
-            && n.end_byte() <= cancel.start_byte()
+            && n.end_byte() <= until
     })
 }
 

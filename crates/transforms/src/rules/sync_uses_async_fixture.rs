@@ -109,69 +109,61 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         if names.contains(&"anyio_backend") {
             continue;
         }
-        if syntax::is_async_def(def) {
+        let message = if syntax::is_async_def(def) {
             // An autouse async fixture runs for the sync tests too: with
             // `anyio_backend` among its own parameters it is in every
             // request it joins (not wider than the backend's module scope).
             let autouse = decorator_calls(def, "pytest.fixture", cx)
                 .into_iter()
                 .chain(decorator_calls(def, "pytest_asyncio.fixture", cx))
-                .find(|args| {
-                    let text = cx.text(*args);
+                .any(|args| {
+                    let text = cx.text(args);
                     // `scope="session"` or `'package'`: wider than the backend.
                     text.contains("autouse=True")
                         && !text.contains("session")
                         && !text.contains("package")
                 });
-            if autouse.is_none() {
+            if !autouse {
                 continue;
             }
-            let edit = add_backend(params);
-            out.push(
-                Diagnostic::new(
-                    CODE,
-                    format!("`{name}` is an autouse async fixture: for the synchronous tests it runs for, it needs `anyio_backend` for anyio's plugin to run it"),
-                    def.child_by_field_name("name").unwrap_or(def).byte_range(),
-                )
-                .with_fix(Fix::new(vec![edit], Applicability::Safe)),
-            );
-            continue;
-        }
-        if !name.starts_with("test") && !is_fixture(def, cx) {
-            continue;
-        }
-        // Requested as a parameter, by `@pytest.mark.usefixtures("conn")`,
-        // or by `request.getfixturevalue("conn")` in the body.
-        let fetched = syntax::preorder(def).filter_map(|(n, _)| {
-            let (_, method) =
-                super::task_support::method_call(n, cx).filter(|_| n.kind() == "call")?;
-            (method == "getfixturevalue")
-                .then(|| n.child_by_field_name("arguments"))
-                .flatten()
-        });
-        let used: Vec<String> = decorator_calls(def, "pytest.mark.usefixtures", cx)
-            .into_iter()
-            .chain(fetched)
-            .flat_map(|args| syntax::named_children(args))
-            .filter(|a| a.kind() == "string")
-            .map(|a| cx.text(a).trim_matches(['"', '\'']).to_string())
-            .collect();
-        let Some(requested) = names
-            .iter()
-            .map(|n| n.to_string())
-            .chain(used)
-            .find(|n| n != name && async_fixtures.contains(n))
-        else {
-            continue;
+            format!("`{name}` is an autouse async fixture: for the synchronous tests it runs for, it needs `anyio_backend` for anyio's plugin to run it")
+        } else {
+            if !name.starts_with("test") && !is_fixture(def, cx) {
+                continue;
+            }
+            // Requested as a parameter, by `@pytest.mark.usefixtures("conn")`,
+            // or by `request.getfixturevalue("conn")` in the body.
+            let fetched = syntax::preorder(def).filter_map(|(n, _)| {
+                let (_, method) =
+                    super::task_support::method_call(n, cx).filter(|_| n.kind() == "call")?;
+                (method == "getfixturevalue")
+                    .then(|| n.child_by_field_name("arguments"))
+                    .flatten()
+            });
+            let used: Vec<String> = decorator_calls(def, "pytest.mark.usefixtures", cx)
+                .into_iter()
+                .chain(fetched)
+                .flat_map(|args| syntax::named_children(args))
+                .filter(|a| a.kind() == "string")
+                .map(|a| cx.text(a).trim_matches(['"', '\'']).to_string())
+                .collect();
+            let Some(requested) = names
+                .iter()
+                .map(|n| n.to_string())
+                .chain(used)
+                .find(|n| n != name && async_fixtures.contains(n))
+            else {
+                continue;
+            };
+            format!("`{name}` is synchronous and requests the async fixture `{requested}`: it needs `anyio_backend` for anyio's plugin to run that fixture")
         };
-        let edit = add_backend(params);
         out.push(
             Diagnostic::new(
                 CODE,
-                format!("`{name}` is synchronous and requests the async fixture `{requested}`: it needs `anyio_backend` for anyio's plugin to run that fixture"),
+                message,
                 def.child_by_field_name("name").unwrap_or(def).byte_range(),
             )
-            .with_fix(Fix::new(vec![edit], Applicability::Safe)),
+            .with_fix(Fix::new(vec![add_backend(params)], Applicability::Safe)),
         );
     }
 }

@@ -558,14 +558,8 @@ pub fn exception_group_handlers(stmt: Node, cx: &FileContext) -> Result<Vec<Edit
                 .filter_map(|(m, _)| m.child_by_field_name("function"))
                 .map(|f| cx.text(f).rsplit('.').next().unwrap_or("").to_string())
                 .find(|last| {
-                    matches!(
-                        last.as_str(),
-                        "raises"
-                            | "suppress"
-                            | "assertRaises"
-                            | "assertRaisesRegex"
-                            | "RaisesGroup"
-                    )
+                    matches!(last.as_str(), "suppress" | "RaisesGroup")
+                        || crate::EXPECTS_ERROR.contains(&last.as_str())
                 });
             if let Some(cm) = catches {
                 return Err(format!("it is inside `with …{cm}(…)`, which would not catch the ExceptionGroup a task group raises"));
@@ -839,7 +833,7 @@ fn in_module_caller(func: Node, name: &str, cx: &FileContext) -> Option<String> 
                         n.kind() == "call"
                             && n.child_by_field_name("function").is_some_and(|f| {
                                 let last = cx.text(f).rsplit('.').next().unwrap_or_default();
-                                matches!(last, "raises" | "assertRaises" | "assertRaisesRegex")
+                                crate::EXPECTS_ERROR.contains(&last)
                             })
                             && !cx.text(*n).contains("ExceptionGroup")
                     });

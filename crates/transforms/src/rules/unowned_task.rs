@@ -25,13 +25,7 @@ pub(super) fn report(
             n.kind() == "identifier" && cx.text(*n) == name && n.start_byte() >= stmt.end_byte()
         })
         // `x.t` and `f(t=…)` name something else.
-        .filter(|n| {
-            n.parent().is_none_or(|p| {
-                p.child_by_field_name("attribute") != Some(*n)
-                    && !(p.kind() == "keyword_argument"
-                        && p.child_by_field_name("name") == Some(*n))
-            })
-        })
+        .filter(|n| syntax::names_variable(*n))
         .collect();
     let (message, hint) = if uses.is_empty() {
         never_used(name)
@@ -132,7 +126,7 @@ fn escapes(
         "attribute" if parent.child_by_field_name("object") == Some(u) => {
             let method = cx.text(parent.child_by_field_name("attribute")?);
             if method == "cancel"
-                && !super::create_task_await::may_start_before(created, parent, block)
+                && !super::create_task_await::may_start_before(created, parent.start_byte(), block)
             {
                 return Some(Some((
                     format!("`{name}` is cancelled before it can start: asyncio then never runs its coroutine, while a task group's task runs up to its first `await`"),
