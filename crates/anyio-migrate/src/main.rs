@@ -11,6 +11,7 @@ mod output;
 mod patches;
 mod plan;
 mod printer;
+mod projects;
 mod report;
 mod review;
 mod run;

@@ -51,7 +51,7 @@ pub fn plan<'r>(registry: &'r Registry, args: &RunArgs, gate: &Gate) -> Result<P
     // Which pytest suites move to anyio's plugin: decided once, before any
     // file is migrated, from every file of each suite.
     let walked: Vec<PathBuf> = indexed.iter().map(|(f, _)| f.clone()).collect();
-    let mut suites = Suites::plan(&walked);
+    let suites = Suites::plan(&walked);
     // The work, in output order: every file, the configuration and
     // dependency files a moving suite needs that were not given, and the
     // root conftest.py files to create (where the transform is enabled).
@@ -94,10 +94,6 @@ pub fn plan<'r>(registry: &'r Registry, args: &RunArgs, gate: &Gate) -> Result<P
         (&a.path, a.create.is_some(), a.settings).cmp(&(&b.path, b.create.is_some(), b.settings))
     });
     work.dedup_by(|a, b| a.path == b.path);
-    let project = std::sync::Arc::new(std::mem::take(&mut suites.project));
-    for s in &mut settings {
-        s.options.targets.project = project.clone();
-    }
     let (dependency_files, files): (Vec<_>, Vec<_>) = work.into_iter().partition(|w| {
         let name = w.path.file_name().and_then(|n| n.to_str());
         w.create.is_none()

@@ -209,6 +209,7 @@ impl Job<'_> {
         options.targets.root_conftest = root_conftest;
         options.targets.file = crate::suites::norm(path).display().to_string();
         options.targets.pytest = self.suites.pytest_for(path);
+        options.targets.project = self.suites.projects.facts_for(path);
         // A root conftest gets its fixture whatever words it contains, and
         // any file of a moving suite may request an async fixture (AM607).
         let everything = Prefilter::disabled();

@@ -37,8 +37,8 @@ pub struct Suite {
 #[derive(Debug, Default)]
 pub struct Suites {
     pub list: Vec<Suite>,
-    /// What the walked Python files show about the whole program.
-    pub project: transforms::ProjectFacts,
+    /// What the walked Python files show about each program.
+    pub projects: crate::projects::Projects,
     /// File (normalized) → index into `list`.
     by_file: HashMap<PathBuf, usize>,
 }
@@ -54,7 +54,12 @@ const CONFIG_NAMES: [&str; 4] = ["pytest.ini", "pyproject.toml", "tox.ini", "set
 /// Finds suite roots, remembering each folder's answer.
 #[derive(Default)]
 struct Roots {
-    cache: HashMap<PathBuf, Option<PathBuf>>,
+    /// Folder → its suite root.
+    cache: HashMap<PathBuf, PathBuf>,
+    /// Folder → whether it holds a pytest configuration.
+    configured: HashMap<PathBuf, bool>,
+    /// The configured folder above the current one, once looked for.
+    above: Option<Option<PathBuf>>,
 }
 
 impl Roots {
@@ -68,68 +73,67 @@ impl Roots {
         })
     }
 
+    /// Whether `dir` (normalized; empty: `.`) holds a pytest configuration.
+    fn is_configured(&mut self, dir: &Path) -> bool {
+        *self
+            .configured
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| Self::config_in(on_disk(dir)).is_some())
+    }
+
     /// The root of the suite holding files of `dir` (normalized): the nearest
     /// folder upward with a pytest configuration, else the nearest with a
     /// project file (`pyproject.toml`, `setup.py`, `setup.cfg`), else `dir`.
     fn root_of(&mut self, dir: &Path) -> PathBuf {
         let dir = norm(dir);
-        if let Some(Some(r)) = self.cache.get(&dir) {
+        if let Some(r) = self.cache.get(&dir) {
             return r.clone();
         }
-        let mut chain = Vec::new();
-        let mut found = None;
-        let mut current = Some(dir.as_path());
-        while let Some(d) = current {
-            if let Some(known) = self.cache.get(d) {
-                found = known.clone();
-                break;
+        let chain: Vec<PathBuf> = dir.ancestors().map(Path::to_path_buf).collect();
+        let configured = chain.iter().position(|d| self.is_configured(d));
+        if let Some(at) = configured {
+            // Every folder on the way shares the answer.
+            for d in &chain[..=at] {
+                self.cache.insert(d.clone(), chain[at].clone());
             }
-            chain.push(d.to_path_buf());
-            if Self::config_in(if d.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                d
-            })
-            .is_some()
-            {
-                found = Some(d.to_path_buf());
-                break;
-            }
-            current = d.parent();
+            return chain[at].clone();
         }
         // Beyond the folders the paths spell (above the current folder).
-        if found.is_none() && dir.is_relative() {
-            let mut up = std::fs::canonicalize(".")
-                .ok()
-                .and_then(|c| c.parent().map(Path::to_path_buf));
-            while let Some(d) = up {
-                if Self::config_in(&d).is_some() {
-                    found = Some(d);
-                    break;
-                }
-                up = d.parent().map(Path::to_path_buf);
+        if dir.is_relative() {
+            let above = self.above.get_or_insert_with(|| {
+                let here = std::fs::canonicalize(".").ok()?;
+                here.ancestors()
+                    .skip(1)
+                    .find(|d| Self::config_in(d).is_some())
+                    .map(Path::to_path_buf)
+            });
+            if let Some(r) = above.clone() {
+                self.cache.insert(dir, r.clone());
+                return r;
             }
         }
-        let root = found.clone().unwrap_or_else(|| {
-            chain
-                .iter()
-                .find(|d| {
-                    let d = if d.as_os_str().is_empty() {
-                        Path::new(".")
-                    } else {
-                        d.as_path()
-                    };
-                    ["pyproject.toml", "setup.py", "setup.cfg"]
-                        .iter()
-                        .any(|n| d.join(n).is_file())
-                })
-                .cloned()
-                .unwrap_or_else(|| dir.clone())
-        });
-        for d in chain {
-            self.cache.insert(d, Some(root.clone()));
-        }
+        // No configuration: the nearest project folder, which is this
+        // folder's answer only (an ancestor's may differ).
+        let root = chain
+            .iter()
+            .find(|d| {
+                ["pyproject.toml", "setup.py", "setup.cfg"]
+                    .iter()
+                    .any(|n| on_disk(d).join(n).is_file())
+            })
+            .cloned()
+            .unwrap_or_else(|| dir.clone());
+        self.cache.insert(dir, root.clone());
         root
+    }
+}
+
+/// A normalized folder as the file system takes it (`.` for the empty path).
+fn on_disk(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
     }
 }
 
@@ -150,8 +154,9 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
 }
 
 /// Reads one walked file: whether it uses pytest-asyncio, and what it shows
-/// about the whole program (into `facts`).
-fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
+/// about the whole program (into `read`, with its imports when `imports`).
+fn read_file_facts(f: &Path, read: &mut crate::projects::FileFacts, imports: bool) -> bool {
+    let facts = &mut read.facts;
     match pytestcfg::kind_of(f) {
         Some(kind) => {
             std::fs::read_to_string(f).is_ok_and(|t| pytestcfg::mentions_pytest_asyncio(kind, &t))
@@ -174,6 +179,9 @@ fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
             if contains(&b, b"test") {
                 facts.read_imports(&text);
             }
+            if imports {
+                crate::projects::read_imports(&text, &mut read.imports);
+            }
             mentions_pytest_asyncio(&b)
         }),
     }
@@ -181,7 +189,7 @@ fn read_file_facts(f: &Path, facts: &mut transforms::ProjectFacts) -> bool {
 
 /// The project's own packages, as isort finds them: the topmost folder with
 /// an `__init__.py` above each walked Python file.
-fn first_party(walked: &[PathBuf]) -> BTreeSet<String> {
+pub fn first_party(walked: &[PathBuf]) -> BTreeSet<String> {
     let mut top_of: HashMap<PathBuf, Option<String>> = HashMap::new();
     let mut is_package: HashMap<PathBuf, bool> = HashMap::new();
     for f in walked {
@@ -264,24 +272,28 @@ impl Suites {
         let mut gated: BTreeSet<PathBuf> = BTreeSet::new();
         // Reading and searching the files is the costly part: in parallel,
         // each thread with its own facts, merged in file order.
+        let mut finder = crate::projects::RootFinder::default();
+        let project_roots: Vec<Option<PathBuf>> =
+            walked.iter().map(|f| finder.root_of(f)).collect();
+        // Which modules a file imports matters only between projects.
+        let imports = project_roots.iter().collect::<BTreeSet<_>>().len() > 1;
         let read = in_parallel(walked, |f| {
-            let mut facts = transforms::ProjectFacts::default();
-            let uses = read_file_facts(f, &mut facts);
-            (uses, facts)
+            let mut read = crate::projects::FileFacts::default();
+            let uses = read_file_facts(f, &mut read, imports);
+            (uses, read)
         });
-        let mut project = transforms::ProjectFacts::default();
-        for (f, (uses, facts)) in walked.iter().zip(read) {
+        let mut facts = Vec::with_capacity(read.len());
+        for (f, (uses, read)) in walked.iter().zip(read) {
             let dir = f.parent().unwrap_or(Path::new(""));
             let root = roots.root_of(dir);
-            project.merge(facts);
+            facts.push(read);
             if uses {
                 gated.insert(root.clone());
             }
             files_of.entry(root).or_default().push(norm(f));
         }
-        project.first_party = first_party(walked);
         let mut suites = Suites {
-            project,
+            projects: crate::projects::Projects::group(walked, &project_roots, facts),
             ..Suites::default()
         };
         for root in gated {

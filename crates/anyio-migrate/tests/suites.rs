@@ -436,3 +436,60 @@ fn the_pre_commit_hooks_pass_the_files_the_walk_reads() {
         }
     }
 }
+
+/// A folder of several projects, each with its own `pyproject.toml`.
+fn two_projects() -> tempfile::TempDir {
+    const SETUP_CFG: &str = "[options.extras_require]\ntests =\n    pytest\n    pytest-asyncio\n";
+    const PATCHING: &str = "import asyncio\n\n\ndef fast(monkeypatch):\n    monkeypatch.setattr(asyncio, \"sleep\", fake)\n";
+    tree(&[
+        ("a-lib/pyproject.toml", b"[project]\nname = \"a\"\n"),
+        ("a-lib/tests/conftest.py", PATCHING.as_bytes()),
+        (
+            "a-lib/a.py",
+            b"import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n",
+        ),
+        ("b-lib/pyproject.toml", b"[project]\nname = \"b\"\n"),
+        ("b-lib/setup.cfg", SETUP_CFG.as_bytes()),
+        (
+            "b-lib/b.py",
+            b"import asyncio\n\n\nasync def g():\n    await asyncio.sleep(1)\n",
+        ),
+        ("b-lib/tests/test_b.py", TEST_B.as_bytes()),
+    ])
+}
+
+#[test]
+fn what_one_project_shows_does_not_block_a_project_beside_it() {
+    let dir = two_projects();
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // `a-lib`'s tests patch `asyncio.sleep`: its own call stays for the mock.
+    assert!(read(&dir, "a-lib/a.py").contains("asyncio.sleep(1)"));
+    // `b-lib` neither patches nor imports `a-lib`: its call migrates.
+    let b = read(&dir, "b-lib/b.py");
+    assert!(b.contains("await anyio.sleep(1)"), "{b}");
+    // `b-lib` has no pytest configuration: its suite is its own project's,
+    // not the folder above (`a-lib` was walked first), and it moves.
+    let t = read(&dir, "b-lib/tests/test_b.py");
+    assert!(t.contains("@pytest.mark.anyio"), "{t}");
+    assert!(read(&dir, "b-lib/conftest.py").contains("def anyio_backend():"));
+    assert!(!read(&dir, "b-lib/setup.cfg").contains("pytest-asyncio"));
+}
+
+#[test]
+fn what_a_project_shows_holds_for_the_project_it_imports() {
+    let dir = tree(&[
+        ("b-lib/pyproject.toml", b"[project]\nname = \"b\"\n"),
+        ("b-lib/b.py", b"import asyncio\n\n\nasync def g():\n    await asyncio.sleep(1)\n"),
+        ("c-lib/pyproject.toml", b"[project]\nname = \"c\"\n"),
+        (
+            "c-lib/tests/test_c.py",
+            b"import asyncio\n\nimport b\n\n\ndef test_c(monkeypatch):\n    monkeypatch.setattr(asyncio, \"sleep\", fake)\n",
+        ),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // `c-lib`'s test imports `b` and patches `asyncio.sleep`: `b`'s call stays.
+    let b = read(&dir, "b-lib/b.py");
+    assert!(b.contains("await asyncio.sleep(1)"), "{b}");
+}
