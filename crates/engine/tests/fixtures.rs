@@ -193,6 +193,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM204-task-group-bugs")]
 #[test_case("AM205-start-soon")]
 #[test_case("AM205-start-soon-bugs")]
+#[test_case("AM206-before-task-handles")]
 #[test_case("AM206-cancel-then-wait")]
 #[test_case("AM206-create-task-await")]
 #[test_case("AM206-ended-task")]

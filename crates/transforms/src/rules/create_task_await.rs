@@ -64,10 +64,12 @@ pub(super) fn triggers() -> Vec<Trigger> {
 }
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
-    if cx.targets.anyio < (4, 14) {
-        return;
+    // Below anyio 4.14 there are no task handles: only the spans whose
+    // tasks just start (`tg.start_soon`) are rewritten.
+    let handles = cx.targets.anyio >= (4, 14);
+    if handles {
+        super::task_list::check(CODE, cx, out);
     }
-    super::task_list::check(CODE, cx, out);
     // Spans start at a statement `name = <…create_task>(…)`: only the
     // blocks holding such a call as a statement's right side can have one.
     let holders: Vec<usize> = ["create_task", "ensure_future"]
@@ -194,16 +196,21 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .filter(|w| w.end_byte() > last.end_byte())
                 .collect();
             let mut edits = Vec::new();
+            // Whether the rewrite reads a task handle (anyio 4.14+).
+            let mut reads_handle = !group.methods.is_empty();
             for (awaited, name) in tail.iter().flat_map(|(_, a)| a) {
                 let stmt = awaited
                     .parent()
                     .filter(|p| p.kind() == "expression_statement");
                 match stmt {
                     Some(stmt) if cx.owns_its_lines(stmt) => gone.push(stmt),
-                    _ => edits.push(Edit::replace(
-                        awaited.byte_range(),
-                        format!("{name}.return_value"),
-                    )),
+                    _ => {
+                        reads_handle = true;
+                        edits.push(Edit::replace(
+                            awaited.byte_range(),
+                            format!("{name}.return_value"),
+                        ));
+                    }
                 }
             }
             for stmt in &gone {
@@ -233,8 +240,11 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 }
             } else {
                 for (f, name) in funcs.iter().zip(&group.names) {
-                    edits.extend(handle_edits(f, name, &gone, &tg, &mut functools, cx));
+                    let (start, handle) = handle_edits(f, name, &gone, &tg, &mut functools, cx);
+                    edits.extend(start);
+                    reads_handle |= handle;
                 }
+                reads_handle |= !waits.is_empty();
                 // `try: await t` / `except CancelledError: pass` waits for
                 // the task however it ends: the handle's `wait()`.
                 for w in waits {
@@ -250,6 +260,17 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             }
             for (call, spelled) in &group.methods {
                 edits.push(Edit::replace(call.byte_range(), spelled.clone()));
+            }
+            if reads_handle && !handles {
+                let (major, minor) = cx.targets.anyio;
+                out.push(
+                    Diagnostic {
+                        message: format!("tasks created and awaited here get a task group whose task handles (`tg.create_task(...)`) the code reads, which anyio {major}.{minor} does not have: they need anyio 4.14 (`--target-anyio`, whose default follows the project's anyio requirement)"),
+                        ..diag
+                    }
+                    .superseding("AM901"),
+                );
+                continue;
             }
             edits.extend(handlers);
             let Some(edits) = nest_replacements(edits, cx) else {
@@ -270,7 +291,8 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 /// The edits that start the task of `t = asyncio.create_task(...)` (callee
 /// `f`) in the group `tg`: `tg.start_soon(...)` when nothing reads the
-/// handle once the statements `gone` have gone, else `tg.create_task`.
+/// handle once the statements `gone` have gone, else `tg.create_task`; and
+/// whether they keep the handle.
 fn handle_edits(
     f: &Node,
     name: &str,
@@ -278,24 +300,26 @@ fn handle_edits(
     tg: &str,
     functools: &mut bool,
     cx: &FileContext,
-) -> Vec<Edit> {
+) -> (Vec<Edit>, bool) {
     let mut edits = Vec::new();
-    match unread_start(f, name, gone, cx) {
+    let handle = match unread_start(f, name, gone, cx) {
         Some((stmt, start)) => {
             *functools |= start.needs_functools;
             edits.push(Edit::replace(
                 stmt.byte_range(),
                 format!("{tg}.start_soon({})", start.args),
             ));
+            false
         }
         None => {
             edits.push(Edit::replace(f.byte_range(), format!("{tg}.create_task")));
             if let Some(assign) = f.parent().and_then(|c| c.parent()) {
                 edits.extend(handle_annotation(assign, cx));
             }
+            true
         }
-    }
-    edits
+    };
+    (edits, handle)
 }
 
 /// A group's one task, used only to be cancelled and waited for.
