@@ -172,6 +172,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM110-shield-in-timeout")]
 #[test_case("AM120-cancelled-error")]
 #[test_case("AM120-cancelled-error-class")]
+#[test_case("AM120-raised-and-mocked")]
 #[test_case("AM201-caller-catches")]
 #[test_case("AM201-except-star")]
 #[test_case("AM201-except-star-bugs")]
