@@ -198,6 +198,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM206-cancel-then-wait")]
 #[test_case("AM206-create-task-await")]
 #[test_case("AM206-ended-task")]
+#[test_case("AM206-leaves-early")]
 #[test_case("AM206-ensure-future")]
 #[test_case("AM206-multiline-creation")]
 #[test_case("AM206-task-list")]

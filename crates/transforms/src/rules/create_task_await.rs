@@ -149,7 +149,23 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             if wait_inside {
                 continue;
             }
+            // A `return` (or a `break` out of the block) between them would
+            // now wait for the tasks when it leaves the group.
+            if let Some(exit) = stmts[s..=e].iter().find_map(|st| leaves_early(*st)) {
+                out.push(
+                    Diagnostic::new(
+                        CODE,
+                        format!("tasks created and awaited here cannot get a task group automatically: the `{exit}` between them would wait for the tasks (a task group waits for its tasks when it is left), where the code left at once and the tasks ran on"),
+                        first.start_byte()..last.end_byte(),
+                    )
+                    .superseding("AM901"),
+                );
+                continue;
+            }
             let mut message = "tasks created and awaited here get a task group as their owner (a failing task now cancels the others, and its error surfaces when the group ends, not at the `await`".to_string();
+            if let Some(handler) = super::task_support::caller_catching_bare(first, cx) {
+                message.push_str(&format!("; a caller's {handler} catches errors of this function, which now arrive inside an `ExceptionGroup`, also those its own code raises inside the group"));
+            }
             if group.cancelled_last {
                 message.push_str("; the group waits for a cancelled task to finish, where the code went on at once");
             }
@@ -833,6 +849,32 @@ pub(super) fn caught_at<'a>(
         child = p;
     }
     None
+}
+
+/// A statement in `stmt` that leaves the block holding it early: a
+/// `return`, or a `break` / `continue` of a loop around the block (not one
+/// inside `stmt`), outside nested functions and classes.
+fn leaves_early(stmt: Node) -> Option<&'static str> {
+    syntax::preorder(stmt).find_map(|(n, _)| {
+        let kind = match n.kind() {
+            "return_statement" => "return",
+            "break_statement" => "break",
+            "continue_statement" => "continue",
+            _ => return None,
+        };
+        let mut cur = Some(n);
+        while let Some(a) = cur {
+            let loops = kind != "return" && matches!(a.kind(), "for_statement" | "while_statement");
+            if syntax::is_scope(a) || loops {
+                return None;
+            }
+            if a.id() == stmt.id() {
+                break;
+            }
+            cur = a.parent();
+        }
+        Some(kind)
+    })
 }
 
 /// Whether `node` (in statement `stmt`) runs only under a condition or a
