@@ -407,6 +407,7 @@ fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
             .join(&format!("{nl}{exit_indent}")),
         ),
     ];
+    edits.extend(leave_on_error(start, body, &tg, cx));
     // `self._task = None` in `__init__` names the group instead.
     edits.extend(
         resets
@@ -430,6 +431,65 @@ fn rewrite(start: &Start, cx: &FileContext) -> Option<Diagnostic> {
                     .with_imports(task_support::anyio_imports(spawn.needs_functools)),
             ),
     )
+}
+
+/// When the code of `__aenter__` after the task's start may raise, it goes
+/// into a `try` whose handler leaves the group before the error goes on:
+/// `__aexit__` is not called when `__aenter__` fails, and a group left
+/// entered breaks the caller's task (trio: "Nursery stack corrupted"). The
+/// handler re-raises the error itself, as asyncio did, not in a group.
+fn leave_on_error(start: &Start, body: Node, tg: &str, cx: &FileContext) -> Vec<Edit> {
+    let mut rest: Vec<Node> = syntax::code_children(body)
+        .into_iter()
+        .skip_while(|s| s.id() != start.stmt.id())
+        .skip(1)
+        .collect();
+    // `return self` at the end cannot fail.
+    if rest.last().is_some_and(|r| {
+        r.kind() == "return_statement"
+            && r.named_child(0)
+                .is_none_or(|v| matches!(v.kind(), "identifier" | "none"))
+    }) {
+        rest.pop();
+    }
+    let may_raise = rest.iter().any(|st| {
+        syntax::preorder(*st).any(|(n, _)| {
+            matches!(
+                n.kind(),
+                "await" | "call" | "raise_statement" | "assert_statement" | "subscript"
+            )
+        })
+    });
+    let (Some(first), Some(last)) = (rest.first(), rest.last()) else {
+        return Vec::new();
+    };
+    if !may_raise {
+        return Vec::new();
+    }
+    let indent = cx.indent_at(first.start_byte());
+    let unit = cx.style.indent.as_str();
+    let nl = cx.style.newline.as_str();
+    let mut edits = vec![Edit::insert(
+        first.start_byte(),
+        format!("try:{nl}{indent}{unit}"),
+    )];
+    edits.extend(super::create_task_await::deeper(
+        first.start_byte()..last.end_byte(),
+        &[],
+        &[],
+        cx,
+    ));
+    edits.push(Edit::insert(
+        last.end_byte(),
+        [
+            format!("{nl}{indent}except BaseException:"),
+            format!("{unit}{tg}.cancel_scope.cancel()"),
+            format!("{unit}await {tg}.__aexit__(None, None, None)"),
+            format!("{unit}raise"),
+        ]
+        .join(&format!("{nl}{indent}")),
+    ));
+    edits
 }
 
 #[cfg(test)]
