@@ -36,7 +36,13 @@ fn anyio_run(coro: Node, cx: &FileContext) -> Option<(String, bool)> {
         return None;
     }
     let func = coro.child_by_field_name("function")?;
-    if !syntax::is_dotted(func) {
+    // An asyncio function (`asyncio.gather(a(), b())`) is no entry point:
+    // its arguments are coroutines made before the loop runs.
+    if !syntax::is_dotted(func)
+        || cx
+            .qualified(func)
+            .is_some_and(|q| q.starts_with("asyncio."))
+    {
         return None;
     }
     let f = cx.text(func);
@@ -267,6 +273,12 @@ mod tests {
             "import asyncio\n\ndef main():\n    anyio.run(serve, 1)\n"
         );
         assert_eq!(class, edit::Applicability::Unsafe);
+    }
+
+    #[test]
+    fn an_asyncio_function_is_no_entry_point() {
+        let src = "import asyncio\n\ndef main():\n    loop = asyncio.new_event_loop()\n    loop.run_until_complete(asyncio.gather(a(1), a(2)))\n    loop.close()\n";
+        assert!(run("AM004", src).iter().all(|f| f.fixed.is_none()));
     }
 
     #[test]
