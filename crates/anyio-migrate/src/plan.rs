@@ -63,6 +63,15 @@ pub fn plan<'r>(registry: &'r Registry, args: &RunArgs, gate: &Gate) -> Result<P
             }
         }
     }
+    // The dependency files of the projects whose modules were given: a
+    // module that imports anyio needs it declared there, whether or not the
+    // file was given (pre-commit passes only the staged files).
+    for extra in declaring_files(&walked) {
+        if !indexed.iter().any(|(f, _)| suites::norm(f) == extra) {
+            let at = configs.for_file(&extra)?;
+            indexed.push((extra, at));
+        }
+    }
     let mut work: Vec<Work> = Vec::new();
     for root in suites.moving_roots() {
         let conftest = root.join("conftest.py");
@@ -133,4 +142,57 @@ fn settle<'r>(
         )?);
     }
     Ok(())
+}
+
+/// The files that declare the runtime dependencies of the walked runtime
+/// modules (`pyproject.toml`, `setup.cfg`, `setup.py`, `requirements.txt` in
+/// the nearest folder upward holding one of them), normalized.
+fn declaring_files(walked: &[PathBuf]) -> Vec<PathBuf> {
+    const MARKERS: [&str; 4] = [
+        "pyproject.toml",
+        "setup.cfg",
+        "setup.py",
+        "requirements.txt",
+    ];
+    let mut folders: std::collections::BTreeSet<PathBuf> = Default::default();
+    let mut seen: std::collections::HashSet<PathBuf> = Default::default();
+    for f in walked
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "py"))
+    {
+        let f = suites::norm(f);
+        let Some(dir) = f.parent() else { continue };
+        if !seen.insert(dir.to_path_buf()) {
+            continue;
+        }
+        let folder = dir.ancestors().find(|d| {
+            let d = if d.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                d
+            };
+            MARKERS.iter().any(|m| d.join(m).is_file())
+        });
+        if let Some(folder) = folder {
+            if f.strip_prefix(folder)
+                .is_ok_and(crate::run::is_runtime_module)
+            {
+                folders.insert(folder.to_path_buf());
+            }
+        }
+    }
+    folders
+        .into_iter()
+        .flat_map(|d| {
+            [
+                "pyproject.toml",
+                "setup.cfg",
+                "setup.py",
+                "requirements.txt",
+            ]
+            .into_iter()
+            .map(move |n| d.join(n))
+        })
+        .filter(|p| p.is_file())
+        .collect()
 }

@@ -235,7 +235,9 @@ impl Job<'_> {
         };
         result.changed = outcome.changed();
         result.parsed = outcome.parsed;
-        if result.changed && imports_anyio(&outcome.migrated) {
+        // Also a file that already imports anyio: its dependency may be
+        // missing still (a manual item of an earlier run, a file given alone).
+        if imports_anyio(&outcome.migrated) {
             result.needs_anyio = Some(transforms::anyio_needed(&outcome.migrated));
         }
         result.fixed = outcome.fixed.clone();
@@ -413,7 +415,9 @@ impl Job<'_> {
             ));
         }
         for n in &notes {
-            *result.fixed.entry(n.code).or_default() += usize::from(n.fixed);
+            if n.fixed {
+                *result.fixed.entry(n.code).or_default() += 1;
+            }
             result.diagnostics.push(note_diagnostic(n));
         }
         if result.changed {
@@ -597,7 +601,7 @@ const NOT_RUNTIME: &[&str] = &[
 /// Whether `path` (relative to a project's folder) is a module the package
 /// runs, not a test, a conftest, an example or a doc: its imports are the
 /// project's runtime dependencies.
-fn is_runtime_module(path: &Path) -> bool {
+pub(crate) fn is_runtime_module(path: &Path) -> bool {
     if path.extension().is_none_or(|e| e != "py") {
         return false;
     }
@@ -614,13 +618,14 @@ fn is_runtime_module(path: &Path) -> bool {
 
 /// Whether a Python text imports anyio (`import anyio`, `from anyio...`).
 fn imports_anyio(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start();
-        ["import anyio", "from anyio"].iter().any(|p| {
-            l.strip_prefix(p)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '.', ',', '\t']))
+    memchr::memmem::find(text.as_bytes(), b"anyio").is_some()
+        && text.lines().any(|l| {
+            let l = l.trim_start();
+            ["import anyio", "from anyio"].iter().any(|p| {
+                l.strip_prefix(p)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '.', ',', '\t']))
+            })
         })
-    })
 }
 
 #[cfg(test)]

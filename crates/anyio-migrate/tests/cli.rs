@@ -1154,6 +1154,36 @@ fn dependencies_in_setup_py_or_requirements_txt_are_reported() {
 }
 
 #[test]
+fn a_module_given_alone_still_gets_its_dependency_declared() {
+    let code = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n";
+    // pre-commit passes the staged module, not its project's pyproject.toml.
+    let dir = tree(&[
+        (
+            "pyproject.toml",
+            b"[project]\nname = \"p\"\ndependencies = [\"attrs\"]\n",
+        ),
+        ("pkg/__init__.py", b""),
+        ("pkg/core.py", code.as_bytes()),
+    ]);
+    let out = run(&["--write", "pkg/core.py"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let pyproject = std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap();
+    assert!(pyproject.contains("\"anyio>=4.0\""), "{pyproject}");
+    // A requirements file the run cannot edit keeps its report on the next
+    // run, when the module already imports anyio.
+    let dir = tree(&[
+        ("requirements.txt", b"attrs\n"),
+        ("pkg/__init__.py", b""),
+        ("pkg/core.py", code.as_bytes()),
+    ]);
+    let item = "requirements.txt:1:1: AM602 [manual] the migrated code imports anyio: add `anyio>=4.0` to this requirements file";
+    for _ in 0..2 {
+        let out = run(&["--write", "."], dir.path());
+        assert!(text(&out.stderr).contains(item), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
 fn the_python_floor_is_read_from_poetry_setup_cfg_and_setup_py() {
     let src = "import asyncio\n\ndef f():\n    try:\n        g()\n    except asyncio.TimeoutError:\n        pass\n";
     for (name, content) in [
