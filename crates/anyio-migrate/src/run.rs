@@ -117,18 +117,19 @@ pub struct Review {
 /// add up to the whole migration.
 fn steps(
     path: &Path,
+    bom: bool,
     before: &str,
     after: &str,
     codes: &[&'static str],
     upto: impl Fn(&str) -> String,
 ) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    let mut previous = before.to_string();
+    let mut previous = with_bom(before, bom);
     for (k, code) in codes.iter().enumerate() {
         let text = if k + 1 == codes.len() {
-            after.to_string()
+            with_bom(after, bom)
         } else {
-            upto(code)
+            with_bom(&upto(code), bom)
         };
         let diff = edit::unified_diff(&previous, &text, &display(path));
         if !diff.is_empty() {
@@ -137,6 +138,16 @@ fn steps(
         previous = text;
     }
     out
+}
+
+/// The text as the file holds it: with its byte-order mark, which the
+/// migration reads past and writes back, so that a diff applies to the file.
+fn with_bom(text: &str, bom: bool) -> String {
+    if bom {
+        format!("\u{feff}{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// The diff that creates `path` with `text`.
@@ -259,15 +270,22 @@ impl Job<'_> {
             };
             let steps = || {
                 let codes: Vec<&'static str> = outcome.fixed.keys().copied().collect();
-                steps(path, &outcome.original, &outcome.migrated, &codes, |upto| {
-                    let prefix: Vec<&dyn Transform> = transforms
-                        .iter()
-                        .copied()
-                        .filter(|t| t.info().code <= upto)
-                        .collect();
-                    migrate_bytes(&bytes, &prefix, prefilter, &options)
-                        .map_or_else(|_| outcome.original.clone(), |o| o.migrated)
-                })
+                steps(
+                    path,
+                    outcome.bom,
+                    &outcome.original,
+                    &outcome.migrated,
+                    &codes,
+                    |upto| {
+                        let prefix: Vec<&dyn Transform> = transforms
+                            .iter()
+                            .copied()
+                            .filter(|t| t.info().code <= upto)
+                            .collect();
+                        migrate_bytes(&bytes, &prefix, prefilter, &options)
+                            .map_or_else(|_| outcome.original.clone(), |o| o.migrated)
+                    },
+                )
             };
             self.deliver(migration, steps, &mut result);
         }
@@ -434,7 +452,7 @@ impl Job<'_> {
             };
             let codes = result.fixed_codes();
             let steps = || {
-                steps(path, &text, &migrated.text, &codes, |upto| {
+                steps(path, false, &text, &migrated.text, &codes, |upto| {
                     pytestcfg::migrate(kind, &text, &options_upto(upto))
                         .map_or_else(|_| text.clone(), |m| m.text)
                 })
@@ -517,7 +535,11 @@ impl Job<'_> {
                 return;
             }
             Mode::Diff => {
-                result.diff = Some(edit::unified_diff(m.before, m.after, &display(m.path)));
+                result.diff = Some(edit::unified_diff(
+                    &with_bom(m.before, m.bom),
+                    &with_bom(m.after, m.bom),
+                    &display(m.path),
+                ));
                 return;
             }
             Mode::Patches => {

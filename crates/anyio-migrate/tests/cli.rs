@@ -249,6 +249,25 @@ fn bom_and_crlf_are_kept_byte_for_byte() {
 }
 
 #[test]
+fn a_diff_of_a_file_with_a_bom_applies_to_it() {
+    let src = b"\xEF\xBB\xBFimport asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n";
+    let dir = tree(&[("a.py", src)]);
+    // The diff's lines are the file's: `git apply` matches the first line
+    // with its byte-order mark, and writes it back.
+    let out = run(&["--diff", "a.py"], dir.path());
+    let diff = text(&out.stdout);
+    assert!(diff.contains("-\u{feff}import asyncio\n"), "{diff}");
+    assert!(diff.contains("+\u{feff}import anyio\n"), "{diff}");
+    let patches = dir.path().join("patches");
+    run(
+        &["--patches", patches.to_str().unwrap(), "a.py"],
+        dir.path(),
+    );
+    let patch = std::fs::read_to_string(patches.join("AM002-sleep.patch")).unwrap();
+    assert!(patch.contains("-\u{feff}import asyncio\n"), "{patch}");
+}
+
+#[test]
 fn non_utf8_and_binary_files_are_reported_and_skipped() {
     let dir = tree(&[
         ("bad.py", b"x = '\xff'\n"),
