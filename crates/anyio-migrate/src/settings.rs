@@ -32,9 +32,16 @@ impl<'r> Settings<'r> {
                 cli.clone()
             }
         };
+        // A `--select` is the whole choice, as in ruff: the configuration's
+        // `ignore` does not take back what it names.
+        let file_ignore = if args.select.is_empty() {
+            cfg.ignore.clone()
+        } else {
+            None
+        };
         let selection = Selection {
             select: pick(&args.select, &cfg.select),
-            ignore: pick(&args.ignore, &cfg.ignore),
+            ignore: pick(&args.ignore, &file_ignore),
         };
         // Codes in per-file-ignores are checked like those of `select`.
         let per_file = Selection {

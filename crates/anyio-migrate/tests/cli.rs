@@ -1308,6 +1308,13 @@ fn each_file_uses_the_nearest_configuration() {
         );
     }
     assert!(by_file.contains_key("a/x.py"), "{by_file:?}");
+    // A selected code is not taken back by a table's `ignore` (b ignores AM3).
+    let out = run(&["--diff", "--select", "AM301", "b"], dir.path());
+    let by_file = diffs_by_file(&text(&out.stdout));
+    assert!(
+        by_file["b/x.py"].contains("+    return anyio.Lock()"),
+        "{by_file:?}"
+    );
     // --config names one table for all; --isolated uses none.
     let out = run(&["--diff", "--config", "a/pyproject.toml", "."], dir.path());
     let by_file = diffs_by_file(&text(&out.stdout));
