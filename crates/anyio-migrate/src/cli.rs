@@ -96,7 +96,12 @@ pub struct RunArgs {
     #[arg(long, group = "mode")]
     pub interactive: bool,
     /// With --write: run CMD (the project's tests) on a copy of the current folder before and after migrating it, and write only the fixes it accepts (docs/verify.md).
-    #[arg(long, value_name = "CMD", requires = "write")]
+    #[arg(
+        long,
+        value_name = "CMD",
+        requires = "write",
+        conflicts_with_all = ["diff", "check", "patches", "interactive", "add_ignore"]
+    )]
     pub verify: Option<String>,
     /// The time limit of one run of the --verify command, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 1800, requires = "verify")]

@@ -58,6 +58,13 @@ fn verify_needs_write_and_paths_inside_the_current_folder() {
         "{}",
         text(&out.stderr)
     );
+    // The other modes are refused, before any run of the command.
+    for mode in ["--diff", "--check", "--add-ignore", "--interactive"] {
+        let out = run(&[mode, "--verify", "touch ran", "."], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{mode}");
+        assert!(text(&out.stderr).contains("cannot be used with"), "{mode}");
+        assert!(!dir.path().join("ran").exists(), "{mode}");
+    }
     let other = tree(&[("b.py", TWO_FIXES.as_bytes())]);
     let outside = other.path().join("b.py");
     let out = run(
