@@ -327,7 +327,8 @@ fn array(text: &str, a: &Array, floor: &str, edits: &mut Edits, notes: &mut Vec<
     if let Some((_, span)) = items.get(pos) {
         let sep = if multiline {
             let indent = &text[line_start(text, span.start)..span.start];
-            let nl = newline_of(&text[..span.start]);
+            // The newline that ends the line before the item's.
+            let nl = newline_of(&text[..line_start(text, span.start)]);
             format!(",{nl}{indent}")
         } else {
             ", ".to_string()
@@ -499,6 +500,11 @@ mod tests {
         assert_eq!(
             run(Kind::Pyproject, multi),
             "[project]\nname = \"x\"\ndependencies = [\n    \"anyio>=4.15\",\n    \"attrs>=22\",\n    \"redis>=5\",  # cache\n]\n"
+        );
+        // CRLF lines keep CRLF, also the new one.
+        assert_eq!(
+            run(Kind::Pyproject, &multi.replace('\n', "\r\n")),
+            "[project]\r\nname = \"x\"\r\ndependencies = [\r\n    \"anyio>=4.15\",\r\n    \"attrs>=22\",\r\n    \"redis>=5\",  # cache\r\n]\r\n"
         );
         let closing = "[project]\ndependencies = [\n    \"zlib-ng\",\n    \"attrs\"]\n";
         assert_eq!(
