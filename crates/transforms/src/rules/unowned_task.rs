@@ -149,7 +149,8 @@ fn escapes(
         // Awaited where its error is caught: a group would raise it first.
         "await" => super::create_task_await::caught_at(parent, block, cx).map(|handler| {
             let header = cx.text(handler).lines().next().unwrap_or_default().trim();
-            if header.contains("CancelledError") {
+            // (`get_cancelled_exc_class` once AM120 has run, with --unsafe.)
+            if header.contains("CancelledError") || header.contains("get_cancelled_exc_class") {
                 return Some((
                     format!("`await {name}` catches the task's cancellation in a `try` the rewrite does not take (`{header}`; only `try: await {name}` with `except CancelledError: pass` and nothing else becomes `await {name}.wait()`)"),
                     format!("with the anyio handle (`{name} = tg.create_task(...)`, anyio 4.14+), `{name}.cancel()` then `await {name}.wait()`, and run the handler's code after it when `{name}.status is anyio.TaskHandle.Status.CANCELLED`"),
