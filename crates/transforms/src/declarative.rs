@@ -447,16 +447,16 @@ fn locate<'t>(context: Context, node: Node<'t>, cx: &FileContext<'t>) -> Option<
     Some(Located { range, statement })
 }
 
-/// The first line of a node's text, at most 60 characters: what `{match}`
-/// and `$NAME` stand for in a message.
+/// The first line of a node's text, at most 60 characters, with `…` where
+/// it was cut: what `{match}` and `$NAME` stand for in a message.
 fn snippet(node: Node, cx: &FileContext) -> String {
-    cx.text(node)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(60)
-        .collect()
+    let text = cx.text(node);
+    let line = text.lines().next().unwrap_or("");
+    let mut out: String = line.chars().take(60).collect();
+    if out.len() < text.trim_end().len() {
+        out.push('…');
+    }
+    out
 }
 
 /// A message, hint or reason with `{match}` replaced by the matched code
