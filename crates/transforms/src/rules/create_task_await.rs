@@ -67,9 +67,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     // Below anyio 4.14 there are no task handles: only the spans whose
     // tasks just start (`tg.start_soon`) are rewritten.
     let handles = cx.targets.anyio >= (4, 14);
-    if handles {
-        super::task_list::check(CODE, cx, out);
-    }
+    super::task_list::check(CODE, cx, out);
     // Spans start at a statement `name = <…create_task>(…)`: only the
     // blocks holding such a call as a statement's right side can have one.
     let holders: Vec<usize> = ["create_task", "ensure_future"]

@@ -635,6 +635,22 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 format!("[task.return_value for task in {name}]"),
             ));
         }
+        // Below anyio 4.14 there are no handles: only tasks that just start
+        // (their list gone, the wait gone) have a rewrite.
+        let handle_free = (comprehension_loop.is_some() || spawns.is_some())
+            && reads.is_empty()
+            && (waits || bare);
+        if !handle_free && cx.targets.anyio < (4, 14) {
+            let (major, minor) = cx.targets.anyio;
+            out.push(
+                Diagnostic {
+                    message: format!("tasks collected in `{name}` get a task group whose task handles (`tg.create_task(...)`) the code reads, which anyio {major}.{minor} does not have: they need anyio 4.14 (`--target-anyio`, whose default follows the project's anyio requirement)"),
+                    ..diag
+                }
+                .superseding("AM901"),
+            );
+            continue;
+        }
         edits.extend(handlers);
         let Some(edits) = super::create_task_await::nest_replacements(edits, cx) else {
             continue;
