@@ -86,17 +86,43 @@ pub fn github(result: &FileResult, mode: Mode) -> String {
             Status::UnsafeFix => format!("{} (unsafe fix)", d.code),
             _ => d.code.to_string(),
         };
-        let msg = d
-            .message
-            .replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A");
+        let msg = escape(&d.message);
         out.push_str(&format!(
             "::{level} file={path},line={},col={},endLine={},endColumn={},title={}::{msg}\n",
             d.start.line, d.start.column, d.end.line, d.end.column, title
         ));
     }
+    // A file the run could not read, parse or write.
+    for (message, _) in errors(result) {
+        out.push_str(&format!(
+            "::error file={path},title=anyio-migrate::{}\n",
+            escape(&message)
+        ));
+    }
     out
+}
+
+/// A workflow command's message: `%`, CR and LF escaped.
+fn escape(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// The file's errors (what kept it from being read, parsed or written) and
+/// internal errors, each with whether it is internal.
+pub fn errors(result: &FileResult) -> Vec<(String, bool)> {
+    result
+        .error
+        .iter()
+        .map(|e| (e.clone(), false))
+        .chain(
+            result
+                .internal_errors
+                .iter()
+                .map(|e| (format!("internal error: {e}"), true)),
+        )
+        .collect()
 }
 
 /// How one code's findings split, for `--statistics`.

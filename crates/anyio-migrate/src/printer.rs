@@ -84,6 +84,7 @@ pub fn printers<'a>(
         list.push(Box::new(Json {
             mode,
             items: Vec::new(),
+            errors: Vec::new(),
             diffs: Vec::new(),
             verification: extras.verification.map(|v| v.json()),
         }));
@@ -165,6 +166,8 @@ impl Printer for Plain {
 struct Json {
     mode: Mode,
     items: Vec<serde_json::Value>,
+    /// Files the run could not read, parse or write, and internal errors.
+    errors: Vec<serde_json::Value>,
     diffs: Vec<serde_json::Value>,
     verification: Option<serde_json::Value>,
 }
@@ -173,6 +176,9 @@ impl Printer for Json {
     fn file(&mut self, r: &FileResult, _out: &mut Out) -> Result<()> {
         self.items
             .extend(r.diagnostics.iter().map(|d| output::json_diagnostic(r, d)));
+        self.errors.extend(output::errors(r).into_iter().map(|(message, internal)| {
+            serde_json::json!({"path": display(&r.path), "message": message, "internal": internal})
+        }));
         // The diff goes inside the one JSON document.
         if let Some(diff) = &r.diff {
             self.diffs
@@ -185,6 +191,7 @@ impl Printer for Json {
         let mut doc = serde_json::json!({
             "version": 1,
             "diagnostics": std::mem::take(&mut self.items),
+            "errors": std::mem::take(&mut self.errors),
             "summary": {
                 "files": totals.files,
                 "parsed": totals.parsed,

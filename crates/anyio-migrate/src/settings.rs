@@ -87,11 +87,30 @@ impl<'r> Settings<'r> {
         .unwrap_or(transforms::Targets::DEFAULT_PYTHON);
         // target-anyio: the flag, the table, then the lowest anyio the
         // project's requirement allows (raised to 4.0: the output is anyio 4).
+        // Where a refused target comes from: the flag, or the table's file.
+        let from = |flag: bool, key: &str| match (&loaded.path, flag) {
+            (Some(path), false) => format!("{}: [tool.anyio-migrate] {key}", path.display()),
+            _ => format!("--{key}"),
+        };
         if let Some(v) = version(args.target_anyio, [&cfg.target_anyio, &None]) {
+            let at = from(args.target_anyio.is_some(), "target-anyio");
             if v < (4, 0) {
                 bail!(
-                    "target-anyio {}.{} is not supported: the migrated code uses anyio 4 (task groups raise exception groups, `fail_after` raises `TimeoutError`); target 4.0 or later",
+                    "{at}: anyio {}.{} is not supported: the migrated code uses anyio 4 (task groups raise exception groups, `fail_after` raises `TimeoutError`); target 4.0 or later",
                     v.0, v.1
+                );
+            }
+            if v.0 > 4 {
+                bail!("{at}: anyio {}.{} is unknown to this version of anyio-migrate, which writes code for anyio 4", v.0, v.1);
+            }
+        }
+        if let Some(v) = version(args.target_python, [&cfg.target_python, &None]) {
+            if v.0 != 3 || v.1 < 8 {
+                bail!(
+                    "{}: Python {}.{} is not supported: anyio 4 runs on Python 3.8 or later",
+                    from(args.target_python.is_some(), "target-python"),
+                    v.0,
+                    v.1
                 );
             }
         }

@@ -704,10 +704,31 @@ fn the_project_anyio_requirement_sets_the_default_target() {
     ]);
     let out = text(&run(&["--unsafe", "--diff", "a.py"], dir.path()).stdout);
     assert!(out.contains("anyio.gather"), "{out}");
-    // Below anyio 4 is refused.
+    // Below anyio 4 is refused, and so is an anyio or Python this version
+    // cannot write for; the message names the flag or the table's file.
     let out = run(&["--target-anyio", "3.7", "a.py"], dir.path());
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("target-anyio 3.7 is not supported"));
+    assert!(text(&out.stderr).contains("--target-anyio: anyio 3.7 is not supported"));
+    for (key, value, says) in [
+        ("target-anyio", "3.7", "anyio 3.7 is not supported"),
+        ("target-anyio", "5.0", "anyio 5.0 is unknown"),
+        ("target-python", "2.7", "Python 2.7 is not supported"),
+    ] {
+        let table = format!("[tool.anyio-migrate]\n{key} = \"{value}\"\n");
+        let dir = tree(&[
+            ("pyproject.toml", table.as_bytes()),
+            ("a.py", src.as_bytes()),
+        ]);
+        let out = run(&["a.py"], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{key} = {value}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "pyproject.toml: [tool.anyio-migrate] {key}: {says}"
+            )),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -812,6 +833,27 @@ fn json_output_follows_its_schema() {
     assert_eq!(items[1]["fix_lines"], serde_json::json!([[5, 5]]));
     assert_eq!(doc["summary"]["manual"], 1);
     assert_eq!(doc["summary"]["fixes"]["AM002"], 1);
+}
+
+#[test]
+fn files_in_error_are_named_in_json_and_github_annotations() {
+    let dir = tree(&[("bad.py", b"x = '\xff'\n"), ("a.py", GOOD.as_bytes())]);
+    let out = run(&["--output-format", "json", "."], dir.path());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    assert_eq!(
+        doc["errors"],
+        serde_json::json!([{"path": "bad.py", "message": "not valid UTF-8 (byte 5); skipped", "internal": false}])
+    );
+    assert_eq!(doc["summary"]["errors"], 1);
+    let out = run(&["--output-format", "github", "."], dir.path());
+    assert!(
+        text(&out.stdout).contains(
+            "::error file=bad.py,title=anyio-migrate::not valid UTF-8 (byte 5); skipped\n"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]

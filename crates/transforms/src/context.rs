@@ -532,7 +532,9 @@ pub fn parse_version(s: &str) -> Result<(u32, u32), String> {
     let minor = parts.next().map_or(Some(0), |p| p.parse().ok());
     match (major, minor, parts.next()) {
         (Some(a), Some(b), None) => Ok((a, b)),
-        _ => Err(format!("`{s}` is not a version like 4.16")),
+        _ => Err(format!(
+            "`{s}` is not a version (MAJOR.MINOR, such as 4.16 or 3.12)"
+        )),
     }
 }
 
