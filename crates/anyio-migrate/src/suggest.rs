@@ -7,14 +7,20 @@ use transforms::Registry;
 /// The candidate closest to `word`, if it is close enough to be a likely
 /// typo (Jaro–Winkler above 0.8, clap's own threshold is 0.7 for longer
 /// words; codes are short, so a stricter one keeps `AM9` from matching).
+/// Among those, the fewest edits away wins (`AM1O1` is one from `AM101`,
+/// two from `AM110`, which Jaro–Winkler ranks higher).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let word = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word, &c.to_ascii_lowercase()), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .map(|c| {
+            let c_lower = c.to_ascii_lowercase();
+            let edits = strsim::damerau_levenshtein(&word, &c_lower);
+            (strsim::jaro_winkler(&word, &c_lower), edits, c)
+        })
+        .filter(|(score, _, _)| *score > 0.8)
+        .min_by(|a, b| a.1.cmp(&b.1).then(b.0.total_cmp(&a.0)))
+        .map(|(_, _, c)| c)
 }
 
 /// ` (did you mean `X`?)` or nothing.
@@ -70,6 +76,7 @@ mod tests {
         assert_eq!(code("AM0002", &reg), Some("AM002"));
         assert_eq!(code("sleeep", &reg), Some("sleep"));
         assert_eq!(code("unsaf", &reg), Some("UNSAFE"));
+        assert_eq!(code("AM1O1", &reg), Some("AM101"));
         assert_eq!(code("zzzz", &reg), None);
         assert_eq!(command("check").as_deref(), Some("--check"));
         assert_eq!(command("chek").as_deref(), Some("--check"));
