@@ -258,9 +258,11 @@ impl Totals {
             Mode::Write => "changed",
             _ => "would change",
         };
-        let fix_word = match mode {
-            Mode::Write => "fixes applied",
-            _ => "fixes",
+        let fix_word = match (mode, fixes == 1) {
+            (Mode::Write, true) => "fix applied",
+            (Mode::Write, false) => "fixes applied",
+            (_, true) => "fix",
+            (_, false) => "fixes",
         };
         let by_code: Vec<String> = self
             .fixed
@@ -315,7 +317,8 @@ impl Totals {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+/// The `s` of a count's plural (none for one).
+pub fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {

@@ -72,7 +72,10 @@ impl Summary {
     /// The lines printed after the run.
     pub fn text(&self) -> String {
         let counts = match (self.passed_before, self.passed_after) {
-            (Some(b), Some(a)) => format!(": {b} tests passed before, {a} after"),
+            (Some(b), Some(a)) => format!(
+                ": {b} test{} passed before, {a} after",
+                crate::output::plural(b)
+            ),
             _ => String::new(),
         };
         let mut out = format!(
@@ -105,7 +108,8 @@ impl Summary {
         );
         if let (Some(b), Some(a)) = (self.passed_before, self.passed_after) {
             out.push_str(&format!(
-                ": {b} tests passed before the migration, {a} after"
+                ": {b} test{} passed before the migration, {a} after",
+                crate::output::plural(b)
             ));
         }
         out.push_str(".\n");
