@@ -130,7 +130,9 @@ fn significant(node: Node<'_>) -> Vec<Node<'_>> {
     let comment = syntax::kinds().comment;
     let mut cursor = node.walk();
     node.children(&mut cursor)
-        .filter(|c| c.kind_id() != comment && (c.is_named() || !PUNCTUATION.contains(&c.kind())))
+        // A comment or a backslash line continuation is layout, not code.
+        .filter(|c| c.kind_id() != comment && c.kind() != "line_continuation")
+        .filter(|c| c.is_named() || !PUNCTUATION.contains(&c.kind()))
         .collect()
 }
 

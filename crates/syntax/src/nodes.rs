@@ -112,7 +112,8 @@ pub fn statement_anchor(expr: Node<'_>) -> Option<Node<'_>> {
     }
 }
 
-/// The simple statement (an expression statement or a `return`) holding an
+/// The simple statement (an expression statement, a `return` or an
+/// `assert`) holding an
 /// `await` expression as its only await, reached without crossing a lambda,
 /// a comprehension or a compound statement's header: a scope around the
 /// statement then covers that await and nothing else that waits
@@ -123,7 +124,7 @@ pub fn sole_await_statement(awaited: Node<'_>) -> Option<Node<'_>> {
     let stmt = loop {
         let p = cur.parent()?;
         match p.kind() {
-            "expression_statement" | "return_statement" => break p,
+            "expression_statement" | "return_statement" | "assert_statement" => break p,
             "lambda"
             | "list_comprehension"
             | "set_comprehension"
