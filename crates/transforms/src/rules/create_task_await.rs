@@ -276,14 +276,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 edits.push(Edit::replace(call.byte_range(), spelled.clone()));
             }
             if reads_handle && !handles {
-                let (major, minor) = cx.targets.anyio;
-                out.push(
-                    Diagnostic {
-                        message: format!("tasks created and awaited here get a task group whose task handles (`tg.create_task(...)`) the code reads, which anyio {major}.{minor} does not have: they need anyio 4.14 (`--target-anyio`, whose default follows the project's anyio requirement)"),
-                        ..diag
-                    }
-                    .superseding("AM901"),
-                );
+                out.push(needs_handles("tasks created and awaited here", diag, cx));
                 continue;
             }
             edits.extend(handlers);
@@ -301,6 +294,17 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// The report for `what` (tasks) whose rewrite reads task handles, which
+/// the target anyio (below 4.14) does not have, at `diag`'s site.
+pub(super) fn needs_handles(what: &str, diag: Diagnostic, cx: &FileContext) -> Diagnostic {
+    let (major, minor) = cx.targets.anyio;
+    Diagnostic {
+        message: format!("{what} get a task group whose task handles (`tg.create_task(...)`) the code reads, which anyio {major}.{minor} does not have: they need anyio 4.14 (`--target-anyio`, whose default follows the project's anyio requirement)"),
+        ..diag
+    }
+    .superseding("AM901")
 }
 
 /// The edits that start the task of `t = asyncio.create_task(...)` (callee

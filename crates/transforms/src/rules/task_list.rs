@@ -641,14 +641,8 @@ pub fn check(code: &'static str, cx: &FileContext, out: &mut Vec<Diagnostic>) {
             && reads.is_empty()
             && (waits || bare);
         if !handle_free && cx.targets.anyio < (4, 14) {
-            let (major, minor) = cx.targets.anyio;
-            out.push(
-                Diagnostic {
-                    message: format!("tasks collected in `{name}` get a task group whose task handles (`tg.create_task(...)`) the code reads, which anyio {major}.{minor} does not have: they need anyio 4.14 (`--target-anyio`, whose default follows the project's anyio requirement)"),
-                    ..diag
-                }
-                .superseding("AM901"),
-            );
+            let what = format!("tasks collected in `{name}`");
+            out.push(super::create_task_await::needs_handles(&what, diag, cx));
             continue;
         }
         edits.extend(handlers);
