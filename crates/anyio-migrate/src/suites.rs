@@ -112,8 +112,11 @@ impl Roots {
                 return r;
             }
         }
-        // No configuration: the nearest project folder, which is this
-        // folder's answer only (an ancestor's may differ).
+        // No configuration: the nearest project folder, else the topmost
+        // folder with a `conftest.py` (one suite, where pytest's rootdir
+        // would be from the project's folder), else the current folder
+        // (pytest's rootdir without any of these); this folder's answer
+        // only (an ancestor's may differ).
         let root = chain
             .iter()
             .find(|d| {
@@ -121,8 +124,20 @@ impl Roots {
                     .iter()
                     .any(|n| on_disk(d).join(n).is_file())
             })
+            .or_else(|| {
+                chain
+                    .iter()
+                    .rev()
+                    .find(|d| on_disk(d).join("conftest.py").is_file())
+            })
             .cloned()
-            .unwrap_or_else(|| dir.clone());
+            .unwrap_or_else(|| {
+                if dir.is_relative() {
+                    PathBuf::new()
+                } else {
+                    dir.clone()
+                }
+            });
         self.cache.insert(dir, root.clone());
         root
     }

@@ -127,11 +127,11 @@ fn metavariable<'p>(node: Node, src: &'p str, prefix: &str) -> Option<&'p str> {
 /// The children that take part in a match: everything but comments and
 /// meaningless punctuation.
 fn significant(node: Node<'_>) -> Vec<Node<'_>> {
-    let comment = syntax::kinds().comment;
+    let k = syntax::kinds();
     let mut cursor = node.walk();
     node.children(&mut cursor)
         // A comment or a backslash line continuation is layout, not code.
-        .filter(|c| c.kind_id() != comment && c.kind() != "line_continuation")
+        .filter(|c| c.kind_id() != k.comment && c.kind_id() != k.line_continuation)
         .filter(|c| c.is_named() || !PUNCTUATION.contains(&c.kind()))
         .collect()
 }

@@ -88,6 +88,7 @@ ids!(
         import_from_statement = "import_from_statement",
         import_statement = "import_statement",
         keyword_argument = "keyword_argument",
+        line_continuation = "line_continuation",
         lambda = "lambda",
         lambda_parameters = "lambda_parameters",
         list = "list",
