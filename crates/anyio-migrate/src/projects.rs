@@ -111,13 +111,37 @@ impl Projects {
                 (packages, names)
             })
             .collect();
+        // Who sees whose facts: a project its own, and those of the
+        // projects importing it.
+        let importers: Vec<Vec<usize>> = (0..own.len())
+            .map(|q| {
+                (0..own.len())
+                    .filter(|&p| p != q && own[p].imports.iter().any(|m| modules[q].1.contains(m)))
+                    .collect()
+            })
+            .collect();
+        // Facts are cloned only for a project whose facts another sees too.
+        let mut uses = vec![1usize; own.len()];
+        for p in importers.iter().flatten() {
+            uses[*p] += 1;
+        }
+        let mut facts: Vec<Option<ProjectFacts>> = own
+            .iter_mut()
+            .map(|p| Some(std::mem::take(&mut p.facts)))
+            .collect();
+        let mut take = |p: usize| -> ProjectFacts {
+            uses[p] -= 1;
+            if uses[p] == 0 {
+                facts[p].take().unwrap_or_default()
+            } else {
+                facts[p].clone().unwrap_or_default()
+            }
+        };
         let mut by_root = HashMap::new();
         for (q, project) in own.iter().enumerate() {
-            let mut seen = project.facts.clone();
-            for (p, other) in own.iter().enumerate() {
-                if p != q && other.imports.iter().any(|m| modules[q].1.contains(m)) {
-                    seen.merge(other.facts.clone());
-                }
+            let mut seen = take(q);
+            for &p in &importers[q] {
+                seen.merge(take(p));
             }
             seen.first_party = modules[q].0.clone();
             by_root.insert(project.root.clone(), Arc::new(seen));
@@ -147,8 +171,17 @@ pub fn read_imports(text: &str, into: &mut BTreeSet<String>) {
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect()
     };
-    for line in text.lines() {
-        let t = line.trim_start();
+    // Only the lines holding `import` can import (found without looking
+    // at every line: this runs on every walked file).
+    let mut done_to = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), b"import") {
+        if at < done_to {
+            continue;
+        }
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        done_to = end;
+        let t = text[start..end].trim_start();
         if let Some(rest) = t.strip_prefix("import ") {
             into.extend(rest.split(',').map(first).filter(|m| !m.is_empty()));
         } else if let Some(rest) = t.strip_prefix("from ") {

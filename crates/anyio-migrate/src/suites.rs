@@ -113,10 +113,10 @@ impl Roots {
             }
         }
         // No configuration: the nearest project folder, else the topmost
-        // folder with a `conftest.py` (one suite, where pytest's rootdir
-        // would be from the project's folder), else the current folder
-        // (pytest's rootdir without any of these); this folder's answer
-        // only (an ancestor's may differ).
+        // folder with a `conftest.py` (one suite, the fixtures of which
+        // every test below sees), else this folder (its own conftest.py
+        // serves its tests); this folder's answer only (an ancestor's may
+        // differ).
         let root = chain
             .iter()
             .find(|d| {
@@ -131,13 +131,7 @@ impl Roots {
                     .find(|d| on_disk(d).join("conftest.py").is_file())
             })
             .cloned()
-            .unwrap_or_else(|| {
-                if dir.is_relative() {
-                    PathBuf::new()
-                } else {
-                    dir.clone()
-                }
-            });
+            .unwrap_or_else(|| dir.clone());
         self.cache.insert(dir, root.clone());
         root
     }
@@ -604,7 +598,17 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
             ));
         }
     }
-    let facts = in_parallel(&items, |(p, t)| transforms::suite_facts(t, is_test_code(p)));
+    // A suite that a word of its files keeps on pytest-asyncio needs no
+    // parse: whatever else the parse would find, it stays.
+    let quick = in_parallel(&items, |(p, t)| {
+        transforms::suite_text_facts(t, is_test_code(p))
+    });
+    let stays = !out.blockers.is_empty() || quick.iter().any(|f| !f.blockers.is_empty());
+    let facts = if stays {
+        quick
+    } else {
+        in_parallel(&items, |(p, t)| transforms::suite_facts(t, is_test_code(p)))
+    };
     let mut loops = transforms::LoopFacts::default();
     for ((path, _), facts) in items.iter().zip(facts) {
         if facts.uses_pytest_asyncio {

@@ -493,3 +493,26 @@ fn what_a_project_shows_holds_for_the_project_it_imports() {
     let b = read(&dir, "b-lib/b.py");
     assert!(b.contains("await asyncio.sleep(1)"), "{b}");
 }
+
+#[test]
+fn test_folders_with_no_configuration_are_one_suite_at_their_topmost_conftest() {
+    // No pytest configuration and no project file anywhere: the suite is
+    // the topmost conftest.py's folder, as pytest's rootdir would be the
+    // folder it is run from. One part needs pytest-asyncio (its tests start
+    // asyncio servers), so the whole suite stays, and no conftest.py is
+    // created in the other part.
+    let server = "import asyncio\n\nimport pytest\n\n\n@pytest.mark.asyncio\nasync def test_serve():\n    server = await asyncio.start_server(handle, \"127.0.0.1\", 0)\n    server.close()\n";
+    let dir = tree(&[
+        ("tests/conftest.py", b"import pytest\n"),
+        ("tests/a/test_a.py", TEST_B.as_bytes()),
+        ("tests/b/test_b.py", server.as_bytes()),
+    ]);
+    let out = run(&["--write", "."], dir.path());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the pytest suite in `tests` stays on pytest-asyncio"),
+        "{err}"
+    );
+    assert_eq!(read(&dir, "tests/a/test_a.py"), TEST_B, "{err}");
+    assert!(!dir.path().join("tests/a/conftest.py").exists());
+}

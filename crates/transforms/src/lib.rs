@@ -20,7 +20,8 @@ pub use declarative::{load_declarative, Declarative};
 pub use info::TransformInfo;
 pub use registry::{silenced, Registry, Selection};
 pub use rules::{
-    has_wide_async_fixture, new_conftest, suite_facts, LoopFacts, SuiteFacts, UNUSED_IGNORE,
+    has_wide_async_fixture, new_conftest, suite_facts, suite_text_facts, LoopFacts, SuiteFacts,
+    UNUSED_IGNORE,
 };
 pub use schema::{Docs, Example, Valid};
 pub use versions::anyio_needed;

@@ -38,44 +38,7 @@ const SERVER_CALLS: &[&str] = &[
 /// what its text shows: the words of pytest-asyncio). `test_code`: the file
 /// is a test module or a `conftest.py`, not the code under test.
 pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
-    let mut facts = SuiteFacts {
-        uses_pytest_asyncio: src.contains("pytest_asyncio") || src.contains("mark.asyncio"),
-        ..SuiteFacts::default()
-    };
-    // anyio's test runner re-raises what reaches the loop's exception
-    // handler, where pytest-asyncio let asyncio log it.
-    for call in ["set_exception_handler", "call_exception_handler"] {
-        if src.contains(call) {
-            facts.blockers.push(format!(
-                "it calls the event loop's `{call}`, and anyio's test runner re-raises what reaches that handler where pytest-asyncio only logged it"
-            ));
-        }
-    }
-    if test_code {
-        if let Some(call) = SERVER_CALLS.iter().find(|c| src.contains(**c)) {
-            facts.blockers.push(format!(
-                "its tests start asyncio servers (`{}…)`): an error in a connection handler goes to the loop's exception handler, which asyncio only logs and anyio's test runner re-raises",
-                call.trim_end_matches('(')
-            ));
-        }
-    }
-    if src.contains("caplog") && (src.contains("\"asyncio\"") || src.contains("'asyncio'")) {
-        facts.blockers.push(
-            "its tests read the `asyncio` logger through `caplog`, and anyio's test runner re-raises the task errors asyncio logs there".into(),
-        );
-    }
-    if test_code && !has_wide_async_fixture(src) {
-        if let Some(mark) = shared_loop_mark(src) {
-            facts.blockers.push(format!(
-                "its tests share an event loop (`{mark}`), and anyio's plugin gives each test a loop of its own unless an async fixture of that scope is alive: what the tests keep between them (a queue or a lock made on the first loop) would break"
-            ));
-        }
-    }
-    if let Some(plugin) = pytestcfg_plugin(src) {
-        facts
-            .blockers
-            .push(format!("it loads `{}`, {}", plugin.module, plugin.why));
-    }
+    let mut facts = suite_text_facts(src, test_code);
     // Custom loops and what weighs on their translation: fixtures, the
     // hook, the loop calls, and the fixtures synchronous tests request.
     // (The words each reader needs, so that the files of a suite that need
@@ -122,6 +85,51 @@ pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
         } else {
             facts.plain_async_fixtures.push(name);
         }
+    }
+    facts
+}
+
+/// What [`suite_facts`] reads from a file's text alone, without parsing
+/// it: whether it uses pytest-asyncio, and the blockers its words show.
+/// Enough for a suite that one of them keeps on pytest-asyncio anyway.
+pub fn suite_text_facts(src: &str, test_code: bool) -> SuiteFacts {
+    let mut facts = SuiteFacts {
+        uses_pytest_asyncio: src.contains("pytest_asyncio") || src.contains("mark.asyncio"),
+        ..SuiteFacts::default()
+    };
+    // anyio's test runner re-raises what reaches the loop's exception
+    // handler, where pytest-asyncio let asyncio log it.
+    for call in ["set_exception_handler", "call_exception_handler"] {
+        if src.contains(call) {
+            facts.blockers.push(format!(
+                "it calls the event loop's `{call}`, and anyio's test runner re-raises what reaches that handler where pytest-asyncio only logged it"
+            ));
+        }
+    }
+    if test_code {
+        if let Some(call) = SERVER_CALLS.iter().find(|c| src.contains(**c)) {
+            facts.blockers.push(format!(
+                "its tests start asyncio servers (`{}…)`): an error in a connection handler goes to the loop's exception handler, which asyncio only logs and anyio's test runner re-raises",
+                call.trim_end_matches('(')
+            ));
+        }
+    }
+    if src.contains("caplog") && (src.contains("\"asyncio\"") || src.contains("'asyncio'")) {
+        facts.blockers.push(
+            "its tests read the `asyncio` logger through `caplog`, and anyio's test runner re-raises the task errors asyncio logs there".into(),
+        );
+    }
+    if test_code && !has_wide_async_fixture(src) {
+        if let Some(mark) = shared_loop_mark(src) {
+            facts.blockers.push(format!(
+                "its tests share an event loop (`{mark}`), and anyio's plugin gives each test a loop of its own unless an async fixture of that scope is alive: what the tests keep between them (a queue or a lock made on the first loop) would break"
+            ));
+        }
+    }
+    if let Some(plugin) = pytestcfg_plugin(src) {
+        facts
+            .blockers
+            .push(format!("it loads `{}`, {}", plugin.module, plugin.why));
     }
     facts
 }
