@@ -63,6 +63,34 @@ impl Candidates {
     }
 }
 
+/// The ranges a transform's earlier matches claimed, sorted by start: a
+/// range covering a node starts at most the longest claim's length before
+/// the node ends, so only those are looked at (a file with thousands of
+/// fixes made a linear scan per candidate quadratic).
+#[derive(Default)]
+struct Claims {
+    ranges: Vec<Range<usize>>,
+    longest: usize,
+}
+
+impl Claims {
+    fn add(&mut self, r: Range<usize>) {
+        self.longest = self.longest.max(r.len());
+        let at = self.ranges.partition_point(|c| c.start <= r.start);
+        self.ranges.insert(at, r);
+    }
+
+    /// Whether a claimed range holds all of `node`.
+    fn covers(&self, node: Range<usize>) -> bool {
+        let from = node.end.saturating_sub(self.longest);
+        let first = self.ranges.partition_point(|c| c.start < from);
+        let last = self.ranges.partition_point(|c| c.start <= node.start);
+        self.ranges[first..last.max(first)]
+            .iter()
+            .any(|c| node.end <= c.end)
+    }
+}
+
 /// A transform loaded from a TOML file.
 pub struct Declarative {
     info: TransformInfo,
@@ -301,14 +329,11 @@ impl Transform for Declarative {
         }
         // A site claimed by an earlier match (or spelling) of this transform
         // is not matched again by a later, more general one.
-        let mut claimed: Vec<Range<usize>> = Vec::new();
+        let mut claimed = Claims::default();
         for m in &self.matches {
             for (pattern, candidates) in &m.spellings {
                 for node in candidates.nodes(cx) {
-                    if claimed
-                        .iter()
-                        .any(|r| r.start <= node.start_byte() && node.end_byte() <= r.end)
-                    {
+                    if claimed.covers(node.byte_range()) {
                         continue;
                     }
                     let Some(bindings) = pattern.matches(node, cx.src, cx) else {
@@ -321,7 +346,7 @@ impl Transform for Declarative {
                         // The matched node and the replaced range both count
                         // (a callee fix replaces less than it matched).
                         let start = d.range.start.min(node.start_byte());
-                        claimed.push(start..d.range.end.max(node.end_byte()));
+                        claimed.add(start..d.range.end.max(node.end_byte()));
                         out.push(d);
                     }
                 }
@@ -800,6 +825,22 @@ hint = "use a fresh event"
 not.inside = { kind = "assignment", field = "right", has = { field = "left", kind = "identifier" } }
 because = "kept in `{match}`'s caller"
 "#;
+
+    #[test]
+    fn claims_cover_what_one_claimed_range_holds() {
+        let mut c = super::Claims::default();
+        c.add(10..20);
+        c.add(0..100);
+        c.add(30..35);
+        assert!(c.covers(12..18) && c.covers(40..60) && c.covers(30..35));
+        assert!(!c.covers(90..110) && !c.covers(150..160));
+        let mut small = super::Claims::default();
+        small.add(10..20);
+        small.add(30..35);
+        // Inside the span of both, inside neither.
+        assert!(!small.covers(15..32));
+        assert!(small.covers(31..34) && !small.covers(5..12));
+    }
 
     #[test]
     fn gates_report_or_make_unsafe_and_say_why_with_what_they_matched() {
