@@ -681,17 +681,40 @@ fn keep_carriage_returns(diags: &mut [Diagnostic], text: &str) {
 /// The fixes to apply this round: enabled by their class, not suppressed,
 /// and not overlapping an earlier one (that one waits for the next round).
 fn choose_fixes(diags: &[Diagnostic], suppressed: &[bool], opts: &Options) -> Vec<usize> {
+    // The chosen fixes by the start of their extent (every edit and scope
+    // of the fix): only those whose extent can reach a fix's are compared
+    // with it, which keeps a file of thousands of fixes from a quadratic
+    // number of comparisons.
+    let extent = |f: &Fix| -> std::ops::Range<usize> {
+        let ranges = f.edits.iter().map(|e| e.start..e.end.max(e.start + 1));
+        let all: Vec<_> = ranges.chain(f.scope.iter().cloned()).collect();
+        let start = all.iter().map(|r| r.start).min().unwrap_or(0);
+        let end = all.iter().map(|r| r.end).max().unwrap_or(0);
+        start..end
+    };
+    let mut by_start: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
+    let mut longest = 0;
     let mut chosen: Vec<usize> = Vec::new();
     for (i, d) in diags.iter().enumerate() {
         let Some(fix) = &d.fix else { continue };
         if suppressed[i] || (fix.applicability == Applicability::Unsafe && !opts.unsafe_fixes) {
             continue;
         }
-        let conflicts = chosen
-            .iter()
-            .any(|&j| diags[j].fix.as_ref().is_some_and(|f| f.conflicts_with(fix)));
+        let r = extent(fix);
+        let from = r.start.saturating_sub(longest);
+        let first = by_start.partition_point(|(c, _)| c.start < from);
+        let last = by_start.partition_point(|(c, _)| c.start < r.end.max(r.start + 1));
+        let conflicts = by_start[first..last.max(first)].iter().any(|(_, j)| {
+            diags[*j]
+                .fix
+                .as_ref()
+                .is_some_and(|f| f.conflicts_with(fix))
+        });
         if !conflicts {
             chosen.push(i);
+            longest = longest.max(r.len());
+            let at = by_start.partition_point(|(c, _)| c.start <= r.start);
+            by_start.insert(at, (r, i));
         }
     }
     chosen
@@ -988,8 +1011,31 @@ fn finish_imports(
 
 #[cfg(test)]
 mod tests {
-    use super::{apply_checked, drop_superseded};
+    use super::{apply_checked, choose_fixes, drop_superseded, Options};
     use edit::{Applicability, Diagnostic, Edit, Fix};
+
+    #[test]
+    fn a_fix_overlapping_a_chosen_one_waits_however_far_it_started() {
+        let fix = |range: std::ops::Range<usize>| {
+            Diagnostic::new("AM002", "x", range.clone()).with_fix(Fix::new(
+                vec![Edit::replace(range, "y")],
+                Applicability::Safe,
+            ))
+        };
+        // A long fix first, short ones after it: inside it, touching it,
+        // beyond it, and inserts at one point.
+        let mut diags = vec![fix(0..100), fix(50..60), fix(100..110), fix(200..210)];
+        diags.push(
+            Diagnostic::new("AM002", "x", 300..300)
+                .with_fix(Fix::new(vec![Edit::insert(300, "a")], Applicability::Safe)),
+        );
+        diags.push(
+            Diagnostic::new("AM002", "x", 300..300)
+                .with_fix(Fix::new(vec![Edit::insert(300, "b")], Applicability::Safe)),
+        );
+        let chosen = choose_fixes(&diags, &[false; 6], &Options::default());
+        assert_eq!(chosen, [0, 2, 3, 4]);
+    }
 
     #[test]
     fn a_specific_report_replaces_the_general_one_inside_it() {
