@@ -165,14 +165,9 @@ fn declaring_files(walked: &[PathBuf]) -> Vec<PathBuf> {
         if !seen.insert(dir.to_path_buf()) {
             continue;
         }
-        let folder = dir.ancestors().find(|d| {
-            let d = if d.as_os_str().is_empty() {
-                std::path::Path::new(".")
-            } else {
-                d
-            };
-            MARKERS.iter().any(|m| d.join(m).is_file())
-        });
+        let folder = dir
+            .ancestors()
+            .find(|d| MARKERS.iter().any(|m| suites::on_disk(d).join(m).is_file()));
         if let Some(folder) = folder {
             if f.strip_prefix(folder)
                 .is_ok_and(crate::run::is_runtime_module)
@@ -183,16 +178,7 @@ fn declaring_files(walked: &[PathBuf]) -> Vec<PathBuf> {
     }
     folders
         .into_iter()
-        .flat_map(|d| {
-            [
-                "pyproject.toml",
-                "setup.cfg",
-                "setup.py",
-                "requirements.txt",
-            ]
-            .into_iter()
-            .map(move |n| d.join(n))
-        })
+        .flat_map(|d| MARKERS.into_iter().map(move |n| d.join(n)))
         .filter(|p| p.is_file())
         .collect()
 }

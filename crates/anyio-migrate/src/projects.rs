@@ -13,7 +13,7 @@ use std::sync::Arc;
 use transforms::ProjectFacts;
 
 /// The files that mark a project's folder.
-const PROJECT_FILES: [&str; 3] = ["pyproject.toml", "setup.py", "setup.cfg"];
+pub const PROJECT_FILES: [&str; 3] = ["pyproject.toml", "setup.py", "setup.cfg"];
 
 /// What one walked file showed: its facts, and (in a run of several
 /// projects) the top-level modules it imports.
@@ -44,11 +44,7 @@ impl RootFinder {
         if let Some(known) = self.cache.get(&dir) {
             return known.clone();
         }
-        let on_disk = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir.as_path()
-        };
+        let on_disk = crate::suites::on_disk(&dir);
         let root = if PROJECT_FILES.iter().any(|n| on_disk.join(n).is_file()) {
             Some(dir.clone())
         } else if dir.parent().is_none() {
@@ -103,8 +99,8 @@ impl Projects {
                         .iter()
                         .filter(|f| f.extension().is_some_and(|e| e == "py" || e == "pyi"))
                         .filter(|f| {
-                            let dir = f.parent().filter(|d| !d.as_os_str().is_empty());
-                            !dir.unwrap_or(Path::new(".")).join("__init__.py").is_file()
+                            let dir = crate::suites::on_disk(f.parent().unwrap_or(Path::new("")));
+                            !dir.join("__init__.py").is_file()
                         })
                         .filter_map(|f| f.file_stem()?.to_str().map(str::to_string)),
                 );
@@ -171,17 +167,9 @@ pub fn read_imports(text: &str, into: &mut BTreeSet<String>) {
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect()
     };
-    // Only the lines holding `import` can import (found without looking
-    // at every line: this runs on every walked file).
-    let mut done_to = 0;
-    for at in memchr::memmem::find_iter(text.as_bytes(), b"import") {
-        if at < done_to {
-            continue;
-        }
-        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-        done_to = end;
-        let t = text[start..end].trim_start();
+    // Only the lines holding `import` can import.
+    for line in transforms::lines_holding(text, "import") {
+        let t = line.trim_start();
         if let Some(rest) = t.strip_prefix("import ") {
             into.extend(rest.split(',').map(first).filter(|m| !m.is_empty()));
         } else if let Some(rest) = t.strip_prefix("from ") {

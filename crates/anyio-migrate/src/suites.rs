@@ -120,7 +120,7 @@ impl Roots {
         let root = chain
             .iter()
             .find(|d| {
-                ["pyproject.toml", "setup.py", "setup.cfg"]
+                crate::projects::PROJECT_FILES
                     .iter()
                     .any(|n| on_disk(d).join(n).is_file())
             })
@@ -138,7 +138,7 @@ impl Roots {
 }
 
 /// A normalized folder as the file system takes it (`.` for the empty path).
-fn on_disk(dir: &Path) -> &Path {
+pub fn on_disk(dir: &Path) -> &Path {
     if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -447,11 +447,7 @@ fn dependency_files_above(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut dir = root.parent();
     while let Some(d) = dir {
-        let shown = if d.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            d
-        };
+        let shown = on_disk(d);
         let mut files: Vec<PathBuf> = std::fs::read_dir(shown)
             .into_iter()
             .flatten()
@@ -501,11 +497,7 @@ fn narrow_backend(text: &str) -> bool {
 /// respected), leaving out those of suites nested inside it.
 fn scan(root: &Path, roots: &mut Roots) -> Scan {
     let mut out = Scan::default();
-    let start = if root.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        root
-    };
+    let start = on_disk(root);
     if let Some(config) = Roots::config_in(start) {
         if let (Some(kind), Ok(text)) = (
             pytestcfg::kind_of(&config),
@@ -607,7 +599,10 @@ fn scan(root: &Path, roots: &mut Roots) -> Scan {
     let facts = if stays {
         quick
     } else {
-        in_parallel(&items, |(p, t)| transforms::suite_facts(t, is_test_code(p)))
+        let pending: Vec<_> = quick.into_iter().zip(&items).collect();
+        in_parallel(&pending, |(f, (p, t))| {
+            transforms::with_parsed_facts(f.clone(), t, is_test_code(p))
+        })
     };
     let mut loops = transforms::LoopFacts::default();
     for ((path, _), facts) in items.iter().zip(facts) {

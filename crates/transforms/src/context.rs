@@ -61,6 +61,22 @@ pub struct ProjectFacts {
     pub caught: crate::CaughtCalls,
 }
 
+/// The lines of `text` that hold `word`, each once, found by searching for
+/// the word rather than by looking at every line (the pre-pass runs this on
+/// every walked file).
+pub fn lines_holding<'a>(text: &'a str, word: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    let mut done_to = 0;
+    memchr::memmem::find_iter(text.as_bytes(), word.as_bytes()).filter_map(move |at| {
+        if at < done_to {
+            return None;
+        }
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        done_to = end;
+        Some(&text[start..end])
+    })
+}
+
 /// Whether a module name is one pytest collects by default (`test_*`, `*_test`).
 fn is_test_module_stem(stem: &str) -> bool {
     stem.len() > 5 && (stem.starts_with("test_") || stem.ends_with("_test"))
@@ -156,17 +172,9 @@ impl ProjectFacts {
     /// Records the test modules `text` imports by name (`from .test_base
     /// import Base`, `import tests.test_x`, `pytest_plugins = ["test_y"]`).
     pub fn read_imports(&mut self, text: &str) {
-        // Only lines spelling `test` can name a test module: find those
-        // (this runs on every walked file) rather than look at every line.
-        let mut done_to = 0;
-        for at in memchr::memmem::find_iter(text.as_bytes(), b"test") {
-            if at < done_to {
-                continue;
-            }
-            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-            done_to = end;
-            let t = text[start..end].trim_start();
+        // Only lines spelling `test` can name a test module.
+        for line in lines_holding(text, "test") {
+            let t = line.trim_start();
             if !(t.starts_with("import ")
                 || t.starts_with("from ")
                 || t.contains("pytest_plugins")

@@ -15,13 +15,13 @@ mod schema;
 mod versions;
 
 pub use callers::{CaughtCall, CaughtCalls};
-pub use context::{parse_version, FileContext, ProjectFacts, PytestSuite, Targets};
+pub use context::{lines_holding, parse_version, FileContext, ProjectFacts, PytestSuite, Targets};
 pub use declarative::{load_declarative, Declarative};
 pub use info::TransformInfo;
 pub use registry::{silenced, Registry, Selection};
 pub use rules::{
-    has_wide_async_fixture, new_conftest, suite_facts, suite_text_facts, LoopFacts, SuiteFacts,
-    UNUSED_IGNORE,
+    has_wide_async_fixture, new_conftest, suite_facts, suite_text_facts, with_parsed_facts,
+    LoopFacts, SuiteFacts, UNUSED_IGNORE,
 };
 pub use schema::{Docs, Example, Valid};
 pub use versions::anyio_needed;

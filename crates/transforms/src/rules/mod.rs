@@ -43,7 +43,9 @@ use edit::Diagnostic;
 
 pub use anyio_backend::new_conftest;
 pub use custom_loop::LoopFacts;
-pub use pytest_suite::{has_wide_async_fixture, suite_facts, suite_text_facts, SuiteFacts};
+pub use pytest_suite::{
+    has_wide_async_fixture, suite_facts, suite_text_facts, with_parsed_facts, SuiteFacts,
+};
 pub use unused_ignore::CODE as UNUSED_IGNORE;
 
 /// The logic of one transform written in Rust.

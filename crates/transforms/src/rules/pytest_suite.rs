@@ -38,7 +38,12 @@ const SERVER_CALLS: &[&str] = &[
 /// what its text shows: the words of pytest-asyncio). `test_code`: the file
 /// is a test module or a `conftest.py`, not the code under test.
 pub fn suite_facts(src: &str, test_code: bool) -> SuiteFacts {
-    let mut facts = suite_text_facts(src, test_code);
+    with_parsed_facts(suite_text_facts(src, test_code), src, test_code)
+}
+
+/// [`suite_text_facts`]' `facts` of `src`, completed with what a parse of
+/// it shows (when its words ask for one): custom loops, fixtures, callbacks.
+pub fn with_parsed_facts(mut facts: SuiteFacts, src: &str, test_code: bool) -> SuiteFacts {
     // Custom loops and what weighs on their translation: fixtures, the
     // hook, the loop calls, and the fixtures synchronous tests request.
     // (The words each reader needs, so that the files of a suite that need
