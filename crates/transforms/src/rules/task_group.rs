@@ -93,7 +93,8 @@ fn container_name<'t>(create: Node<'t>, cx: &FileContext<'t>) -> Option<&'t str>
 
 /// Whether `obj` (the object of `obj.result()`) reaches a handle kept in one
 /// of `containers`: `tasks[key]`, or a name a loop or comprehension binds
-/// over `tasks` (`for t in tasks`, `for t in tasks.values()`).
+/// over `tasks` (`for t in tasks`, `for t in tasks.values()`,
+/// `for key, t in tasks.items()`).
 fn reaches_container(obj: Node, containers: &[&str], cx: &FileContext) -> bool {
     let held = |n: Node| {
         let n = match method_call(n, cx) {
@@ -122,9 +123,20 @@ fn reaches_container(obj: Node, containers: &[&str], cx: &FileContext) -> bool {
                     };
                     loops.into_iter().find_map(|l| {
                         let left = l.child_by_field_name("left")?;
-                        (left.kind() == "identifier" && cx.text(left) == name)
-                            .then(|| l.child_by_field_name("right"))
-                            .flatten()
+                        let right = l.child_by_field_name("right")?;
+                        if left.kind() == "identifier" && cx.text(left) == name {
+                            return Some(right);
+                        }
+                        // `for key, t in tasks.items()`: the pair's value.
+                        let pair = named_children(left);
+                        let value_bound = matches!(left.kind(), "pattern_list" | "tuple_pattern")
+                            && pair.len() == 2
+                            && pair[1].kind() == "identifier"
+                            && cx.text(pair[1]) == name;
+                        match method_call(right, cx) {
+                            Some((o, "items")) if value_bound && right.kind() == "call" => Some(o),
+                            _ => None,
+                        }
                     })
                 })
                 .is_some_and(held)
