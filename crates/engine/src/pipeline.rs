@@ -330,7 +330,7 @@ fn keep_for_program(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
 /// `with pytest.raises(asyncio.TimeoutError)` (`assertRaises`, `suppress`),
 /// would escape it. Such fixes are reported instead (both must be named).
 fn keep_old_timeout_handlers(cx: &FileContext, diags: &mut [edit::Diagnostic]) {
-    const NEW_SCOPES: [&str; 4] = ["AM101", "AM102", "AM103", "AM104"];
+    const NEW_SCOPES: [&str; 5] = ["AM101", "AM102", "AM103", "AM104", "AM106"];
     if cx.targets.python >= (3, 11) {
         return;
     }

@@ -168,6 +168,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM104-async-timeout-from-import")]
 #[test_case("AM105-timeout-error")]
 #[test_case("AM105-timeout-error-from-import")]
+#[test_case("AM106-timeout-object")]
 #[test_case("AM110-shield")]
 #[test_case("AM110-shield-in-timeout")]
 #[test_case("AM120-cancelled-error")]

@@ -337,9 +337,9 @@ impl ProjectFacts {
         // anyio's worker threads.
         const THREADS: [&str; 2] = ["AM501", "AM502"];
         // Rewrites that open anyio cancel scopes or task groups.
-        const SCOPES: [&str; 10] = [
-            "AM101", "AM102", "AM103", "AM104", "AM110", "AM201", "AM202", "AM203", "AM204",
-            "AM206",
+        const SCOPES: [&str; 11] = [
+            "AM101", "AM102", "AM103", "AM104", "AM106", "AM110", "AM201", "AM202", "AM203",
+            "AM204", "AM206",
         ];
         if THREADS.contains(&code) {
             if let Some(f) = &self.runs_loop_forever {

@@ -34,6 +34,7 @@ mod sync_uses_async_fixture;
 mod task_group;
 mod task_list;
 mod task_support;
+mod timeout_object;
 mod unowned_task;
 mod unused_ignore;
 mod unused_running_loop;
@@ -90,6 +91,7 @@ pub static RULES: &[Rule] = &[
     rule!(object_task),
     rule!(as_completed),
     rule!(current_task),
+    rule!(timeout_object),
     rule!(primitive_annotation),
     rule!(cleared_event),
     rule!(queue),
