@@ -156,7 +156,10 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
             bail!("--patches, --interactive and --verify work on files, not stdin");
         }
         return Ok(Outcome {
-            exit: stdin::run(registry, args)?,
+            exit: match stdin::run(registry, args)? {
+                1 if args.exit_zero => 0,
+                code => code,
+            },
             changed: Vec::new(),
         });
     }

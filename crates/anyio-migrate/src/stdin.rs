@@ -91,6 +91,11 @@ fn migrate_stdin(
             "{}",
             output::diagnostics(&result, mode, mode != Mode::Report)
         );
+        // As for a file: `--check` says what it would change, not only
+        // what is left for a person.
+        if mode == Mode::Check && outcome.changed() {
+            eprintln!("{label}: would change");
+        }
     }
     let manual = outcome
         .diagnostics

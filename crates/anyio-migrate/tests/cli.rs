@@ -314,6 +314,24 @@ fn stdin_to_stdout() {
 }
 
 #[test]
+fn stdin_check_says_it_would_change_and_exit_zero_applies() {
+    let dir = tree(&[]);
+    let out = run_stdin(&["--check", "-"], dir.path(), GOOD);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert!(text(&out.stderr).contains("<stdin>: would change"));
+    let out = run_stdin(&["--check", "--exit-zero", "-"], dir.path(), GOOD);
+    assert_eq!(out.status.code(), Some(0));
+    let out = run_stdin(&["--diff", "--exit-zero", "-"], dir.path(), GOOD);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("+import anyio"));
+    // Nothing to change: nothing said.
+    let out = run_stdin(&["--check", "-"], dir.path(), MIGRATED);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!text(&out.stderr).contains("would change"));
+}
+
+#[test]
 fn stdin_filename_applies_the_files_configuration_and_names_it() {
     let src = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n    asyncio.create_task(g())\n";
     let dir = tree(&[
