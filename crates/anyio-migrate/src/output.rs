@@ -178,6 +178,29 @@ pub fn statistics(counts: &BTreeMap<&'static str, CodeCount>, registry: &Registr
     out
 }
 
+/// `--statistics --output-format json`: the same counts as an array of
+/// `{code, name, count, safe, unsafe, manual}`, most frequent first.
+pub fn statistics_json(counts: &BTreeMap<&'static str, CodeCount>, registry: &Registry) -> String {
+    let mut rows: Vec<_> = counts.iter().filter(|(_, c)| c.total() > 0).collect();
+    rows.sort_by_key(|(code, c)| (std::cmp::Reverse(c.total()), **code));
+    let items: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|(code, c)| {
+            serde_json::json!({
+                "code": code,
+                "name": registry.get(code).map(|t| t.info().name),
+                "count": c.total(),
+                "safe": c.safe,
+                "unsafe": c.unsafe_fixes,
+                "manual": c.manual,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&items).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// A unified diff with ANSI colors for added, removed and hunk lines.
 pub fn colorize(diff: &str) -> String {
     let mut out = String::with_capacity(diff.len() + diff.len() / 8);

@@ -69,6 +69,7 @@ pub fn printers<'a>(
         list.push(Box::new(Statistics {
             registry,
             counts: Default::default(),
+            json: args.output_format == OutputFormat::Json,
         }));
     }
     if let Some(path) = args.report.as_ref().filter(|_| !extras.silent) {
@@ -80,7 +81,8 @@ pub fn printers<'a>(
             verification: extras.verification.map(|v| v.markdown()),
         }));
     }
-    if args.output_format == OutputFormat::Json {
+    // With `--statistics` the JSON document is the statistics (as ruff's).
+    if args.output_format == OutputFormat::Json && !args.statistics {
         list.push(Box::new(Json {
             mode,
             items: Vec::new(),
@@ -231,6 +233,8 @@ impl Printer for Github {
 struct Statistics<'r> {
     registry: &'r Registry,
     counts: std::collections::BTreeMap<&'static str, output::CodeCount>,
+    /// `--output-format json`: a JSON array instead of the table.
+    json: bool,
 }
 
 impl Printer for Statistics<'_> {
@@ -242,8 +246,12 @@ impl Printer for Statistics<'_> {
     }
 
     fn finish(&mut self, _totals: &mut Totals, out: &mut Out) -> Result<()> {
-        out.stdout
-            .write_all(output::statistics(&self.counts, self.registry).as_bytes())?;
+        let text = if self.json {
+            output::statistics_json(&self.counts, self.registry)
+        } else {
+            output::statistics(&self.counts, self.registry)
+        };
+        out.stdout.write_all(text.as_bytes())?;
         Ok(())
     }
 }

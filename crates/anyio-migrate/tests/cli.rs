@@ -1019,6 +1019,22 @@ fn statistics_name_each_code_and_split_safe_unsafe_and_manual() {
     // With --unsafe the unsafe fix is still an unsafe one.
     let out = run(&["--statistics", "--unsafe", "."], dir.path());
     assert!(text(&out.stdout).contains("     2  AM002      1       1       0  sleep: "));
+    // As JSON: one document holding the same counts (it printed the table
+    // and then the diagnostics' document, which no JSON reader takes).
+    let out = run(
+        &["--statistics", "--output-format", "json", "."],
+        dir.path(),
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    let sleep = doc
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["code"] == "AM002"))
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(
+        sleep,
+        &serde_json::json!({"code": "AM002", "name": "sleep", "count": 2, "safe": 1, "unsafe": 1, "manual": 0})
+    );
 }
 
 #[test]
