@@ -31,14 +31,29 @@ pub fn collect(paths: &[PathBuf], exclude: &[String]) -> Result<(Vec<PathBuf>, V
             files.push(root.clone());
             continue;
         }
-        if !root.exists() {
-            let guess = suggest::command(&root.to_string_lossy());
-            errors.push(format!(
-                "{}: no such file or directory{}",
-                root.display(),
-                suggest::hint(guess.as_deref())
-            ));
-            continue;
+        match std::fs::metadata(root) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A dangling symlink is there, but what it names is not.
+                let what = if root.is_symlink() {
+                    "a symbolic link to nothing"
+                } else {
+                    "no such file or directory"
+                };
+                let guess = suggest::command(&root.to_string_lossy());
+                errors.push(format!(
+                    "{}: {what}{}",
+                    root.display(),
+                    suggest::hint(guess.as_deref())
+                ));
+                continue;
+            }
+            // A symlink loop, a folder that cannot be searched: the reason
+            // the system gives.
+            Err(e) => {
+                errors.push(format!("{}: {e}", root.display()));
+                continue;
+            }
         }
         let mut overrides = OverrideBuilder::new(root);
         for glob in exclude {

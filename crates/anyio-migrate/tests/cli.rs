@@ -749,6 +749,27 @@ fn the_project_anyio_requirement_sets_the_default_target() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn broken_symlinks_given_as_paths_say_what_is_wrong() {
+    let dir = tree(&[("a.py", GOOD.as_bytes())]);
+    let link = |to: &str, at: &str| std::os::unix::fs::symlink(to, dir.path().join(at)).unwrap();
+    link("loop2", "loop1");
+    link("loop1", "loop2");
+    link("missing", "dangling");
+    let out = run(&["--check", "loop1", "dangling", "a.py"], dir.path());
+    let e = text(&out.stderr);
+    // Each said with its reason ("no such file" for both before), and the
+    // run goes on with the file that is there.
+    assert!(
+        e.contains("loop1: Too many levels of symbolic links"),
+        "{e}"
+    );
+    assert!(e.contains("dangling: a symbolic link to nothing"), "{e}");
+    assert!(e.contains("a.py: would change"), "{e}");
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[test]
 fn typos_get_a_did_you_mean() {
     let dir = tree(&[("a.py", GOOD.as_bytes())]);
