@@ -133,11 +133,11 @@ impl<'a> Handoff<'a> {
     }
 
     /// The edits in the called function: its uses and its annotation.
-    pub fn callee_edits(&self) -> Vec<Edit> {
+    pub fn callee_edits(&self, cx: &FileContext) -> Vec<Edit> {
         let mut edits: Vec<Edit> = self
             .uses
             .iter()
-            .map(|u| u.edit(self.param, self.param))
+            .map(|u| u.edit(self.param, self.param, cx))
             .collect();
         if let Some(base) = self.annotation {
             edits.push(Edit::replace(base.byte_range(), self.class_name()));

@@ -87,7 +87,7 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
             Some(Err(why)) => blockers.push(why),
             None => match MethodUse::of(n, cx) {
                 Ok(u) => {
-                    edits.push(u.edit(&send, &receive));
+                    edits.push(u.edit(&send, &receive, cx));
                     uses.push((u, end_name(u.side).clone()));
                 }
                 Err(why) => blockers.push(why),
@@ -108,7 +108,7 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
     let mut scopes = Vec::new();
     scopes.push(stmt.start_byte()..span.end);
     for h in &handoffs {
-        edits.extend(h.callee_edits());
+        edits.extend(h.callee_edits(cx));
         if h.annotation.is_some() {
             imports.push(h.class_import());
         }

@@ -78,9 +78,11 @@ pub fn rewrite(call: Node, assign: Node, cx: &FileContext) -> Result<(Range<usiz
         }
         let object = cx.text(node.child_by_field_name("object").unwrap_or(node));
         match MethodUse::of(node, cx) {
-            Ok(u) => {
-                edits.push(u.edit(&format!("{object}.{send}"), &format!("{object}.{receive}")))
-            }
+            Ok(u) => edits.push(u.edit(
+                &format!("{object}.{send}"),
+                &format!("{object}.{receive}"),
+                cx,
+            )),
             Err(why) => blockers.push(why),
         }
     }

@@ -58,8 +58,42 @@ impl<'a> MethodUse<'a> {
     }
 
     /// The edit that makes this use a call on `send` or `receive`.
-    pub fn edit(&self, send: &str, receive: &str) -> Edit {
+    pub fn edit(&self, send: &str, receive: &str, cx: &FileContext) -> Edit {
         let stats = |side: &str| format!("{side}.statistics()");
+        // A comparison replacing `q.empty()` needs parentheses where it
+        // would bind with what is around it (`a == q.empty()`), reads
+        // better with them after `not`, and keeps them on a line too long
+        // (where they let the line be wrapped).
+        let loose = self.call.parent().is_some_and(|p| {
+            matches!(
+                p.kind(),
+                "if_statement"
+                    | "elif_clause"
+                    | "while_statement"
+                    | "boolean_operator"
+                    | "argument_list"
+                    | "keyword_argument"
+                    | "assignment"
+                    | "return_statement"
+                    | "expression_statement"
+                    | "assert_statement"
+                    | "parenthesized_expression"
+                    | "conditional_expression"
+                    | "list"
+                    | "tuple"
+                    | "set"
+            )
+        });
+        let line = syntax::line_end(cx.src, self.call.end_byte())
+            - syntax::line_start(cx.src, self.call.start_byte());
+        let test = |text: String| {
+            // 88: the default line length (the wrapper's; a longer line keeps them).
+            if loose && line - self.call.byte_range().len() + text.len() <= 88 {
+                text
+            } else {
+                format!("({text})")
+            }
+        };
         match self.method {
             "put" => Edit::replace(self.attr.byte_range(), format!("{send}.send")),
             "get" => Edit::replace(self.attr.byte_range(), format!("{receive}.receive")),
@@ -73,15 +107,15 @@ impl<'a> MethodUse<'a> {
             ),
             "empty" => Edit::replace(
                 self.call.byte_range(),
-                format!("({}.current_buffer_used == 0)", stats(receive)),
+                test(format!("{}.current_buffer_used == 0", stats(receive))),
             ),
             _ => Edit::replace(
                 self.call.byte_range(),
-                format!(
-                    "({}.current_buffer_used >= {}.max_buffer_size)",
+                test(format!(
+                    "{}.current_buffer_used >= {}.max_buffer_size",
                     stats(send),
                     stats(send)
-                ),
+                )),
             ),
         }
     }
