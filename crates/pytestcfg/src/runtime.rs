@@ -437,6 +437,37 @@ fn setup_cfg(
         let (at, v) = e.value_at(&lines, i);
         (at, requirement(v))
     };
+    let message =
+        format!("the migrated code imports anyio: `install_requires` gains `anyio>={floor}`");
+    // One line with `;`: setuptools splits it there (`attrs; redis`), so
+    // each part is a requirement, and anyio joins them the same way.
+    let (at, raw) = e.value_at(&lines, e.first);
+    if e.last == e.first && raw.contains(';') {
+        let start = offset(e.first) + at;
+        let mut part_at = start;
+        for part in raw.split(';') {
+            let lead = part.len() - part.trim_start().len();
+            let req = requirement(part);
+            notes.extend(old_anyio_user(req, e.first + 1));
+            if requirement_name(req) == "anyio" {
+                match existing(req, floor, e.first + 1) {
+                    Ok(Some((raised, note))) => {
+                        let at = part_at + lead;
+                        edits.push(Edit::replace(at..at + req.len(), raised));
+                        notes.push(note);
+                    }
+                    Ok(None) => {}
+                    Err(note) => notes.push(note),
+                }
+                return Ok(());
+            }
+            part_at += part.len() + 1;
+        }
+        let end = start + raw.len();
+        edits.push(Edit::replace(end..end, format!("; anyio>={floor}")));
+        notes.push(dependency_fixed(e.first + 1, message));
+        return Ok(());
+    }
     notes.extend((e.first..=e.last).filter_map(|i| old_anyio_user(value(i).1, i + 1)));
     for i in e.first..=e.last {
         let (at, req) = value(i);
@@ -454,8 +485,6 @@ fn setup_cfg(
         }
         return Ok(());
     }
-    let message =
-        format!("the migrated code imports anyio: `install_requires` gains `anyio>={floor}`");
     let (at, first_value) = value(e.first);
     if e.last == e.first {
         // `install_requires = x` on one line, or empty: a list of lines now.
@@ -685,6 +714,23 @@ mod tests {
         assert_eq!(
             run(Kind::SetupCfg, "[options]\ninstall_requires = attrs\n"),
             "[options]\ninstall_requires =\n    attrs\n    anyio>=4.15\n"
+        );
+        // One line split at `;` by setuptools: anyio joins the same way (on
+        // a line of its own it made `redis` a marker of `attrs`), and an
+        // anyio among the parts is raised in place.
+        assert_eq!(
+            run(
+                Kind::SetupCfg,
+                "[options]\ninstall_requires = attrs; redis>=5\n"
+            ),
+            "[options]\ninstall_requires = attrs; redis>=5; anyio>=4.15\n"
+        );
+        assert_eq!(
+            run(
+                Kind::SetupCfg,
+                "[options]\ninstall_requires = attrs;  anyio>=3 ;redis\r\n"
+            ),
+            "[options]\ninstall_requires = attrs;  anyio>=4.15 ;redis\r\n"
         );
         let none = "[tool.pytest.ini_options]\naddopts = \"-ra\"\n";
         assert_eq!(run(Kind::Pyproject, none), none);
