@@ -277,13 +277,18 @@ impl Totals {
     /// The one-line summary.
     pub fn summary(&self, mode: Mode) -> String {
         let fixes: usize = self.fixed.values().sum();
+        // After an interactive review what was written is in the review's
+        // own summary above: this line says what was offered.
         let verb = match mode {
             Mode::Write => "changed",
+            Mode::Interactive => "offered for review",
             _ => "would change",
         };
         let fix_word = match (mode, fixes == 1) {
             (Mode::Write, true) => "fix applied",
             (Mode::Write, false) => "fixes applied",
+            (Mode::Interactive, true) => "fix offered",
+            (Mode::Interactive, false) => "fixes offered",
             (_, true) => "fix",
             (_, false) => "fixes",
         };

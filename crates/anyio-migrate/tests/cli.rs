@@ -1612,9 +1612,12 @@ fn interactive_review_writes_only_the_accepted_hunks() {
         "AM002: 2 applied, 0 skipped",
         "AM301: 0 applied, 1 skipped",
         "written: a.py",
+        // The run's line says what was offered, not what "would change".
+        "3 offered for review; 7 fixes offered",
     ] {
         assert!(rest.contains(said), "{said}: {rest}");
     }
+    assert!(!rest.contains("would change"), "{rest}");
     // The skipped lock still needs `import asyncio`: it stays, beside the
     // `import anyio` the accepted sleeps need.
     let want = a
