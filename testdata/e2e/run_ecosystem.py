@@ -232,6 +232,24 @@ def asyncio_refs(path: Path) -> int:
     return sum(len(ASYNCIO_REF.findall(line)) for line in lines)
 
 
+def asyncio_code_refs(path: Path) -> int:
+    """`asyncio.X` in code: the name `asyncio` then `.X`, outside strings,
+    docstrings and comments (what keeps `import asyncio` alive)."""
+    try:
+        tokens = list(tokenize.tokenize(io.BytesIO(path.read_bytes()).readline))
+    except (tokenize.TokenError, SyntaxError, IndexError):
+        return 0
+    return sum(
+        1
+        for i, t in enumerate(tokens[:-2])
+        if t.type == tokenize.NAME
+        and t.string == "asyncio"
+        and tokens[i + 1].string == "."
+        and tokens[i + 2].type == tokenize.NAME
+        and (i == 0 or tokens[i - 1].string != ".")
+    )
+
+
 def uses_pytest_asyncio(root: Path) -> bool:
     """Whether a file of the tree still uses pytest-asyncio (comment lines do not count)."""
     for path in root.rglob("*"):
@@ -356,6 +374,9 @@ class Mode:
     pytest_asyncio: bool
     refs: int = 0
     files_with_refs: int = 0
+    code_refs: int = 0  # outside strings too (asyncio_code_refs)
+    code_files: int = 0  # files with code references
+    code_cleared: int = 0  # files that had code references and have none now
     fixes: Counter = field(default_factory=Counter)
     manual: Counter = field(default_factory=Counter)
     tool_errors: list[str] = field(default_factory=list)
@@ -413,6 +434,10 @@ def count_refs(tree: Path) -> dict[str, int]:
     return {str(p.relative_to(tree)): asyncio_refs(p) for p in python_files(tree)}
 
 
+def count_code_refs(tree: Path) -> dict[str, int]:
+    return {str(p.relative_to(tree)): asyncio_code_refs(p) for p in python_files(tree)}
+
+
 def compare(original: Suite, after: Suite, mode: Mode) -> None:
     before = {normalize_id(k): v for k, v in original.outcomes.items()}
     now: dict[str, str] = {}
@@ -440,6 +465,7 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
     with tempfile.TemporaryDirectory(prefix=f"anyio-migrate-eco-{lib.name}-") as tmp:
         tmp = Path(tmp)
         original_refs: dict[str, int] = {}
+        original_code: dict[str, int] = {}
         original_suite: Suite | None = None
         for name in ["original", *args.modes]:
             work = tmp / name
@@ -460,6 +486,14 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
             mode.files_with_refs = sum(1 for n in refs.values() if n)
             mode.cleared_files = sum(
                 1 for f, n in original_refs.items() if n and not refs.get(f, 0)
+            )
+            code = count_code_refs(tree)
+            if name == "original":
+                original_code = code
+            mode.code_refs = sum(code.values())
+            mode.code_files = sum(1 for n in code.values() if n)
+            mode.code_cleared = sum(
+                1 for f, n in original_code.items() if n and not code.get(f, 0)
             )
             mode.pytest_asyncio = uses_pytest_asyncio(tree)
             venv = cache.venv(lib, mode.pytest_asyncio)
@@ -565,7 +599,60 @@ def report(results: dict[str, list[Mode]], baseline: dict[str, int]) -> tuple[st
             if len(m.lost) > 30:
                 details.append(f"- … and {len(m.lost) - 30} more lost")
             details.append("")
-    return "\n".join(lines) + "\n\n" + "\n".join(details), ok
+    return "\n".join(lines) + "\n\n" + reach(results) + "\n".join(details), ok
+
+
+def reach(results: dict[str, list[Mode]]) -> str:
+    """The reach table: references and files, by text (strings included, the
+    main table's) and in code only, per library and over all of them."""
+    modes = ("original", "safe", "unsafe")
+    rows = [
+        "## Reach\n",
+        "*text*: `asyncio.X` outside comments (the table above); *code*: the name `asyncio` "
+        "then `.X`, outside strings and docstrings too (what keeps `import asyncio` alive). "
+        "Rewritten: the share of the original's references gone; cleared: the files that had "
+        "references and have none left.\n",
+        "| library | text refs (orig → safe → unsafe) | code refs (orig → safe → unsafe) | files cleared, text (safe / unsafe of) | files cleared, code (safe / unsafe of) |",
+        "|---|---|---|---|---|",
+    ]
+    total: dict[str, Counter] = {n: Counter() for n in modes}
+    for lib, ms in results.items():
+        by = {m.name: m for m in ms}
+        if not all(n in by for n in modes):
+            continue
+        for n in modes:
+            m = by[n]
+            total[n].update(
+                refs=m.refs,
+                code=m.code_refs,
+                files=m.files_with_refs,
+                code_files=m.code_files,
+                cleared=m.cleared_files,
+                code_cleared=m.code_cleared,
+            )
+        rows.append(
+            f"| {lib} | {' → '.join(str(by[n].refs) for n in modes)} "
+            f"| {' → '.join(str(by[n].code_refs) for n in modes)} "
+            f"| {by['safe'].cleared_files} / {by['unsafe'].cleared_files} of {by['original'].files_with_refs} "
+            f"| {by['safe'].code_cleared} / {by['unsafe'].code_cleared} of {by['original'].code_files} |"
+        )
+
+    def share(part: int, whole: int) -> str:
+        return f"{100 * part / whole:.1f} %" if whole else "—"
+
+    o, sf, un = (total[n] for n in modes)
+    if o["refs"]:
+        rows.append(
+            f"| **all** | {o['refs']} → {sf['refs']} → {un['refs']} "
+            f"(rewritten {share(o['refs'] - sf['refs'], o['refs'])} / {share(o['refs'] - un['refs'], o['refs'])}) "
+            f"| {o['code']} → {sf['code']} → {un['code']} "
+            f"(rewritten {share(o['code'] - sf['code'], o['code'])} / {share(o['code'] - un['code'], o['code'])}) "
+            f"| {sf['cleared']} / {un['cleared']} of {o['files']} "
+            f"({share(sf['cleared'], o['files'])} / {share(un['cleared'], o['files'])}) "
+            f"| {sf['code_cleared']} / {un['code_cleared']} of {o['code_files']} "
+            f"({share(sf['code_cleared'], o['code_files'])} / {share(un['code_cleared'], o['code_files'])}) |"
+        )
+    return "\n".join(rows) + "\n\n"
 
 
 def main() -> int:
