@@ -222,6 +222,7 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM307-cleared-event")]
 #[test_case("AM401-queue")]
 #[test_case("AM401-queue-handoff")]
+#[test_case("AM401-queue-join")]
 #[test_case("AM401-queue-local")]
 #[test_case("AM401-queue-on-self")]
 #[test_case("AM501-to-thread")]

@@ -113,8 +113,14 @@ impl<'a> Handoff<'a> {
                 uses.push(MethodUse::of(n, cx).map_err(|why| format!("{why} in `{name}`"))?);
             }
         }
+        if let Some(join) = uses.iter().find(|u| u.side == Side::Join) {
+            return Err(format!("`{}` in `{name}`", snippet(join.call, cx)));
+        }
         let puts = uses.iter().any(|u| u.side == Side::Send);
-        let gets = uses.iter().any(|u| u.side == Side::Receive);
+        // `task_done()` marks what a worker got.
+        let gets = uses
+            .iter()
+            .any(|u| matches!(u.side, Side::Receive | Side::TaskDone));
         let side = match (puts, gets) {
             (true, true) => return Err(format!("`{site}` (`{name}` both puts and gets)")),
             (true, false) => Side::Send,
@@ -137,7 +143,7 @@ impl<'a> Handoff<'a> {
         let mut edits: Vec<Edit> = self
             .uses
             .iter()
-            .map(|u| u.edit(self.param, self.param, cx))
+            .filter_map(|u| u.edit(self.param, self.param, cx))
             .collect();
         if let Some(base) = self.annotation {
             edits.push(Edit::replace(base.byte_range(), self.class_name()));

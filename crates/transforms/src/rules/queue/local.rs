@@ -4,7 +4,7 @@
 
 use super::handoff::{self, Handoff};
 use super::uses::{self, first_line, MethodUse, Side};
-use super::{buffer_size, sentinel, type_argument, would_block_edits};
+use super::{buffer_size, join, sentinel, type_argument, would_block_edits};
 use crate::FileContext;
 use edit::{Applicability, Edit, Fix};
 use std::collections::BTreeMap;
@@ -87,7 +87,7 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
             Some(Err(why)) => blockers.push(why),
             None => match MethodUse::of(n, cx) {
                 Ok(u) => {
-                    edits.push(u.edit(&send, &receive, cx));
+                    edits.extend(u.edit(&send, &receive, cx));
                     uses.push((u, end_name(u.side).clone()));
                 }
                 Err(why) => blockers.push(why),
@@ -125,6 +125,12 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
     // A sentinel shutdown becomes the end of the stream: the `None` that
     // said so is no longer among the items.
     let shutdown = sentinel::find(&uses, func, cx);
+    // A worker pool shut down by `join()`: the send end closes there.
+    let joined =
+        join::find(&uses, func, &send, cx).map_err(|why| format!("it is used as {why}"))?;
+    if joined.is_some() && shutdown.is_some() {
+        return Err("it is shut down both by a `None` sentinel and by `join()`".into());
+    }
     let type_arg = type_argument(assign, cx);
     let type_arg = match &shutdown {
         Some(_) => super::without_none(&type_arg),
@@ -174,6 +180,19 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
         }
         edits.push(shutdown.sentinel);
         edits.push(shutdown.loop_head);
+    }
+    if let Some(joined) = joined {
+        for r in &joined.replaced {
+            layout.forget(r.clone());
+        }
+        // The `get` in a loop head the shutdown rewrites goes with it.
+        edits.retain(|e| {
+            !joined
+                .edits
+                .iter()
+                .any(|j| j.start <= e.start && e.end <= j.end && j.start < j.end)
+        });
+        edits.extend(joined.edits);
     }
     for h in &handoffs {
         let clone = clones.iter().any(|c| c.def == h.callee);

@@ -1,9 +1,11 @@
 //! AM401: `asyncio.Queue` becomes a memory object stream pair: a queue
 //! local to one coroutine (`local`), the ends handed to the functions that
-//! use them (`handoff`), a sentinel shutdown (`sentinel`), a queue kept on
+//! use them (`handoff`), a sentinel shutdown (`sentinel`), a worker pool
+//! shut down by `join()` (`join`), a queue kept on
 //! `self` (`on_self`); what each use becomes is in `uses`.
 
 mod handoff;
+mod join;
 mod local;
 mod on_self;
 mod sentinel;

@@ -1,7 +1,7 @@
 //! A queue kept on `self._name` by one class: the pair of ends becomes two
 //! attributes, and every method's use changes with them.
 
-use super::uses::{first_line, MethodUse};
+use super::uses::{first_line, MethodUse, Side};
 use super::{buffer_size, type_argument, would_block_edits};
 use crate::FileContext;
 use edit::{Applicability, Edit, Fix};
@@ -78,7 +78,11 @@ pub fn rewrite(call: Node, assign: Node, cx: &FileContext) -> Result<(Range<usiz
         }
         let object = cx.text(node.child_by_field_name("object").unwrap_or(node));
         match MethodUse::of(node, cx) {
-            Ok(u) => edits.push(u.edit(
+            // A worker pool's shutdown is followed only in one function.
+            Ok(u) if matches!(u.side, Side::Join | Side::TaskDone) => {
+                blockers.push(format!("`{}`", cx.text(u.call)))
+            }
+            Ok(u) => edits.extend(u.edit(
                 &format!("{object}.{send}"),
                 &format!("{object}.{receive}"),
                 cx,

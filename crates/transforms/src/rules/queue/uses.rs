@@ -12,6 +12,10 @@ pub enum Side {
     Receive,
     /// `qsize()`, `empty()`, `full()`: either end has the statistics.
     Either,
+    /// `await q.join()`: only a worker pool's shutdown (`join`) takes it.
+    Join,
+    /// `q.task_done()`: likewise, in a worker.
+    TaskDone,
 }
 
 /// A method call on the queue: `await q.put(x)`, `q.get_nowait()`, `q.qsize()` …
@@ -47,6 +51,8 @@ impl<'a> MethodUse<'a> {
             ("put", true) | ("put_nowait", false) => Side::Send,
             ("get", true) | ("get_nowait", false) => Side::Receive,
             ("qsize" | "empty" | "full", false) => Side::Either,
+            ("join", true) => Side::Join,
+            ("task_done", false) => Side::TaskDone,
             _ => return Err(format!("`{}`", cx.text(call))),
         };
         Ok(MethodUse {
@@ -57,8 +63,12 @@ impl<'a> MethodUse<'a> {
         })
     }
 
-    /// The edit that makes this use a call on `send` or `receive`.
-    pub fn edit(&self, send: &str, receive: &str, cx: &FileContext) -> Edit {
+    /// The edit that makes this use a call on `send` or `receive`; `None`
+    /// for `join()` and `task_done()`, which a shutdown removes.
+    pub fn edit(&self, send: &str, receive: &str, cx: &FileContext) -> Option<Edit> {
+        if matches!(self.side, Side::Join | Side::TaskDone) {
+            return None;
+        }
         let stats = |side: &str| format!("{side}.statistics()");
         // A comparison replacing `q.empty()` needs parentheses where it
         // would bind with what is around it (`a == q.empty()`), reads
@@ -94,7 +104,7 @@ impl<'a> MethodUse<'a> {
                 format!("({text})")
             }
         };
-        match self.method {
+        Some(match self.method {
             "put" => Edit::replace(self.attr.byte_range(), format!("{send}.send")),
             "get" => Edit::replace(self.attr.byte_range(), format!("{receive}.receive")),
             "put_nowait" => Edit::replace(self.attr.byte_range(), format!("{send}.send_nowait")),
@@ -117,7 +127,7 @@ impl<'a> MethodUse<'a> {
                     stats(send)
                 )),
             ),
-        }
+        })
     }
 }
 
