@@ -146,6 +146,16 @@ fn escapes(
                 },
             )))
         }
+        // Awaited after it was cancelled, where nothing catches it.
+        "await"
+            if super::create_task_await::caught_at(parent, block, cx).is_none()
+                && cancelled_before(name, u, scope, cx) =>
+        {
+            Some(Some((
+                format!("`await {name}` after `{name}.cancel()` raises the task's `CancelledError` into this function unless the task swallowed it, where awaiting an anyio handle raises `TaskCancelled`"),
+                format!("with the anyio handle (`{name} = tg.create_task(...)`, anyio 4.14+), `{name}.cancel()` then `await {name}.wait()` waits for it without raising; if this function must stop too, cancel the scope around both"),
+            )))
+        }
         // Awaited where its error is caught: a group would raise it first.
         "await" => super::create_task_await::caught_at(parent, block, cx).map(|handler| {
             let header = cx.text(handler).lines().next().unwrap_or_default().trim();
@@ -163,4 +173,21 @@ fn escapes(
         }),
         _ => Some(None),
     }
+}
+
+/// Whether `name.cancel()` is called in `scope` (not in a nested function)
+/// before the use `u`.
+fn cancelled_before(name: &str, u: Node, scope: Node, cx: &FileContext) -> bool {
+    syntax::preorder(scope).any(|(n, _)| {
+        n.end_byte() <= u.start_byte()
+            && n.kind() == "call"
+            && syntax::enclosing(n, &["function_definition", "lambda"]) == Some(scope)
+            && n.child_by_field_name("function").is_some_and(|f| {
+                f.kind() == "attribute"
+                    && f.child_by_field_name("attribute")
+                        .is_some_and(|a| cx.text(a) == "cancel")
+                    && f.child_by_field_name("object")
+                        .is_some_and(|o| o.kind() == "identifier" && cx.text(o) == name)
+            })
+    })
 }
