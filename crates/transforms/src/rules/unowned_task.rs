@@ -149,6 +149,7 @@ fn escapes(
         // Awaited after it was cancelled, where nothing catches it.
         "await"
             if super::create_task_await::caught_at(parent, block, cx).is_none()
+                && !suppressed(u, scope, cx)
                 && cancelled_before(name, u, scope, cx) =>
         {
             Some(Some((
@@ -189,5 +190,19 @@ fn cancelled_before(name: &str, u: Node, scope: Node, cx: &FileContext) -> bool 
                     && f.child_by_field_name("object")
                         .is_some_and(|o| o.kind() == "identifier" && cx.text(o) == name)
             })
+    })
+}
+
+/// Whether `u` is inside `with contextlib.suppress(...)` (in `scope`) that
+/// names the cancellation.
+fn suppressed(u: Node, scope: Node, cx: &FileContext) -> bool {
+    cx.enclosing_with_items(u).iter().any(|w| {
+        w.spelling.ends_with("suppress")
+            && syntax::enclosing(w.statement, &["function_definition", "lambda"]) == Some(scope)
+            && {
+                let text = cx.text(w.statement);
+                let header = text.split(':').next().unwrap_or(text);
+                header.contains("CancelledError") || header.contains("get_cancelled_exc_class")
+            }
     })
 }
