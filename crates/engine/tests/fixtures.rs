@@ -212,6 +212,8 @@ fn selection_for(name: &str, text: &str) -> Selection {
 #[test_case("AM212-current-task")]
 #[test_case("AM301-acquired-in-task")]
 #[test_case("AM301-lock")]
+#[test_case("AM301-lock-per-key")]
+#[test_case("AM301-lock-per-key-acquired")]
 #[test_case("AM302-event")]
 #[test_case("AM302-field-factory")]
 #[test_case("AM303-semaphore")]

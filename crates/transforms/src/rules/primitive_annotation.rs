@@ -159,10 +159,21 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
         sites.sort_by_key(|(r, _)| r.start);
         let anyio_last = anyio_name.rsplit('.').next().unwrap_or(anyio_name);
+        let is_anyio_class =
+            |f: Node| cx.text(f) == *anyio_name || cx.qualified(f).as_deref() == Some(*anyio_name);
+        // Made here: called, or handed on as the factory that makes them
+        // (`defaultdict(anyio.Lock)`, `field(default_factory=anyio.Lock)`).
         let creates_anyio = cx.nodes_ending_in("call", anyio_last).iter().any(|c| {
-            c.child_by_field_name("function").is_some_and(|f| {
-                cx.text(f) == *anyio_name || cx.qualified(f).as_deref() == Some(*anyio_name)
-            })
+            c.child_by_field_name("function")
+                .is_some_and(is_anyio_class)
+        }) || cx.nodes_ending_in("name", anyio_last).iter().any(|n| {
+            is_anyio_class(*n)
+                && n.parent().is_some_and(|p| {
+                    p.kind() == "argument_list"
+                        || (p.kind() == "keyword_argument"
+                            && p.child_by_field_name("name")
+                                .is_some_and(|k| cx.text(k) == "default_factory"))
+                })
         });
         for (range, ty) in sites {
             let text = &cx.src[range.clone()];
