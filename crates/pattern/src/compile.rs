@@ -166,11 +166,12 @@ impl Pattern {
         }
     }
 
-    /// For a call whose function is a metavariable (`$F(default_factory=asyncio.Event)`):
-    /// the last name of a dotted keyword argument's value (`Event`). A match
-    /// is then the call three levels above a name spelled that way (name,
-    /// keyword argument, argument list, call).
-    pub fn keyword_anchor(&self) -> Option<String> {
+    /// For a call whose function is a metavariable (`$F(default_factory=asyncio.Event)`,
+    /// `$D(asyncio.Lock)`): the last name of a dotted argument, or of a
+    /// keyword argument's value (`Event`, `Lock`). A match is then the call
+    /// above a name spelled that way (name, keyword argument if any,
+    /// argument list, call).
+    pub fn argument_anchor(&self) -> Option<String> {
         let root = self.root();
         if root.kind() != "call" {
             return None;
@@ -182,9 +183,11 @@ impl Pattern {
         }
         let args = root.child_by_field_name("arguments")?;
         syntax::named_children(args).into_iter().find_map(|a| {
-            let value = a
-                .child_by_field_name("value")
-                .filter(|v| a.kind() == "keyword_argument" && v.kind() == "attribute")?;
+            let value = match a.kind() {
+                "keyword_argument" => a.child_by_field_name("value")?,
+                _ => a,
+            };
+            let value = Some(value).filter(|v| v.kind() == "attribute")?;
             let name = value.child_by_field_name("attribute")?;
             (!metavariable(name) && crate::matcher::is_dotted(value, &self.source))
                 .then(|| syntax::text(name, &self.source).to_string())

@@ -27,18 +27,18 @@ struct CompiledMatch {
 enum Candidates {
     /// Nodes of this kind (`call`, `await`, `name`) ending in this name.
     Anchor(&'static str, String),
-    /// Calls with a keyword argument whose value is a name ending in this one
-    /// (`$F(default_factory=asyncio.Event)`).
-    KeywordValue(String),
+    /// Calls with an argument, or a keyword argument's value, that is a
+    /// name ending in this one (`$F(default_factory=asyncio.Event)`, `$D(asyncio.Lock)`).
+    ArgumentValue(String),
     /// Every node of these kinds.
     Kinds(Vec<&'static str>),
 }
 
 impl Candidates {
     fn of(pattern: &Pattern) -> Candidates {
-        match (pattern.anchor(), pattern.keyword_anchor()) {
+        match (pattern.anchor(), pattern.argument_anchor()) {
             (Some((kind, last)), _) => Candidates::Anchor(kind, last),
-            (None, Some(last)) => Candidates::KeywordValue(last),
+            (None, Some(last)) => Candidates::ArgumentValue(last),
             (None, None) => Candidates::Kinds(pattern.candidate_kinds()),
         }
     }
@@ -46,15 +46,25 @@ impl Candidates {
     fn nodes<'a>(&self, cx: &FileContext<'a>) -> Vec<Node<'a>> {
         match self {
             Candidates::Anchor(kind, last) => cx.nodes_ending_in(kind, last),
-            Candidates::KeywordValue(last) => cx
+            Candidates::ArgumentValue(last) => cx
                 .nodes_ending_in("name", last)
                 .into_iter()
                 .filter_map(|n| {
-                    let keyword = n.parent().filter(|k| k.kind() == "keyword_argument")?;
-                    let call = keyword.parent()?.parent().filter(|c| c.kind() == "call")?;
-                    Some(call)
+                    let parent = n.parent()?;
+                    let list = match parent.kind() {
+                        "keyword_argument" => parent.parent()?,
+                        _ => parent,
+                    };
+                    list.parent()
+                        .filter(|c| list.kind() == "argument_list" && c.kind() == "call")
                 })
-                .collect(),
+                // A call holding the name twice is one candidate.
+                .fold(Vec::new(), |mut calls: Vec<Node<'a>>, c| {
+                    if !calls.contains(&c) {
+                        calls.push(c);
+                    }
+                    calls
+                }),
             Candidates::Kinds(kinds) => kinds
                 .iter()
                 .flat_map(|k| cx.nodes_of_kind(k).iter().copied())
