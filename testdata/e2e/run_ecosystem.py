@@ -492,9 +492,7 @@ def check_lib(lib: Lib, args, cache: Cache, baseline: dict[str, int]) -> list[Mo
                 original_code = code
             mode.code_refs = sum(code.values())
             mode.code_files = sum(1 for n in code.values() if n)
-            mode.code_cleared = sum(
-                1 for f, n in original_code.items() if n and not code.get(f, 0)
-            )
+            mode.code_cleared = sum(1 for f, n in original_code.items() if n and not code.get(f, 0))
             mode.pytest_asyncio = uses_pytest_asyncio(tree)
             venv = cache.venv(lib, mode.pytest_asyncio)
             mode.suite = run_suite(lib, tree, venv, mode.pytest_asyncio, work)
@@ -608,10 +606,12 @@ def reach(results: dict[str, list[Mode]]) -> str:
     modes = ("original", "safe", "unsafe")
     rows = [
         "## Reach\n",
-        "*text*: `asyncio.X` outside comments (the table above); *code*: the name `asyncio` "
-        "then `.X`, outside strings and docstrings too (what keeps `import asyncio` alive). "
-        "Rewritten: the share of the original's references gone; cleared: the files that had "
-        "references and have none left.\n",
+        (
+            "*text*: `asyncio.X` outside comments (the table above); *code*: the name `asyncio` "
+            "then `.X`, outside strings and docstrings too (what keeps `import asyncio` alive). "
+            "Rewritten: the share of the original's references gone; cleared: the files that had "
+            "references and have none left.\n"
+        ),
         "| library | text refs (orig → safe → unsafe) | code refs (orig → safe → unsafe) | files cleared, text (safe / unsafe of) | files cleared, code (safe / unsafe of) |",
         "|---|---|---|---|---|",
     ]
