@@ -43,6 +43,10 @@ struct Race<'a> {
     last: Node<'a>,
     /// The coroutine calls, in the order the tasks were created.
     calls: Vec<Node<'a>>,
+    /// For tasks made by a list comprehension right before the wait
+    /// (`tasks = [asyncio.create_task(f(x)) for x in xs]`), the loop that
+    /// starts them: the `for` header and its `if` conditions.
+    each: Option<(String, Vec<String>)>,
     /// The names the original binds (tasks, `done`, `pending`, the loop's).
     names: Vec<&'a str>,
 }
@@ -124,16 +128,33 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
         Some("asyncio.ALL_COMPLETED") | None if timeout.is_some() => Ends::AllDone,
         _ => return None,
     };
-    if !matches!(tasks.kind(), "list" | "set" | "tuple") {
-        return None;
-    }
     let stmts = syntax::code_children(block);
     let at = stmts.iter().position(|s| s.id() == stmt.id())?;
     let mut names = vec![cx.text(*done), cx.text(*pending)];
     let mut calls = Vec::new();
     let mut first = at;
-    let elements = named_children(*tasks);
-    if elements.iter().all(|e| e.kind() == "identifier") {
+    let mut each = None;
+    if tasks.kind() == "identifier" {
+        // `tasks = [asyncio.create_task(f(x)) for x in xs]` right before.
+        first = at.checked_sub(1)?;
+        let (name, call, header) = comprehension(stmts[first], cx)?;
+        if name != cx.text(*tasks) {
+            return None;
+        }
+        names.push(name);
+        calls.push(call);
+        each = Some(header);
+    } else if !matches!(tasks.kind(), "list" | "set" | "tuple") {
+        return None;
+    }
+    let elements = if each.is_some() {
+        Vec::new()
+    } else {
+        named_children(*tasks)
+    };
+    if each.is_some() {
+        // The comprehension gave the one call its loop starts.
+    } else if elements.iter().all(|e| e.kind() == "identifier") {
         // Each task made by one of the statements right before the wait.
         let k = elements.len();
         if k < 2 || at < k {
@@ -176,7 +197,73 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
         last: stmts[last],
         calls,
         names,
+        each,
     })
+}
+
+/// `name = [asyncio.create_task(f(x)) for x in xs if c]` as a statement:
+/// the name, the coroutine call and the loop that starts each task (the
+/// `for` header and the conditions). Its loop variables must be used
+/// nowhere else in the function, which the `for` statement would rebind.
+#[allow(clippy::type_complexity)]
+fn comprehension<'a>(
+    stmt: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Option<(&'a str, Node<'a>, (String, Vec<String>))> {
+    let assign = stmt
+        .named_child(0)
+        .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")?;
+    let left = assign
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    let comp = assign
+        .child_by_field_name("right")
+        .filter(|r| r.kind() == "list_comprehension")?;
+    let body = comp.child_by_field_name("body")?;
+    let call = task_support::task_creation(body, false, cx)?.1;
+    let clauses: Vec<Node> = named_children(comp).into_iter().skip(1).collect();
+    let [for_in, conditions @ ..] = clauses.as_slice() else {
+        return None;
+    };
+    if for_in.kind() != "for_in_clause"
+        || syntax::children(*for_in)
+            .iter()
+            .any(|c| c.kind() == "async")
+        || conditions.iter().any(|c| c.kind() != "if_clause")
+    {
+        return None;
+    }
+    let (target, iter) = (
+        for_in.child_by_field_name("left")?,
+        for_in.child_by_field_name("right")?,
+    );
+    // The loop's names, used anywhere else in the function, would change.
+    let scope = syntax::enclosing(stmt, &["function_definition"])?;
+    let bound: Vec<&str> = syntax::preorder(target)
+        .map(|(n, _)| n)
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| cx.text(n))
+        .collect();
+    let used_elsewhere = syntax::preorder(scope).any(|(n, _)| {
+        n.kind() == "identifier"
+            && bound.contains(&cx.text(n))
+            && !(comp.start_byte() <= n.start_byte() && n.end_byte() <= comp.end_byte())
+    });
+    if used_elsewhere {
+        return None;
+    }
+    let ifs = conditions
+        .iter()
+        .map(|c| c.named_child(0).map(|e| cx.text(e).to_string()))
+        .collect::<Option<Vec<_>>>()?;
+    Some((
+        cx.text(left),
+        call,
+        (
+            format!("for {} in {}:", cx.text(target), cx.text(iter)),
+            ifs,
+        ),
+    ))
 }
 
 /// Whether the function reads one of the race's names (the tasks, `done`,
@@ -328,12 +415,22 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
                 (0, String::new()),
             ]);
         }
+        // A comprehension's tasks start in its loop.
+        let mut at = level + 1;
+        if let Some((header, ifs)) = &race.each {
+            lines.push((at, header.clone()));
+            at += 1;
+            for cond in ifs {
+                lines.push((at, format!("if {cond}:")));
+                at += 1;
+            }
+        }
         for spawn in &spawns {
             let args = match race.ends {
                 Ends::FirstDone => format!("{helper}, {}", spawn.args),
                 _ => spawn.args.clone(),
             };
-            lines.push((level + 1, format!("{tg}.start_soon({args})")));
+            lines.push((at, format!("{tg}.start_soon({args})")));
         }
         let indent = cx.indent_at(first.start_byte());
         let mut edits = vec![Edit::replace(
