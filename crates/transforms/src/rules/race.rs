@@ -137,11 +137,17 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
     if tasks.kind() == "identifier" {
         // `tasks = [asyncio.create_task(f(x)) for x in xs]` right before.
         first = at.checked_sub(1)?;
-        let (name, call, header) = comprehension(stmts[first], cx)?;
-        if name != cx.text(*tasks) {
+        let (name, comp) = assigned_comprehension(stmts[first])?;
+        if cx.text(name) != cx.text(*tasks) {
             return None;
         }
-        names.push(name);
+        let (call, header) = comprehension(comp, cx)?;
+        names.push(cx.text(name));
+        calls.push(call);
+        each = Some(header);
+    } else if tasks.kind() == "list_comprehension" {
+        // `asyncio.wait([asyncio.create_task(f(x)) for x in xs], ...)`.
+        let (call, header) = comprehension(*tasks, cx)?;
         calls.push(call);
         each = Some(header);
     } else if !matches!(tasks.kind(), "list" | "set" | "tuple") {
@@ -201,15 +207,9 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
     })
 }
 
-/// `name = [asyncio.create_task(f(x)) for x in xs if c]` as a statement:
-/// the name, the coroutine call and the loop that starts each task (the
-/// `for` header and the conditions). Its loop variables must be used
-/// nowhere else in the function, which the `for` statement would rebind.
-#[allow(clippy::type_complexity)]
-fn comprehension<'a>(
-    stmt: Node<'a>,
-    cx: &FileContext<'a>,
-) -> Option<(&'a str, Node<'a>, (String, Vec<String>))> {
+/// `name = [...]` (a list comprehension) as a statement: the name and the
+/// comprehension.
+fn assigned_comprehension(stmt: Node) -> Option<(Node, Node)> {
     let assign = stmt
         .named_child(0)
         .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")?;
@@ -219,6 +219,17 @@ fn comprehension<'a>(
     let comp = assign
         .child_by_field_name("right")
         .filter(|r| r.kind() == "list_comprehension")?;
+    Some((left, comp))
+}
+
+/// `[asyncio.create_task(f(x)) for x in xs if c]`: the coroutine call and
+/// the loop that starts each task (the `for` header and the conditions).
+/// Its loop variables must be used nowhere else in the function, which the
+/// `for` statement would rebind.
+fn comprehension<'a>(
+    comp: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Option<(Node<'a>, (String, Vec<String>))> {
     let body = comp.child_by_field_name("body")?;
     let call = task_support::task_creation(body, false, cx)?.1;
     let clauses: Vec<Node> = named_children(comp).into_iter().skip(1).collect();
@@ -238,7 +249,7 @@ fn comprehension<'a>(
         for_in.child_by_field_name("right")?,
     );
     // The loop's names, used anywhere else in the function, would change.
-    let scope = syntax::enclosing(stmt, &["function_definition"])?;
+    let scope = syntax::enclosing(comp, &["function_definition"])?;
     let bound: Vec<&str> = syntax::preorder(target)
         .map(|(n, _)| n)
         .filter(|n| n.kind() == "identifier")
@@ -257,7 +268,6 @@ fn comprehension<'a>(
         .map(|c| c.named_child(0).map(|e| cx.text(e).to_string()))
         .collect::<Option<Vec<_>>>()?;
     Some((
-        cx.text(left),
         call,
         (
             format!("for {} in {}:", cx.text(target), cx.text(iter)),
@@ -271,7 +281,13 @@ fn comprehension<'a>(
 /// when the race is inside a loop; otherwise after the race, unless a
 /// statement of the race's own block binds the name again first (a second
 /// race reusing `done, pending`).
-fn names_escape(race: &Race, scope: Node, cx: &FileContext) -> bool {
+fn names_escape(
+    race: &Race,
+    scope: Node,
+    except: Option<&str>,
+    replaced: &[std::ops::Range<usize>],
+    cx: &FileContext,
+) -> bool {
     let (start, end) = (race.first.start_byte(), race.last.end_byte());
     let block = race.first.parent();
     let in_loop = std::iter::successors(race.first.parent(), |n| n.parent())
@@ -299,18 +315,127 @@ fn names_escape(race: &Race, scope: Node, cx: &FileContext) -> bool {
         };
         stmt.and_then(|s| s.parent()) == block
     };
-    race.names.iter().filter(|name| **name != "_").any(|name| {
-        let mut outside = syntax::preorder(scope)
-            .map(|(n, _)| n)
-            .filter(|n| n.kind() == "identifier" && cx.text(*n) == *name)
-            .filter(|n| !(start <= n.start_byte() && n.end_byte() <= end));
-        if in_loop {
-            return outside.next().is_some();
-        }
-        outside
-            .find(|n| n.start_byte() >= end)
-            .is_some_and(|n| !rebinds(n))
+    race.names
+        .iter()
+        .filter(|name| **name != "_" && Some(**name) != except)
+        .any(|name| {
+            let mut outside = syntax::preorder(scope)
+                .map(|(n, _)| n)
+                .filter(|n| n.kind() == "identifier" && cx.text(*n) == *name)
+                .filter(|n| !(start <= n.start_byte() && n.end_byte() <= end))
+                // A read the rewrite replaces has names of its own (`for t in done`).
+                .filter(|n| {
+                    !replaced
+                        .iter()
+                        .any(|r| r.start <= n.start_byte() && n.end_byte() <= r.end)
+                });
+            if in_loop {
+                return outside.next().is_some();
+            }
+            outside
+                .find(|n| n.start_byte() >= end)
+                .is_some_and(|n| !rebinds(n))
+        })
+}
+
+/// How the code after a race reads its winners: the first one's value, or
+/// every one's as a list.
+#[derive(Clone, Copy)]
+enum WinnerRead {
+    First,
+    All,
+}
+
+/// `call` is `obj.result()` for the node `obj`: that call.
+fn result_of<'a>(obj: Node<'a>, cx: &FileContext) -> Option<Node<'a>> {
+    let attr = obj
+        .parent()
+        .filter(|a| a.kind() == "attribute" && a.child_by_field_name("object") == Some(obj))?;
+    (cx.text(attr.child_by_field_name("attribute")?) == "result")
+        .then(|| attr.parent())
+        .flatten()
+        .filter(|c| c.kind() == "call" && syntax::is_call_without_arguments(*c))
+}
+
+/// The call `f(arg)` whose only argument is `arg`, when `f` is spelled `name`.
+fn sole_argument_of<'a>(arg: Node<'a>, name: &str, cx: &FileContext) -> Option<Node<'a>> {
+    let list = arg
+        .parent()
+        .filter(|l| l.kind() == "argument_list" && l.named_child_count() == 1)?;
+    list.parent().filter(|c| {
+        c.kind() == "call"
+            && c.child_by_field_name("function")
+                .is_some_and(|f| cx.text(f) == name)
     })
+}
+
+/// What the use `n` of `done` reads: `done.pop().result()`,
+/// `next(iter(done)).result()`, `list(done)[0].result()` (the first
+/// winner's value), `[t.result() for t in done]` (every winner's).
+fn winner_read(n: Node, cx: &FileContext) -> Option<(std::ops::Range<usize>, WinnerRead)> {
+    let parent = n.parent()?;
+    // `done.pop()`
+    let popped = (parent.kind() == "attribute"
+        && parent.child_by_field_name("object") == Some(n)
+        && parent
+            .child_by_field_name("attribute")
+            .is_some_and(|a| cx.text(a) == "pop"))
+    .then(|| parent.parent())
+    .flatten()
+    .filter(|c| c.kind() == "call" && syntax::is_call_without_arguments(*c));
+    let next_iter = sole_argument_of(n, "iter", cx).and_then(|i| sole_argument_of(i, "next", cx));
+    let first_listed = sole_argument_of(n, "list", cx)
+        .and_then(|l| l.parent())
+        .filter(|s| {
+            s.kind() == "subscript"
+                && s.child_by_field_name("subscript")
+                    .is_some_and(|i| cx.text(i) == "0")
+        });
+    if let Some(read) = popped.or(next_iter).or(first_listed) {
+        return result_of(read, cx).map(|c| (c.byte_range(), WinnerRead::First));
+    }
+    // `[t.result() for t in done]`
+    let clause = parent;
+    let comp = (clause.kind() == "for_in_clause" && clause.child_by_field_name("right") == Some(n))
+        .then(|| clause.parent())
+        .flatten()
+        .filter(|c| c.kind() == "list_comprehension" && c.named_child_count() == 2)?;
+    let item = clause
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    let body = comp.child_by_field_name("body")?;
+    let (obj, method) = super::task_support::method_call(body, cx)?;
+    (method == "result"
+        && syntax::is_call_without_arguments(body)
+        && obj.kind() == "identifier"
+        && cx.text(obj) == cx.text(item))
+    .then(|| (comp.byte_range(), WinnerRead::All))
+}
+
+/// The reads of the winners after a `FIRST_COMPLETED` race (not in a
+/// loop), when every use of `done` there is one; `None` otherwise.
+fn winner_reads(
+    race: &Race,
+    scope: Node,
+    cx: &FileContext,
+) -> Option<Vec<(std::ops::Range<usize>, WinnerRead)>> {
+    let done = *race.names.first()?;
+    let in_loop = std::iter::successors(race.first.parent(), |n| n.parent())
+        .take_while(|n| n.id() != scope.id())
+        .any(|n| matches!(n.kind(), "for_statement" | "while_statement"));
+    if race.ends != Ends::FirstDone || in_loop || done == "_" {
+        return None;
+    }
+    let end = race.last.end_byte();
+    syntax::preorder(scope)
+        .map(|(n, _)| n)
+        .filter(|n| n.kind() == "identifier" && cx.text(*n) == done && n.start_byte() >= end)
+        .map(|n| {
+            (syntax::enclosing(n, &["function_definition", "lambda"]) == Some(scope))
+                .then(|| winner_read(n, cx))
+                .flatten()
+        })
+        .collect()
 }
 
 /// How the wait is spelled, for the messages.
@@ -358,7 +483,16 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let (first, last) = (race.first, race.last);
-        if names_escape(&race, scope, cx) || !cx.owns_its_lines(first) || !cx.owns_its_lines(last) {
+        // The winners read after the race (`done.pop().result()`): the
+        // jobs' values, kept by the one that cancels the group.
+        let reads = winner_reads(&race, scope, cx).filter(|r| !r.is_empty());
+        let done = reads.as_ref().map(|_| race.names[0]);
+        let replaced: Vec<std::ops::Range<usize>> =
+            reads.iter().flatten().map(|(r, _)| r.clone()).collect();
+        if names_escape(&race, scope, done, &replaced, cx)
+            || !cx.owns_its_lines(first)
+            || !cx.owns_its_lines(last)
+        {
             continue;
         }
         let diag = Diagnostic::new(CODE, message(&race, cx), wait.byte_range());
@@ -399,6 +533,17 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         // cancels the group after its job for `FIRST_COMPLETED`.
         let level = usize::from(race.timeout.is_some());
         let mut lines = Vec::new();
+        let results = reads.as_ref().map(|_| {
+            cx.fresh_name_over(
+                first,
+                span.clone(),
+                "results",
+                &[tg.clone(), helper.clone()],
+            )
+        });
+        if let Some(r) = &results {
+            lines.push((0, format!("{r} = []")));
+        }
         if let Some(t) = race.timeout {
             lines.push((0, format!("with anyio.move_on_after({}):", cx.text(t))));
         }
@@ -410,7 +555,13 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             lines.extend([
                 (0, String::new()),
                 (level + 1, format!("async def {helper}(func, *args):")),
-                (level + 2, "await func(*args)".to_string()),
+                (
+                    level + 2,
+                    match &results {
+                        Some(r) => format!("{r}.append(await func(*args))"),
+                        None => "await func(*args)".to_string(),
+                    },
+                ),
                 (level + 2, format!("{tg}.cancel_scope.cancel()")),
                 (0, String::new()),
             ]);
@@ -438,8 +589,23 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             task_support::block(&lines, indent, cx),
         )];
         edits.extend(handlers);
+        if let (Some(reads), Some(r)) = (&reads, &results) {
+            for (range, read) in reads {
+                let text = match read {
+                    WinnerRead::First => format!("{r}[0]"),
+                    WinnerRead::All => r.clone(),
+                };
+                edits.push(Edit::replace(range.clone(), text));
+            }
+        }
         let functools = spawns.iter().any(|s| s.needs_functools);
         let mut diag = diag;
+        if let Some(r) = &results {
+            diag.message.pop();
+            diag.message.push_str(&format!(
+                "; the winners read after it are the values the jobs keep in `{r}`)"
+            ));
+        }
         if cx.edits_drop_comment(&edits) {
             diag.message.push_str(crate::DROPS_COMMENT);
         }
