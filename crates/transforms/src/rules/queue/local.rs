@@ -97,6 +97,14 @@ pub fn rewrite(call: Node, cx: &FileContext) -> Result<(std::ops::Range<usize>, 
     blockers.extend(closures_outliving(func, name, cx));
     blockers.extend(callees_used_elsewhere(&handoffs, cx));
     if !blockers.is_empty() {
+        // A `join()` shape that would block too is named with the others.
+        let mut all = uses.clone();
+        for h in &handoffs {
+            all.extend(h.uses.iter().map(|u| (*u, h.param.to_string())));
+        }
+        if let Err(why) = join::find(&all, func, &send, cx) {
+            blockers.push(why);
+        }
         blockers.sort();
         blockers.dedup();
         return Err(format!("it is used as {}", blockers.join(", ")));
