@@ -148,6 +148,8 @@ pub fn add_imports(
         };
         edits_at.push((offset, line.text.clone()));
     }
+    // Where the next new group placed before the block goes among the edits.
+    let mut front = 0;
     for (section, lines) in new_sections {
         let text: String = lines.iter().map(|l| l.text.as_str()).collect();
         // After the last line of an earlier section, else before the block.
@@ -160,10 +162,16 @@ pub fn add_imports(
                 let sep = if last && !blank_after { nl } else { "" };
                 edits_at.push((at, format!("{nl}{text}{sep}")));
             }
-            None => edits_at.push((block[0].start_byte(), format!("{text}{nl}"))),
+            // Its own group before the block: ahead of any line added to
+            // the block's first group at the same place.
+            None => {
+                edits_at.insert(front, (block[0].start_byte(), format!("{text}{nl}")));
+                front += 1;
+            }
         }
     }
-    // Several lines at one place become one insertion, in the order above.
+    // Several lines at one place become one insertion, in the order above
+    // (the sort is stable).
     edits_at.sort_by_key(|(offset, _)| *offset);
     let mut edits: Vec<Edit> = Vec::new();
     for (offset, content) in edits_at {
@@ -386,6 +394,22 @@ mod tests {
         assert_eq!(
             delete_first("def f():\n    \"\"\"Doc.\"\"\"\n    loop = g()\n\n    h()\n"),
             "def f():\n    \"\"\"Doc.\"\"\"\n\n    h()\n"
+        );
+    }
+
+    #[test]
+    fn a_new_group_before_the_block_comes_ahead_of_a_line_added_to_its_first_group() {
+        // `math` (a new standard-library group) and `anyio` (into the
+        // third-party group, before `async_timeout`) insert at one place:
+        // the group goes first (they came out `anyio`, `math`, blank line).
+        assert_eq!(
+            add("import async_timeout\n\nx = 1\n", &["anyio", "math"]),
+            "import math\n\nimport anyio\nimport async_timeout\n\nx = 1\n"
+        );
+        // Two new groups before a first-party block keep their order.
+        assert_eq!(
+            add("import app\n\nx = 1\n", &["math", "anyio"]),
+            "import math\n\nimport anyio\n\nimport app\n\nx = 1\n"
         );
     }
 
