@@ -12,8 +12,28 @@ use syntax::{arguments, named_children, preorder, Node};
 pub(super) const CODE: &str = "AM106";
 
 pub(super) fn triggers() -> Vec<Trigger> {
-    vec![Trigger::name("asyncio.timeout")]
+    vec![
+        Trigger::name("asyncio.timeout"),
+        Trigger::name("async_timeout.timeout"),
+    ]
 }
+
+/// Each flavour's constructor, the rule whose general report a finding
+/// here replaces, and the methods that have a cancel-scope form.
+const FLAVOURS: [(Flavour, &str, &str, &str); 2] = [
+    (
+        Flavour::Asyncio,
+        "asyncio.timeout",
+        "AM103",
+        "`reschedule(…)`, `when()` and `expired()` after the block",
+    ),
+    (
+        Flavour::AsyncTimeout,
+        "async_timeout.timeout",
+        "AM104",
+        "`update(…)`, `shift(d)`, `reject()`, `deadline` and `expired` after the block",
+    ),
+];
 
 /// `(statement, the `as` name)` when `call` is the only item of an
 /// `async with … as name:`.
@@ -36,6 +56,15 @@ fn opened(call: Node) -> Option<(Node, Node)> {
     Some((stmt, name))
 }
 
+/// Whose timeout object it is: asyncio's (`reschedule()`, `when()`,
+/// `expired()`) or async-timeout's (`update()`, `shift()`, `reject()`, and
+/// the `deadline` and `expired` properties).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavour {
+    Asyncio,
+    AsyncTimeout,
+}
+
 /// Whether `value` is a number, or arithmetic: never `None` at run time.
 fn is_number(value: Node) -> bool {
     matches!(
@@ -44,17 +73,17 @@ fn is_number(value: Node) -> bool {
     )
 }
 
-/// The comparison `call is None` / `call is not None` (either side) and
+/// The comparison `read is None` / `read is not None` (either side) and
 /// the operator it becomes against `math.inf`.
-fn none_test<'t>(call: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, &'static str)> {
-    let cmp = call
+fn none_test<'t>(read: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, &'static str)> {
+    let cmp = read
         .parent()
         .filter(|p| p.kind() == "comparison_operator")?;
     let operands = named_children(cmp);
     let [a, b] = operands.as_slice() else {
         return None;
     };
-    let other = if a.id() == call.id() { *b } else { *a };
+    let other = if a.id() == read.id() { *b } else { *a };
     if other.kind() != "none" {
         return None;
     }
@@ -82,6 +111,7 @@ fn map_uses(
     stmt: Node,
     target: Node,
     delay: Option<Node>,
+    flavour: Flavour,
     cx: &FileContext,
 ) -> Result<Uses, String> {
     let name = cx.text(target);
@@ -110,6 +140,34 @@ fn map_uses(
         if syntax::enclosing_scope(n) != Some(func) {
             return Err(quoted());
         }
+        // async-timeout's properties: `cm.expired`, `cm.deadline`.
+        let property = n
+            .parent()
+            .filter(|a| a.kind() == "attribute" && a.child_by_field_name("object") == Some(n))
+            .filter(|a| a.parent().is_none_or(|c| c.kind() != "call"));
+        if let Some(attr) = property.filter(|_| flavour == Flavour::AsyncTimeout) {
+            let member = attr.child_by_field_name("attribute").map(|m| cx.text(m));
+            match member {
+                Some("expired") if attr.start_byte() >= stmt.end_byte() => {
+                    uses.edits.push(Edit::replace(
+                        attr.byte_range(),
+                        format!("{name}.cancelled_caught"),
+                    ));
+                }
+                Some("deadline") => match none_test(attr, cx) {
+                    Some((cmp, op)) => {
+                        uses.needs_math = true;
+                        uses.edits.push(Edit::replace(
+                            cmp.byte_range(),
+                            format!("{name}.deadline {op} math.inf"),
+                        ));
+                    }
+                    None => reads_deadline = true,
+                },
+                _ => return Err(quoted()),
+            }
+            continue;
+        }
         let Some(call) = n
             .parent()
             .filter(|a| a.kind() == "attribute" && a.child_by_field_name("object") == Some(n))
@@ -122,7 +180,34 @@ fn map_uses(
             return Err(quoted());
         };
         let args = arguments(call);
+        let statement = call
+            .parent()
+            .is_some_and(|s| s.kind() == "expression_statement" && named_children(s).len() == 1);
+        let method = match (flavour, method) {
+            (Flavour::AsyncTimeout, "update") => "reschedule",
+            (Flavour::AsyncTimeout, "reschedule" | "when" | "expired") => "",
+            (_, m) => m,
+        };
         match (method, args.as_slice()) {
+            // async-timeout: no deadline, or one moved by a delay.
+            ("reject", []) if flavour == Flavour::AsyncTimeout && statement => {
+                uses.needs_math = true;
+                may_clear = true;
+                uses.edits.push(Edit::replace(
+                    call.byte_range(),
+                    format!("{name}.deadline = math.inf"),
+                ));
+            }
+            ("shift", [delta])
+                if flavour == Flavour::AsyncTimeout && statement && is_number(*delta) =>
+            {
+                uses.edits.push(Edit::replace(
+                    call.start_byte()..delta.start_byte(),
+                    format!("{name}.deadline += "),
+                ));
+                uses.edits
+                    .push(Edit::replace(delta.end_byte()..call.end_byte(), ""));
+            }
             ("reschedule", [when]) if when.kind() != "keyword_argument" => {
                 let stmt_of_call = call.parent().filter(|s| {
                     s.kind() == "expression_statement" && named_children(*s).len() == 1
@@ -139,7 +224,8 @@ fn map_uses(
                     ));
                     continue;
                 }
-                if !is_number(*when) {
+                // async-timeout's `update()` takes a number only.
+                if !is_number(*when) && flavour == Flavour::Asyncio {
                     may_clear = true;
                     uses.unsafe_because.get_or_insert_with(|| {
                         format!("`{}` may be `None` at run time: `reschedule(None)` means no deadline, for which anyio's `deadline` takes `math.inf`", cx.text(*when))
@@ -152,7 +238,7 @@ fn map_uses(
                 uses.edits
                     .push(Edit::replace(when.end_byte()..call.end_byte(), ""));
             }
-            ("when", []) => {
+            ("when", []) if flavour == Flavour::Asyncio => {
                 // `cm.when() is None`: whether there is a deadline at all.
                 if let Some((cmp, op)) = none_test(call, cx) {
                     uses.needs_math = true;
@@ -166,7 +252,9 @@ fn map_uses(
                 uses.edits
                     .push(Edit::replace(call.byte_range(), format!("{name}.deadline")));
             }
-            ("expired", []) if call.start_byte() >= stmt.end_byte() => {
+            ("expired", [])
+                if flavour == Flavour::Asyncio && call.start_byte() >= stmt.end_byte() =>
+            {
                 uses.edits.push(Edit::replace(
                     call.byte_range(),
                     format!("{name}.cancelled_caught"),
@@ -176,15 +264,33 @@ fn map_uses(
         }
     }
     if reads_deadline && (may_clear || !delay.is_some_and(is_number)) {
+        let read = match flavour {
+            Flavour::Asyncio => "when()",
+            Flavour::AsyncTimeout => "deadline",
+        };
         uses.unsafe_because.get_or_insert_with(|| {
-            format!("`{name}.when()` is `None` when there is no deadline, where `{name}.deadline` is `math.inf`")
+            format!("`{name}.{read}` is `None` when there is no deadline, where the scope's `{name}.deadline` is `math.inf`")
         });
     }
     Ok(uses)
 }
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for call in cx.calls_to("asyncio.timeout") {
+    for (flavour, constructor, general, mapped) in FLAVOURS {
+        check_flavour(flavour, constructor, general, mapped, cx, out);
+    }
+}
+
+/// The findings for the timeouts `constructor` makes.
+fn check_flavour(
+    flavour: Flavour,
+    constructor: &str,
+    general: &'static str,
+    mapped: &str,
+    cx: &FileContext,
+    out: &mut Vec<Diagnostic>,
+) {
+    for call in cx.calls_to(constructor) {
         let Some((stmt, target)) = opened(call) else {
             continue;
         };
@@ -208,17 +314,17 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
             _ => continue,
         };
         let name = cx.text(target);
-        let uses = match map_uses(func, stmt, target, delay, cx) {
+        let uses = match map_uses(func, stmt, target, delay, flavour, cx) {
             Ok(u) => u,
             Err(used) => {
                 out.push(
                     Diagnostic::new(
                         CODE,
-                        format!("`asyncio.timeout` whose timeout object is used as `{used}`: only `reschedule(…)`, `when()` and `expired()` after the block have a cancel-scope form"),
+                        format!("`{constructor}` whose timeout object is used as `{used}`: only {mapped} have a cancel-scope form"),
                         call.byte_range(),
                     )
                     .with_hint(format!("use `with anyio.fail_after(delay) as {name}:`; the cancel scope has `deadline` (settable; `math.inf` for none), `cancel_called` and `cancelled_caught`"))
-                    .superseding("AM103"),
+                    .superseding(general),
                 );
                 continue;
             }
@@ -229,9 +335,14 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         )];
         edits.extend(uses.edits);
         let mut applicability = Applicability::Safe;
-        let mut message = format!(
-            "`asyncio.timeout` becomes `anyio.fail_after`, and `{name}` its cancel scope (`reschedule(d)` sets `deadline`, `expired()` is `cancelled_caught`)"
-        );
+        let mut message = match flavour {
+            Flavour::Asyncio => format!(
+                "`asyncio.timeout` becomes `anyio.fail_after`, and `{name}` its cancel scope (`reschedule(d)` sets `deadline`, `expired()` is `cancelled_caught`)"
+            ),
+            Flavour::AsyncTimeout => format!(
+                "`async_timeout.timeout` becomes `anyio.fail_after`, and `{name}` its cancel scope (`update(d)` sets `deadline`, `expired` is `cancelled_caught`)"
+            ),
+        };
         let mut because = uses.unsafe_because;
         if !Condition::NoCleanupAwaits.holds(&[body], cx.src) {
             because.get_or_insert_with(|| {
@@ -252,7 +363,7 @@ pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(CODE, message, call.byte_range())
                 .with_fix(Fix::new(edits, applicability).with_imports(imports))
-                .superseding("AM103"),
+                .superseding(general),
         );
     }
 }
