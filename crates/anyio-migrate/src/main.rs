@@ -149,6 +149,16 @@ impl Changed {
     }
 }
 
+/// The exit status with `--exit-zero` applied: 1 (something would change or
+/// is left to a person) becomes 0; errors keep theirs.
+fn exit_zero(code: u8, args: &RunArgs) -> u8 {
+    if code == 1 && args.exit_zero {
+        0
+    } else {
+        code
+    }
+}
+
 fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcome> {
     let mode = args.mode();
     if stdin::reads_stdin(args)? {
@@ -156,10 +166,7 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
             bail!("--patches, --interactive and --verify work on files, not stdin");
         }
         return Ok(Outcome {
-            exit: match stdin::run(registry, args)? {
-                1 if args.exit_zero => 0,
-                code => code,
-            },
+            exit: exit_zero(stdin::run(registry, args)?, args),
             changed: Vec::new(),
         });
     }
@@ -230,10 +237,7 @@ fn migrate(registry: &Registry, args: &RunArgs, extras: Extras) -> Result<Outcom
         writeln!(out.stderr, "{}", totals.summary(mode))?;
     }
     Ok(Outcome {
-        exit: match exit_code(&totals, mode) {
-            1 if args.exit_zero => 0,
-            code => code,
-        },
+        exit: exit_zero(exit_code(&totals, mode), args),
         changed,
     })
 }

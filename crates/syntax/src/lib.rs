@@ -12,8 +12,8 @@ pub use locate::{line_end, line_start, LineIndex, Position};
 pub use nodes::{
     arguments, children, code_children, dotted_names_in_text, enclosing, enclosing_scope,
     field_children, hoistable_if_condition, is_async_def, is_call_without_arguments, is_docstring,
-    is_dotted, is_inside_string, is_plain_string, is_scope, named_children, names_variable,
-    sole_await_statement, statement_anchor, string_ranges, text, SCOPE_KINDS,
+    is_dotted, is_inside_string, is_plain_string, is_scope, name_assignment, named_children,
+    names_variable, sole_await_statement, statement_anchor, string_ranges, text, SCOPE_KINDS,
 };
 pub use source::{decode, DecodeError, Newline, SourceText, Style};
 pub use tree_sitter::{Node, Point, Tree};

@@ -96,6 +96,19 @@ pub fn enclosing<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     None
 }
 
+/// `name = value` as a statement (an annotation `name: T = value` too): the
+/// name and the value.
+pub fn name_assignment(stmt: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+    if stmt.kind() != "expression_statement" {
+        return None;
+    }
+    let assign = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
+    let left = assign
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    Some((left, assign.child_by_field_name("right")?))
+}
+
 /// The statement an expression stands for when it is "statement-level": the
 /// whole expression of an expression statement, the right side of a plain
 /// assignment statement, or the value of a `return`.

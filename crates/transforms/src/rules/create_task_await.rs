@@ -11,16 +11,7 @@ pub(super) const CODE: &str = "AM206";
 
 /// `name = asyncio.create_task(...)` as a statement: the name and the callee.
 fn creation<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, Node<'a>)> {
-    if stmt.kind() != "expression_statement" {
-        return None;
-    }
-    let assign = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
-    let left = assign
-        .child_by_field_name("left")
-        .filter(|l| l.kind() == "identifier")?;
-    let call = assign
-        .child_by_field_name("right")
-        .filter(|r| r.kind() == "call")?;
+    let (left, call) = syntax::name_assignment(stmt).filter(|(_, r)| r.kind() == "call")?;
     let func = call.child_by_field_name("function")?;
     match cx.qualified(func).as_deref() {
         Some("asyncio.create_task") => Some((cx.text(left), func)),

@@ -23,23 +23,6 @@ fn holder_name<'a>(n: Node<'a>, cx: &FileContext<'a>) -> Option<&'a str> {
     }
 }
 
-/// The comparison `a is b` / `a == b` (or their negations) that `n` is
-/// one of the two operands of: the comparison, the other operand and the
-/// operator token.
-fn compared<'a>(n: Node<'a>) -> Option<(Node<'a>, Node<'a>, Node<'a>)> {
-    let cmp = n.parent().filter(|p| p.kind() == "comparison_operator")?;
-    let operands = named_children(cmp);
-    let [a, b] = operands.as_slice() else {
-        return None;
-    };
-    let other = if a.id() == n.id() { *b } else { *a };
-    let op = syntax::children(cmp)
-        .into_iter()
-        .find(|k| !k.is_named())
-        .filter(|k| matches!(k.kind(), "is" | "is not" | "==" | "!="))?;
-    Some((cmp, other, op))
-}
-
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     let calls = cx.calls_to("asyncio.current_task");
     if calls.is_empty() {
@@ -85,7 +68,7 @@ fn identity_edits(calls: &[Node], cx: &FileContext) -> Option<Vec<Edit>> {
     let task_value = |n: Node| is_call(n) || is_holder(n);
     let mut compare_edits: Vec<Edit> = Vec::new();
     let mut ok_comparison = |n: Node| -> bool {
-        let Some((_, other, op)) = compared(n) else {
+        let Some((_, other, op)) = super::task_support::compared(n) else {
             return false;
         };
         if is_none(other) {

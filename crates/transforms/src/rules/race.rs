@@ -17,15 +17,10 @@ pub(super) fn triggers() -> Vec<Trigger> {
 /// `name = asyncio.create_task(f(x))` (or `ensure_future` of one call) as a
 /// statement: the name and the coroutine call.
 fn creation<'a>(stmt: Node<'a>, cx: &FileContext<'a>) -> Option<(&'a str, Node<'a>)> {
-    let assign = stmt
-        .named_child(0)
-        .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")?;
-    let left = assign
-        .child_by_field_name("left")
-        .filter(|l| l.kind() == "identifier")?;
+    let (left, right) = syntax::name_assignment(stmt)?;
     Some((
         cx.text(left),
-        task_support::task_creation(assign.child_by_field_name("right")?, false, cx)?.1,
+        task_support::task_creation(right, false, cx)?.1,
     ))
 }
 
@@ -137,7 +132,8 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
     if tasks.kind() == "identifier" {
         // `tasks = [asyncio.create_task(f(x)) for x in xs]` right before.
         first = at.checked_sub(1)?;
-        let (name, comp) = assigned_comprehension(stmts[first])?;
+        let (name, comp) = syntax::name_assignment(stmts[first])
+            .filter(|(_, r)| r.kind() == "list_comprehension")?;
         if cx.text(name) != cx.text(*tasks) {
             return None;
         }
@@ -207,21 +203,6 @@ fn race<'a>(wait: Node<'a>, cx: &FileContext<'a>) -> Option<Race<'a>> {
     })
 }
 
-/// `name = [...]` (a list comprehension) as a statement: the name and the
-/// comprehension.
-fn assigned_comprehension(stmt: Node) -> Option<(Node, Node)> {
-    let assign = stmt
-        .named_child(0)
-        .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")?;
-    let left = assign
-        .child_by_field_name("left")
-        .filter(|l| l.kind() == "identifier")?;
-    let comp = assign
-        .child_by_field_name("right")
-        .filter(|r| r.kind() == "list_comprehension")?;
-    Some((left, comp))
-}
-
 /// `[asyncio.create_task(f(x)) for x in xs if c]`: the coroutine call and
 /// the loop that starts each task (the `for` header and the conditions).
 /// Its loop variables must be used nowhere else in the function, which the
@@ -276,6 +257,13 @@ fn comprehension<'a>(
     ))
 }
 
+/// Whether the race runs inside a loop of its function (`scope`).
+fn in_loop(race: &Race, scope: Node) -> bool {
+    std::iter::successors(race.first.parent(), |n| n.parent())
+        .take_while(|n| n.id() != scope.id())
+        .any(|n| matches!(n.kind(), "for_statement" | "while_statement"))
+}
+
 /// Whether the function reads one of the race's names (the tasks, `done`,
 /// `pending`, the loop's) where the race's binding may reach it: anywhere
 /// when the race is inside a loop; otherwise after the race, unless a
@@ -290,9 +278,7 @@ fn names_escape(
 ) -> bool {
     let (start, end) = (race.first.start_byte(), race.last.end_byte());
     let block = race.first.parent();
-    let in_loop = std::iter::successors(race.first.parent(), |n| n.parent())
-        .take_while(|n| n.id() != scope.id())
-        .any(|n| matches!(n.kind(), "for_statement" | "while_statement"));
+    let looped = in_loop(race, scope);
     let rebinds = |n: Node| {
         let mut target = n;
         while let Some(p) = target
@@ -329,7 +315,7 @@ fn names_escape(
                         .iter()
                         .any(|r| r.start <= n.start_byte() && n.end_byte() <= r.end)
                 });
-            if in_loop {
+            if looped {
                 return outside.next().is_some();
             }
             outside
@@ -420,10 +406,8 @@ fn winner_reads(
     cx: &FileContext,
 ) -> Option<Vec<(std::ops::Range<usize>, WinnerRead)>> {
     let done = *race.names.first()?;
-    let in_loop = std::iter::successors(race.first.parent(), |n| n.parent())
-        .take_while(|n| n.id() != scope.id())
-        .any(|n| matches!(n.kind(), "for_statement" | "while_statement"));
-    if race.ends != Ends::FirstDone || in_loop || done == "_" {
+    let looped = in_loop(race, scope);
+    if race.ends != Ends::FirstDone || looped || done == "_" {
         return None;
     }
     let end = race.last.end_byte();

@@ -1,7 +1,7 @@
 //! AM204: `async with asyncio.TaskGroup() as tg:` becomes an anyio task
 //! group, and the tasks it creates are started with `start_soon`.
 
-use super::task_support::{method_call, spawn};
+use super::task_support::{method_call, sole_async_with_item, spawn};
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
 use syntax::arguments;
@@ -9,26 +9,6 @@ use syntax::{named_children, Node};
 
 /// The code of this rule's transform file.
 pub(super) const CODE: &str = "AM204";
-
-/// The `async with` statement and the group's name when `call` opens it as
-/// the only item, `async with asyncio.TaskGroup() as name:`.
-fn opened_group<'t>(call: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, String)> {
-    let pattern = call.parent().filter(|p| p.kind() == "as_pattern")?;
-    let item = pattern.parent().filter(|p| p.kind() == "with_item")?;
-    let clause = item
-        .parent()
-        .filter(|p| p.kind() == "with_clause" && named_children(*p).len() == 1)?;
-    let stmt = clause.parent().filter(|p| p.kind() == "with_statement")?;
-    if !syntax::children(stmt).iter().any(|c| c.kind() == "async") {
-        return None;
-    }
-    let alias = pattern.child_by_field_name("alias")?;
-    let name = named_children(alias)
-        .into_iter()
-        .next()
-        .filter(|n| n.kind() == "identifier")?;
-    Some((stmt, cx.text(name).to_string()))
-}
 
 /// `t` in `t = tg.create_task(...)`.
 fn handle_name<'t>(create: Node<'t>, cx: &FileContext<'t>) -> Option<&'t str> {
@@ -205,7 +185,7 @@ pub(super) fn triggers() -> Vec<Trigger> {
 
 pub(super) fn check(cx: &FileContext, out: &mut Vec<Diagnostic>) {
     for call in cx.calls_to("asyncio.TaskGroup") {
-        let Some((stmt, tg)) = opened_group(call, cx) else {
+        let Some((stmt, tg)) = sole_async_with_item(call).map(|(s, n)| (s, cx.text(n))) else {
             out.push(
                 Diagnostic::new(CODE, "`asyncio.TaskGroup()` not opened by `async with … as name`", call.byte_range())
                     .with_hint("open `async with anyio.create_task_group() as tg:` where the tasks' owner lives, and pass `tg` on"),

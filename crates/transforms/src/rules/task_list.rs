@@ -129,13 +129,12 @@ fn created_before<'a>(
     while let Some(p) = prev.filter(|p| p.kind() == "comment") {
         prev = p.prev_named_sibling();
     }
-    let stmt = prev.filter(|p| p.kind() == "expression_statement")?;
-    let assign = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
-    let left = assign.child_by_field_name("left")?;
-    if left.kind() != "identifier" || cx.text(left) != cx.text(t) {
+    let stmt = prev?;
+    let (left, right) = syntax::name_assignment(stmt)?;
+    if cx.text(left) != cx.text(t) {
         return None;
     }
-    let func = task_creation(assign.child_by_field_name("right")?, cx)?;
+    let func = task_creation(right, cx)?;
     let scope = syntax::enclosing(append, &["function_definition", "lambda"])?;
     let rebinding_for = |n: Node| {
         std::iter::successors(n.parent(), |p| p.parent()).any(|p| {

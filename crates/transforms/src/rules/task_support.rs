@@ -6,6 +6,43 @@ use crate::FileContext;
 use edit::{Applicability, Edit, Fix};
 use syntax::{arguments, is_dotted, named_children, Node};
 
+/// The `async with` statement and the `as` name when `call` opens it as the
+/// only item: `async with asyncio.TaskGroup() as tg:`.
+pub fn sole_async_with_item(call: Node) -> Option<(Node, Node)> {
+    let pattern = call.parent().filter(|p| p.kind() == "as_pattern")?;
+    let item = pattern.parent().filter(|p| p.kind() == "with_item")?;
+    let clause = item
+        .parent()
+        .filter(|p| p.kind() == "with_clause" && named_children(*p).len() == 1)?;
+    let stmt = clause.parent().filter(|p| p.kind() == "with_statement")?;
+    if !syntax::children(stmt).iter().any(|c| c.kind() == "async") {
+        return None;
+    }
+    let alias = pattern.child_by_field_name("alias")?;
+    let name = named_children(alias)
+        .into_iter()
+        .next()
+        .filter(|n| n.kind() == "identifier")?;
+    Some((stmt, name))
+}
+
+/// The comparison `a is b` / `a == b` (or their negations) that `n` is
+/// one of the two operands of: the comparison, the other operand and the
+/// operator token.
+pub fn compared(n: Node) -> Option<(Node, Node, Node)> {
+    let cmp = n.parent().filter(|p| p.kind() == "comparison_operator")?;
+    let operands = named_children(cmp);
+    let [a, b] = operands.as_slice() else {
+        return None;
+    };
+    let other = if a.id() == n.id() { *b } else { *a };
+    let op = syntax::children(cmp)
+        .into_iter()
+        .find(|k| !k.is_named())
+        .filter(|k| matches!(k.kind(), "is" | "is not" | "==" | "!="))?;
+    Some((cmp, other, op))
+}
+
 /// `obj.method(...)`: the object and the method's name.
 pub fn method_call<'a>(call: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a str)> {
     let f = call

@@ -2,7 +2,7 @@
 //! only rescheduled, asked for its deadline or whether it expired becomes
 //! `with anyio.fail_after(T) as cm:` and the cancel scope's API.
 
-use super::task_support::method_call;
+use super::task_support::{compared, method_call, sole_async_with_item};
 use crate::conditions::Condition;
 use crate::{FileContext, Trigger};
 use edit::{Applicability, Diagnostic, Edit, Fix};
@@ -35,27 +35,6 @@ const FLAVOURS: [(Flavour, &str, &str, &str); 2] = [
     ),
 ];
 
-/// `(statement, the `as` name)` when `call` is the only item of an
-/// `async with … as name:`.
-fn opened(call: Node) -> Option<(Node, Node)> {
-    let pattern = call.parent().filter(|p| p.kind() == "as_pattern")?;
-    let item = pattern.parent().filter(|p| p.kind() == "with_item")?;
-    let clause = item
-        .parent()
-        .filter(|p| p.kind() == "with_clause" && named_children(*p).len() == 1)?;
-    let stmt = clause.parent().filter(|p| p.kind() == "with_statement")?;
-    syntax::children(stmt)
-        .iter()
-        .any(|c| c.kind() == "async")
-        .then_some(())?;
-    let alias = pattern.child_by_field_name("alias")?;
-    let name = named_children(alias)
-        .into_iter()
-        .next()
-        .filter(|n| n.kind() == "identifier")?;
-    Some((stmt, name))
-}
-
 /// Whose timeout object it is: asyncio's (`reschedule()`, `when()`,
 /// `expired()`) or async-timeout's (`update()`, `shift()`, `reject()`, and
 /// the `deadline` and `expired` properties).
@@ -76,18 +55,7 @@ fn is_number(value: Node) -> bool {
 /// The comparison `read is None` / `read is not None` (either side) and
 /// the operator it becomes against `math.inf`.
 fn none_test<'t>(read: Node<'t>, cx: &FileContext) -> Option<(Node<'t>, &'static str)> {
-    let cmp = read
-        .parent()
-        .filter(|p| p.kind() == "comparison_operator")?;
-    let operands = named_children(cmp);
-    let [a, b] = operands.as_slice() else {
-        return None;
-    };
-    let other = if a.id() == read.id() { *b } else { *a };
-    if other.kind() != "none" {
-        return None;
-    }
-    let op = syntax::children(cmp).into_iter().find(|k| !k.is_named())?;
+    let (cmp, _, op) = compared(read).filter(|(_, other, _)| other.kind() == "none")?;
     match cx.text(op) {
         "is" | "==" => Some((cmp, "==")),
         "is not" | "!=" => Some((cmp, "!=")),
@@ -291,7 +259,7 @@ fn check_flavour(
     out: &mut Vec<Diagnostic>,
 ) {
     for call in cx.calls_to(constructor) {
-        let Some((stmt, target)) = opened(call) else {
+        let Some((stmt, target)) = sole_async_with_item(call) else {
             continue;
         };
         let (Some(func), Some(body), Some(callee)) = (

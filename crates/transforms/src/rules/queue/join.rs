@@ -6,6 +6,7 @@
 //! that closes the send end: the workers end once they have taken every
 //! item, and the group waits for them, as `join()` did.
 
+use super::sentinel::{contains, while_true_get};
 use super::uses::{MethodUse, Side};
 use crate::FileContext;
 use edit::Edit;
@@ -146,38 +147,17 @@ pub fn find<'a>(
     }))
 }
 
-fn contains(outer: Node, inner: Node) -> bool {
-    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
-}
-
-/// `while True:` whose first statement is `item = await q.get()` (the get
-/// is `get`): the loop, the item's name and that first statement.
+/// The worker loop around `get`: `while True:` (with no `else`) whose
+/// first statement, on lines of its own and with no comment in the head,
+/// is `item = await q.get()`; the loop, the item's name and that statement.
 fn loop_head<'a>(get: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a str, Node<'a>)> {
-    let assign = get
-        .parent()
-        .filter(|p| p.kind() == "await")?
-        .parent()
-        .filter(|a| a.kind() == "assignment" && a.child_by_field_name("type").is_none())?;
-    let item = assign
-        .child_by_field_name("left")
-        .filter(|l| l.kind() == "identifier")?;
-    let stmt = assign
-        .parent()
-        .filter(|s| s.kind() == "expression_statement" && s.named_child_count() == 1)?;
-    let block = stmt.parent().filter(|b| b.kind() == "block")?;
-    let loop_stmt = block.parent().filter(|w| {
-        w.kind() == "while_statement"
-            && w.child_by_field_name("alternative").is_none()
-            && w.child_by_field_name("condition")
-                .is_some_and(|c| cx.text(c) == "True")
-    })?;
-    let first = named_children(block).into_iter().next()?;
-    (first == stmt
+    let (loop_stmt, item, stmt) = while_true_get(get, cx)?;
+    (loop_stmt.child_by_field_name("alternative").is_none()
         && cx.owns_its_lines(stmt)
         && cx
             .dropped_comment(loop_stmt.start_byte()..stmt.end_byte(), "")
             .is_none())
-    .then_some((loop_stmt, cx.text(item), stmt))
+    .then_some((loop_stmt, item, stmt))
 }
 
 /// The edits that remove `q.task_done()` (the call `call`) from the loop

@@ -248,7 +248,8 @@ fn one_unit<'a>(calls: impl Iterator<Item = Node<'a>>) -> Option<Node<'a>> {
     unit
 }
 
-fn contains(outer: Node, inner: Node) -> bool {
+/// Whether `inner` lies within `outer`.
+pub(super) fn contains(outer: Node, inner: Node) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
 }
 
@@ -285,6 +286,32 @@ fn puts_none(call: Node) -> bool {
     matches!(args.as_slice(), [a] if a.kind() == "none")
 }
 
+/// `while True:` whose first statement is `item = await q.get()` (the get
+/// is `get`): the loop, the item's name and that statement.
+pub(super) fn while_true_get<'a>(
+    get: Node<'a>,
+    cx: &FileContext<'a>,
+) -> Option<(Node<'a>, &'a str, Node<'a>)> {
+    let assign = get
+        .parent()
+        .filter(|p| p.kind() == "await")?
+        .parent()
+        .filter(|a| a.kind() == "assignment" && a.child_by_field_name("type").is_none())?;
+    let item = assign
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    let stmt = assign
+        .parent()
+        .filter(|s| s.kind() == "expression_statement" && s.named_child_count() == 1)?;
+    let block = stmt.parent().filter(|b| b.kind() == "block")?;
+    let loop_stmt = block.parent().filter(|w| {
+        w.kind() == "while_statement"
+            && w.child_by_field_name("condition")
+                .is_some_and(|c| cx.text(c) == "True")
+    })?;
+    (named_children(block).first() == Some(&stmt)).then_some((loop_stmt, cx.text(item), stmt))
+}
+
 /// The loop whose head holds `get` (`await q.get()`), its item's name, and
 /// where the text the `async for` head replaces ends:
 /// `while (item := await q.get()) is not None` (up to the colon), or
@@ -318,23 +345,12 @@ fn loop_head<'a>(get: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a s
             ))
         }
         "assignment" => {
-            let item = holder.child_by_field_name("left").filter(|l| {
-                l.kind() == "identifier" && holder.child_by_field_name("type").is_none()
-            })?;
-            let stmt = holder
-                .parent()
-                .filter(|s| s.kind() == "expression_statement" && s.named_child_count() == 1)?;
-            let block = stmt.parent().filter(|b| b.kind() == "block")?;
-            let loop_stmt = block.parent().filter(|w| {
-                w.kind() == "while_statement"
-                    && w.child_by_field_name("condition")
-                        .is_some_and(|c| cx.text(c) == "True")
-            })?;
+            let (loop_stmt, name, stmt) = while_true_get(get, cx)?;
+            let block = stmt.parent()?;
             let body: Vec<Node> = named_children(block);
-            let [first, check, _rest, ..] = body.as_slice() else {
+            let [_, check, _rest, ..] = body.as_slice() else {
                 return None;
             };
-            let name = cx.text(item);
             let breaks = check.kind() == "if_statement"
                 && check.child_by_field_name("alternative").is_none()
                 && check.child_by_field_name("condition").is_some_and(|c| {
@@ -345,11 +361,7 @@ fn loop_head<'a>(get: Node<'a>, cx: &FileContext<'a>) -> Option<(Node<'a>, &'a s
                 && check.child_by_field_name("consequence").is_some_and(|b| {
                     matches!(named_children(b).as_slice(), [s] if s.kind() == "break_statement")
                 });
-            (*first == stmt && breaks && cx.owns_its_lines(*check)).then_some((
-                loop_stmt,
-                name,
-                check.end_byte(),
-            ))
+            (breaks && cx.owns_its_lines(*check)).then_some((loop_stmt, name, check.end_byte()))
         }
         _ => None,
     }
